@@ -1,0 +1,95 @@
+// The one table of Ferry's options. Flags (src/cli/flags.ts), the validator (resolve.ts), /config.json and the
+// man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
+
+export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
+export type OptionSection = 'server' | 'app' | 'pool' | 'log'
+
+interface OptionBase {
+  readonly name: string
+  readonly section: OptionSection
+  readonly help: string
+  readonly char?: string
+  readonly env?: string
+  /** Shown in --help and man pages when the default needs words rather than a value. */
+  readonly defaultText?: string
+  readonly commands?: readonly string[]
+}
+
+export interface IntegerOption extends OptionBase {
+  readonly kind: 'integer'
+  readonly default?: number
+  readonly min: number
+  readonly max?: number
+  readonly unit?: string
+}
+export interface StringOption extends OptionBase { readonly kind: 'string', readonly default?: string, readonly placeholder: string }
+export interface BooleanOption extends OptionBase { readonly kind: 'boolean', readonly default?: boolean, readonly allowNo?: boolean }
+export interface EnumOption extends OptionBase { readonly kind: 'enum', readonly default?: string, readonly values: readonly string[] }
+export interface ListOption extends OptionBase { readonly kind: 'list', readonly placeholder: string }
+export type OptionSpec = IntegerOption | StringOption | BooleanOption | EnumOption | ListOption
+
+export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] as const
+export type LogLevelName = typeof LOG_LEVELS[number]
+
+const START = ['start'] as const
+
+export const OPTIONS = [
+  // server
+  { name: 'port', kind: 'integer', section: 'server', char: 'p', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on (0 picks a free one)', commands: START },
+  { name: 'address', kind: 'string', section: 'server', char: 'a', default: '0.0.0.0', placeholder: 'HOST', help: 'address to bind to', commands: START },
+  { name: 'socket', kind: 'string', section: 'server', char: 'S', placeholder: 'PATH', help: 'listen on this Unix socket instead of TCP', commands: START },
+  { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: START },
+  { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'stop'] },
+  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'stop'] },
+  { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: START },
+  // app
+  { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: START },
+  { name: 'app-type', kind: 'enum', section: 'app', values: ['node', 'generic'], help: 'how to start the app', defaultText: 'detected from the app directory', commands: START },
+  { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: START },
+  { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: START },
+  { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: START },
+  { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: START },
+  { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: START },
+  // pool
+  { name: 'max-pool-size', kind: 'integer', section: 'pool', default: 6, min: 1, help: 'most app processes, all apps together', commands: START },
+  { name: 'min-instances', kind: 'integer', section: 'pool', default: 1, min: 0, help: 'processes per app kept running, started at boot', commands: START },
+  { name: 'max-instances', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'most processes per app (0 = up to the pool size)', commands: START },
+  { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = unlimited)', commands: START },
+  { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: START },
+  { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: START },
+  // log
+  { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: START },
+  { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'stop'] }
+] as const satisfies readonly OptionSpec[]
+
+type Spec = typeof OPTIONS[number]
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S
+type ValueOf<O> = O extends { kind: 'integer' } ? number
+  : O extends { kind: 'boolean' } ? boolean
+    : O extends { kind: 'list' } ? readonly string[]
+      : O extends { kind: 'enum', values: readonly (infer V)[] } ? V
+        : string
+type HasDefault<O> = O extends { default: unknown } ? true : O extends { kind: 'list' } ? true : false
+
+/** The resolved options: names in camelCase; options without a default may be undefined. */
+export type FerryOptions = {
+  readonly [O in Spec as HasDefault<O> extends true ? CamelCase<O['name']> : never]: ValueOf<O>
+} & {
+  readonly [O in Spec as HasDefault<O> extends true ? never : CamelCase<O['name']>]?: ValueOf<O>
+}
+
+export type OptionName = Spec['name']
+
+export function camelCase (name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+}
+
+export function optionsFor (command: string): readonly OptionSpec[] {
+  return (OPTIONS as readonly OptionSpec[]).filter(o => o.commands?.includes(command))
+}
+
+export function describeDefault (o: OptionSpec): string | undefined {
+  if (o.defaultText !== undefined) return o.defaultText
+  if (o.kind === 'list' || o.default === undefined) return undefined
+  return String(o.default) + (o.kind === 'integer' && o.unit !== undefined ? ` ${o.unit}` : '')
+}

@@ -1,0 +1,63 @@
+// Every error Ferry reports has a stable code, one actionable line, a CLI exit code and, where it reaches a
+// client, an HTTP status. Callers branch on `err.code`, never on `instanceof`. Retired codes are never reused.
+// The exit codes are documented in man/ferry.1 (a unit test keeps the two in step).
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  address: 4,
+  file: 5,
+  running: 6,
+  notRunning: 7
+} as const
+
+interface ErrorSpec {
+  readonly exitCode: number
+  readonly httpStatus?: number
+  readonly summary: string
+}
+
+export const ERRORS = {
+  E_USAGE: { exitCode: EXIT.usage, summary: 'the command line is not valid' },
+  E_OPTION_INVALID: { exitCode: EXIT.usage, summary: 'an option has a value Ferry cannot use' },
+  E_APP_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'the app directory does not exist' },
+  E_STARTUP_FILE_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'no startup file or start command was found' },
+  E_PORT_IN_USE: { exitCode: EXIT.address, summary: 'the address or port is already in use' },
+  E_LISTEN_FAILED: { exitCode: EXIT.address, summary: 'Ferry could not listen on the address' },
+  E_LOG_FILE: { exitCode: EXIT.file, summary: 'the log file cannot be written' },
+  E_PID_FILE: { exitCode: EXIT.file, summary: 'the pid file cannot be written or read' },
+  E_ALREADY_RUNNING: { exitCode: EXIT.running, summary: 'an instance is already running there' },
+  E_NOT_RUNNING: { exitCode: EXIT.notRunning, summary: 'no running instance was found' },
+  E_STOP_TIMEOUT: { exitCode: EXIT.failure, summary: 'the instance did not stop in time' },
+  E_CORE_START_FAILED: { exitCode: EXIT.failure, summary: 'the core process did not start' },
+  E_SPAWN_EXITED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process exited while starting' },
+  E_SPAWN_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process did not become ready in time' },
+  E_SPAWN_FAILED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process could not be started' },
+  E_QUEUE_FULL: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the request queue is full' },
+  E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
+  E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' }
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class FerryError extends Error {
+  readonly code: ErrorCode
+  readonly exitCode: number
+  readonly httpStatus: number
+
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'FerryError'
+    this.code = code
+    const spec: ErrorSpec = ERRORS[code]
+    this.exitCode = spec.exitCode
+    this.httpStatus = spec.httpStatus ?? 500
+  }
+}
+
+export function isFerryError (err: unknown): err is FerryError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
+    (err as { code: string }).code in ERRORS && (err as { name?: unknown }).name === 'FerryError'
+}

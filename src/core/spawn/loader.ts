@@ -1,0 +1,78 @@
+// The Loader seam: a small strategy that turns "an app directory + options" into a running process that accepts
+// HTTP on an address Ferry chose. The pool only ever sees this interface; loaders never import the pool.
+// Node and generic loaders exist now; Python (WSGI) and Ruby (Rack) slot in later behind the same interface.
+
+export type AppType = 'node' | 'generic'
+
+/** Where the core sends HTTP to reach one app process. */
+export type UpstreamTarget =
+  | { readonly kind: 'unix', readonly socketPath: string }
+  | { readonly kind: 'tcp', readonly host: string, readonly port: number }
+
+/** Everything a loader needs to start one process of an app. Built once per app by detectApp(). */
+export interface AppSpec {
+  /** Absolute, real path of the app root; also the group name. */
+  readonly root: string
+  readonly type: AppType
+  /** Node apps: absolute path of the entry file. */
+  readonly startupFile?: string
+  /** Generic apps: a shell command that listens on $PORT. */
+  readonly startCommand?: string
+  /** The app environment (NODE_ENV for Node apps). */
+  readonly environment: string
+  /** Extra environment variables (--envvar). */
+  readonly env: Readonly<Record<string, string>>
+  readonly startTimeoutMs: number
+  /** A private directory (mode 0700) where loaders may create sockets and work files. Short path (< 80 bytes). */
+  readonly socketDir: string
+}
+
+export interface ExitInfo {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  /** True when stop() had to escalate to SIGKILL. */
+  readonly forced: boolean
+}
+
+export interface SpawnedProcess {
+  readonly pid: number
+  readonly target: UpstreamTarget
+  /** Requests the process can serve at once; 0 = unlimited (Node's default). */
+  readonly concurrency: number
+  /** The command line, for status views and error pages. */
+  readonly command: string
+  /** Settles once, when the process has exited (whatever the cause). Never rejects. */
+  readonly exited: Promise<ExitInfo>
+  /** SIGTERM, then SIGKILL after graceMs. Idempotent: later calls return the same promise. */
+  stop (graceMs?: number): Promise<ExitInfo>
+}
+
+export interface SpawnHooks {
+  /** One line of the app's stdout or stderr, without its newline. */
+  onOutput? (pid: number, stream: 'stdout' | 'stderr', line: string): void
+}
+
+export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'
+
+/** What a spawn error carries, so the log line and the development error page render the same facts. */
+export interface SpawnFailure {
+  readonly reason: SpawnFailureReason
+  readonly appRoot: string
+  readonly command: string
+  readonly cwd: string
+  readonly pid?: number
+  readonly exitCode?: number | null
+  readonly signal?: NodeJS.Signals | null
+  /** The last lines (at most 100) the process wrote to stdout and stderr, interleaved as they arrived. */
+  readonly output: readonly string[]
+}
+
+export interface Loader {
+  readonly type: AppType
+  /**
+   * Starts one process and resolves once it accepts HTTP on its target. Rejects with a FerryError whose code is
+   * E_SPAWN_EXITED, E_SPAWN_TIMEOUT or E_SPAWN_FAILED and whose `failure` property is a SpawnFailure; the process is
+   * dead by the time it rejects. The signal aborts a spawn in progress (the process is killed).
+   */
+  spawn (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess>
+}
