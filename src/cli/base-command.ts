@@ -1,0 +1,37 @@
+// Every Ferry command fails the same way: one line on stderr saying what is wrong and what to do, and the exit
+// code documented in ferry(1). Stack traces only with --log-level debug.
+import { Command } from '@oclif/core'
+import { isFerryError, EXIT } from '../core/errors.js'
+import { paint } from './render/paint.js'
+
+export abstract class BaseCommand extends Command {
+  protected get debugLevel (): boolean {
+    const i = this.argv.findIndex(a => a === '--log-level' || a.startsWith('--log-level='))
+    const value = i < 0 ? undefined : this.argv[i]!.includes('=') ? this.argv[i]!.split('=')[1] : this.argv[i + 1]
+    return value === 'debug' || value === '5'
+  }
+
+  /** Reports a FerryError the way catch() does, without throwing (for errors that arrive after start-up). */
+  protected failWith (err: Error): void {
+    void this.catch(err)
+  }
+
+  override async catch (err: Error & { exitCode?: number, oclif?: { exit?: number } }): Promise<void> {
+    if (this.debugLevel && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)
+    if (isFerryError(err)) {
+      process.stderr.write(`${paint.error('ferry:')} ${err.message} [${err.code}]\n`)
+      process.exitCode = err.exitCode
+      return
+    }
+    if (err.oclif?.exit !== undefined && err.oclif.exit !== 0) {
+      // oclif's parse errors: keep the first line, point at --help.
+      const first = err.message.split('\n').map(l => l.trim()).filter(l => l !== '')[0] ?? 'invalid command line'
+      process.stderr.write(`${paint.error('ferry:')} ${first} (see \`ferry ${this.id ?? ''} --help\`) [E_USAGE]\n`)
+      process.exitCode = EXIT.usage
+      return
+    }
+    if (err.oclif?.exit === 0) return
+    process.stderr.write(`${paint.error('ferry:')} ${err.message} (run with --log-level debug for details) [E_INTERNAL]\n`)
+    process.exitCode = EXIT.failure
+  }
+}

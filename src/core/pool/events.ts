@@ -1,0 +1,18 @@
+// The events the pool publishes. The core's logger (and later the admin API) subscribes; the pool never logs.
+import { EventEmitter } from 'node:events'
+import type { FerryError } from '../errors.js'
+import type { ExitInfo } from '../spawn/loader.js'
+import type { AppProcess } from './app-process.js'
+import type { Group } from './group.js'
+
+export interface PoolEventMap {
+  spawning: [group: Group]
+  spawned: [group: Group, process: AppProcess]
+  spawnFailed: [group: Group, err: FerryError]
+  exited: [group: Group, process: AppProcess, info: ExitInfo, unexpected: boolean]
+  idleStop: [group: Group, process: AppProcess]
+  queueFull: [group: Group]
+  output: [group: Group, pid: number, stream: 'stdout' | 'stderr', line: string]
+}
+
+export class PoolEvents extends EventEmitter<PoolEventMap> {}

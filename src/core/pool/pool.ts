@@ -1,0 +1,64 @@
+// The pool: every app's group under one process budget (--max-pool-size). Groups ask it for room before they
+// grow. It is constructed with its loaders and clock, so a test can run two pools side by side.
+import type { AppSpec, AppType, Loader } from '../spawn/loader.js'
+import { Group } from './group.js'
+import { PoolEvents } from './events.js'
+import { buildPoolSnapshot, type PoolSnapshot } from './snapshot.js'
+
+export interface PoolOptions {
+  readonly maxPoolSize: number
+  readonly loaders: Readonly<Record<AppType, Loader>>
+  readonly now?: () => number
+  readonly stopGraceMs?: number
+}
+
+export interface GroupSettings {
+  readonly minInstances: number
+  readonly maxInstances: number
+  readonly maxQueue: number
+  readonly idleTimeMs: number
+}
+
+export class Pool {
+  readonly events = new PoolEvents()
+  readonly groups = new Map<string, Group>()
+  readonly maxPoolSize: number
+  readonly now: () => number
+  readonly #o: PoolOptions
+
+  constructor (options: PoolOptions) {
+    this.#o = options
+    this.maxPoolSize = options.maxPoolSize
+    this.now = options.now ?? Date.now
+  }
+
+  /** Processes running or being spawned, all groups together. */
+  get capacityUsed (): number {
+    let n = 0
+    for (const g of this.groups.values()) n += g.processes.length + g.spawning
+    return n
+  }
+
+  hasRoom (): boolean { return this.capacityUsed < this.maxPoolSize }
+
+  addGroup (app: AppSpec, settings: GroupSettings): Group {
+    const group = new Group({
+      app,
+      loader: this.#o.loaders[app.type],
+      ...settings,
+      stopGraceMs: this.#o.stopGraceMs,
+      hasRoom: () => this.hasRoom(),
+      now: this.now,
+      events: this.events
+    })
+    this.groups.set(group.name, group)
+    group.start()
+    return group
+  }
+
+  snapshot (): PoolSnapshot { return buildPoolSnapshot(this, this.now()) }
+
+  async stop (graceMs?: number): Promise<void> {
+    await Promise.all([...this.groups.values()].map(g => g.stop(graceMs)))
+  }
+}

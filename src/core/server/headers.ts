@@ -1,0 +1,67 @@
+// Header rules for the proxy, as pure functions. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and
+// are never forwarded; undici also refuses some of them outright.
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
+/** Set by Ferry from what it knows, never taken from the client. */
+const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host'])
+
+export interface ForwardInfo {
+  readonly clientAddress: string | undefined
+  readonly proto: 'http' | 'https'
+}
+
+/** Builds the flat [name, value, …] list sent to the app from the client's raw headers. */
+export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo): string[] {
+  const out: string[] = []
+  const dropped = connectionTokens(raw)
+  let host: string | undefined
+  let forwardedFor: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.has(lower) || FORWARDED_SET.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
+    const value = raw[i + 1]!
+    if (lower === 'x-forwarded-for') { forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`; continue }
+    if (lower === 'host') host = value
+    out.push(name, value)
+  }
+  if (info.clientAddress !== undefined) forwardedFor = forwardedFor === undefined ? info.clientAddress : `${forwardedFor}, ${info.clientAddress}`
+  if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor)
+  out.push('X-Forwarded-Proto', info.proto)
+  if (host !== undefined) out.push('X-Forwarded-Host', host)
+  return out
+}
+
+/** Header names listed in the client's Connection header: also hop-by-hop for this request. */
+function connectionTokens (raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue
+    for (const t of raw[i + 1]!.split(',')) {
+      const name = t.trim().toLowerCase()
+      if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name)
+    }
+  }
+  return tokens
+}
+
+export type AppHeaders = Record<string, string | string[] | undefined>
+
+/** Removes hop-by-hop headers from the app's response, in place; the front server sets its own framing. */
+export function stripResponseHopHeaders (headers: AppHeaders): AppHeaders {
+  const connection = headers.connection
+  if (connection !== undefined) {
+    for (const t of String(connection).split(',')) {
+      const name = t.trim().toLowerCase()
+      if (name !== '' && name !== 'close' && name !== 'keep-alive') delete headers[name]
+    }
+  }
+  for (const name of HOP_BY_HOP) delete headers[name]
+  return headers
+}
+
+/** True when the request carries a body to stream to the app. */
+export function hasRequestBody (headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}

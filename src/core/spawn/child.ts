@@ -1,0 +1,130 @@
+// The part every loader shares: start one child process, deliver its output as lines, report its exit once, and
+// stop it with SIGTERM then SIGKILL. Loaders add only how to start the app and what "ready" means.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
+import type { AppSpec, ExitInfo, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
+import { LineRing, readLines } from './output.js'
+import { spawnFailure } from './failure.js'
+
+/** Lines kept for error reports (SpawnFailure.output promises at most 100). */
+const OUTPUT_LINES = 100
+/** How long to wait, after the exit, for the pipes to close; a grandchild holding them must not hold up the exit. */
+const CLOSE_WAIT_MS = 200
+const DEFAULT_GRACE_MS = 5_000
+
+export interface ChildOptions {
+  readonly app: AppSpec
+  readonly file: string
+  readonly args: readonly string[]
+  /** The command line shown in status views and error pages. */
+  readonly command: string
+  readonly env: NodeJS.ProcessEnv
+  /** Opens an IPC channel as fd 3 (Node apps report readiness over it). */
+  readonly ipc?: boolean
+  readonly hooks?: SpawnHooks | undefined
+  /** Runs once, just before SIGTERM (a Node app is also told by closing its IPC channel). */
+  readonly beforeStop?: (proc: ChildProcess) => void
+  /** Runs once after the exit, before `exited` settles (removes files the process left behind). */
+  readonly afterExit?: () => Promise<void>
+}
+
+export interface Child {
+  readonly process: ChildProcess
+  readonly pid: number
+  readonly command: string
+  readonly cwd: string
+  readonly exited: Promise<ExitInfo>
+  /** The last lines of stdout and stderr, interleaved as they arrived, oldest first. */
+  output (): string[]
+  stop (graceMs?: number): Promise<ExitInfo>
+}
+
+/** Starts the process; rejects with an E_SPAWN_FAILED SpawnError when it cannot be started at all. */
+export async function startChild (opts: ChildOptions): Promise<Child> {
+  const stdio: StdioOptions = opts.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
+  // Not detached: the app stays in the core's process group, so the watchdog can end the whole group at once.
+  const proc = spawn(opts.file, opts.args, { cwd: opts.app.root, env: opts.env, stdio, detached: false })
+  try {
+    await once(proc, 'spawn')
+  } catch (err) {
+    const message = `Could not start an app process for ${opts.app.root}: ${(err as Error).message}`
+    throw spawnFailure(message, { reason: 'failed', app: opts.app, command: opts.command }, err)
+  }
+  // Later 'error' events are failed kills or sends; the exit, if any, is reported through `exited`.
+  proc.on('error', () => {})
+  return wrapChild(proc, proc.pid as number, opts)
+}
+
+function wrapChild (proc: ChildProcess, pid: number, opts: ChildOptions): Child {
+  const ring = new LineRing(OUTPUT_LINES)
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const readable = proc[stream]
+    if (readable === null) continue
+    readLines(readable, line => {
+      ring.push(line)
+      opts.hooks?.onOutput?.(pid, stream, line)
+    })
+  }
+  const state = { forced: false }
+  const exited = watchExit(proc, state, opts.afterExit)
+  let stopping: Promise<ExitInfo> | undefined
+  const stop = (graceMs = DEFAULT_GRACE_MS): Promise<ExitInfo> => {
+    stopping ??= terminate(proc, exited, graceMs, state, opts.beforeStop)
+    return stopping
+  }
+  return { process: proc, pid, command: opts.command, cwd: opts.app.root, exited, output: () => ring.toArray(), stop }
+}
+
+/** Settles once with the exit status, after the pipes closed (so the last lines are in) and afterExit ran. */
+function watchExit (proc: ChildProcess, state: { forced: boolean }, afterExit?: () => Promise<void>): Promise<ExitInfo> {
+  return new Promise(resolve => {
+    proc.once('exit', (code, signal) => {
+      let settled = false
+      const settle = (): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        const info: ExitInfo = { code, signal, forced: state.forced }
+        void (afterExit?.() ?? Promise.resolve()).catch(() => {}).then(() => resolve(info))
+      }
+      const timer = setTimeout(settle, CLOSE_WAIT_MS)
+      proc.once('close', settle)
+    })
+  })
+}
+
+/** SIGTERM, then SIGKILL when the process is still there after graceMs (recorded as forced). */
+async function terminate (proc: ChildProcess, exited: Promise<ExitInfo>, graceMs: number, state: { forced: boolean },
+  beforeStop?: (proc: ChildProcess) => void): Promise<ExitInfo> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return await exited
+  beforeStop?.(proc)
+  proc.kill('SIGTERM')
+  const ac = new AbortController()
+  try {
+    const first = await Promise.race([exited, delay(graceMs, undefined, { signal: ac.signal })])
+    if (first !== undefined) return first
+    state.forced = true
+    proc.kill('SIGKILL')
+    return await exited
+  } finally {
+    ac.abort()
+  }
+}
+
+/** What the pool sees of a started and ready child. */
+export function toSpawnedProcess (child: Child, target: UpstreamTarget, concurrency: number): SpawnedProcess {
+  return Object.freeze({
+    pid: child.pid,
+    target: Object.freeze(target),
+    concurrency,
+    command: child.command,
+    exited: child.exited,
+    stop: (graceMs?: number) => child.stop(graceMs)
+  })
+}
+
+/** A command line for display: arguments with spaces or quotes are single-quoted, as a shell would need. */
+export function commandLine (file: string, args: readonly string[]): string {
+  return [file, ...args].map(a => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll('\'', '\'\\\'\'')}'`).join(' ')
+}

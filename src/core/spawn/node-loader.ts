@@ -1,0 +1,83 @@
+// The Node loader: runs the app's entry file with preload.cjs required first. The preload moves the app's first
+// HTTP listen() onto a Unix socket chosen here and reports over IPC once that socket accepts, so unmodified apps
+// (listening on 3000, on $PORT, on anything) work, whether CommonJS or ES modules.
+import type { ChildProcess } from 'node:child_process'
+import { on } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AppSpec, Loader, SpawnedProcess, SpawnHooks } from './loader.js'
+import { commandLine, startChild, toSpawnedProcess } from './child.js'
+import { awaitReady } from './ready.js'
+import { appEnv } from './app-env.js'
+import { seconds, spawnFailure, throwIfCancelled } from './failure.js'
+
+// preload.cjs is not compiled (tsconfig takes only *.ts): from dist/src/core/spawn/ it is found back in src/.
+const PRELOAD = fileURLToPath(new URL('../../../../src/core/spawn/preload.cjs', import.meta.url))
+/** sun_path holds 108 bytes on Linux and 104 on macOS; stay under both. */
+const MAX_SOCKET_PATH_BYTES = 100
+
+export const READY_MESSAGE = 'ferry:ready'
+
+export function createNodeLoader (): Loader {
+  return Object.freeze({ type: 'node' as const, spawn: spawnNodeApp })
+}
+
+async function spawnNodeApp (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess> {
+  const args = ['--require', PRELOAD, app.startupFile ?? '']
+  const command = commandLine(process.execPath, args)
+  throwIfCancelled(app, command, signal)
+  const socketPath = socketPathFor(app, command)
+  const child = await startChild({
+    app,
+    file: process.execPath,
+    args,
+    command,
+    env: appEnv(app, { FERRY_SOCKET_PATH: socketPath }),
+    ipc: true,
+    hooks,
+    beforeStop: closeChannel,
+    afterExit: () => rm(socketPath, { force: true })
+  })
+  const message = `App process for ${app.root} did not call listen() on an HTTP server within ` +
+    `${seconds(app.startTimeoutMs)}; make it listen, or raise --start-timeout if it needs longer (see its output in the log)`
+  await awaitReady({
+    child,
+    app,
+    signal,
+    waitReady: until => readyMessage(child.process, socketPath, until),
+    timeout: { reason: 'never-listened', message }
+  })
+  return toSpawnedProcess(child, { kind: 'unix', socketPath }, 0)
+}
+
+function socketPathFor (app: AppSpec, command: string): string {
+  if (app.startupFile === undefined) {
+    throw spawnFailure(`App at ${app.root} has no startup file; pass --startup-file`, { reason: 'failed', app, command })
+  }
+  const path = join(app.socketDir, `n.${randomBytes(6).readUIntBE(0, 6).toString(36)}.sock`)
+  if (Buffer.byteLength(path) >= MAX_SOCKET_PATH_BYTES) {
+    const message = `Socket path ${path} is too long for a Unix socket; use a shorter temporary directory (TMPDIR)`
+    throw spawnFailure(message, { reason: 'failed', app, command })
+  }
+  return path
+}
+
+/** Resolves when the preload reports that the app's server accepts on our socket. */
+async function readyMessage (proc: ChildProcess, socketPath: string, signal: AbortSignal): Promise<void> {
+  for await (const [message] of on(proc, 'message', { signal })) {
+    if (isReadyMessage(message, socketPath)) return
+  }
+}
+
+function isReadyMessage (message: unknown, socketPath: string): boolean {
+  if (typeof message !== 'object' || message === null) return false
+  const m = message as { type?: unknown, socketPath?: unknown }
+  return m.type === READY_MESSAGE && m.socketPath === socketPath
+}
+
+/** Closing the IPC channel tells the preload to close the server and exit, even if the app handles SIGTERM. */
+function closeChannel (proc: ChildProcess): void {
+  if (proc.connected) proc.disconnect()
+}

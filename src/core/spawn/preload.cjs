@@ -1,0 +1,55 @@
+'use strict'
+// Preloaded into every Node app with `node --require <this file> <startup file>`, so it runs before the app's own
+// code whether the entry file is CommonJS or an ES module. It moves the app's first HTTP listen() onto the Unix
+// socket the core chose, tells the core over IPC once that socket accepts, and ends the app when the core goes away.
+// Plain CommonJS without dependencies: it runs inside the user's app, which may have any packages (or none).
+const http = require('node:http')
+const fs = require('node:fs')
+
+/** Once the core is gone, a server that does not close within this long is not waited for. */
+const EXIT_GRACE_MS = 1000
+
+const socketPath = process.env.FERRY_SOCKET_PATH
+// Processes the app forks inherit --require through execArgv but not this variable, so in them this does nothing.
+if (socketPath && typeof process.send === 'function') install(socketPath)
+
+function install (socketPath) {
+  delete process.env.FERRY_SOCKET_PATH
+  process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())
+  const state = { server: undefined }
+  const originalListen = http.Server.prototype.listen
+  http.Server.prototype.listen = function ferryListen (...args) {
+    // Only the first listen() is the app's front door; later ones (a second server, a metrics port) are the app's own.
+    if (state.server !== undefined) return originalListen.apply(this, args)
+    state.server = this
+    listenOnSocket(this, originalListen, args, socketPath)
+    return this
+  }
+  exitWhenCoreLeaves(state)
+}
+
+/** Listens on the socket whatever port, host or options the app asked for, keeping its callback. */
+function listenOnSocket (server, originalListen, args, socketPath) {
+  const callback = args[args.length - 1]
+  if (typeof callback === 'function') server.once('listening', callback)
+  server.once('listening', () => {
+    // The callback swallows send errors: if the channel is gone, the disconnect handler is already ending the app.
+    if (process.connected) process.send({ type: 'ferry:ready', socketPath }, () => {})
+  })
+  // A socket file left by an earlier process with the same name would make listen() fail with EADDRINUSE.
+  fs.rmSync(socketPath, { force: true })
+  originalListen.call(server, socketPath)
+}
+
+/** The IPC channel closes when the core stops this process or dies; either way the app must not linger. */
+function exitWhenCoreLeaves (state) {
+  process.once('disconnect', () => {
+    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref()
+    const server = state.server
+    if (server === undefined) return process.exit(0)
+    server.close(() => process.exit(0))
+    server.closeIdleConnections()
+  })
+  // The channel must not keep the app alive by itself: a script that ends without listening should exit, not hang.
+  if (process.channel) process.channel.unref()
+}

@@ -1,0 +1,91 @@
+// `ferry start`'s core: checks what can be checked before anything is forked (app directory, startup file, log
+// file, pid file), then runs the watchdog in this process (foreground) or in a detached one (--daemonize).
+import { spawn } from 'node:child_process'
+import { openSync, closeSync, mkdirSync, realpathSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FerryError } from '../errors.js'
+import { createLogger } from '../log/logger.js'
+import { detectApp } from '../spawn/detect.js'
+import { envvarPairs } from '../config/resolve.js'
+import { runWatchdog } from './watchdog.js'
+import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
+import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
+import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+
+const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url))
+
+export interface Launched {
+  readonly watchdogPid: number
+  readonly pidFile: string | undefined
+  readonly logFile: string | undefined
+  /** Foreground: resolves the exit code when the instance stops. Daemon: resolves 0 once it runs on its own. */
+  readonly done: Promise<number>
+}
+
+/** Throws the FerryError a user would otherwise meet only in the log, while they are still at the terminal. */
+export function preflight (config: CoreConfig): CoreConfig {
+  const o = config.options
+  detectApp(config.appDir, {
+    appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
+    envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(config.appDir)
+  })
+  return { ...config, appDir: realpathSync(config.appDir) }
+}
+
+export function openLogFile (path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    return openSync(path, 'a', 0o640)
+  } catch (err) {
+    throw new FerryError('E_LOG_FILE', `cannot write log file ${path}: ${(err as Error).message}; pass a writable --log-file`, { cause: err })
+  }
+}
+
+export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) => void): Launched {
+  const o = config.options
+  const pidFile = o.pidFile
+  if (pidFile !== undefined) assertNotRunning(pidFile)
+  const fd = o.logFile !== undefined ? openLogFile(o.logFile) : undefined
+  if (pidFile !== undefined) writePidFile(pidFile)
+  // Synchronous writes, so the last lines before an exit are not lost.
+  const sink = fd === undefined ? process.stderr : { write: (s: string) => writeSync(fd, s) }
+  const logger = createLogger(sink, o.logLevel, 'watchdog ')
+  const done = runWatchdog({ config, logger, output: fd ?? 'inherit', onEvent, stopOnHangup: true }).finally(() => {
+    if (pidFile !== undefined) removePidFile(pidFile)
+    if (fd !== undefined) closeSync(fd)
+  })
+  return { watchdogPid: process.pid, pidFile, logFile: o.logFile, done }
+}
+
+export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => void): Promise<Launched> {
+  const o = config.options
+  const pidFile = defaultPidFile(o)
+  const logFile = defaultDaemonLogFile(o)
+  assertNotRunning(pidFile)
+  const fd = openLogFile(logFile)
+  const daemonConfig: CoreConfig = { ...config, options: { ...o, pidFile, logFile } }
+  const child = spawn(process.execPath, [DAEMON_MAIN], {
+    detached: true,
+    stdio: ['ignore', fd, fd, 'ipc'],
+    env: { ...process.env, FERRY_DAEMON_CONFIG: JSON.stringify(daemonConfig) }
+  })
+  closeSync(fd)
+  return new Promise((resolve, reject) => {
+    let listening = false
+    const release = (): void => {
+      child.removeAllListeners()
+      if (child.connected) child.disconnect()
+      child.unref()
+      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, done: Promise.resolve(0) })
+    }
+    child.on('message', m => {
+      if (!isStartEvent(m)) return
+      onEvent(m)
+      if (m.type === 'error') { child.removeAllListeners(); reject(new FerryError(m.code as never, m.message)) }
+      if (m.type === 'listening') { listening = true; if (m.minInstances === 0) release() }
+      if (listening && (m.type === 'spawned' || m.type === 'spawn-failed')) release()
+    })
+    child.once('exit', code => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`)))
+  })
+}

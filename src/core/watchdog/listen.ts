@@ -1,0 +1,42 @@
+import type { Server } from 'node:http'
+import { existsSync, unlinkSync } from 'node:fs'
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { FerryError } from '../errors.js'
+
+interface ListenOptions { readonly port: number, readonly address: string, readonly socket?: string }
+
+/** Listens on the TCP address or Unix socket; turns bind errors into one actionable line. Resolves the URL. */
+export async function listenFront (server: Server, o: ListenOptions): Promise<string> {
+  if (o.socket !== undefined) await removeStaleSocket(o.socket)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(bindError(err, o)))
+    if (o.socket !== undefined) server.listen({ path: o.socket, backlog: 2048 }, resolve)
+    else server.listen({ port: o.port, host: o.address, backlog: 2048 }, resolve)
+  })
+  if (o.socket !== undefined) return `unix:${o.socket}`
+  const a = server.address() as AddressInfo
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
+  return `http://${host}:${a.port}`
+}
+
+function bindError (err: NodeJS.ErrnoException, o: ListenOptions): FerryError {
+  const where = o.socket !== undefined ? `socket ${o.socket}` : `${o.address}:${o.port}`
+  if (err.code === 'EADDRINUSE') {
+    return new FerryError('E_PORT_IN_USE', `${where} is already in use: stop what is listening there, or pass another ${o.socket !== undefined ? '--socket' : '--port'}`)
+  }
+  if (err.code === 'EACCES') return new FerryError('E_LISTEN_FAILED', `no permission to listen on ${where}: use a port above 1023 or run as root`)
+  if (err.code === 'EADDRNOTAVAIL') return new FerryError('E_LISTEN_FAILED', `address ${o.address} is not on this machine: pass an address of one of its interfaces with --address`)
+  return new FerryError('E_LISTEN_FAILED', `could not listen on ${where}: ${err.message}`)
+}
+
+/** A socket file left by a dead instance is removed; one that still answers is in use. */
+async function removeStaleSocket (path: string): Promise<void> {
+  if (!existsSync(path)) return
+  const alive = await new Promise<boolean>(resolve => {
+    const s = connect(path)
+    s.once('connect', () => { s.destroy(); resolve(true) })
+    s.once('error', () => resolve(false))
+  })
+  if (!alive) unlinkSync(path)
+}

@@ -1,0 +1,24 @@
+// Turns pool events into log lines. The pool publishes; only this file decides what is worth saying.
+import type { Logger } from '../log/logger.js'
+import type { PoolEvents } from '../pool/events.js'
+import { describeExit } from '../pool/group.js'
+import { isSpawnError } from '../spawn/spawn-error.js'
+
+export function subscribeLogger (events: PoolEvents, logger: Logger): void {
+  events.on('spawning', g => logger.info(`spawning a process for ${g.name}`))
+  events.on('spawned', (g, p) => logger.notice(`app process ${p.pid} of ${g.name} is ready`))
+  events.on('spawnFailed', (g, err) => {
+    logger.error(`could not start a process for ${g.name}: ${err.message}`)
+    if (isSpawnError(err) && err.failure.output.length > 0) {
+      logger.error(`output of the failed process:\n  ${err.failure.output.join('\n  ')}`)
+    }
+    logger.notice(`next attempt for ${g.name} in ${Math.max(0, g.backoffUntil - Date.now())} ms or later`)
+  })
+  events.on('exited', (g, p, info, unexpected) => {
+    if (unexpected) logger.error(`app process ${p.pid} of ${g.name} died ${describeExit(info)}; removed from the pool`)
+    else logger.info(`app process ${p.pid} of ${g.name} stopped${info.forced ? ' (killed after the grace period)' : ''}`)
+  })
+  events.on('idleStop', (g, p) => logger.info(`stopping idle app process ${p.pid} of ${g.name}`))
+  events.on('queueFull', g => logger.warn(`returning 503: request queue of ${g.name} is full (max ${g.maxQueue})`))
+  events.on('output', (g, pid, _stream, line) => logger.notice(`App ${pid} (${g.name}): ${line}`))
+}

@@ -1,0 +1,95 @@
+// The watchdog ("Ferry watchdog"): starts the core, restarts it when it crashes, and stops it on SIGINT/SIGTERM.
+// The core runs in its own process group, so the watchdog can always clean up the core's app processes, even
+// after the core was killed outright.
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from '../log/logger.js'
+import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+
+const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
+const STOP_GRACE_MS = 45_000
+const RESTART_WINDOW_MS = 60_000
+const MAX_RESTARTS_IN_WINDOW = 5
+
+export interface WatchdogOptions {
+  readonly config: CoreConfig
+  readonly logger: Logger
+  /** Where the core writes its log: inherit the watchdog's stdio, or a file descriptor. */
+  readonly output: 'inherit' | number
+  readonly onEvent: (e: StartEvent) => void
+  /** Daemons ignore SIGHUP; a foreground watchdog stops on it (its terminal went away). */
+  readonly stopOnHangup: boolean
+}
+
+/** Runs until the instance stops; resolves the exit code for the watchdog process. */
+export function runWatchdog (o: WatchdogOptions): Promise<number> {
+  process.title = 'Ferry watchdog'
+  return new Promise(resolve => {
+    let core: ChildProcess | undefined
+    let stopping = false
+    let everListened = false
+    const restarts: number[] = []
+
+    const start = (): void => {
+      const stdio = o.output === 'inherit' ? 'inherit' : o.output
+      core = fork(CORE_MAIN, [], {
+        detached: true,
+        stdio: ['ignore', stdio, stdio, 'ipc'],
+        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify(o.config) }
+      })
+      const child = core
+      child.on('message', m => {
+        if (!isStartEvent(m)) return
+        if (m.type === 'listening') everListened = true
+        o.onEvent(m)
+      })
+      child.once('exit', (code, signal) => onCoreExit(child, code, signal))
+    }
+
+    const onCoreExit = (child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void => {
+      killGroup(child.pid)
+      if (stopping || code === 0 || !everListened) { finish(code ?? 1); return }
+      const now = Date.now()
+      restarts.push(now)
+      while (restarts.length > 0 && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift()
+      const how = signal !== null ? `signal ${signal}` : `code ${code ?? '?'}`
+      if (restarts.length > MAX_RESTARTS_IN_WINDOW) {
+        o.logger.crit(`Ferry core crashed with ${how} ${restarts.length} times within a minute; giving up`)
+        finish(1)
+        return
+      }
+      o.logger.error(`Ferry core (pid ${child.pid ?? '?'}) crashed with ${how}; restarting it`)
+      setTimeout(start, 100 * restarts.length)
+    }
+
+    const stop = (sig: NodeJS.Signals): void => {
+      if (stopping) return
+      stopping = true
+      o.logger.notice(`${sig} received: stopping Ferry`)
+      const child = core
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) { finish(0); return }
+      child.kill('SIGTERM')
+      setTimeout(() => killGroup(child.pid), STOP_GRACE_MS).unref()
+    }
+
+    const finish = (code: number): void => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      process.off('SIGHUP', onHup)
+      resolve(stopping ? 0 : code)
+    }
+    const onInt = (): void => stop('SIGINT')
+    const onTerm = (): void => stop('SIGTERM')
+    const onHup = (): void => { if (o.stopOnHangup) stop('SIGHUP') }
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+    process.on('SIGHUP', onHup)
+    start()
+  })
+}
+
+/** Kills the core's whole process group (the core and any app process it left behind). */
+function killGroup (pid: number | undefined): void {
+  if (pid === undefined) return
+  try { process.kill(-pid, 'SIGKILL') } catch { /* already gone */ }
+}

@@ -1,0 +1,49 @@
+// Starts a real Ferry (`bin/run.js start …` as a subprocess, as a user would) and stops it after the test.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import type { TestContext } from 'node:test'
+import { repoRoot } from './tmp.js'
+
+export const ferryBin = join(repoRoot, 'bin', 'run.js')
+
+export interface RunningFerry {
+  readonly url: string
+  readonly proc: ChildProcess
+  readonly corePid: number
+  output (): string
+  /** SIGTERM the watchdog and wait for it to exit; resolves its exit code. */
+  stop (signal?: NodeJS.Signals): Promise<number | null>
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g // eslint-disable-line no-control-regex
+
+export function stripAnsi (s: string): string { return s.replace(ANSI, '') }
+
+export async function startFerry (t: TestContext, appDir: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
+  const proc = spawn(process.execPath, [ferryBin, 'start', appDir, '--port', '0', '--address', '127.0.0.1', ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  proc.stdout!.on('data', (c: Buffer) => { out += c.toString() })
+  proc.stderr!.on('data', (c: Buffer) => { out += c.toString() })
+  const exited = once(proc, 'exit')
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode
+    proc.kill(signal)
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000)
+    const [code] = await exited as [number | null]
+    clearTimeout(timer)
+    return code
+  }
+  t.after(() => stop())
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const m = /URL:\s+(\S+)/.exec(stripAnsi(out))
+    const pid = /PID:\s+\d+ \(watchdog\), (\d+) \(core\)/.exec(stripAnsi(out))
+    if (m !== null && pid !== null) return { url: m[1]!, proc, corePid: Number(pid[1]), output: () => stripAnsi(out), stop }
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`Ferry did not start:\n${out}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}

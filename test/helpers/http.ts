@@ -1,0 +1,31 @@
+import { request } from 'undici'
+import { connect } from 'node:net'
+
+export interface Reply { status: number, headers: Record<string, string | string[] | undefined>, body: string }
+
+/** One request over a fresh connection; the body is read whole (tests keep bodies small). */
+export async function get (url: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Reply> {
+  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body, reset: true })
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+}
+
+export async function getJson<T = Record<string, unknown>> (url: string): Promise<T> {
+  const r = await get(url)
+  if (r.status !== 200) throw new Error(`GET ${url}: ${r.status} ${r.body}`)
+  return JSON.parse(r.body) as T
+}
+
+/** Writes raw bytes on a new connection and resolves everything the server sent until it closed. */
+export function rawExchange (url: string, payload: string, endAfterMs = 1500): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname)
+    let out = ''
+    s.setEncoding('latin1')
+    s.on('data', d => { out += d })
+    s.on('error', reject)
+    s.on('close', () => resolve(out))
+    s.on('connect', () => s.write(payload))
+    setTimeout(() => s.destroy(), endAfterMs).unref()
+  })
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fixtureApp } from '../../helpers/tmp.js'
+import { startFerry } from '../../helpers/ferry.js'
+import { get } from '../../helpers/http.js'
+
+test('spawn error in development: 500 page with the app output and the command', async t => {
+  const f = await startFerry(t, fixtureApp('crashing'), ['--environment', 'development'])
+  const r = await get(`${f.url}/`)
+  assert.equal(r.status, 500)
+  assert.match(r.body, /boom at startup/)
+  assert.match(r.body, /Command/)
+  assert.match(f.output(), /boom at startup/, 'the output is logged too')
+  assert.match(f.output(), /The app failed to start/, 'the banner warns')
+})
+
+test('spawn error in production: a plain 500 page that leaks nothing', async t => {
+  const f = await startFerry(t, fixtureApp('crashing'))
+  const r = await get(`${f.url}/`)
+  assert.equal(r.status, 500)
+  assert.doesNotMatch(r.body, /boom|node|crashing/i)
+  assert.match(r.body, /Error ID: <code>[0-9a-f]{8}<\/code>/)
+  // Repeated crashes back off: the log shows the next attempt is scheduled, not immediate.
+  assert.match(f.output(), /next attempt for .* in \d+ ms/)
+})
+
+test('a generic app started with --app-start-command', async t => {
+  const f = await startFerry(t, fixtureApp('generic'), ['--app-start-command', 'node server.js'])
+  const r = await get(`${f.url}/`)
+  assert.equal(r.status, 200)
+})
