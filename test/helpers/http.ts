@@ -15,17 +15,25 @@ export async function getJson<T = Record<string, unknown>> (url: string): Promis
   return JSON.parse(r.body) as T
 }
 
-/** Writes raw bytes on a new connection and resolves everything the server sent until it closed. */
-export function rawExchange (url: string, payload: string, endAfterMs = 1500): Promise<string> {
+/**
+ * Writes raw bytes on a new connection and resolves everything the server sent until it closed. Several payloads
+ * are sent one by one, each after the server has answered the one before (as a keep-alive client would).
+ */
+export function rawExchange (url: string, payload: string | readonly string[], endAfterMs = 1500): Promise<string> {
+  const parts = typeof payload === 'string' ? [payload] : [...payload]
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const s = connect(Number(port), hostname)
     let out = ''
     s.setEncoding('latin1')
-    s.on('data', d => { out += d })
+    s.on('data', d => {
+      out += d
+      const next = parts.shift()
+      if (next !== undefined) s.write(next)
+    })
     s.on('error', reject)
     s.on('close', () => resolve(out))
-    s.on('connect', () => s.write(payload))
+    s.on('connect', () => s.write(parts.shift()!))
     setTimeout(() => s.destroy(), endAfterMs).unref()
   })
 }

@@ -19,11 +19,12 @@ export class AppProcess {
   lastUsed: number
   readonly #spawned: SpawnedProcess
 
-  constructor (spawned: SpawnedProcess, now: number) {
+  /** `concurrency` overrides what the loader advertised (0 = keep the loader's value). */
+  constructor (spawned: SpawnedProcess, now: number, concurrency = 0) {
     this.#spawned = spawned
     this.pid = spawned.pid
     this.target = spawned.target
-    this.concurrency = spawned.concurrency
+    this.concurrency = concurrency > 0 ? concurrency : spawned.concurrency
     this.command = spawned.command
     this.spawnedAt = now
     this.lastUsed = now

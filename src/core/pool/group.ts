@@ -15,6 +15,8 @@ export interface GroupOptions {
   readonly maxInstances: number
   /** 0 = unlimited. */
   readonly maxQueue: number
+  /** Requests one process serves at once; 0 = what the loader says (unlimited for Node). */
+  readonly concurrency: number
   /** 0 = never stop idle processes. */
   readonly idleTimeMs: number
   /** How long a stopping process may take after SIGTERM before SIGKILL. */
@@ -161,7 +163,7 @@ export class Group {
     this.#o.events.emit('spawning', this)
     this.#o.loader.spawn(this.app, hooks, this.#abort.signal).then(spawned => {
       this.spawning--
-      const p = new AppProcess(spawned, this.#o.now())
+      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency)
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
       if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }

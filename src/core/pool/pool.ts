@@ -16,6 +16,7 @@ export interface GroupSettings {
   readonly minInstances: number
   readonly maxInstances: number
   readonly maxQueue: number
+  readonly concurrency: number
   readonly idleTimeMs: number
 }
 

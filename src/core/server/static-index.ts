@@ -14,7 +14,9 @@ export interface StaticIndex {
   readonly truncated: boolean
 }
 
-export const EMPTY_INDEX: StaticIndex = Object.freeze({ files: new Map<string, string>(), fileCount: 0, truncated: false })
+export const EMPTY_INDEX: StaticIndex = Object.freeze({
+  files: new Map<string, string>(), fileCount: 0, truncated: false
+})
 
 const INDEX_FILE = 'index.html'
 

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
+import type { Readable } from 'node:stream'
 import type { AppSpec, ExitInfo, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
 import { LineRing, readLines } from './output.js'
 import { spawnFailure } from './failure.js'
@@ -78,20 +79,32 @@ function wrapChild (proc: ChildProcess, pid: number, opts: ChildOptions): Child 
 
 /** Settles once with the exit status, after the pipes closed (so the last lines are in) and afterExit ran. */
 function watchExit (proc: ChildProcess, state: { forced: boolean }, afterExit?: () => Promise<void>): Promise<ExitInfo> {
+  // The pipes, not the ChildProcess 'close' event: that one never comes once the IPC channel was disconnected.
+  const pipesClosed = Promise.all([proc.stdout, proc.stderr].map(whenClosed))
   return new Promise(resolve => {
     proc.once('exit', (code, signal) => {
-      let settled = false
-      const settle = (): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        const info: ExitInfo = { code, signal, forced: state.forced }
-        void (afterExit?.() ?? Promise.resolve()).catch(() => {}).then(() => resolve(info))
-      }
-      const timer = setTimeout(settle, CLOSE_WAIT_MS)
-      proc.once('close', settle)
+      const info: ExitInfo = { code, signal, forced: state.forced }
+      void untilOrTimeout(pipesClosed, CLOSE_WAIT_MS)
+        .then(() => afterExit?.())
+        .catch(() => {})
+        .then(() => resolve(info))
     })
   })
+}
+
+function whenClosed (stream: Readable | null): Promise<void> {
+  if (stream === null || stream.closed) return Promise.resolve()
+  return new Promise(resolve => stream.once('close', () => resolve()))
+}
+
+/** Waits for the promise, but no longer than ms. */
+async function untilOrTimeout (promise: Promise<unknown>, ms: number): Promise<void> {
+  const ac = new AbortController()
+  try {
+    await Promise.race([promise, delay(ms, undefined, { signal: ac.signal })])
+  } finally {
+    ac.abort()
+  }
 }
 
 /** SIGTERM, then SIGKILL when the process is still there after graceMs (recorded as forced). */

@@ -56,8 +56,15 @@ async function waitForPort (port: number, signal: AbortSignal): Promise<void> {
 
 function canConnect (port: number, signal: AbortSignal): Promise<boolean> {
   return new Promise(resolve => {
-    const socket = connect({ host: HOST, port, signal, timeout: CONNECT_TIMEOUT_MS })
-    const done = (ok: boolean): void => { socket.destroy(); resolve(ok) }
+    // Our own abort listener rather than connect({ signal }): that one outlives the probe, one listener per poll.
+    const socket = connect({ host: HOST, port, timeout: CONNECT_TIMEOUT_MS })
+    const done = (ok: boolean): void => {
+      signal.removeEventListener('abort', onAbort)
+      socket.destroy()
+      resolve(ok)
+    }
+    const onAbort = (): void => done(false)
+    signal.addEventListener('abort', onAbort, { once: true })
     socket.once('connect', () => done(true))
     socket.once('timeout', () => done(false))
     socket.once('error', () => done(false))

@@ -49,6 +49,7 @@ async function main (): Promise<void> {
       minInstances: o.minInstances,
       maxInstances: o.maxInstances,
       maxQueue: o.maxRequestQueueSize,
+      concurrency: o.concurrency,
       idleTimeMs: o.poolIdleTime * 1000
     })
     const front = createFrontServer({

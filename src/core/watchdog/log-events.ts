@@ -8,10 +8,9 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('spawning', g => logger.info(`spawning a process for ${g.name}`))
   events.on('spawned', (g, p) => logger.notice(`app process ${p.pid} of ${g.name} is ready`))
   events.on('spawnFailed', (g, err) => {
-    logger.error(`could not start a process for ${g.name}: ${err.message}`)
-    if (isSpawnError(err) && err.failure.output.length > 0) {
-      logger.error(`output of the failed process:\n  ${err.failure.output.join('\n  ')}`)
-    }
+    // The process's output was logged line by line as it arrived; the command completes the picture.
+    const command = isSpawnError(err) ? ` (command: ${err.failure.command})` : ''
+    logger.error(`could not start a process for ${g.name}: ${err.message}${command}`)
     logger.notice(`next attempt for ${g.name} in ${Math.max(0, g.backoffUntil - Date.now())} ms or later`)
   })
   events.on('exited', (g, p, info, unexpected) => {

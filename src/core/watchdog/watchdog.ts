@@ -26,6 +26,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
   process.title = 'Ferry watchdog'
   return new Promise(resolve => {
     let core: ChildProcess | undefined
+    let config = o.config
     let stopping = false
     let everListened = false
     const restarts: number[] = []
@@ -35,12 +36,15 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       core = fork(CORE_MAIN, [], {
         detached: true,
         stdio: ['ignore', stdio, stdio, 'ipc'],
-        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify(o.config) }
+        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify(config) }
       })
       const child = core
       child.on('message', m => {
         if (!isStartEvent(m)) return
-        if (m.type === 'listening') everListened = true
+        if (m.type === 'listening') {
+          everListened = true
+          config = keepBoundPort(config, m.url)
+        }
         o.onEvent(m)
       })
       child.once('exit', (code, signal) => onCoreExit(child, code, signal))
@@ -92,4 +96,11 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
 function killGroup (pid: number | undefined): void {
   if (pid === undefined) return
   try { process.kill(-pid, 'SIGKILL') } catch { /* already gone */ }
+}
+
+/** A restarted core must come back on the same port, also when the first one was asked for port 0. */
+function keepBoundPort (config: CoreConfig, url: string): CoreConfig {
+  const m = /^http:\/\/.*:(\d+)$/.exec(url)
+  if (m === null || config.options.port === Number(m[1])) return config
+  return { ...config, options: { ...config.options, port: Number(m[1]) } }
 }

@@ -4,12 +4,15 @@ import { fixtureApp } from '../../helpers/tmp.js'
 import { startFerry } from '../../helpers/ferry.js'
 import { get, getJson } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
+import type { RunningFerry } from '../../helpers/ferry.js'
+
+const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 
 const slow = async (url: string, ms: number): Promise<number> => (await getJson<{ pid: number }>(`${url}/slow?ms=${ms}`)).pid
 
 test('least busy: concurrent requests spread evenly over the processes', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
-  await waitFor(() => childPids(f.corePid).length === 2, 15_000, 'two app processes')
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const pids = await Promise.all(Array.from({ length: 6 }, () => slow(f.url, 600)))
   const counts = new Map<number, number>()
   for (const p of pids) counts.set(p, (counts.get(p) ?? 0) + 1)
@@ -38,7 +41,7 @@ test('concurrency 1: the pool spawns more processes under load, then idles back 
 
 test('SIGKILL of an app process mid-request: 502 for that request only, and the pool recovers', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
-  await waitFor(() => childPids(f.corePid).length === 2, 15_000, 'two app processes')
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const victim = (await getJson<{ pid: number }>(`${f.url}/pid`)).pid // ties go to the oldest process
   const doomed = get(`${f.url}/slow?ms=3000`) // to the victim (oldest, idle)
   const survivor = get(`${f.url}/slow?ms=1000`) // to the other process

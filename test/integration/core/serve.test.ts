@@ -73,7 +73,7 @@ test('WebSocket-style Upgrade requests are passed through', async t => {
 
 test('malformed requests get 400 or 431 and everyone else is still served', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const twoOnOne = await rawExchange(f.url, 'GET /pid HTTP/1.1\r\nHost: x\r\n\r\nGET /?a b HTTP/1.1\r\nHost: x\r\n\r\n')
+  const twoOnOne = await rawExchange(f.url, ['GET /pid HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /?a b HTTP/1.1\r\nHost: x\r\n\r\n'])
   assert.match(twoOnOne, /^HTTP\/1\.1 200 /)
   assert.match(twoOnOne, /HTTP\/1\.1 400 Bad Request/)
   const garbage = await rawExchange(f.url, '\x00\x01NOT HTTP AT ALL\r\n\r\n')

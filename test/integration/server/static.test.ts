@@ -42,11 +42,14 @@ interface Reply { status: number, headers: IncomingHttpHeaders, body: string }
 
 function get (port: number, path: string, options: { method?: string, headers?: Record<string, string> } = {}):
 Promise<Reply> {
+  const { method = 'GET', headers } = options
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, res => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, agent: false }, res => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }))
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() })
+      })
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -65,7 +68,7 @@ async function raw (port: number, target: string): Promise<string> {
   return Buffer.concat(chunks).toString('latin1')
 }
 
-// Ask until `done` holds or ~2 s have passed (the watcher re-indexes ~100 ms after a change), and return the last reply.
+// Ask until `done` holds or ~2 s have passed (the watcher re-indexes ~100 ms after a change); the last reply.
 async function waitFor (port: number, path: string, done: (reply: Reply) => boolean): Promise<Reply> {
   let reply = await get(port, path)
   for (let waited = 0; !done(reply) && waited < 2000; waited += 50) {
