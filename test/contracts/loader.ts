@@ -107,7 +107,9 @@ function failureCases (loader: Loader, makeApp: (t: TestContext) => AppSpec, mak
 
   test('rejects E_SPAWN_FAILED when the process cannot be started', async (t: TestContext) => {
     const app = makeApp(t)
-    const err = await spawnRejection(loader.spawn({ ...app, root: join(app.socketDir, 'missing') }), 'E_SPAWN_FAILED')
+    const root = join(app.socketDir, 'missing')
+    const err = await spawnRejection(loader.spawn({ ...app, root }), 'E_SPAWN_FAILED')
+    assert.equal(err.message, `Could not start an app process for ${root}: its directory ${root} does not exist`)
     assert.equal(err.failure.reason, 'failed')
     assert.equal(err.failure.pid, undefined)
   })

@@ -2,6 +2,7 @@
 // stop it with SIGTERM then SIGKILL. Loaders add only how to start the app and what "ready" means.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
 import type { AppSpec, ExitInfo, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
@@ -49,12 +50,18 @@ export async function startChild (opts: ChildOptions): Promise<Child> {
   try {
     await once(proc, 'spawn')
   } catch (err) {
-    const message = `Could not start an app process for ${opts.app.root}: ${(err as Error).message}`
-    throw spawnFailure(message, { reason: 'failed', app: opts.app, command: opts.command }, err)
+    throw spawnFailure(startErrorMessage(opts, err), { reason: 'failed', app: opts.app, command: opts.command }, err)
   }
   // Later 'error' events are failed kills or sends; the exit, if any, is reported through `exited`.
   proc.on('error', () => {})
   return wrapChild(proc, proc.pid as number, opts)
+}
+
+/** spawn() blames a missing working directory on the executable (ENOENT); say which one is really missing. */
+function startErrorMessage (opts: ChildOptions, err: unknown): string {
+  const cwdMissing = (err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(opts.app.root)
+  const why = cwdMissing ? `its directory ${opts.app.root} does not exist` : (err as Error).message
+  return `Could not start an app process for ${opts.app.root}: ${why}`
 }
 
 function wrapChild (proc: ChildProcess, pid: number, opts: ChildOptions): Child {

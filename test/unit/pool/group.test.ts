@@ -1,0 +1,144 @@
+// The group's decisions, driven by a scripted loader: the loader is the group's edge, so a stand-in for it is
+// fair here. Real processes are exercised by the integration tests.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Pool } from '../../../src/core/pool/pool.js'
+import { FerryError } from '../../../src/core/errors.js'
+import type { AppSpec, ExitInfo, Loader, SpawnedProcess } from '../../../src/core/spawn/loader.js'
+
+interface Scripted extends SpawnedProcess { die (): void }
+
+function scriptedLoader (plan: Array<'ok' | 'fail'>): Loader & { spawned: Scripted[], attempts: number } {
+  let nextPid = 1000
+  const loader = {
+    type: 'node' as const,
+    spawned: [] as Scripted[],
+    attempts: 0,
+    async spawn (): Promise<SpawnedProcess> {
+      loader.attempts++
+      const step = plan.shift() ?? 'ok'
+      if (step === 'fail') throw new FerryError('E_SPAWN_EXITED', 'scripted failure')
+      let settle!: (i: ExitInfo) => void
+      const exited = new Promise<ExitInfo>(resolve => { settle = resolve })
+      const proc: Scripted = {
+        pid: nextPid++,
+        target: { kind: 'unix', socketPath: '/nonexistent' },
+        concurrency: 0,
+        command: 'scripted',
+        exited,
+        stop: async () => { settle({ code: 0, signal: null, forced: false }); return await exited },
+        die: () => settle({ code: null, signal: 'SIGKILL', forced: false })
+      }
+      loader.spawned.push(proc)
+      return proc
+    }
+  }
+  return loader
+}
+
+const app: AppSpec = { root: '/app', type: 'node', environment: 'production', env: {}, startTimeoutMs: 1000, socketDir: '/tmp' }
+const settings = { minInstances: 1, maxInstances: 0, maxQueue: 10, idleTimeMs: 0, concurrency: 0 }
+const tick = (ms = 5): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+function poolWith (loader: Loader, maxPoolSize = 6): Pool {
+  return new Pool({ maxPoolSize, loaders: { node: loader, generic: loader } })
+}
+
+test('pre-starts min-instances and checks out without waiting', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 2 })
+  await tick()
+  assert.equal(g.processes.length, 2)
+  const p = g.checkout()!
+  assert.equal(p.sessions, 1)
+  g.release(p)
+  assert.equal(p.sessions, 0)
+  assert.equal(p.processed, 1)
+})
+
+test('a failed spawn rejects queued requests with the spawn error, then backs off', async t => {
+  const loader = scriptedLoader(['fail', 'fail'])
+  const pool = poolWith(loader)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 0 })
+  await assert.rejects(g.acquire(), /scripted failure/)
+  assert.equal(g.failures, 1)
+  // Within the back-off window, requests get the last error at once instead of waiting or spawning again.
+  await assert.rejects(g.acquire(), /scripted failure/)
+  assert.equal(loader.attempts, 1)
+  await tick(300)
+  await assert.rejects(g.acquire(), /scripted failure/)
+  assert.equal(loader.attempts, 2)
+  assert.ok(g.backoffUntil - Date.now() > 250, 'the second failure doubles the delay')
+})
+
+test('a process that dies is removed and replaced up to min-instances', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, settings)
+  await tick()
+  const first = loader.spawned[0]!
+  first.die()
+  await tick(300)
+  assert.equal(g.processes.length, 1)
+  assert.notEqual(g.processes[0]!.pid, first.pid)
+})
+
+test('the queue is bounded and waiters are served in order as processes free up', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader, 1)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, concurrency: 1, maxQueue: 2 })
+  await tick()
+  const p = g.checkout()!
+  const order: number[] = []
+  const a = g.acquire().then(q => { order.push(1); g.release(q) })
+  const b = g.acquire().then(q => { order.push(2); g.release(q) })
+  await assert.rejects(g.acquire(), (err: FerryError) => err.code === 'E_QUEUE_FULL')
+  assert.equal(g.queueOverflows, 1)
+  g.release(p)
+  await Promise.all([a, b])
+  assert.deepEqual(order, [1, 2])
+})
+
+test('a queued request whose client leaves is dropped from the queue', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader, 1)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, concurrency: 1 })
+  await tick()
+  const p = g.checkout()!
+  const ac = new AbortController()
+  const waiting = g.acquire(ac.signal)
+  assert.equal(g.queue.length, 1)
+  ac.abort(new Error('client left'))
+  await assert.rejects(waiting, /client left/)
+  assert.equal(g.queue.length, 0)
+  g.release(p)
+})
+
+test('the pool size caps every group together', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader, 2)
+  t.after(() => pool.stop())
+  pool.addGroup(app, { ...settings, minInstances: 2 })
+  pool.addGroup({ ...app, root: '/other' }, { ...settings, minInstances: 2 })
+  await tick(20)
+  assert.equal(pool.capacityUsed, 2)
+  assert.equal(pool.snapshot().process_count, 2)
+})
+
+test('the snapshot is a frozen copy', async t => {
+  const loader = scriptedLoader([])
+  const pool = poolWith(loader)
+  t.after(() => pool.stop())
+  pool.addGroup(app, settings)
+  await tick()
+  const s = pool.snapshot()
+  assert.ok(Object.isFrozen(s) && Object.isFrozen(s.groups[0]) && Object.isFrozen(s.groups[0]!.processes[0]))
+  assert.equal(s.groups[0]!.processes[0]!.state, 'ready')
+  assert.equal(s.groups[0]!.app_root, '/app')
+})

@@ -1,0 +1,32 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { requestHeadersForApp, stripResponseHopHeaders, hasRequestBody } from '../../../src/core/server/headers.js'
+
+test('hop-by-hop request headers are dropped, including those named in Connection', () => {
+  const out = requestHeadersForApp(['Host', 'a.test', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5',
+    'Transfer-Encoding', 'chunked', 'Expect', '100-continue', 'Accept', '*/*'], { clientAddress: '127.0.0.1', proto: 'http' })
+  assert.deepEqual(out, ['Host', 'a.test', 'Accept', '*/*', 'X-Forwarded-For', '127.0.0.1', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'a.test'])
+})
+
+test('X-Forwarded-For is extended, Proto and Host are replaced', () => {
+  const out = requestHeadersForApp(['x-forwarded-for', '10.0.0.1', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'evil'],
+    { clientAddress: '192.0.2.1', proto: 'http' })
+  assert.deepEqual(out, ['X-Forwarded-For', '10.0.0.1, 192.0.2.1', 'X-Forwarded-Proto', 'http'])
+})
+
+test('a Unix-socket client has no address to add', () => {
+  assert.deepEqual(requestHeadersForApp(['Host', 'h'], { clientAddress: undefined, proto: 'http' }),
+    ['Host', 'h', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'h'])
+})
+
+test('response hop-by-hop headers are removed in place', () => {
+  const h = stripResponseHopHeaders({ connection: 'keep-alive, x-hop', 'x-hop': '1', 'transfer-encoding': 'chunked', 'set-cookie': ['a', 'b'], 'keep-alive': 'timeout=5' })
+  assert.deepEqual(h, { 'set-cookie': ['a', 'b'] })
+})
+
+test('request body detection', () => {
+  assert.equal(hasRequestBody({}), false)
+  assert.equal(hasRequestBody({ 'content-length': '0' }), false)
+  assert.equal(hasRequestBody({ 'content-length': '5' }), true)
+  assert.equal(hasRequestBody({ 'transfer-encoding': 'chunked' }), true)
+})
