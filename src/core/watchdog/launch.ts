@@ -1,7 +1,7 @@
 // `ferry start`'s core: checks what can be checked before anything is forked (app directory, startup file, log
 // file, pid file), then runs the watchdog in this process (foreground) or in a detached one (--daemonize).
 import { spawn } from 'node:child_process'
-import { openSync, closeSync, mkdirSync, realpathSync, writeSync } from 'node:fs'
+import { openSync, closeSync, realpathSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FerryError } from '../errors.js'
@@ -34,8 +34,8 @@ export function preflight (config: CoreConfig): CoreConfig {
 }
 
 export function openLogFile (path: string): number {
+  // The directory is not created: a typo in the path should fail here, not quietly make directories as root.
   try {
-    mkdirSync(dirname(path), { recursive: true })
     return openSync(path, 'a', 0o640)
   } catch (err) {
     throw new FerryError('E_LOG_FILE', `cannot write log file ${path}: ${(err as Error).message}; pass a writable --log-file`, { cause: err })
