@@ -1,0 +1,58 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { runCli } from '../helpers/cli.js'
+import { fixtureApp, tmpDir } from '../helpers/tmp.js'
+import { get } from '../helpers/http.js'
+import { isAlive, waitFor } from '../helpers/procs.js'
+
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise(resolve => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+test('--daemonize: the banner, then the instance runs on its own until `ferry stop --port`', async t => {
+  const registry = tmpDir(t)
+  const port = await freePort()
+  const env = { FERRY_INSTANCE_REGISTRY_DIR: registry }
+  const started = await runCli(['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)], { env })
+  t.after(async () => { await runCli(['stop', '--port', String(port)], { env }) })
+  assert.equal(started.code, 0, started.stderr)
+  assert.match(started.stdout, /Stop:\s+ferry stop --pid-file/)
+  const pidFile = join(registry, `ferry.${port}.pid`)
+  const logFile = join(registry, `ferry.${port}.log`)
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  assert.ok(isAlive(pid))
+  assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200)
+  assert.match(readFileSync(logFile, 'utf8'), /Ferry core listening/)
+
+  const again = await runCli(['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)], { env })
+  assert.equal(again.code, 6, 'a second start over a live pid file is refused')
+  assert.match(again.stderr, /already running as PID/)
+
+  const stopped = await runCli(['stop', '--port', String(port)], { env })
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.match(stopped.stdout, new RegExp(`Stopped Ferry \\(PID ${pid}\\)`))
+  await waitFor(() => !isAlive(pid), 5000, 'the watchdog to exit')
+  assert.equal(existsSync(pidFile), false, 'the pid file is removed')
+})
+
+test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t => {
+  const dir = tmpDir(t)
+  const port = await freePort()
+  const pidFile = join(dir, 'ferry.pid')
+  const started = await runCli(['start', fixtureApp('hello'), '-d', '--address', '127.0.0.1', '--port', String(port), '--pid-file', pidFile, '--log-file', join(dir, 'log')])
+  t.after(async () => { await runCli(['stop', '--pid-file', pidFile]) })
+  assert.equal(started.code, 0, started.stderr)
+  const stopped = await runCli(['stop', '--pid-file', pidFile])
+  assert.equal(stopped.code, 0, stopped.stderr)
+  const none = await runCli(['stop', '--pid-file', pidFile])
+  assert.equal(none.code, 7)
+  assert.match(none.stderr, /^ferry: no running Ferry found through pid file .*\[E_NOT_RUNNING\]\n$/)
+})
