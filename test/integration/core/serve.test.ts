@@ -101,3 +101,25 @@ test('static files under public/ are served by the core; traversal falls through
   const fromApp = await get(`${f.url}/dynamic`)
   assert.equal(fromApp.body, 'from the app')
 })
+
+test('--socket: serves on a Unix socket instead of TCP', async t => {
+  const { tmpDir } = await import('../../helpers/tmp.js')
+  const { Client } = await import('undici')
+  const dir = tmpDir(t)
+  const socketPath = `${dir}/ferry.sock`
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--socket', socketPath])
+  assert.equal(f.url, `unix:${socketPath}`)
+  const client = new Client('http://localhost', { socketPath })
+  t.after(() => client.close())
+  const r = await client.request({ path: '/echo', method: 'GET' })
+  assert.equal(r.statusCode, 200)
+  const echo = await r.body.json() as { headers: Record<string, string> }
+  assert.equal(echo.headers['x-forwarded-for'], undefined, 'a Unix-socket client has no address to forward')
+})
+
+test('--envvar and --environment reach the app', async t => {
+  const f = await startFerry(t, fixtureApp('hello'), ['--environment', 'staging', '--envvar', 'FERRY_GREETING=hi there'])
+  const env = await getJson<Record<string, string>>(`${f.url}/env`)
+  assert.equal(env.NODE_ENV, 'staging')
+  assert.equal(env.FERRY_GREETING, 'hi there')
+})

@@ -29,3 +29,10 @@ test('a generic app started with --app-start-command', async t => {
   const r = await get(`${f.url}/`)
   assert.equal(r.status, 200)
 })
+
+test('--friendly-error-pages shows details in production; --no-friendly-error-pages hides them in development', async t => {
+  const on = await startFerry(t, fixtureApp('crashing'), ['--friendly-error-pages'])
+  assert.match((await get(`${on.url}/`)).body, /boom at startup/)
+  const off = await startFerry(t, fixtureApp('crashing'), ['--environment', 'development', '--no-friendly-error-pages'])
+  assert.doesNotMatch((await get(`${off.url}/`)).body, /boom at startup/)
+})
