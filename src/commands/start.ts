@@ -29,17 +29,17 @@ export default class Start extends BaseCommand {
     const { options, sources } = resolveOptions({ flags: rawFlagValues(flags, 'start'), env: process.env })
     const config = preflight({ appDir: resolve(args.APP_DIR), options, sources })
     const view = new StartupView(options.minInstances)
-    const banner = (url: string, corePid: number, watchdogPid: number, logFile: string | undefined, pidFile: string | undefined): string =>
-      renderBanner({ version: this.config.version, url, appRoot: config.appDir, watchdogPid, corePid, logFile, environment: options.environment, daemonized: options.daemonize, pidFile, warning: view.warning })
+    const banner = (url: string, corePid: number, l: { watchdogPid: number, logFile?: string, pidFile?: string, name?: string }): string =>
+      renderBanner({ version: this.config.version, url, appRoot: config.appDir, corePid, environment: options.environment, daemonized: options.daemonize, warning: view.warning, ...l })
 
     if (options.daemonize) {
       const launched = await launchDaemon(config, e => view.onEvent(e))
       view.finish()
-      process.stdout.write(banner(view.url, view.corePid, launched.watchdogPid, launched.logFile, launched.pidFile))
+      process.stdout.write(banner(view.url, view.corePid, launched))
       return
     }
     const launched = launchForeground(config, e => {
-      if (view.onEvent(e)) process.stdout.write(banner(view.url, view.corePid, launched.watchdogPid, launched.logFile, launched.pidFile))
+      if (view.onEvent(e)) process.stdout.write(banner(view.url, view.corePid, launched))
     })
     const code = await launched.done
     view.finish()

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { flagsFor, rawFlagValues } from '../cli/flags.js'
 import { resolveOptions } from '../core/config/resolve.js'
@@ -12,8 +12,13 @@ export default class Stop extends BaseCommand {
   static override examples = [
     { description: 'Stop the instance on port 3000', command: '<%= config.bin %> stop' },
     { description: 'Stop the instance on port 8080', command: '<%= config.bin %> stop --port 8080' },
-    { description: 'Stop by pid file', command: '<%= config.bin %> stop --pid-file /run/ferry.pid' }
+    { description: 'Stop by pid file', command: '<%= config.bin %> stop --pid-file /run/ferry.pid' },
+    { description: 'Stop by instance name', command: '<%= config.bin %> stop ferry.8080' }
   ]
+
+  static override args = {
+    NAME: Args.string({ description: 'the instance name the start banner showed (e.g. ferry.8080)', required: false })
+  }
 
   static override flags = {
     ...flagsFor('stop'),
@@ -23,10 +28,10 @@ export default class Stop extends BaseCommand {
   }
 
   async run (): Promise<void> {
-    const { flags } = await this.parse(Stop)
+    const { args, flags } = await this.parse(Stop)
     const raw = { ...rawFlagValues(flags, 'stop'), port: flags.port, socket: flags.socket }
     const { options } = resolveOptions({ flags: raw, env: process.env })
-    const { pid } = await stopInstance(options, flags.timeout * 1000)
+    const { pid } = await stopInstance({ ...options, name: args.NAME }, flags.timeout * 1000)
     process.stdout.write(`Stopped Ferry (PID ${pid}).\n`)
   }
 }

@@ -17,14 +17,14 @@ async function freePort (): Promise<number> {
   })
 }
 
-test('--daemonize: the banner, then the instance runs on its own until `ferry stop --port`', async t => {
+test('--daemonize: the banner, then the instance runs on its own until `ferry stop NAME`', async t => {
   const registry = tmpDir(t)
   const port = await freePort()
   const env = { FERRY_INSTANCE_REGISTRY_DIR: registry }
   const started = await runCli(['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)], { env })
   t.after(async () => { await runCli(['stop', '--port', String(port)], { env }) })
   assert.equal(started.code, 0, started.stderr)
-  assert.match(started.stdout, /Stop:\s+ferry stop --pid-file/)
+  assert.match(started.stdout, new RegExp(`Stop:\\s+ferry stop ferry\\.${port}`))
   const pidFile = join(registry, `ferry.${port}.pid`)
   const logFile = join(registry, `ferry.${port}.log`)
   const pid = Number(readFileSync(pidFile, 'utf8'))
@@ -36,7 +36,7 @@ test('--daemonize: the banner, then the instance runs on its own until `ferry st
   assert.equal(again.code, 6, 'a second start over a live pid file is refused')
   assert.match(again.stderr, /already running as PID/)
 
-  const stopped = await runCli(['stop', '--port', String(port)], { env })
+  const stopped = await runCli(['stop', `ferry.${port}`], { env })
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, new RegExp(`Stopped Ferry \\(PID ${pid}\\)`))
   await waitFor(() => !isAlive(pid), 5000, 'the watchdog to exit')
@@ -55,4 +55,8 @@ test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t =>
   const none = await runCli(['stop', '--pid-file', pidFile])
   assert.equal(none.code, 7)
   assert.match(none.stderr, /^ferry: no running Ferry found through pid file .*\[E_NOT_RUNNING\]\n$/)
+  const byPort = await runCli(['stop', '--port', String(port)], { env: { FERRY_INSTANCE_REGISTRY_DIR: dir } })
+  assert.equal(byPort.code, 7)
+  const bad = await runCli(['stop', '../../etc/passwd'])
+  assert.equal(bad.code, 2)
 })

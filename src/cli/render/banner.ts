@@ -7,15 +7,16 @@ export interface BannerInput {
   readonly appRoot: string
   readonly watchdogPid: number
   readonly corePid: number
-  readonly logFile: string | undefined
+  readonly logFile?: string | undefined
   readonly environment: string
   readonly daemonized: boolean
-  readonly pidFile: string | undefined
+  readonly pidFile?: string | undefined
+  readonly name?: string | undefined
   readonly warning?: string
 }
 
 export function renderBanner (b: BannerInput): string {
-  const stopHow = b.daemonized ? `ferry stop --pid-file ${b.pidFile ?? ''}` : 'press Ctrl-C'
+  const stopHow = !b.daemonized ? 'press Ctrl-C' : b.name !== undefined ? `ferry stop ${b.name}` : `ferry stop --pid-file ${b.pidFile ?? ''}`
   const rows: Array<[string, string]> = [
     ['URL', paint.app(b.url)],
     ['App', b.appRoot],

@@ -9,7 +9,7 @@ import { createLogger } from '../log/logger.js'
 import { detectApp } from '../spawn/detect.js'
 import { envvarPairs } from '../config/resolve.js'
 import { runWatchdog } from './watchdog.js'
-import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
+import { defaultDaemonLogFile, defaultPidFile, instanceName } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 
@@ -19,6 +19,8 @@ export interface Launched {
   readonly watchdogPid: number
   readonly pidFile: string | undefined
   readonly logFile: string | undefined
+  /** Daemons: the name `ferry stop NAME` accepts. */
+  readonly name?: string
   /** Foreground: resolves the exit code when the instance stops. Daemon: resolves 0 once it runs on its own. */
   readonly done: Promise<number>
 }
@@ -77,7 +79,7 @@ export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => vo
       child.removeAllListeners()
       if (child.connected) child.disconnect()
       child.unref()
-      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, done: Promise.resolve(0) })
+      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name: o.pidFile === undefined ? instanceName(o) : undefined, done: Promise.resolve(0) })
     }
     child.on('message', m => {
       if (!isStartEvent(m)) return

@@ -2,12 +2,15 @@
 import { rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError } from '../errors.js'
-import { defaultPidFile, type PathOptions } from './paths.js'
+import { defaultPidFile, isValidInstanceName, type PathOptions } from './paths.js'
 import { isAlive, readLivePid } from './pid-file.js'
 
 export interface StopResult { readonly pid: number, readonly pidFile: string }
 
 export async function stopInstance (o: PathOptions, timeoutMs = 60_000): Promise<StopResult> {
+  if (o.name !== undefined && !isValidInstanceName(o.name)) {
+    throw new FerryError('E_USAGE', `"${o.name}" is not an instance name: use the name the start banner showed, e.g. ferry.3000`)
+  }
   const pidFile = defaultPidFile(o)
   const pid = readLivePid(pidFile)
   if (pid === undefined) {
