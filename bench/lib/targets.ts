@@ -1,0 +1,201 @@
+// Starting each server the bench measures. Each start function returns once the target answers 200 over HTTP on
+// 127.0.0.1, and registers every process it starts with procs.ts so cleanup can find it.
+import { execFile } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { HOST, freePort, waitForHttp } from './net.js'
+import { isRunning, start, stop, type Managed } from './procs.js'
+import { which } from './which.js'
+
+const execFileAsync = promisify(execFile)
+
+export interface Context {
+  /** The repository root (where bin/run.js and examples/ are). */
+  readonly root: string
+  /** The example app's directory. */
+  readonly appDir: string
+  /** A private temp dir for configs, logs and pid files. */
+  readonly tmp: string
+}
+
+export interface Target {
+  readonly name: string
+  readonly url: string
+  readonly description: string
+}
+
+export interface Skipped {
+  readonly name: string
+  readonly reason: string
+}
+
+/** Both pool bounds at 2, so Ferry (and Passenger) run exactly two app processes for the whole run. */
+const POOL_SIZE = '2'
+
+/** "<name> exited (code 1)" plus its last output, if the process is gone; undefined while it still runs. */
+function deathNotice (m: Managed): string | undefined {
+  if (isRunning(m)) return undefined
+  const how = m.child.signalCode !== null ? `signal ${m.child.signalCode}` : `code ${m.child.exitCode ?? '?'}`
+  return `${m.name} exited (${how}) while starting; its last output:\n${m.tail()}`
+}
+
+async function ready (m: Managed, url: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitForHttp(url, timeoutMs, () => deathNotice(m))
+  } catch (err) {
+    const msg = (err as Error).message
+    throw new Error(msg.includes('last output') ? msg : `${msg}\n${m.name}'s last output:\n${m.tail()}`)
+  }
+}
+
+/** For optional baselines: one that fails to start is stopped at once and reported as skipped, not fatal. */
+async function readyOrSkip (m: Managed, url: string, timeoutMs: number): Promise<Skipped | undefined> {
+  try {
+    await ready(m, url, timeoutMs)
+    return undefined
+  } catch (err) {
+    await stop(m)
+    return { name: m.name, reason: `failed to start: ${(err as Error).message.trim()}` }
+  }
+}
+
+// NODE_ENV as Ferry gives it to the app (its default --environment is production), so both run the same code path.
+const appEnv = (port: number): NodeJS.ProcessEnv => ({ ...process.env, PORT: String(port), NODE_ENV: 'production' })
+
+export async function startDirect (ctx: Context): Promise<Target> {
+  const port = await freePort()
+  // The app listens on PORT with no host; the bench only ever talks to it over loopback.
+  const m = start('direct app', process.execPath, [join(ctx.appDir, 'app.js')], { cwd: ctx.appDir, env: appEnv(port) })
+  const url = `http://${HOST}:${port}/`
+  await ready(m, url, 15_000)
+  return { name: 'direct', url, description: 'node examples/hello/app.js (one process, no proxy)' }
+}
+
+// The banner is written once, in whole lines; chalk leaves colour out when stdout is a pipe, but strip it anyway.
+const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '')
+
+export async function startFerry (ctx: Context): Promise<Target> {
+  const port = await freePort()
+  const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
+    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE]
+  const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
+  let pending = ''
+  let appsReady = 0
+  let banner: { url: string, watchdog: number, core: number } | undefined
+  let bannerUrl: string | undefined
+  // Parsed line by line: a chunk may end mid-line.
+  m.onOutput(chunk => {
+    const lines = (pending + chunk).split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines.map(stripAnsi)) {
+      // Every PID Ferry reports is remembered, so cleanup reaches its processes even if the watchdog dies first.
+      const app = /app process (\d+) of .* is ready/.exec(line)
+      if (app !== null) { m.extraPids.add(Number(app[1])); appsReady++ }
+      const url = /^\s*URL:\s+(\S+)/.exec(line)
+      if (url !== null) bannerUrl = url[1]
+      const pids = /^\s*PID:\s+(\d+) \(watchdog\), (\d+) \(core\)/.exec(line)
+      if (pids !== null && banner === undefined) {
+        banner = { url: bannerUrl ?? '?', watchdog: Number(pids[1]), core: Number(pids[2]) }
+        m.extraPids.add(banner.core)
+      }
+    }
+  })
+  await waitFor(() => banner !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
+  const url = `http://${HOST}:${port}/`
+  await ready(m, url, 15_000)
+  // The banner appears when the first app process is ready; measure only once both are, or the first rounds
+  // would compare one Ferry app process against one direct one.
+  // The count comes from a log line whose wording is Ferry's to change: if it is not seen, warn rather than fail.
+  try {
+    await waitFor(() => appsReady >= Number(POOL_SIZE), 15_000, () => deathNotice(m), () => `only ${appsReady} of ${POOL_SIZE} Ferry app processes reported ready within 15 s`)
+  } catch (err) {
+    if (deathNotice(m) !== undefined) throw err
+    console.warn(`  warning: ${(err as Error).message}; measuring anyway`)
+  }
+  if (banner !== undefined && banner.url !== url.slice(0, -1)) throw new Error(`Ferry's banner says ${banner.url}, expected ${url}`)
+  return {
+    name: 'ferry',
+    url,
+    description: `ferry start --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
+  }
+}
+
+async function waitFor (done: () => boolean, timeoutMs: number, failed: () => string | undefined, timeoutMessage: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!done()) {
+    const why = failed()
+    if (why !== undefined) throw new Error(why)
+    if (Date.now() >= deadline) throw new Error(timeoutMessage())
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+/** nginx.conf for a single-process keep-alive reverse proxy: everything it writes stays in its own prefix dir. */
+function nginxConfig (prefix: string, port: number, upstream: string): string {
+  const upstreamHostPort = new URL(upstream).host
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/client_body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  upstream direct_app {
+    server ${upstreamHostPort};
+    keepalive 64;
+  }
+  server {
+    listen ${HOST}:${port};
+    location / {
+      proxy_pass http://direct_app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`
+}
+
+/** nginx in front of the DIRECT app: what a plain keep-alive reverse proxy costs on this machine. */
+export async function startNginx (ctx: Context, direct: Target): Promise<Target | Skipped> {
+  const bin = which('nginx')
+  if (bin === undefined) return { name: 'nginx', reason: 'nginx is not on PATH' }
+  const prefix = join(ctx.tmp, 'nginx')
+  mkdirSync(prefix, { recursive: true })
+  const port = await freePort()
+  const conf = join(prefix, 'nginx.conf')
+  writeFileSync(conf, nginxConfig(prefix, port, direct.url))
+  // -e: without it nginx opens its compiled-in error log (/var/log/nginx) before reading the config.
+  const m = start('nginx', bin, ['-p', `${prefix}/`, '-c', conf, '-e', join(prefix, 'error.log')])
+  const url = `http://${HOST}:${port}/`
+  const failure = await readyOrSkip(m, url, 15_000)
+  if (failure !== undefined) return failure
+  return { name: 'nginx', url, description: `nginx (1 process, upstream keepalive 64) -> direct app ${direct.url}` }
+}
+
+/** Debian's Phusion Passenger Standalone with its builtin engine, sized like Ferry: the system Ferry imitates. */
+export async function startPassenger (ctx: Context): Promise<Target | Skipped> {
+  const bin = which('passenger')
+  if (bin === undefined) return { name: 'passenger', reason: 'passenger is not on PATH (Debian package "passenger" not installed)' }
+  const port = await freePort()
+  const pidFile = join(ctx.tmp, 'passenger.pid')
+  const args = ['start', ctx.appDir, '--port', String(port), '--address', HOST, '--min-instances', POOL_SIZE,
+    '--max-pool-size', POOL_SIZE, '--environment', 'production', '--engine', 'builtin',
+    '--log-file', join(ctx.tmp, 'passenger.log'), '--pid-file', pidFile]
+  const m = start('passenger', bin, args, { cwd: ctx.appDir })
+  // `passenger stop` shuts down the whole instance (agents and app processes), which a signal to the CLI may not.
+  m.gracefulStop = async () => { await execFileAsync(bin, ['stop', '--pid-file', pidFile], { timeout: 10_000 }) }
+  const url = `http://${HOST}:${port}/`
+  const failure = await readyOrSkip(m, url, 60_000)
+  if (failure !== undefined) return failure
+  return { name: 'passenger', url, description: `passenger start --engine builtin --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE}` }
+}
+
+export const isSkipped = (t: Target | Skipped): t is Skipped => 'reason' in t

@@ -1,0 +1,130 @@
+// `npm run bench`: what does Ferry's reverse proxy cost? The example app is load-tested directly and through
+// Ferry (two app processes), plus nginx and Passenger as baselines when they are installed, all on 127.0.0.1.
+// The shared machine is noisy, so targets are measured in interleaved rounds and each reports its median.
+//
+// Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
+// BENCH_TOOL=autocannon (ignore wrk), BENCH_KEEP_TMP=1 (keep configs and logs).
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { pickLoadTool, type LoadResult, type LoadTool } from './lib/load.js'
+import { installCleanupHandlers, registerTempDir, stopAll, wasInterrupted } from './lib/procs.js'
+import { FERRY_TARGET_RATIO, renderTable, renderVerdict, summarise, writeJson } from './lib/report.js'
+import { isSkipped, startDirect, startFerry, startNginx, startPassenger, type Context, type Skipped, type Target } from './lib/targets.js'
+
+// dist/bench/proxy.js -> the repository root.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json')
+
+function envInt (name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
+  return n
+}
+
+interface Settings { connections: number, seconds: number, warmupSeconds: number, rounds: number }
+
+function machine (tool: LoadTool, settings: Settings): Record<string, string | number> {
+  const ferryVersion = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    ferry: ferryVersion,
+    loadTool: tool.version,
+    loadCommand: tool.describe(settings.connections, settings.seconds),
+    loadAvgAtStart: loadavg().map(l => l.toFixed(2)).join(' ')
+  }
+}
+
+const fmtResult = (r: LoadResult): string =>
+  `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms  errors ${r.errors}  non-2xx ${r.non2xx}`
+
+/**
+ * Rounds of [direct, ferry, nginx?, passenger?], each measurement after its own warm-up (a target that sat idle
+ * while the others ran has cold keep-alive pools and a cooled-down JIT). Interleaving spreads the drift of a
+ * shared machine over all targets instead of penalising whichever happened to run during a noisy minute.
+ */
+async function measure (targets: Target[], tool: LoadTool, s: Settings): Promise<Map<string, LoadResult[]>> {
+  const results = new Map<string, LoadResult[]>(targets.map(t => [t.name, []]))
+  for (let round = 1; round <= s.rounds; round++) {
+    for (const t of targets) {
+      await tool.run(t.url, s.connections, s.warmupSeconds)
+      const r = await tool.run(t.url, s.connections, s.seconds)
+      results.get(t.name)?.push(r)
+      console.log(`  round ${round}/${s.rounds}  ${t.name.padEnd(9)} ${fmtResult(r)}`)
+    }
+  }
+  return results
+}
+
+async function startTargets (ctx: Context): Promise<{ targets: Target[], skipped: Skipped[] }> {
+  // Direct and Ferry are the point of the bench: if either fails to start, the run fails.
+  const direct = await startDirect(ctx)
+  const ferry = await startFerry(ctx)
+  const targets: Target[] = [direct, ferry]
+  const skipped: Skipped[] = []
+  for (const t of [await startNginx(ctx, direct), await startPassenger(ctx)]) {
+    if (isSkipped(t)) skipped.push(t)
+    else targets.push(t)
+  }
+  return { targets, skipped }
+}
+
+async function main (): Promise<void> {
+  installCleanupHandlers()
+  const settings: Settings = {
+    connections: envInt('BENCH_CONNECTIONS', 50),
+    seconds: envInt('BENCH_DURATION', 10),
+    warmupSeconds: envInt('BENCH_WARMUP', 2),
+    rounds: envInt('BENCH_ROUNDS', 2)
+  }
+  const tool = pickLoadTool()
+  const info = machine(tool, settings)
+  console.log('Ferry proxy benchmark')
+  for (const [k, v] of Object.entries(info)) console.log(`  ${`${k}:`.padEnd(16)}${v}`)
+  console.log(`  ${'settings:'.padEnd(16)}${settings.connections} connections, ${settings.seconds} s per measurement after ${settings.warmupSeconds} s warm-up, ${settings.rounds} interleaved round(s), median reported`)
+
+  const tmp = mkdtempSync(join(tmpdir(), 'ferry-bench-'))
+  registerTempDir(tmp)
+  const ctx: Context = { root: ROOT, appDir: join(ROOT, 'examples', 'hello'), tmp }
+  try {
+    const { targets, skipped } = await startTargets(ctx)
+    console.log('\nTargets:')
+    for (const t of targets) console.log(`  ${t.name.padEnd(10)}${t.url}  ${t.description}`)
+    for (const s of skipped) console.log(`  ${s.name.padEnd(10)}skipped: ${s.reason}`)
+
+    console.log('\nMeasuring:')
+    const results = await measure(targets, tool, settings)
+    const rows = summarise(targets, results)
+    console.log(`\nResults (median of ${settings.rounds} round(s)):\n`)
+    console.log(renderTable(rows))
+    console.log('\n' + renderVerdict(rows))
+
+    const ferry = rows.find(r => r.name === 'ferry')
+    writeJson(RESULTS_FILE, {
+      date: new Date().toISOString(),
+      machine: { ...info, loadAvgAtEnd: loadavg().map(l => l.toFixed(2)).join(' ') },
+      settings,
+      targets: rows,
+      skipped,
+      ferryVsDirect: ferry?.ratioVsDirect ?? null,
+      goal: { ferryVsDirectAtLeast: FERRY_TARGET_RATIO, met: (ferry?.ratioVsDirect ?? 0) >= FERRY_TARGET_RATIO }
+    })
+    console.log(`\nload average now: ${loadavg().map(l => l.toFixed(2)).join(' ')}`)
+    console.log(`Results written to ${RESULTS_FILE}`)
+  } finally {
+    await stopAll()
+  }
+}
+
+main().catch(err => {
+  if (wasInterrupted()) return
+  console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
+  process.exitCode = 1
+})
