@@ -1,5 +1,5 @@
 // Header rules for the proxy, as pure functions. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and
-// are never forwarded; undici also refuses some of them outright.
+// are never forwarded.
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
 /** Set by Ferry from what it knows, never taken from the client. */
@@ -45,19 +45,21 @@ function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   return tokens
 }
 
-export type AppHeaders = Record<string, string | string[] | undefined>
-
-/** Removes hop-by-hop headers from the app's response, in place; the front server sets its own framing. */
-export function stripResponseHopHeaders (headers: AppHeaders): AppHeaders {
-  const connection = headers.connection
-  if (connection !== undefined) {
-    for (const t of String(connection).split(',')) {
-      const name = t.trim().toLowerCase()
-      if (name !== '' && name !== 'close' && name !== 'keep-alive') delete headers[name]
-    }
+/**
+ * The app's response headers for the client, from its flat [name, value, …] list: hop-by-hop headers and those the
+ * Connection header names are removed (the front server frames the response itself). Content-Length stays, so a
+ * response of known length is not re-chunked; it is dropped when the body is chunked.
+ */
+export function responseHeadersForClient (raw: readonly string[], chunked: boolean): string[] {
+  const dropped = connectionTokens(raw)
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase()
+    if (HOP_BY_HOP.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
+    if (chunked && lower === 'content-length') continue
+    out.push(raw[i]!, raw[i + 1]!)
   }
-  for (const name of HOP_BY_HOP) delete headers[name]
-  return headers
+  return out
 }
 
 /** True when the request carries a body to stream to the app. */

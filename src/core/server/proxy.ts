@@ -1,9 +1,11 @@
-// Streams one request to an app process and its response back, with backpressure both ways. The response is read
-// ahead of a slow client up to the high watermark, so the app process is freed early.
+// Streams one request to an app process over a keep-alive connection and its response back, with backpressure both
+// ways. The response is read ahead of a slow client up to the high watermark, so the app process is freed early.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Dispatcher } from 'undici'
+import type { Socket } from 'node:net'
 import type { AppProcess } from '../pool/app-process.js'
-import { requestHeadersForApp, stripResponseHopHeaders, hasRequestBody, type AppHeaders } from './headers.js'
+import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from './headers.js'
+import { ResponseParser, type ParserEvents } from './response-parser.js'
+import type { ConnectionPool } from './upstreams.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -13,72 +15,140 @@ export interface ProxyContext {
   readonly onFailedBeforeResponse: (req: IncomingMessage, res: ServerResponse, err: Error) => void
 }
 
-export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, upstream: Dispatcher, ctx: ProxyContext): void {
-  const handler = new ProxyHandler(req, res, p, ctx)
-  upstream.dispatch({
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    headers: requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http' }),
-    body: hasRequestBody(req.headers) ? req : null
-  }, handler)
+export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext): void {
+  new Exchange(req, res, p, pool, ctx).start(false)
 }
 
-class ProxyHandler implements Dispatcher.DispatchHandler {
+/** The request head for the app: one string, so it goes out in one write. */
+function requestHead (req: IncomingMessage, chunkedBody: boolean): string {
+  const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http' })
+  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
+  if (chunkedBody) head += 'Transfer-Encoding: chunked\r\n'
+  return head + '\r\n'
+}
+
+class Exchange implements ParserEvents {
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   readonly #p: AppProcess
+  readonly #pool: ConnectionPool
   readonly #ctx: ProxyContext
-  #controller: Dispatcher.DispatchController | undefined
+  readonly #hasBody: boolean
+  #socket!: Socket
+  #parser!: ResponseParser
+  #reused = false
+  #fromApp = 0
+  #requestSent = false
   #done = false
 
-  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, ctx: ProxyContext) {
+  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext) {
     this.#req = req
     this.#res = res
     this.#p = p
+    this.#pool = pool
     this.#ctx = ctx
-    res.once('close', () => {
-      // The client went away before the end: stop reading from the app.
-      if (!this.#done) this.#controller?.abort(new Error('client closed the connection'))
+    this.#hasBody = hasRequestBody(req.headers)
+    res.once('close', () => { if (!this.#done) this.#finish(new Error('the client closed the connection'), false) })
+  }
+
+  start (fresh: boolean): void {
+    const { socket, reused } = this.#pool.acquire(fresh)
+    this.#socket = socket
+    this.#reused = reused
+    this.#fromApp = 0
+    this.#parser = new ResponseParser(this, this.#req.method === 'HEAD')
+    socket.on('data', this.#onData)
+    socket.on('close', this.#onClose)
+    const chunked = this.#hasBody && this.#req.headers['content-length'] === undefined
+    socket.write(requestHead(this.#req, chunked), 'latin1')
+    if (this.#hasBody) this.#sendBody(chunked)
+    else this.#requestSent = true
+  }
+
+  #sendBody (chunked: boolean): void {
+    const req = this.#req
+    const socket = this.#socket
+    req.on('data', (c: Buffer) => {
+      if (socket.destroyed) return
+      let ok: boolean
+      if (chunked) {
+        socket.cork()
+        socket.write(`${c.length.toString(16)}\r\n`)
+        socket.write(c)
+        ok = socket.write('\r\n')
+        socket.uncork()
+      } else ok = socket.write(c)
+      if (!ok) { req.pause(); socket.once('drain', () => req.resume()) }
+    })
+    req.once('end', () => {
+      if (chunked && !socket.destroyed) socket.write('0\r\n\r\n')
+      this.#requestSent = true
     })
   }
 
-  onRequestStart (controller: Dispatcher.DispatchController): void {
-    this.#controller = controller
-    if (this.#res.destroyed) controller.abort(new Error('client closed the connection'))
-  }
-
-  onResponseStart (_c: Dispatcher.DispatchController, statusCode: number, headers: AppHeaders, statusMessage?: string): void {
-    stripResponseHopHeaders(headers)
-    if (statusMessage !== undefined && statusMessage !== '') this.#res.writeHead(statusCode, statusMessage, headers)
-    else this.#res.writeHead(statusCode, headers)
-  }
-
-  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    const res = this.#res
-    res.write(chunk)
-    const limit = this.#ctx.highWatermark
-    if (limit > 0 && res.writableLength >= limit && !controller.paused) {
-      controller.pause()
-      res.once('drain', () => controller.resume())
+  readonly #onData = (chunk: Buffer): void => {
+    this.#fromApp += chunk.length
+    try {
+      this.#parser.execute(chunk)
+    } catch (err) {
+      this.#finish(err as Error, true)
     }
   }
 
-  onResponseEnd (): void {
-    this.#finish(undefined)
-    this.#res.end()
-  }
-
-  onResponseError (_c: Dispatcher.DispatchController, err: Error): void {
+  readonly #onClose = (): void => {
     if (this.#done) return
-    this.#finish(err)
-    if (this.#res.destroyed) return
-    if (this.#res.headersSent) this.#res.destroy(err)
-    else this.#ctx.onFailedBeforeResponse(this.#req, this.#res, err)
+    // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe.
+    if (this.#reused && this.#fromApp === 0 && !this.#hasBody && !this.#res.destroyed) {
+      this.#detach()
+      this.start(true)
+      return
+    }
+    try {
+      this.#parser.finishOnClose()
+    } catch (err) {
+      this.#finish(err as Error, true)
+    }
   }
 
-  #finish (err: Error | undefined): void {
+  onHead (status: number, statusText: string, headers: string[], chunked: boolean): void {
+    const out = responseHeadersForClient(headers, chunked)
+    if (statusText !== '') this.#res.writeHead(status, statusText, out)
+    else this.#res.writeHead(status, out)
+  }
+
+  onBody (chunk: Buffer): void {
+    const res = this.#res
+    res.write(chunk)
+    const limit = this.#ctx.highWatermark
+    if (limit > 0 && res.writableLength >= limit && !this.#socket.isPaused()) {
+      const socket = this.#socket
+      socket.pause()
+      res.once('drain', () => socket.resume())
+    }
+  }
+
+  onComplete (reusable: boolean): void {
+    this.#finish(undefined, reusable)
+  }
+
+  #detach (): void {
+    this.#socket.off('data', this.#onData)
+    this.#socket.off('close', this.#onClose)
+  }
+
+  /** Ends the exchange once: the connection goes back to the pool only after a clean, complete exchange. */
+  #finish (err: Error | undefined, reusable: boolean): void {
     if (this.#done) return
     this.#done = true
+    this.#detach()
+    const res = this.#res
+    if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(this.#socket)
+    else this.#socket.destroy()
     this.#ctx.onDone(this.#p, err)
+    if (res.destroyed) return
+    if (err === undefined) res.end()
+    else if (res.headersSent) res.destroy(err)
+    else this.#ctx.onFailedBeforeResponse(this.#req, res, err)
   }
 }

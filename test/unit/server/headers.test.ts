@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { requestHeadersForApp, stripResponseHopHeaders, hasRequestBody } from '../../../src/core/server/headers.js'
+import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from '../../../src/core/server/headers.js'
 
 test('hop-by-hop request headers are dropped, including those named in Connection', () => {
   const out = requestHeadersForApp(['Host', 'a.test', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5',
@@ -19,9 +19,11 @@ test('a Unix-socket client has no address to add', () => {
     ['Host', 'h', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'h'])
 })
 
-test('response hop-by-hop headers are removed in place', () => {
-  const h = stripResponseHopHeaders({ connection: 'keep-alive, x-hop', 'x-hop': '1', 'transfer-encoding': 'chunked', 'set-cookie': ['a', 'b'], 'keep-alive': 'timeout=5' })
-  assert.deepEqual(h, { 'set-cookie': ['a', 'b'] })
+test('response hop-by-hop headers are removed; Content-Length stays unless the body is chunked', () => {
+  const raw = ['Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a', 'Set-Cookie', 'b',
+    'Keep-Alive', 'timeout=5', 'Content-Length', '3']
+  assert.deepEqual(responseHeadersForClient(raw, false), ['Set-Cookie', 'a', 'Set-Cookie', 'b', 'Content-Length', '3'])
+  assert.deepEqual(responseHeadersForClient(raw, true), ['Set-Cookie', 'a', 'Set-Cookie', 'b'])
 })
 
 test('request body detection', () => {
