@@ -41,6 +41,9 @@ class Exchange implements ParserEvents {
   #fromApp = 0
   #requestSent = false
   #done = false
+  /** The response head, held until the end of the packet that carried it (see onHead). */
+  #head: { status: number, text: string, headers: string[], chunked: boolean } | undefined
+  #early: Buffer[] = []
 
   constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext) {
     this.#req = req
@@ -91,6 +94,7 @@ class Exchange implements ParserEvents {
     this.#fromApp += chunk.length
     try {
       this.#parser.execute(chunk)
+      if (this.#head !== undefined) this.#flushHead(false)
     } catch (err) {
       this.#finish(err as Error, true)
     }
@@ -111,13 +115,30 @@ class Exchange implements ParserEvents {
     }
   }
 
+  // Most responses arrive whole in one packet. Holding the head until the end of that packet lets a complete body
+  // go out with a Content-Length in one write instead of being re-chunked; a longer body still streams at once.
   onHead (status: number, statusText: string, headers: string[], chunked: boolean): void {
-    const out = responseHeadersForClient(headers, chunked)
-    if (statusText !== '') this.#res.writeHead(status, statusText, out)
-    else this.#res.writeHead(status, out)
+    this.#head = { status, text: statusText, headers, chunked }
+  }
+
+  /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
+  #flushHead (whole: boolean): void {
+    const h = this.#head!
+    this.#head = undefined
+    const out = responseHeadersForClient(h.headers, h.chunked)
+    // A HEAD response has no body here, so its length is unknown: it must not claim 0.
+    if (whole && h.chunked && this.#req.method !== 'HEAD') {
+      let length = 0
+      for (const c of this.#early) length += c.length
+      out.push('Content-Length', String(length))
+    }
+    if (h.text !== '') this.#res.writeHead(h.status, h.text, out)
+    else this.#res.writeHead(h.status, out)
+    if (!whole) for (const c of this.#early.splice(0)) this.onBody(c)
   }
 
   onBody (chunk: Buffer): void {
+    if (this.#head !== undefined) { this.#early.push(chunk); return }
     const res = this.#res
     res.write(chunk)
     const limit = this.#ctx.highWatermark
@@ -129,6 +150,7 @@ class Exchange implements ParserEvents {
   }
 
   onComplete (reusable: boolean): void {
+    if (this.#head !== undefined) this.#flushHead(true)
     this.#finish(undefined, reusable)
   }
 
@@ -147,7 +169,7 @@ class Exchange implements ParserEvents {
     else this.#socket.destroy()
     this.#ctx.onDone(this.#p, err)
     if (res.destroyed) return
-    if (err === undefined) res.end()
+    if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? this.#early[0] : Buffer.concat(this.#early))
     else if (res.headersSent) res.destroy(err)
     else this.#ctx.onFailedBeforeResponse(this.#req, res, err)
   }

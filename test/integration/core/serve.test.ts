@@ -49,6 +49,15 @@ test('keep-alive: several requests share one client connection; chunked bodies s
   const chunked = await client.request({ path: '/chunked', method: 'GET' })
   assert.equal(chunked.headers['transfer-encoding'], 'chunked')
   assert.equal(await chunked.body.text(), 'part 0\npart 1\npart 2\n')
+  // A chunked body that arrives whole is sent on with its length rather than re-chunked.
+  const whole = await client.request({ path: '/whole-chunked', method: 'GET' })
+  assert.equal(whole.headers['content-length'], '11')
+  assert.equal(whole.headers['transfer-encoding'], undefined)
+  assert.equal(await whole.body.text(), 'all at once')
+  const head = await client.request({ path: '/whole-chunked', method: 'HEAD' })
+  assert.equal(head.statusCode, 200)
+  assert.notEqual(head.headers['content-length'], '0', 'a HEAD answer does not claim an empty body')
+  await head.body.text()
 })
 
 test('WebSocket-style Upgrade requests are passed through', async t => {
