@@ -1,9 +1,11 @@
 // The commands whose man pages are generated, with their ids (oclif derives ids from file names at run time).
 import Start from '../commands/start.js'
 import Stop from '../commands/stop.js'
+import MemoryStats from '../commands/memory-stats.js'
 import type { CommandMeta } from './man.js'
 
 export const COMMANDS: readonly CommandMeta[] = [
   { id: 'start', summary: Start.summary, description: Start.description, examples: Start.examples as CommandMeta['examples'], flags: Start.flags },
-  { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags }
+  { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
+  { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }
 ]

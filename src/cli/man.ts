@@ -8,7 +8,9 @@ export interface CommandMeta {
   readonly summary?: string
   readonly description?: string
   readonly examples?: ReadonlyArray<{ description: string, command: string }>
-  readonly flags?: Readonly<Record<string, { description?: string, char?: string }>>
+  readonly flags?: Readonly<Record<string, { description?: string, char?: string, allowNo?: boolean }>>
+  /** The command takes oclif's --json flag. */
+  readonly json?: boolean
 }
 
 const SECTION_TITLES: Record<OptionSpec['section'], string> = {
@@ -60,7 +62,8 @@ function commandPage (meta: CommandMeta): string {
     .filter(([, list]) => list.length > 0)
     .map(([s, list]) => `.SH ${SECTION_TITLES[s]}\n${list.map(optionEntry).join('')}`)
   const extra = Object.entries(meta.flags ?? {}).filter(([name]) => !opts.some(o => o.name === name) && name !== 'help')
-  const extraSection = extra.length === 0 ? '' : `.SH OTHER OPTIONS\n${extra.map(([name, f]) => `.TP\n${f.char !== undefined ? `\\fB\\-${f.char}\\fR, ` : ''}\\fB\\-\\-${esc(name)}\\fR\n${esc(f.description ?? '')}\n`).join('')}`
+  const json = meta.json === true ? '.TP\n\\fB\\-\\-json\\fR\nPrint the result as JSON, for scripts.\n' : ''
+  const extraSection = extra.length === 0 && json === '' ? '' : `.SH OTHER OPTIONS\n${extra.map(([name, f]) => `.TP\n${f.char !== undefined ? `\\fB\\-${f.char}\\fR, ` : ''}\\fB\\-\\-${f.allowNo === true ? '[no\\-]' : ''}${esc(name)}\\fR\n${esc(f.description ?? '')}\n`).join('')}${json}`
   return header(`ferry-${meta.id}`, meta.summary ?? '') +
     `.SH SYNOPSIS\n\\fBferry ${meta.id}\\fR [\\fIOPTIONS\\fR]${meta.id === 'start' ? ' [\\fIAPP_DIR\\fR]' : ''}\n` +
     `.SH DESCRIPTION\n${esc(meta.description ?? '')}\n` + sections.join('') + extraSection + examples(meta) +
