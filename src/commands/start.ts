@@ -30,7 +30,7 @@ export default class Start extends BaseCommand {
     const config = preflight({ appDir: resolve(args.APP_DIR), options, sources })
     const view = new StartupView(options.minInstances)
     const banner = (url: string, corePid: number, l: { watchdogPid: number, logFile?: string, pidFile?: string, name?: string }): string =>
-      renderBanner({ version: this.config.version, url, appRoot: config.appDir, corePid, environment: options.environment, daemonized: options.daemonize, warning: view.warning, ...l })
+      renderBanner({ version: this.config.version, url, appRoot: config.appDir, corePid, environment: options.environment, daemonized: options.daemonize, warning: view.warning, ...l, name: view.name })
 
     if (options.daemonize) {
       const launched = await launchDaemon(config, e => view.onEvent(e))

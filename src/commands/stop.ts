@@ -6,18 +6,18 @@ import { stopInstance } from '../core/watchdog/stop.js'
 
 export default class Stop extends BaseCommand {
   static override summary = 'stop an instance started with --daemonize'
-  static override description = 'Finds the instance through its pid file (given, or derived from --port as `ferry start` does), ' +
+  static override description = 'Finds the instance by its name in the instance registry, or through its pid file (given, or derived from --port as `ferry start` does), ' +
     'sends it SIGTERM and waits until it has stopped: in-flight requests finish, app processes stop.'
 
   static override examples = [
     { description: 'Stop the instance on port 3000', command: '<%= config.bin %> stop' },
     { description: 'Stop the instance on port 8080', command: '<%= config.bin %> stop --port 8080' },
     { description: 'Stop by pid file', command: '<%= config.bin %> stop --pid-file /run/ferry.pid' },
-    { description: 'Stop by instance name', command: '<%= config.bin %> stop ferry.8080' }
+    { description: 'Stop by instance name', command: '<%= config.bin %> stop k3x9q2ab' }
   ]
 
   static override args = {
-    NAME: Args.string({ description: 'the instance name the start banner showed (e.g. ferry.8080)', required: false })
+    NAME: Args.string({ description: 'the instance name the start banner showed (a unique prefix is enough)', required: false })
   }
 
   static override flags = {

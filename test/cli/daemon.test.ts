@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { fixtureApp, tmpDir } from '../helpers/tmp.js'
@@ -24,23 +24,29 @@ test('--daemonize: the banner, then the instance runs on its own until `ferry st
   const started = await runCli(['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)], { env })
   t.after(async () => { await runCli(['stop', '--port', String(port)], { env }) })
   assert.equal(started.code, 0, started.stderr)
-  assert.match(started.stdout, new RegExp(`Stop:\\s+ferry stop ferry\\.${port}`))
+  const name = /Instance:\s+(\S+)/.exec(started.stdout)?.[1]
+  assert.ok(name !== undefined, started.stdout)
+  assert.match(started.stdout, new RegExp(`Stop:\\s+ferry stop ${name}`))
   const pidFile = join(registry, `ferry.${port}.pid`)
   const logFile = join(registry, `ferry.${port}.log`)
   const pid = Number(readFileSync(pidFile, 'utf8'))
   assert.ok(isAlive(pid))
   assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200)
   assert.match(readFileSync(logFile, 'utf8'), /Ferry core listening/)
+  const props = JSON.parse(readFileSync(join(registry, `ferry.${name}`, 'properties.json'), 'utf8')) as { watchdog_pid: number, core_pid: number }
+  assert.equal(props.watchdog_pid, pid)
+  assert.ok(props.core_pid > 0)
 
   const again = await runCli(['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)], { env })
   assert.equal(again.code, 6, 'a second start over a live pid file is refused')
   assert.match(again.stderr, /already running as PID/)
 
-  const stopped = await runCli(['stop', `ferry.${port}`], { env })
+  const stopped = await runCli(['stop', name.slice(0, 4)], { env })
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, new RegExp(`Stopped Ferry \\(PID ${pid}\\)`))
   await waitFor(() => !isAlive(pid), 5000, 'the watchdog to exit')
   assert.equal(existsSync(pidFile), false, 'the pid file is removed')
+  assert.deepEqual(readdirSync(registry).filter(f => f.startsWith('ferry.') && !f.includes('.log')), [], 'the instance directory is removed')
 })
 
 test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t => {
@@ -57,6 +63,7 @@ test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t =>
   assert.match(none.stderr, /^ferry: no running Ferry found through pid file .*\[E_NOT_RUNNING\]\n$/)
   const byPort = await runCli(['stop', '--port', String(port)], { env: { FERRY_INSTANCE_REGISTRY_DIR: dir } })
   assert.equal(byPort.code, 7)
-  const bad = await runCli(['stop', '../../etc/passwd'])
-  assert.equal(bad.code, 2)
+  const unknown = await runCli(['stop', 'nosuchname'], { env: { FERRY_INSTANCE_REGISTRY_DIR: dir } })
+  assert.equal(unknown.code, 7, 'no instance in that registry')
+  assert.match(unknown.stderr, /^ferry: .*FERRY_INSTANCE_REGISTRY_DIR.*\n$/)
 })

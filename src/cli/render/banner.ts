@@ -21,6 +21,7 @@ export function renderBanner (b: BannerInput): string {
     ['URL', paint.app(b.url)],
     ['App', b.appRoot],
     ['PID', `${b.watchdogPid} (watchdog), ${b.corePid} (core)`],
+    ...(b.name !== undefined ? [['Instance', b.name] as [string, string]] : []),
     ['Log file', b.logFile ?? 'this terminal'],
     ['Environment', b.environment],
     ['Stop', stopHow]

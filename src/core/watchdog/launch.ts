@@ -9,9 +9,9 @@ import { createLogger } from '../log/logger.js'
 import { detectApp } from '../spawn/detect.js'
 import { envvarPairs } from '../config/resolve.js'
 import { runWatchdog } from './watchdog.js'
-import { defaultDaemonLogFile, defaultPidFile, instanceName } from './paths.js'
+import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
-import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+import { isStartEvent, StartupTracker, type CoreConfig, type StartEvent } from './messages.js'
 
 const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url))
 
@@ -74,19 +74,20 @@ export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => vo
   })
   closeSync(fd)
   return new Promise((resolve, reject) => {
-    let listening = false
+    const tracker = new StartupTracker(o.minInstances)
+    let name: string | undefined
     const release = (): void => {
       child.removeAllListeners()
       if (child.connected) child.disconnect()
       child.unref()
-      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name: o.pidFile === undefined ? instanceName(o) : undefined, done: Promise.resolve(0) })
+      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name, done: Promise.resolve(0) })
     }
     child.on('message', m => {
       if (!isStartEvent(m)) return
       onEvent(m)
       if (m.type === 'error') { child.removeAllListeners(); reject(new FerryError(m.code as never, m.message)) }
-      if (m.type === 'listening') { listening = true; if (m.minInstances === 0) release() }
-      if (listening && (m.type === 'spawned' || m.type === 'spawn-failed')) release()
+      if (m.type === 'registered') name = m.name
+      if (tracker.complete(m)) release()
     })
     child.once('exit', code => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`)))
   })

@@ -11,6 +11,8 @@ export interface CoreConfig {
 
 export type StartEvent =
   | { readonly type: 'listening', readonly url: string, readonly corePid: number, readonly appRoot: string, readonly minInstances: number }
+  /** Follows the first `listening`; `name` is missing when the registry could not be written. */
+  | { readonly type: 'registered', readonly name?: string }
   | { readonly type: 'spawning', readonly appRoot: string }
   | { readonly type: 'spawned', readonly pid: number }
   | { readonly type: 'spawn-failed', readonly message: string }
@@ -18,4 +20,26 @@ export type StartEvent =
 
 export function isStartEvent (m: unknown): m is StartEvent {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
+}
+
+/**
+ * Decides when start-up is over, whatever order the events arrive in (a fast app can be ready before the core
+ * listens): the instance is registered and, when processes are pre-started, the first one is ready or failed.
+ */
+export class StartupTracker {
+  #registered = false
+  #firstSpawnSettled = false
+  #reported = false
+  readonly #minInstances: number
+
+  constructor (minInstances: number) { this.#minInstances = minInstances }
+
+  /** True exactly once: when this event completes start-up. */
+  complete (e: StartEvent): boolean {
+    if (e.type === 'registered') this.#registered = true
+    if (e.type === 'spawned' || e.type === 'spawn-failed') this.#firstSpawnSettled = true
+    if (this.#reported || !this.#registered || (this.#minInstances > 0 && !this.#firstSpawnSettled)) return false
+    this.#reported = true
+    return true
+  }
 }

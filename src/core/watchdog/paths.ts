@@ -10,8 +10,6 @@ export interface PathOptions {
   readonly pidFile?: string
   readonly logFile?: string
   readonly instanceRegistryDir?: string
-  /** An instance name as the daemon banner shows it (e.g. ferry.8080): names its pid file in the registry. */
-  readonly name?: string
 }
 
 export function registryDir (o: PathOptions): string {
@@ -19,7 +17,6 @@ export function registryDir (o: PathOptions): string {
 }
 
 function stem (o: PathOptions): string {
-  if (o.name !== undefined) return o.name
   if (o.socket === undefined) return `ferry.${o.port}`
   return `ferry.sock-${createHash('sha1').update(resolve(o.socket)).digest('hex').slice(0, 10)}`
 }
@@ -32,10 +29,3 @@ export function defaultDaemonLogFile (o: PathOptions): string {
   return o.logFile !== undefined ? resolve(o.logFile) : join(registryDir(o), `${stem(o)}.log`)
 }
 
-/** The name `ferry stop NAME` accepts for an instance: the stem of its pid file in the registry. */
-export function instanceName (o: PathOptions): string { return stem(o) }
-
-/** Names are plain file-name stems: anything that could climb out of the registry is refused. */
-export function isValidInstanceName (name: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && !name.includes('..')
-}

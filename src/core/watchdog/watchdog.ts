@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+import { InstanceEntry } from './instance.js'
 
 const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
 const STOP_GRACE_MS = 45_000
@@ -30,6 +31,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     let stopping = false
     let everListened = false
     const restarts: number[] = []
+    const entry = new InstanceEntry(o.config.options.instanceRegistryDir, o.logger)
 
     const start = (): void => {
       const stdio = o.output === 'inherit' ? 'inherit' : o.output
@@ -41,11 +43,14 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       const child = core
       child.on('message', m => {
         if (!isStartEvent(m)) return
+        o.onEvent(m)
         if (m.type === 'listening') {
           everListened = true
           config = keepBoundPort(config, m.url)
+          const first = entry.name === undefined
+          entry.coreListening(m.corePid, m.url)
+          if (first) o.onEvent(entry.name !== undefined ? { type: 'registered', name: entry.name } : { type: 'registered' })
         }
-        o.onEvent(m)
       })
       child.once('exit', (code, signal) => onCoreExit(child, code, signal))
     }
@@ -77,6 +82,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     }
 
     const finish = (code: number): void => {
+      entry.remove()
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
       process.off('SIGHUP', onHup)
