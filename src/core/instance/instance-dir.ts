@@ -58,7 +58,7 @@ export interface InstanceDir {
   /** The properties as last written. */
   readonly properties: InstanceProperties
   /** Records the core's PID: rewrites properties.json atomically (temp file + rename) and writes core.pid. */
-  setCorePid (pid: number): void
+  setCorePid (pid: number, listen?: readonly string[]): void
   /** Creates `creation_finalized`: from now on the instance is listed. Call it last. */
   finalize (): void
   /** Deletes the directory and everything in it; safe to call more than once. */
@@ -169,8 +169,8 @@ export function createInstanceDir (opts: CreateInstanceDirOptions): InstanceDir 
     name,
     paths,
     get properties () { return properties },
-    setCorePid (pid: number): void {
-      const next = { ...properties, core_pid: pid }
+    setCorePid (pid: number, listen?: readonly string[]): void {
+      const next = { ...properties, core_pid: pid, ...(listen !== undefined ? { listen: [...listen] } : {}) }
       let path = paths.properties
       try {
         writeAtomically(paths.properties, serialize(next), 0o644)

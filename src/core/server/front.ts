@@ -13,6 +13,7 @@ import { proxyRequest, type ProxyContext } from './proxy.js'
 import { pipeUpgrade } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import type { StaticFiles } from './static.js'
+import { RateMeter } from './rate-meter.js'
 
 export interface FrontOptions {
   readonly group: Group
@@ -26,6 +27,10 @@ export interface FrontStats {
   requestsBegun: number
   activeRequests: number
   activeConnections: number
+  peakActiveConnections: number
+  connectionsAccepted: number
+  readonly acceptRate: RateMeter
+  readonly requestRate: RateMeter
 }
 
 export interface FrontServer {
@@ -37,7 +42,10 @@ export interface FrontServer {
 }
 
 export function createFrontServer (o: FrontOptions): FrontServer {
-  const stats: FrontStats = { requestsBegun: 0, activeRequests: 0, activeConnections: 0 }
+  const stats: FrontStats = {
+    requestsBegun: 0, activeRequests: 0, activeConnections: 0, peakActiveConnections: 0, connectionsAccepted: 0,
+    acceptRate: new RateMeter(), requestRate: new RateMeter()
+  }
   const upstreams = new Upstreams()
   const group = o.group
   let draining = false
@@ -69,6 +77,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     stats.requestsBegun++
+    stats.requestRate.mark()
     stats.activeRequests++
     res.once('close', () => { stats.activeRequests-- })
     if (draining) res.shouldKeepAlive = false
@@ -91,6 +100,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 60_000, requestTimeout: 0 }, handle)
   server.on('connection', (socket: Socket) => {
     stats.activeConnections++
+    stats.connectionsAccepted++
+    stats.acceptRate.mark()
+    if (stats.activeConnections > stats.peakActiveConnections) stats.peakActiveConnections = stats.activeConnections
     socket.once('close', () => { stats.activeConnections-- })
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))

@@ -13,6 +13,7 @@ import { createStaticFiles } from '../server/static.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
 import type { CoreConfig, StartEvent } from './messages.js'
+import { startAdminApi } from './admin-api.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
@@ -59,10 +60,14 @@ async function main (): Promise<void> {
       highWatermark: o.responseBufferHighWatermark,
       logger
     })
+    const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
+    if (config.instanceDir !== undefined) {
+      const admin = await startAdminApi(config, { pool, stats: front.stats, shutdown: () => stop('shutdown requested through the admin API') }, logger)
+      front.server.once('close', () => { void admin.close() })
+    }
     const url = await listenFront(front.server, o)
     logger.notice(`Ferry core listening on ${url}, serving ${app.root} (${app.type}, ${o.environment})`)
     report({ type: 'listening', url, corePid: process.pid, appRoot: app.root, minInstances: o.minInstances })
-    handleShutdown(front, pool, staticFiles, logger, cleanupDir)
   } catch (err) {
     cleanupDir()
     const e = isFerryError(err) ? err : new FerryError('E_CORE_START_FAILED', err instanceof Error ? err.message : String(err), { cause: err })
@@ -74,7 +79,8 @@ async function main (): Promise<void> {
   }
 }
 
-function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: () => void }, logger: Logger, cleanup: () => void): void {
+/** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
+function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: () => void }, logger: Logger, cleanup: () => void): (why: string) => void {
   let signals = 0
   const stop = (why: string): void => {
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
@@ -93,6 +99,7 @@ function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: (
   process.on('SIGINT', () => stop('SIGINT received'))
   // The watchdog is gone: nobody supervises us any more, so stop rather than linger as an orphan.
   process.on('disconnect', () => stop('watchdog went away'))
+  return stop
 }
 
 void main()

@@ -7,6 +7,8 @@ export interface CoreConfig {
   readonly appDir: string
   readonly options: FerryOptions
   readonly sources: Readonly<Record<string, OptionSource>>
+  /** The instance directory the watchdog made (admin socket, passwords); absent when it could not be made. */
+  readonly instanceDir?: string
 }
 
 export type StartEvent =

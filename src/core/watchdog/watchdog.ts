@@ -27,11 +27,12 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
   process.title = 'Ferry watchdog'
   return new Promise(resolve => {
     let core: ChildProcess | undefined
-    let config = o.config
+    const entry = new InstanceEntry(o.config.options.instanceRegistryDir, o.logger)
+    let config: CoreConfig = entry.dir === undefined ? o.config : { ...o.config, instanceDir: entry.dir }
     let stopping = false
     let everListened = false
+    let registered = false
     const restarts: number[] = []
-    const entry = new InstanceEntry(o.config.options.instanceRegistryDir, o.logger)
 
     const start = (): void => {
       const stdio = o.output === 'inherit' ? 'inherit' : o.output
@@ -47,7 +48,8 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         if (m.type === 'listening') {
           everListened = true
           config = keepBoundPort(config, m.url)
-          const first = entry.name === undefined
+          const first = !registered
+          registered = true
           entry.coreListening(m.corePid, m.url)
           if (first) o.onEvent(entry.name !== undefined ? { type: 'registered', name: entry.name } : { type: 'registered' })
         }

@@ -1,0 +1,67 @@
+// Binds the admin API's routes to one running core: builds the status snapshot (pool + metrics + instance) in one
+// place, and every view renders that same snapshot.
+import type { ResolvedOptions } from '../config/resolve.js'
+import type { Pool } from '../pool/pool.js'
+import type { FrontStats } from '../server/front.js'
+import { FERRY_VERSION } from '../version.js'
+import { collectMetrics } from './metrics.js'
+import { API_VERSION, type AdminContext } from './routes.js'
+import type { InstanceInfo, StatusSnapshot } from './status-snapshot.js'
+import { renderPoolText } from './views/pool-text.js'
+import { renderPoolXml } from './views/pool-xml.js'
+
+export interface AdminContextDeps {
+  readonly pool: Pool
+  readonly stats: FrontStats
+  readonly config: ResolvedOptions
+  readonly instance: InstanceInfo
+  readonly shutdown: () => void
+}
+
+export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
+  const snapshot = pool.snapshot()
+  const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
+  return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
+}
+
+const speed = (value: number, over: string): Record<string, unknown> => ({ averaged_over: over, per: 'minute', value })
+
+export function createAdminContext (d: AdminContextDeps): AdminContext {
+  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
+  return {
+    info: () => ({ status: 'ok', pid: process.pid, program_name: 'Ferry', program_version: FERRY_VERSION, api_version: API_VERSION, instance: d.instance.name }),
+    poolJson: snapshot,
+    poolText: async (verbose, colorize) => renderPoolText(await snapshot(), { now: Date.now(), verbose, colorize }),
+    poolXml: async verbose => renderPoolXml(await snapshot(), { now: Date.now(), verbose }),
+    serverJson: () => {
+      const s = d.stats
+      const accept = s.acceptRate.rates()
+      const begin = s.requestRate.rates()
+      // The reference reports one block per controller thread; Ferry's core has one event loop, so one block.
+      return {
+        threads: 1,
+        thread1: {
+          pid: process.pid,
+          server_state: 'ACTIVE',
+          active_client_count: s.activeConnections,
+          peak_active_client_count: s.peakActiveConnections,
+          total_clients_accepted: s.connectionsAccepted,
+          total_requests_begun: s.requestsBegun,
+          active_request_count: s.activeRequests,
+          client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
+          request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') }
+        }
+      }
+    },
+    configJson: () => {
+      const out: Record<string, { value: unknown, source: string }> = {}
+      for (const [name, source] of Object.entries(d.config.sources)) {
+        const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+        out[name] = { value: (d.config.options as Record<string, unknown>)[key] ?? null, source }
+      }
+      return { options: out }
+    },
+    detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
+    shutdown: () => setImmediate(d.shutdown)
+  }
+}

@@ -1,0 +1,52 @@
+// The admin API's routes as one table: path, method, who may call it, and what it answers. The server (server.ts)
+// does transport, limits and auth; handlers only turn the context into a reply.
+import type { Access } from './auth.js'
+
+export interface Reply {
+  readonly status?: number
+  readonly type: 'json' | 'text' | 'xml'
+  readonly body: string
+}
+
+export interface AdminContext {
+  info (): Record<string, unknown>
+  poolJson (): Promise<unknown>
+  poolText (verbose: boolean, colorize: boolean): Promise<string>
+  poolXml (verbose: boolean): Promise<string>
+  serverJson (): unknown
+  configJson (): unknown
+  detachProcess (pid: number): boolean
+  shutdown (): void
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST'
+  readonly access: Exclude<Access, 'none'>
+  handle (ctx: AdminContext, query: URLSearchParams, body: unknown): Promise<Reply> | Reply
+}
+
+const json = (value: unknown, status = 200): Reply => ({ status, type: 'json', body: JSON.stringify(value, null, 2) + '\n' })
+const truthy = (q: URLSearchParams, name: string): boolean => /^(1|true|yes)$/i.test(q.get(name) ?? '')
+
+export const API_VERSION = '1.0'
+
+export const ROUTES: Readonly<Record<string, Route>> = {
+  '/ping.json': { method: 'GET', access: 'read', handle: () => json({ status: 'ok' }) },
+  '/info.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
+  '/version.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
+  '/pool.json': { method: 'GET', access: 'read', handle: async ctx => json(await ctx.poolJson()) },
+  '/pool.txt': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'text', body: await ctx.poolText(truthy(q, 'verbose'), truthy(q, 'colorize')) }) },
+  '/pool.xml': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'xml', body: await ctx.poolXml(truthy(q, 'verbose')) }) },
+  '/server.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.serverJson()) },
+  '/config.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.configJson()) },
+  '/pool/detach_process.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: (ctx, _q, body) => {
+      const pid = (body as { pid?: unknown } | undefined)?.pid
+      if (typeof pid !== 'number' || !Number.isInteger(pid)) return json({ status: 'error', message: 'body must be {"pid": <integer>}' }, 400)
+      return json({ detached: ctx.detachProcess(pid) })
+    }
+  },
+  '/shutdown.json': { method: 'POST', access: 'admin', handle: ctx => { ctx.shutdown(); return json({ status: 'ok' }) } }
+}

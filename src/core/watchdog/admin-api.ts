@@ -1,0 +1,29 @@
+// Starts the core's admin API in the instance directory the watchdog made, with its passwords.
+import { readFileSync } from 'node:fs'
+import { instancePaths, readProperties } from '../instance/instance-dir.js'
+import { createAdminContext } from '../admin/context.js'
+import { startAdminServer, type AdminServer } from '../admin/server.js'
+import type { Pool } from '../pool/pool.js'
+import type { FrontStats } from '../server/front.js'
+import type { Logger } from '../log/logger.js'
+import { FERRY_VERSION } from '../version.js'
+import type { CoreConfig } from './messages.js'
+
+export interface AdminApiDeps {
+  readonly pool: Pool
+  readonly stats: FrontStats
+  readonly shutdown: () => void
+}
+
+export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer> {
+  const dir = config.instanceDir!
+  const paths = instancePaths(dir)
+  const passwords = {
+    readOnly: readFileSync(paths.readOnlyAdminPassword, 'utf8').trim(),
+    full: readFileSync(paths.fullAdminPassword, 'utf8').trim()
+  }
+  const properties = readProperties(dir)
+  const instance = { name: properties?.name ?? 'unknown', version: FERRY_VERSION, server_software: `Ferry/${FERRY_VERSION}` }
+  const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance })
+  return await startAdminServer(paths.adminSocket, ctx, passwords, logger)
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry } from '../../helpers/ferry.js'
+import { get } from '../../helpers/http.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+import { isAlive, waitFor } from '../../helpers/procs.js'
+
+test('admin API: authentication, limits and errors over the owner-only socket', async t => {
+  const registry = tmpDir(t)
+  await startFerry(t, fixtureApp('proxy-lab'), [], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const dir = instanceDirIn(registry)
+  assert.equal(statSync(join(dir, 'admin.sock')).mode & 0o777, 0o600)
+  const call = adminClient(t, dir)
+
+  const anonymous = await call('/ping.json', { account: 'none' })
+  assert.equal(anonymous.status, 401)
+  assert.match(String(anonymous.headers['www-authenticate']), /^Basic /)
+  assert.equal((await call('/ping.json', { password: 'wrong' })).status, 401)
+  const ping = await call('/ping.json')
+  assert.equal(ping.status, 200)
+  assert.deepEqual(JSON.parse(ping.body), { status: 'ok' })
+  assert.equal(ping.headers['cache-control'], 'no-store')
+
+  assert.equal((await call('/shutdown.json', { method: 'POST' })).status, 403, 'ro_admin cannot act')
+  assert.equal((await call('/nope.json')).status, 404)
+  assert.equal((await call('/pool.json', { method: 'POST', account: 'admin' })).status, 405)
+  assert.equal((await call('/pool/detach_process.json', { method: 'POST', account: 'admin', body: '{not json' })).status, 422)
+  assert.equal((await call('/pool/detach_process.json', { method: 'POST', account: 'admin', body: JSON.stringify({ pad: 'x'.repeat(200_000) }) })).status, 413)
+  assert.equal((await call('/pool/detach_process.json', { method: 'POST', account: 'admin', body: '{}' })).status, 400)
+
+  const info = JSON.parse((await call('/info.json')).body) as Record<string, unknown>
+  assert.equal(info.program_name, 'Ferry')
+  assert.equal(typeof info.program_version, 'string')
+})
+
+test('admin API: the pool snapshot, server counters, config sources, detach and shutdown', async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-request-queue-size', '50'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  const appPid = (JSON.parse((await get(`${f.url}/pid`)).body) as { pid: number }).pid
+
+  const pool = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ pid: number, processed: number }> }> }, metrics: Record<string, { rss_kb: number }> }
+  const proc = pool.pool.groups[0]!.processes[0]!
+  assert.equal(proc.pid, appPid)
+  assert.equal(proc.processed, 1)
+  assert.ok(pool.metrics[String(appPid)]!.rss_kb > 0)
+
+  const server = JSON.parse((await call('/server.json')).body) as { threads: number, thread1: { total_requests_begun: number } }
+  assert.equal(server.threads, 1)
+  assert.equal(server.thread1.total_requests_begun, 1)
+
+  const config = JSON.parse((await call('/config.json')).body) as { options: Record<string, { value: unknown, source: string }> }
+  assert.deepEqual(config.options['max-request-queue-size'], { value: 50, source: 'flag' })
+  assert.deepEqual(config.options['max-pool-size'], { value: 6, source: 'default' })
+
+  const detached = await call('/pool/detach_process.json', { method: 'POST', account: 'admin', body: JSON.stringify({ pid: appPid }) })
+  assert.deepEqual(JSON.parse(detached.body), { detached: true })
+  await waitFor(() => !isAlive(appPid), 10_000, 'the detached process to stop')
+  const next = (JSON.parse((await get(`${f.url}/pid`)).body) as { pid: number }).pid
+  assert.notEqual(next, appPid, 'a replacement serves')
+
+  assert.equal((await call('/shutdown.json', { method: 'POST', account: 'admin' })).status, 200)
+  await waitFor(() => f.proc.exitCode !== null, 15_000, 'the instance to shut down')
+  assert.equal(f.proc.exitCode, 0)
+})
