@@ -2,10 +2,12 @@
 import Start from '../commands/start.js'
 import Stop from '../commands/stop.js'
 import MemoryStats from '../commands/memory-stats.js'
+import Status from '../commands/status.js'
 import type { CommandMeta } from './man.js'
 
 export const COMMANDS: readonly CommandMeta[] = [
   { id: 'start', summary: Start.summary, description: Start.description, examples: Start.examples as CommandMeta['examples'], flags: Start.flags },
   { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
+  { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags },
   { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }
 ]

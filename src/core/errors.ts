@@ -37,7 +37,12 @@ export const ERRORS = {
   E_SPAWN_FAILED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process could not be started' },
   E_QUEUE_FULL: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the request queue is full' },
   E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
-  E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' }
+  E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' },
+  // ferry status: the exit codes monitoring scripts rely on (1 no instance, 2 not authorized, 3 API unreachable).
+  E_INSTANCE_NOT_FOUND: { exitCode: EXIT.failure, summary: 'no running instance, or none matching the name' },
+  E_INSTANCE_AMBIGUOUS: { exitCode: EXIT.failure, summary: 'several instances run: a name is needed' },
+  E_NOT_AUTHORIZED: { exitCode: EXIT.usage, summary: 'not allowed to read the instance\'s admin credentials or API' },
+  E_API_UNREACHABLE: { exitCode: EXIT.notFound, summary: 'the instance\'s admin API did not answer' }
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

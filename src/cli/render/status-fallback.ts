@@ -1,0 +1,14 @@
+// What `ferry status` shows when the admin API does not answer: the instance's processes from the process table.
+import Table from 'cli-table3'
+import type { ProcessRow } from '../../core/client/status.js'
+
+const STATES: Readonly<Record<string, string>> = { R: 'running', S: 'sleeping', D: 'disk wait', T: 'stopped', t: 'traced', Z: 'zombie', I: 'idle' }
+
+export function renderProcessTable (rows: readonly ProcessRow[]): string {
+  const table = new Table({ head: ['PID', 'PPID', 'State', 'Private', 'Command'], style: { head: [], border: [] } })
+  for (const r of rows) {
+    const mem = r.private_dirty_kb === null ? '?' : `${(r.private_dirty_kb / 1024).toFixed(1)} MB`
+    table.push([r.pid, r.ppid, STATES[r.state] ?? r.state, mem, r.command.length > 70 ? `${r.command.slice(0, 67)}...` : r.command])
+  }
+  return table.toString() + '\n'
+}

@@ -1,0 +1,60 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { renderProcessTable } from '../cli/render/status-fallback.js'
+import { fetchView, instanceProcesses, selectForStatus, SHOW, type Show } from '../core/client/status.js'
+import { renderInstanceTable, type InstanceRecord } from '../core/instance/registry.js'
+import { renderStatusHeader } from '../core/admin/views/pool-text.js'
+import { isFerryError } from '../core/errors.js'
+
+export default class Status extends BaseCommand {
+  static override summary = 'show what a running instance is doing: its pool, processes and front server'
+  static override description = 'Asks the instance\'s admin API (over its Unix socket) for the pool, server or request view. ' +
+    'Text and XML match the layouts of passenger-status. When the API does not answer, shows the instance\'s processes ' +
+    'from the process table instead and exits 3. Exit codes: 0 ok, 1 no instance or several without a name, ' +
+    '2 not authorized, 3 admin API unreachable.'
+
+  static override examples = [
+    { description: 'Show the pool of the only running instance', command: '<%= config.bin %> status' },
+    { description: 'XML for monitoring, of the instance whose name starts with k3x', command: '<%= config.bin %> status --show xml k3x' },
+    { description: 'The pool snapshot as JSON', command: '<%= config.bin %> status --show json' }
+  ]
+
+  static override args = {
+    NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
+  }
+
+  static override flags = {
+    show: Flags.string({ description: 'which view: pool, xml, json (the snapshot), server or requests [default: pool]', options: [...SHOW], default: 'pool' }),
+    header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
+    verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views' }),
+    'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
+    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
+    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 5]', min: 1, default: 5 })
+  }
+
+  async run (): Promise<void> {
+    const { args, flags } = await this.parse(Status)
+    let selected
+    try {
+      selected = selectForStatus(args.NAME, flags['instance-registry-dir'])
+    } catch (err) {
+      const list = (err as { instances?: InstanceRecord[] }).instances
+      if (isFerryError(err) && err.code === 'E_INSTANCE_AMBIGUOUS' && list !== undefined) process.stdout.write(renderInstanceTable(list))
+      throw err
+    }
+    for (const dir of selected.cleaned) process.stderr.write(`ferry: cleaned stale instance directory ${dir}\n`)
+    for (const w of selected.warnings) process.stderr.write(`ferry: warning: ${w}\n`)
+    const { instance } = selected
+    const show = flags.show as Show
+    try {
+      const colorize = process.env.NO_COLOR === undefined && (flags['force-colors'] || process.stdout.isTTY === true)
+      const body = await fetchView(instance, show, { verbose: flags.verbose, colorize }, flags.timeout * 1000)
+      const header = flags.header && show !== 'json' && show !== 'xml' ? renderStatusHeader(instance, new Date()) : ''
+      process.stdout.write(header + body)
+    } catch (err) {
+      if (!isFerryError(err) || err.code !== 'E_API_UNREACHABLE') throw err
+      process.stdout.write(renderProcessTable(instanceProcesses(instance)))
+      throw err
+    }
+  }
+}
