@@ -37,6 +37,8 @@ test('status of one instance: header and the pool view; xml; json; server', asyn
   const json = await runCli(['status', '--show', 'json', '--no-header'], { env })
   assert.equal((JSON.parse(json.stdout) as { pool: { process_count: number } }).pool.process_count, 1)
 
+  const requests = await runCli(['status', '--show', 'requests', '--no-header'], { env })
+  assert.deepEqual(JSON.parse(requests.stdout), { requests: [] })
   const server = await runCli(['status', '--show', 'server', '--no-header'], { env })
   assert.equal((JSON.parse(server.stdout) as { thread1: { total_requests_begun: number } }).thread1.total_requests_begun, 1)
 })

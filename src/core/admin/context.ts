@@ -3,6 +3,7 @@
 import type { ResolvedOptions } from '../config/resolve.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
+import type { Inflight } from '../server/inflight.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
 import { API_VERSION, type AdminContext } from './routes.js'
@@ -13,6 +14,7 @@ import { renderPoolXml } from './views/pool-xml.js'
 export interface AdminContextDeps {
   readonly pool: Pool
   readonly stats: FrontStats
+  readonly inflight: Inflight
   readonly config: ResolvedOptions
   readonly instance: InstanceInfo
   readonly shutdown: () => void
@@ -52,6 +54,10 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') }
         }
       }
+    },
+    requestsJson: () => {
+      const group = [...d.pool.groups.values()][0]
+      return { requests: d.inflight.snapshot(Date.now(), group?.name ?? '') }
     },
     configJson: () => {
       const out: Record<string, { value: unknown, source: string }> = {}

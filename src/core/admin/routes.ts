@@ -14,6 +14,7 @@ export interface AdminContext {
   poolText (verbose: boolean, colorize: boolean): Promise<string>
   poolXml (verbose: boolean): Promise<string>
   serverJson (): unknown
+  requestsJson (): unknown
   configJson (): unknown
   detachProcess (pid: number): boolean
   shutdown (): void
@@ -38,6 +39,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/pool.txt': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'text', body: await ctx.poolText(truthy(q, 'verbose'), truthy(q, 'colorize')) }) },
   '/pool.xml': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'xml', body: await ctx.poolXml(truthy(q, 'verbose')) }) },
   '/server.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.serverJson()) },
+  '/requests.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.requestsJson()) },
   '/config.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.configJson()) },
   '/pool/detach_process.json': {
     method: 'POST',

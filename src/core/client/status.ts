@@ -10,7 +10,7 @@ export const SHOW = ['pool', 'xml', 'json', 'server', 'requests'] as const
 export type Show = typeof SHOW[number]
 
 const PATHS: Readonly<Record<Show, string>> = {
-  pool: '/pool.txt', xml: '/pool.xml', json: '/pool.json', server: '/server.json', requests: '/server.json'
+  pool: '/pool.txt', xml: '/pool.xml', json: '/pool.json', server: '/server.json', requests: '/requests.json'
 }
 
 export interface Selected {

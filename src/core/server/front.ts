@@ -14,6 +14,7 @@ import { pipeUpgrade } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import type { StaticFiles } from './static.js'
 import { RateMeter } from './rate-meter.js'
+import { Inflight } from './inflight.js'
 
 export interface FrontOptions {
   readonly group: Group
@@ -37,6 +38,7 @@ export interface FrontServer {
   readonly server: Server
   readonly stats: FrontStats
   readonly upstreams: Upstreams
+  readonly inflight: Inflight
   /** Stops accepting; waits (at most graceMs) for requests in flight, then closes every connection. */
   drain (graceMs: number): Promise<void>
 }
@@ -47,6 +49,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     acceptRate: new RateMeter(), requestRate: new RateMeter()
   }
   const upstreams = new Upstreams()
+  const inflight = new Inflight()
   const group = o.group
   let draining = false
 
@@ -79,17 +82,19 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     stats.requestsBegun++
     stats.requestRate.mark()
     stats.activeRequests++
-    res.once('close', () => { stats.activeRequests-- })
+    const entry = inflight.add(req, res, Date.now())
+    res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
     if (draining) res.shouldKeepAlive = false
     if (o.staticFiles?.tryServe(req, res) === true) return
     const p = group.checkout()
-    if (p !== undefined) { dispatch(req, res, p); return }
+    if (p !== undefined) { entry.process = p; dispatch(req, res, p); return }
     const abort = new AbortController()
     const onClose = (): void => abort.abort(new Error('client went away while queued'))
     res.once('close', onClose)
     group.acquire(abort.signal).then(q => {
       res.off('close', onClose)
       if (res.destroyed) { group.release(q); return }
+      entry.process = q
       dispatch(req, res, q)
     }, (err: unknown) => {
       res.off('close', onClose)
@@ -125,7 +130,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     await closed
   }
 
-  return { server, stats, upstreams, drain }
+  return { server, stats, upstreams, inflight, drain }
 }
 
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */

@@ -5,6 +5,7 @@ import { createAdminContext } from '../admin/context.js'
 import { startAdminServer, type AdminServer } from '../admin/server.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
+import type { Inflight } from '../server/inflight.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
 import type { CoreConfig } from './messages.js'
@@ -12,6 +13,7 @@ import type { CoreConfig } from './messages.js'
 export interface AdminApiDeps {
   readonly pool: Pool
   readonly stats: FrontStats
+  readonly inflight: Inflight
   readonly shutdown: () => void
 }
 

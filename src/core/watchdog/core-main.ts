@@ -62,7 +62,7 @@ async function main (): Promise<void> {
     })
     const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
     if (config.instanceDir !== undefined) {
-      const admin = await startAdminApi(config, { pool, stats: front.stats, shutdown: () => stop('shutdown requested through the admin API') }, logger)
+      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, shutdown: () => stop('shutdown requested through the admin API') }, logger)
       front.server.once('close', () => { void admin.close() })
     }
     const url = await listenFront(front.server, o)

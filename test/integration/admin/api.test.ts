@@ -66,3 +66,25 @@ test('admin API: the pool snapshot, server counters, config sources, detach and 
   await waitFor(() => f.proc.exitCode !== null, 15_000, 'the instance to shut down')
   assert.equal(f.proc.exitCode, 0)
 })
+
+test('admin API: /requests.json lists requests in flight with their state', async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  const appPid = (JSON.parse((await get(`${f.url}/pid`)).body) as { pid: number }).pid
+  const first = get(`${f.url}/slow?ms=1500`)
+  const second = get(`${f.url}/slow?ms=10`)
+  await new Promise(resolve => setTimeout(resolve, 400))
+  type R = { method: string, path: string, state: string, pid: number | null, age_ms: number, client_address: string }
+  const { requests } = JSON.parse((await call('/requests.json')).body) as { requests: R[] }
+  const byPath = new Map(requests.map(r => [r.path, r]))
+  assert.equal(byPath.get('/slow?ms=1500')?.state, 'in app')
+  assert.equal(byPath.get('/slow?ms=1500')?.pid, appPid)
+  assert.ok(byPath.get('/slow?ms=1500')!.age_ms >= 300)
+  assert.equal(byPath.get('/slow?ms=10')?.state, 'queued')
+  assert.equal(byPath.get('/slow?ms=10')?.pid, null)
+  assert.equal(byPath.get('/slow?ms=10')?.client_address, '127.0.0.1')
+  await Promise.all([first, second])
+  const after = JSON.parse((await call('/requests.json')).body) as { requests: R[] }
+  assert.deepEqual(after.requests, [])
+})
