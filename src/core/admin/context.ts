@@ -67,6 +67,11 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
       }
       return { options: out }
     },
+    restartGroup: (name, method) => {
+      const group = d.pool.groups.get(name)
+      group?.restart(method)
+      return group !== undefined
+    },
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
     shutdown: () => setImmediate(d.shutdown)
   }

@@ -17,6 +17,8 @@ export interface AdminContext {
   requestsJson (): unknown
   configJson (): unknown
   detachProcess (pid: number): boolean
+  /** False when no group has that name. */
+  restartGroup (name: string, method: 'blocking' | 'rolling'): boolean
   shutdown (): void
 }
 
@@ -48,6 +50,17 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       const pid = (body as { pid?: unknown } | undefined)?.pid
       if (typeof pid !== 'number' || !Number.isInteger(pid)) return json({ status: 'error', message: 'body must be {"pid": <integer>}' }, 400)
       return json({ detached: ctx.detachProcess(pid) })
+    }
+  },
+  '/pool/restart_app_group.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: (ctx, _q, body) => {
+      const b = body as { name?: unknown, restart_method?: unknown } | undefined
+      if (typeof b?.name !== 'string') return json({ status: 'error', message: 'body must be {"name": <app group>, "restart_method": "blocking"|"rolling"}' }, 400)
+      const method = b.restart_method ?? 'blocking'
+      if (method !== 'blocking' && method !== 'rolling') return json({ status: 'error', message: 'restart_method must be "blocking" or "rolling"' }, 400)
+      return json({ restarted: ctx.restartGroup(b.name, method) })
     }
   },
   '/shutdown.json': { method: 'POST', access: 'admin', handle: ctx => { ctx.shutdown(); return json({ status: 'ok' }) } }

@@ -46,6 +46,11 @@ export class Group {
   #stopped = false
   #retryTimer: NodeJS.Timeout | undefined
   #reaper: NodeJS.Timeout | undefined
+  /** Old processes a rolling restart has yet to replace, oldest first. */
+  #toReplace: AppProcess[] = []
+  /** Old processes retired before their replacement was spawned (the pool had no room for one more). */
+  #retiredAhead = 0
+  #rollingSpawn = false
 
   constructor (options: GroupOptions) {
     this.#o = options
@@ -112,12 +117,51 @@ export class Group {
     this.#drain()
   }
 
+  /**
+   * Replaces every process. Blocking: all stop taking requests at once (they finish what they serve) and new ones
+   * are spawned; requests wait meanwhile. Rolling: one at a time, a new process is spawned and only once it is
+   * ready does an old one stop, so the app keeps serving; if a new one fails to start, the old ones stay.
+   */
+  restart (method: 'blocking' | 'rolling'): void {
+    const old = this.processes.filter(p => p.state === 'ready')
+    if (method === 'blocking') {
+      for (const p of old) this.#retire(p)
+      this.#maybeSpawn()
+      return
+    }
+    this.#toReplace = old
+    this.#rollOn()
+  }
+
+  #retire (p: AppProcess): void {
+    if (p.state !== 'ready') return
+    p.state = 'stopping'
+    if (p.sessions === 0) void p.stop(this.#o.stopGraceMs)
+  }
+
+  #rollOn (): void {
+    this.#toReplace = this.#toReplace.filter(p => p.state === 'ready')
+    if (this.#stopped || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || this.spawning > 0) return
+    if (this.#mayGrow()) { this.#rollingSpawn = true; this.#spawnOne(); return }
+    // No room for one more: retire one first (the app briefly has one process fewer) and spawn once it is gone.
+    if (this.#retiredAhead > 0 || this.#toReplace.length === 0) return
+    this.#retire(this.#toReplace.shift()!)
+    this.#retiredAhead++
+  }
+
+  #rolledOne (): void {
+    if (!this.#rollingSpawn) return
+    this.#rollingSpawn = false
+    if (this.#retiredAhead > 0) this.#retiredAhead--
+    else { const old = this.#toReplace.shift(); if (old !== undefined) this.#retire(old) }
+    this.#rollOn()
+  }
+
   /** Takes a process out of rotation; it stops once its requests are done. Returns false for an unknown PID. */
   detach (pid: number): boolean {
     const p = this.processes.find(x => x.pid === pid && x.state === 'ready')
     if (p === undefined) return false
-    p.state = 'stopping'
-    if (p.sessions === 0) void p.stop(this.#o.stopGraceMs)
+    this.#retire(p)
     this.#maybeSpawn()
     return true
   }
@@ -170,10 +214,14 @@ export class Group {
       this.lastSpawnError = undefined
       this.#o.events.emit('spawned', this, p)
       this.#drain()
+      this.#rolledOne()
       this.#maybeSpawn()
     }, (err: unknown) => {
       this.spawning--
       if (this.#stopped) return
+      // A rolling restart whose new version does not start leaves the old processes serving.
+      this.#toReplace = []
+      this.#rollingSpawn = false
       this.#recordFailure(err instanceof FerryError ? err : new FerryError('E_SPAWN_FAILED', String(err), { cause: err }))
     })
   }
@@ -194,6 +242,7 @@ export class Group {
     const i = this.processes.indexOf(p)
     if (i >= 0) this.processes.splice(i, 1)
     this.#o.events.emit('exited', this, p, info, unexpected)
+    if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
     if (unexpected) {
       const early = this.#o.now() - p.spawnedAt < EARLY_DEATH_MS
       if (early) this.#recordFailure(new FerryError('E_SPAWN_EXITED', `app process ${p.pid} of ${this.name} died ${describeExit(info)} soon after starting`))

@@ -88,3 +88,31 @@ test('admin API: /requests.json lists requests in flight with their state', asyn
   const after = JSON.parse((await call('/requests.json')).body) as { requests: R[] }
   assert.deepEqual(after.requests, [])
 })
+
+test('admin API: a rolling restart under load fails no request and changes every PID', async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  const snapshotPids = async (): Promise<number[]> => {
+    const s = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ name: string, processes: Array<{ pid: number, state: string }> }> } }
+    return s.pool.groups[0]!.processes.filter(p => p.state === 'ready').map(p => p.pid)
+  }
+  await waitFor(async () => (await snapshotPids()).length === 2, 15_000, 'two processes')
+  const before = await snapshotPids()
+  const name = (JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ name: string }> } }).pool.groups[0]!.name
+
+  let running = true
+  const statuses: number[] = []
+  const load = Promise.all(Array.from({ length: 4 }, async () => {
+    while (running) statuses.push((await get(`${f.url}/slow?ms=20`)).status)
+  }))
+  const reply = await call('/pool/restart_app_group.json', { method: 'POST', account: 'admin', body: JSON.stringify({ name, restart_method: 'rolling' }) })
+  assert.deepEqual(JSON.parse(reply.body), { restarted: true })
+  await waitFor(async () => { const now = await snapshotPids(); return now.length === 2 && now.every(p => !before.includes(p)) }, 20_000, 'every process replaced')
+  running = false
+  await load
+  assert.ok(statuses.length > 20, `only ${statuses.length} requests ran`)
+  assert.deepEqual([...new Set(statuses)], [200], 'no request failed')
+  const unknown = await call('/pool/restart_app_group.json', { method: 'POST', account: 'admin', body: JSON.stringify({ name: '/nope' }) })
+  assert.deepEqual(JSON.parse(unknown.body), { restarted: false })
+})
