@@ -18,6 +18,12 @@ export abstract class BaseCommand extends Command {
 
   override async catch (err: Error & { exitCode?: number, oclif?: { exit?: number } }): Promise<void> {
     if (this.debugLevel && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)
+    if (isFerryError(err) && this.jsonEnabled()) {
+      // Scripts asked for JSON: the error comes as JSON on stdout too (and the exit code stays the same).
+      process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, exit_code: err.exitCode } }, null, 2) + '\n')
+      process.exitCode = err.exitCode
+      return
+    }
     if (isFerryError(err)) {
       process.stderr.write(`${paint.error('ferry:')} ${err.message} [${err.code}]\n`)
       process.exitCode = err.exitCode

@@ -19,6 +19,8 @@ export default class Status extends BaseCommand {
     { description: 'The pool snapshot as JSON', command: '<%= config.bin %> status --show json' }
   ]
 
+  static override enableJsonFlag = true
+
   static override args = {
     NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
   }
@@ -32,7 +34,7 @@ export default class Status extends BaseCommand {
     timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 5]', min: 1, default: 5 })
   }
 
-  async run (): Promise<void> {
+  async run (): Promise<unknown> {
     const { args, flags } = await this.parse(Status)
     let selected
     try {
@@ -47,12 +49,18 @@ export default class Status extends BaseCommand {
     const { instance } = selected
     const show = flags.show as Show
     try {
+      if (this.jsonEnabled()) {
+        // Scripts get data: the snapshot for the pool views, the server or request JSON otherwise.
+        const view = show === 'server' || show === 'requests' ? show : 'json'
+        return JSON.parse(await fetchView(instance, view, { verbose: false, colorize: false }, flags.timeout * 1000)) as unknown
+      }
       const colorize = process.env.NO_COLOR === undefined && (flags['force-colors'] || process.stdout.isTTY === true)
       const body = await fetchView(instance, show, { verbose: flags.verbose, colorize }, flags.timeout * 1000)
       const header = flags.header && show !== 'json' && show !== 'xml' ? renderStatusHeader(instance, new Date()) : ''
       process.stdout.write(header + body)
+      return undefined
     } catch (err) {
-      if (!isFerryError(err) || err.code !== 'E_API_UNREACHABLE') throw err
+      if (!isFerryError(err) || err.code !== 'E_API_UNREACHABLE' || this.jsonEnabled()) throw err
       process.stdout.write(renderProcessTable(instanceProcesses(instance)))
       throw err
     }

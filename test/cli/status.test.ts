@@ -12,6 +12,9 @@ test('status with no instance: exit 1, naming the registry and how to point at a
   const r = await runCli(['status'], { env: { FERRY_INSTANCE_REGISTRY_DIR: registry } })
   assert.equal(r.code, 1)
   assert.match(r.stderr, new RegExp(`^ferry: .*${registry}.*FERRY_INSTANCE_REGISTRY_DIR.*\\[E_INSTANCE_NOT_FOUND\\]\\n$`))
+  const j = await runCli(['status', '--json'], { env: { FERRY_INSTANCE_REGISTRY_DIR: registry } })
+  assert.equal(j.code, 1)
+  assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'E_INSTANCE_NOT_FOUND')
 })
 
 test('status of one instance: header and the pool view; xml; json; server', async t => {
@@ -39,6 +42,8 @@ test('status of one instance: header and the pool view; xml; json; server', asyn
 
   const requests = await runCli(['status', '--show', 'requests', '--no-header'], { env })
   assert.deepEqual(JSON.parse(requests.stdout), { requests: [] })
+  const asJson = await runCli(['status', '--json'], { env })
+  assert.equal((JSON.parse(asJson.stdout) as { pool: { process_count: number } }).pool.process_count, 1)
   const server = await runCli(['status', '--show', 'server', '--no-header'], { env })
   assert.equal((JSON.parse(server.stdout) as { thread1: { total_requests_begun: number } }).thread1.total_requests_begun, 1)
 })
