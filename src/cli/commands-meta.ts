@@ -8,6 +8,6 @@ import type { CommandMeta } from './man.js'
 export const COMMANDS: readonly CommandMeta[] = [
   { id: 'start', summary: Start.summary, description: Start.description, examples: Start.examples as CommandMeta['examples'], flags: Start.flags },
   { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
-  { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags },
+  { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags, json: Status.enableJsonFlag },
   { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }
 ]

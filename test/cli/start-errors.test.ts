@@ -24,6 +24,7 @@ test('bad values: exit 2, naming the option and the value', async () => {
   assertOneLineError(await runCli(['start', '--port', 'abc', fixtureApp('hello')]), 2, /--port: expected a whole number, got "abc"/)
   assertOneLineError(await runCli(['start', '--max-pool-size', '0', fixtureApp('hello')]), 2, /--max-pool-size: expected a number of at least 1/)
   assertOneLineError(await runCli(['start', '--app-type', 'cobol', fixtureApp('hello')]), 2, /--app-type: expected one of node, generic/)
+  assertOneLineError(await runCli(['start', '--admin-address', 'localhost', fixtureApp('hello')]), 2, /--admin-address: expected HOST:PORT/)
 })
 
 test('a missing APP_DIR: exit 3', async () => {

@@ -57,7 +57,9 @@ async function handle (req: IncomingMessage, ctx: AdminContext, passwords: Passw
   return await route.handle(ctx, url.searchParams, body)
 }
 
-export async function startAdminServer (socketPath: string, ctx: AdminContext, passwords: Passwords, logger: Logger): Promise<AdminServer> {
+export type AdminListen = { readonly path: string } | { readonly host: string, readonly port: number }
+
+export async function startAdminServer (where: AdminListen, ctx: AdminContext, passwords: Passwords, logger: Logger): Promise<AdminServer> {
   const server = createServer((req, res) => {
     logger.info(`admin API: ${req.method ?? ''} ${req.url ?? ''}`)
     handle(req, ctx, passwords).then(reply => send(res, reply), (err: unknown) => {
@@ -65,12 +67,13 @@ export async function startAdminServer (socketPath: string, ctx: AdminContext, p
       send(res, error(500, 'internal error; see the log'))
     })
   })
-  rmSync(socketPath, { force: true })
+  if ('path' in where) rmSync(where.path, { force: true })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(socketPath, () => resolve())
+    if ('path' in where) server.listen(where.path, () => resolve())
+    else server.listen({ host: where.host, port: where.port }, () => resolve())
   })
-  chmodSync(socketPath, 0o600)
+  if ('path' in where) chmodSync(where.path, 0o600)
   return {
     server,
     close: () => new Promise(resolve => { server.close(() => resolve()); server.closeAllConnections() })

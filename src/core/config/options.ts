@@ -41,6 +41,7 @@ export const OPTIONS = [
   { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: START },
   { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'stop'] },
   { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'stop'] },
+  { name: 'admin-address', kind: 'string', section: 'server', placeholder: 'HOST:PORT', help: 'also serve the admin API on this TCP address, with the same passwords (use a loopback address unless you mean to expose it)', defaultText: 'only the Unix socket in the instance directory', commands: START },
   { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: START },
   // app
   { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: START },

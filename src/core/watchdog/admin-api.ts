@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { instancePaths, readProperties } from '../instance/instance-dir.js'
 import { createAdminContext } from '../admin/context.js'
 import { startAdminServer, type AdminServer } from '../admin/server.js'
+import { FerryError } from '../errors.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
@@ -17,7 +18,15 @@ export interface AdminApiDeps {
   readonly shutdown: () => void
 }
 
-export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer> {
+/** `HOST:PORT` (IPv6 hosts in brackets) as a listen address. */
+export function parseAdminAddress (value: string): { host: string, port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value)
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || port > 65535) throw new FerryError('E_OPTION_INVALID', `--admin-address: expected HOST:PORT, e.g. 127.0.0.1:3001, got ${JSON.stringify(value)}`)
+  return { host: m[1]!, port }
+}
+
+export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer[]> {
   const dir = config.instanceDir!
   const paths = instancePaths(dir)
   const passwords = {
@@ -27,5 +36,11 @@ export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, log
   const properties = readProperties(dir)
   const instance = { name: properties?.name ?? 'unknown', version: FERRY_VERSION, server_software: `Ferry/${FERRY_VERSION}` }
   const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance })
-  return await startAdminServer(paths.adminSocket, ctx, passwords, logger)
+  const servers = [await startAdminServer({ path: paths.adminSocket }, ctx, passwords, logger)]
+  const tcp = config.options.adminAddress
+  if (tcp !== undefined) {
+    servers.push(await startAdminServer(parseAdminAddress(tcp), ctx, passwords, logger))
+    logger.notice(`admin API also on http://${tcp}`)
+  }
+  return servers
 }

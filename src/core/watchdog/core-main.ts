@@ -63,7 +63,7 @@ async function main (): Promise<void> {
     const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, shutdown: () => stop('shutdown requested through the admin API') }, logger)
-      front.server.once('close', () => { void admin.close() })
+      front.server.once('close', () => { for (const a of admin) void a.close() })
     }
     const url = await listenFront(front.server, o)
     logger.notice(`Ferry core listening on ${url}, serving ${app.root} (${app.type}, ${o.environment})`)

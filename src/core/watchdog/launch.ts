@@ -9,6 +9,7 @@ import { createLogger } from '../log/logger.js'
 import { detectApp } from '../spawn/detect.js'
 import { envvarPairs } from '../config/resolve.js'
 import { runWatchdog } from './watchdog.js'
+import { parseAdminAddress } from './admin-api.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, StartupTracker, type CoreConfig, type StartEvent } from './messages.js'
@@ -32,6 +33,7 @@ export function preflight (config: CoreConfig): CoreConfig {
     appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
     envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(config.appDir)
   })
+  if (o.adminAddress !== undefined) parseAdminAddress(o.adminAddress)
   return { ...config, appDir: realpathSync(config.appDir) }
 }
 

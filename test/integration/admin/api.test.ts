@@ -116,3 +116,17 @@ test('admin API: a rolling restart under load fails no request and changes every
   const unknown = await call('/pool/restart_app_group.json', { method: 'POST', account: 'admin', body: JSON.stringify({ name: '/nope' }) })
   assert.deepEqual(JSON.parse(unknown.body), { restarted: false })
 })
+
+test('--admin-address: the same API, same passwords, on TCP', async t => {
+  const { createServer } = await import('node:net')
+  const port = await new Promise<number>(resolve => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
+  })
+  const registry = tmpDir(t)
+  await startFerry(t, fixtureApp('hello'), ['--admin-address', `127.0.0.1:${port}`], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const { readFileSync } = await import('node:fs')
+  const password = readFileSync(join(instanceDirIn(registry), 'read_only_admin_password.txt'), 'utf8').trim()
+  assert.equal((await get(`http://127.0.0.1:${port}/ping.json`)).status, 401)
+  const ok = await get(`http://127.0.0.1:${port}/ping.json`, { headers: { authorization: `Basic ${Buffer.from(`ro_admin:${password}`).toString('base64')}` } })
+  assert.equal(ok.status, 200)
+})
