@@ -128,3 +128,4 @@ main().catch(err => {
   console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
   process.exitCode = 1
 })
+process.once('beforeExit', () => { if (!wasInterrupted()) void import('./status.js').then(async m => { await m.runStatusBench() }).catch((err: unknown) => { console.error(`\nstatus bench not run: ${String(err)}`) }) })
