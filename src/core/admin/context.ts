@@ -18,6 +18,7 @@ export interface AdminContextDeps {
   readonly config: ResolvedOptions
   readonly instance: InstanceInfo
   readonly shutdown: () => void
+  readonly reopenLogs: () => boolean
 }
 
 export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
@@ -73,6 +74,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
       return group !== undefined
     },
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
-    shutdown: () => setImmediate(d.shutdown)
+    shutdown: () => setImmediate(d.shutdown),
+    reopenLogs: d.reopenLogs
   }
 }

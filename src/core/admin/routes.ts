@@ -20,6 +20,8 @@ export interface AdminContext {
   /** False when no group has that name. */
   restartGroup (name: string, method: 'blocking' | 'rolling'): boolean
   shutdown (): void
+  /** False when there is no log file (logging goes to a terminal). */
+  reopenLogs (): boolean
 }
 
 export interface Route {
@@ -62,6 +64,13 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       if (method !== 'blocking' && method !== 'rolling') return json({ status: 'error', message: 'restart_method must be "blocking" or "rolling"' }, 400)
       return json({ restarted: ctx.restartGroup(b.name, method) })
     }
+  },
+  '/reopen_logs.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: ctx => ctx.reopenLogs()
+      ? json({ status: 'ok' })
+      : json({ status: 'error', code: 'NO_LOG_FILE', message: 'this instance logs to its terminal (no --log-file): nothing to reopen' }, 409)
   },
   '/shutdown.json': { method: 'POST', access: 'admin', handle: ctx => { ctx.shutdown(); return json({ status: 'ok' }) } }
 }

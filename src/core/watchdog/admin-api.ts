@@ -16,6 +16,7 @@ export interface AdminApiDeps {
   readonly stats: FrontStats
   readonly inflight: Inflight
   readonly shutdown: () => void
+  readonly reopenLogs: () => boolean
 }
 
 /** `HOST:PORT` (IPv6 hosts in brackets) as a listen address. */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '../log/logger.js'
+import { LogFile } from '../log/log-file.js'
 import { envvarPairs } from '../config/resolve.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { Pool } from '../pool/pool.js'
@@ -27,7 +28,8 @@ async function main (): Promise<void> {
   const config = JSON.parse(process.env.FERRY_CORE_CONFIG ?? '{}') as CoreConfig
   delete process.env.FERRY_CORE_CONFIG
   const o = config.options
-  const logger = createLogger(process.stderr, o.logLevel, 'core ')
+  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
+  const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'core ')
   const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
   try {
@@ -62,7 +64,7 @@ async function main (): Promise<void> {
     })
     const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
     if (config.instanceDir !== undefined) {
-      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, shutdown: () => stop('shutdown requested through the admin API') }, logger)
+      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, shutdown: () => stop('shutdown requested through the admin API'), reopenLogs: () => reopenLogs(logFile) }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
     const url = await listenFront(front.server, o)
@@ -100,6 +102,14 @@ function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: (
   // The watchdog is gone: nobody supervises us any more, so stop rather than linger as an orphan.
   process.on('disconnect', () => stop('watchdog went away'))
   return stop
+}
+
+/** Reopens the core's log file and asks the watchdog to reopen its own; false when logging goes to a terminal. */
+function reopenLogs (logFile: LogFile | undefined): boolean {
+  if (logFile === undefined) return false
+  logFile.reopen()
+  if (process.connected) process.send?.({ type: 'reopen-logs' })
+  return true
 }
 
 void main()

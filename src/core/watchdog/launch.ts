@@ -1,11 +1,12 @@
 // `ferry start`'s core: checks what can be checked before anything is forked (app directory, startup file, log
 // file, pid file), then runs the watchdog in this process (foreground) or in a detached one (--daemonize).
 import { spawn } from 'node:child_process'
-import { openSync, closeSync, realpathSync, writeSync } from 'node:fs'
+import { openSync, closeSync, realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FerryError } from '../errors.js'
 import { createLogger } from '../log/logger.js'
+import { LogFile } from '../log/log-file.js'
 import { detectApp } from '../spawn/detect.js'
 import { envvarPairs } from '../config/resolve.js'
 import { runWatchdog } from './watchdog.js'
@@ -52,10 +53,9 @@ export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) =
   if (pidFile !== undefined) assertNotRunning(pidFile)
   const fd = o.logFile !== undefined ? openLogFile(o.logFile) : undefined
   if (pidFile !== undefined) writePidFile(pidFile)
-  // Synchronous writes, so the last lines before an exit are not lost.
-  const sink = fd === undefined ? process.stderr : { write: (s: string) => writeSync(fd, s) }
-  const logger = createLogger(sink, o.logLevel, 'watchdog ')
-  const done = runWatchdog({ config, logger, output: fd ?? 'inherit', onEvent, stopOnHangup: true }).finally(() => {
+  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
+  const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'watchdog ')
+  const done = runWatchdog({ config, logger, output: fd ?? 'inherit', onEvent, stopOnHangup: true, reopenLogs: () => logFile?.reopen() }).finally(() => {
     if (pidFile !== undefined) removePidFile(pidFile)
     if (fd !== undefined) closeSync(fd)
   })

@@ -20,6 +20,8 @@ export interface WatchdogOptions {
   readonly onEvent: (e: StartEvent) => void
   /** Daemons ignore SIGHUP; a foreground watchdog stops on it (its terminal went away). */
   readonly stopOnHangup: boolean
+  /** Reopens the watchdog's own log file, when the core asks (after POST /reopen_logs.json). */
+  readonly reopenLogs?: () => void
 }
 
 /** Runs until the instance stops; resolves the exit code for the watchdog process. */
@@ -43,6 +45,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       })
       const child = core
       child.on('message', m => {
+        if ((m as { type?: unknown }).type === 'reopen-logs') { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
         o.onEvent(m)
         if (m.type === 'listening') {
