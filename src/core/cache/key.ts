@@ -1,0 +1,68 @@
+// Cache keys. A key is made of parts joined by LF, which can never occur inside a Host header, a request target or
+// a cookie (Node rejects CR/LF in both), so two different requests can never collide on one key: unlike a plain
+// `scheme://host/path` string, a Host of `a/b` with path `/c` cannot pose as Host `a` with path `/b/c`.
+//
+//   urlKey   = scheme LF lowercase(Host) LF raw request target (path + query, not normalised)
+//   cacheKey = urlKey                       when no vary-by-cookie is configured (cookieVariant undefined)
+//            = urlKey LF "-"                when configured and the request does not carry the cookie (null)
+//            = urlKey LF "=" value          when configured and the cookie is present (value may be "")
+//
+// Every cacheKey starts with its urlKey, and the store keeps a secondary index urlKey → cacheKeys, so invalidation
+// finds all cookie variants of a URL without scanning.
+
+export type Scheme = 'http' | 'https'
+
+export interface KeyParts {
+  scheme: Scheme
+  /** The Host header as received: lowercased here, port kept as given. */
+  host: string
+  /** The raw request target (path and query) as received: never normalised. */
+  url: string
+}
+
+export function urlKey (o: KeyParts): string {
+  return o.scheme + '\n' + o.host.toLowerCase() + '\n' + o.url
+}
+
+export function cacheKey (o: KeyParts & { cookieVariant?: string | null | undefined }): string {
+  const base = urlKey(o)
+  if (o.cookieVariant === undefined) return base
+  if (o.cookieVariant === null) return base + '\n-'
+  return base + '\n=' + o.cookieVariant
+}
+
+/**
+ * The value of cookie `name` in the request's Cookie header(s), or null when it is absent. A present cookie with an
+ * empty value gives "". Pairs are separated by `;`, whitespace around names and values is ignored, one pair of
+ * surrounding double quotes is removed (as the `cookie` package and most app frameworks do), names are
+ * case-sensitive and nothing is percent-decoded (so distinct raw values always stay distinct keys).
+ *
+ * When the cookie occurs more than once (several Cookie headers, or cookies of one name set for several paths or
+ * domains) all its values are returned, in order, joined by ";" — which cannot occur inside one value. Frameworks
+ * disagree on whether the first or the last one wins; keying on both means a planted `sess=known` next to the
+ * victim's `sess=secret` can never share an entry with a plain `sess=known`.
+ */
+export function cookieValue (cookieHeader: string | readonly string[] | undefined, name: string): string | null {
+  if (cookieHeader === undefined) return null
+  if (typeof cookieHeader === 'string') return scan(cookieHeader, name, null)
+  let found: string | null = null
+  for (const h of cookieHeader) found = scan(h, name, found)
+  return found
+}
+
+function scan (header: string, name: string, found: string | null): string | null {
+  let start = 0
+  const len = header.length
+  while (start < len) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = len
+    const eq = header.indexOf('=', start)
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+      let value = header.slice(eq + 1, end).trim()
+      if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1)
+      found = found === null ? value : found + ';' + value
+    }
+    start = end + 1
+  }
+  return found
+}

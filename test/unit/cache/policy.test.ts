@@ -1,0 +1,193 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ageHeader, invalidations, parseCacheControl, requestMode, storeDecision, INVALID, STORABLE_STATUSES, type Headers } from '../../../src/core/cache/policy.js'
+import { urlKey } from '../../../src/core/cache/key.js'
+import { entry } from './store-contract.js'
+
+const NOW = Date.parse('Sat, 28 Nov 2026 12:00:00 GMT')
+const HTTP_NOW = new Date(NOW).toUTCString()
+const at = (offsetS: number): string => new Date(NOW + offsetS * 1000).toUTCString()
+const MiB = 1024 * 1024
+
+function decide (resHeaders: Headers, o: { status?: number, method?: string, req?: Headers, length?: number, now?: number } = {}) {
+  return storeDecision({ method: o.method ?? 'GET', url: '/x', headers: { host: 'a', ...o.req } }, { status: o.status ?? 200, headers: resHeaders }, o.now ?? NOW, MiB, o.length)
+}
+function ttl (resHeaders: Headers, o: Parameters<typeof decide>[1] = {}): number | string {
+  const d = decide(resHeaders, o)
+  return d.store ? (d.expiresAt - (o.now ?? NOW)) / 1000 : d.reason
+}
+
+test('every storable status is stored with explicit freshness; others never', () => {
+  for (const status of [200, 203, 204, 300, 301, 404, 405, 410, 414, 501]) {
+    assert.equal(ttl({ 'cache-control': 'max-age=60' }, { status }), 60, String(status))
+  }
+  for (const status of [100, 201, 202, 206, 302, 303, 304, 307, 308, 400, 401, 403, 500, 502, 503]) {
+    assert.equal(ttl({ 'cache-control': 'max-age=60' }, { status }), 'status', String(status))
+  }
+  assert.equal(STORABLE_STATUSES.size, 10)
+})
+
+test('refusals, table-driven', () => {
+  const rows: Array<[string, Headers, Parameters<typeof decide>[1], string]> = [
+    ['POST', { 'cache-control': 'max-age=60' }, { method: 'POST' }, 'method'],
+    ['HEAD is never stored', { 'cache-control': 'max-age=60' }, { method: 'HEAD' }, 'method'],
+    ['lowercase method', { 'cache-control': 'max-age=60' }, { method: 'get' }, 'method'],
+    ['request no-store', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'no-store' } }, 'request-no-store'],
+    ['request NO-STORE', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'max-age=0, NO-STORE' } }, 'request-no-store'],
+    ['Authorization', { 'cache-control': 'public, max-age=60' }, { req: { authorization: 'Bearer x' } }, 'authorization'],
+    ['Authorization, empty', { 'cache-control': 'max-age=60' }, { req: { authorization: '' } }, 'authorization'],
+    ['Authorization, header name in any case', { 'cache-control': 'max-age=60' }, { req: { Authorization: 'x' } }, 'authorization'],
+    ['private', { 'cache-control': 'private, max-age=60' }, {}, 'private'],
+    ['Private mixed case, spaces', { 'cache-control': '  max-age=60 ,   PriVate  ' }, {}, 'private'],
+    ['private="set-cookie"', { 'cache-control': 'max-age=60, private="set-cookie"' }, {}, 'private'],
+    ['malformed ;private', { 'cache-control': 'max-age=60;private' }, {}, 'private'],
+    ['private in a second header', { 'cache-control': ['max-age=60', 'private'] }, {}, 'private'],
+    ['no-store', { 'cache-control': 'no-store' }, {}, 'no-store'],
+    ['No-Store with max-age', { 'cache-control': 'max-age=60, No-Store' }, {}, 'no-store'],
+    ['no-cache', { 'cache-control': 'no-cache, max-age=60' }, {}, 'no-cache'],
+    ['no-cache="set-cookie"', { 'cache-control': 'max-age=60, no-cache="set-cookie"' }, {}, 'no-cache'],
+    ['no-cache="a, b" (comma in quotes)', { 'cache-control': 'max-age=60, no-cache="set-cookie, x-foo"' }, {}, 'no-cache'],
+    ['NO-CACHE, extra spaces', { 'cache-control': 'max-age=60 ,  NO-CACHE ' }, {}, 'no-cache'],
+    ['response Pragma: no-cache', { 'cache-control': 'max-age=60', pragma: 'no-cache' }, {}, 'no-cache'],
+    ['no caching headers', {}, {}, 'no-freshness'],
+    ['plain 200 with Last-Modified only', { 'last-modified': at(-86400) }, {}, 'no-freshness'],
+    ['public alone', { 'cache-control': 'public' }, {}, 'no-freshness'],
+    ['must-revalidate alone', { 'cache-control': 'must-revalidate' }, {}, 'no-freshness'],
+    ['immutable alone', { 'cache-control': 'immutable' }, {}, 'no-freshness'],
+    ['max-age=0', { 'cache-control': 'max-age=0' }, {}, 'no-freshness'],
+    ['max-age invalid', { 'cache-control': 'max-age=abc' }, {}, 'no-freshness'],
+    ['max-age negative', { 'cache-control': 'max-age=-5' }, {}, 'no-freshness'],
+    ['max-age conflicting duplicates', { 'cache-control': 'max-age=60, max-age=120' }, {}, 'no-freshness'],
+    ['s-maxage=0 beats max-age', { 'cache-control': 's-maxage=0, max-age=60' }, {}, 'no-freshness'],
+    ['Expires in the past', { expires: at(-10), date: HTTP_NOW }, {}, 'no-freshness'],
+    ['Expires equal to Date', { expires: HTTP_NOW, date: HTTP_NOW }, {}, 'no-freshness'],
+    ['Expires invalid', { expires: 'soon' }, {}, 'no-freshness'],
+    ['Expires: 0', { expires: '0' }, {}, 'no-freshness'],
+    ['Age already past max-age', { 'cache-control': 'max-age=60', age: '60' }, {}, 'no-freshness'],
+    ['old document replayed: Date older than max-age', { 'cache-control': 'max-age=60', date: at(-300) }, {}, 'no-freshness'],
+    ['proxy-revalidate (shared cache must revalidate)', { 'cache-control': 'max-age=60, proxy-revalidate' }, {}, 'no-freshness'],
+    ['Vary: Accept-Encoding', { 'cache-control': 'max-age=60', vary: 'Accept-Encoding' }, {}, 'vary'],
+    ['Vary: *', { 'cache-control': 'max-age=60', vary: '*' }, {}, 'vary'],
+    ['Vary empty', { 'cache-control': 'max-age=60', vary: '' }, {}, 'vary'],
+    ['Vary, header name in any case', { 'Cache-Control': 'max-age=60', Vary: 'Cookie' }, {}, 'vary'],
+    ['Set-Cookie', { 'cache-control': 'public, max-age=60', 'set-cookie': ['a=1'] }, {}, 'set-cookie'],
+    ['Set-Cookie as string', { 'cache-control': 'max-age=60', 'set-cookie': 'a=1' }, {}, 'set-cookie'],
+    ['too large', { 'cache-control': 'max-age=60' }, { length: MiB + 1 }, 'too-large']
+  ]
+  for (const [why, headers, o, reason] of rows) assert.deepEqual(decide(headers, o), { store: false, reason }, why)
+})
+
+test('explicit freshness is stored, and nothing else is needed', () => {
+  const rows: Array<[string, Headers, Parameters<typeof decide>[1], number]> = [
+    ['max-age', { 'cache-control': 'max-age=60' }, {}, 60],
+    ['MAX-AGE mixed case, spaces', { 'cache-control': '  Public ,  MAX-AGE = 60 ' }, {}, 60],
+    ['max-age quoted', { 'cache-control': 'max-age="60"' }, {}, 60],
+    ['max-age repeated with the same value', { 'cache-control': 'max-age=60, max-age=60' }, {}, 60],
+    ['s-maxage alone', { 'cache-control': 's-maxage=30' }, {}, 30],
+    ['s-maxage beats max-age (smaller)', { 'cache-control': 'max-age=60, s-maxage=30' }, {}, 30],
+    ['s-maxage beats max-age (larger)', { 'cache-control': 'max-age=60, s-maxage=300' }, {}, 300],
+    ['s-maxage beats max-age=0', { 'cache-control': 'max-age=0, s-maxage=30' }, {}, 30],
+    ['max-age beats Expires (later)', { 'cache-control': 'max-age=60', expires: at(600), date: HTTP_NOW }, {}, 60],
+    ['max-age beats Expires (past)', { 'cache-control': 'max-age=60', expires: at(-600), date: HTTP_NOW }, {}, 60],
+    ['max-age beats an invalid Expires', { 'cache-control': 'max-age=60', expires: '0' }, {}, 60],
+    ['s-maxage beats Expires', { 'cache-control': 's-maxage=60', expires: at(600), date: HTTP_NOW }, {}, 60],
+    ['Expires − Date', { expires: at(120), date: HTTP_NOW }, {}, 120],
+    ['Expires − Date, Date in the past: still ends at Expires', { expires: at(100), date: at(-20) }, {}, 100],
+    ['Expires − Date, Date in the future (skew): lifetime from Date', { expires: at(100), date: at(20) }, {}, 80],
+    ['max-age with Date in the past: apparent age counts', { 'cache-control': 'max-age=60', date: at(-30) }, {}, 30],
+    ['max-age with Date in the future: apparent age 0', { 'cache-control': 'max-age=60', date: at(30) }, {}, 60],
+    ['apparent age below Age: Age counts', { 'cache-control': 'max-age=60', date: at(-10), age: '25' }, {}, 35],
+    ['Date under a second ago: apparent age 0', { 'cache-control': 'max-age=60', date: HTTP_NOW }, { now: NOW + 999 }, 60],
+    ['Expires without Date: Expires − now', { expires: at(90) }, {}, 90],
+    ['Expires with an invalid Date: Expires − now', { expires: at(90), date: 'yesterday' }, {}, 90],
+    ['Expires in another accepted format (RFC 850)', { expires: 'Saturday, 28-Nov-26 12:01:00 GMT', date: HTTP_NOW }, {}, 60],
+    ['Age is subtracted', { 'cache-control': 'max-age=60', age: '20' }, {}, 40],
+    ['invalid Age counts as 0', { 'cache-control': 'max-age=60', age: 'old' }, {}, 60],
+    ['public + max-age + must-revalidate', { 'cache-control': 'public, max-age=60, must-revalidate' }, {}, 60],
+    ['stale-while-revalidate adds nothing', { 'cache-control': 'max-age=60, stale-while-revalidate=600, stale-if-error=600' }, {}, 60],
+    ['immutable adds nothing', { 'cache-control': 'max-age=60, immutable' }, {}, 60],
+    ['no-transform and extensions are fine', { 'cache-control': 'max-age=60, no-transform, x-ext="a,b"' }, {}, 60],
+    ['request no-cache still stores (refresh)', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'no-cache' } }, 60],
+    ['length at the limit', { 'cache-control': 'max-age=60' }, { length: MiB }, 60],
+    ['Expires with header names in any case', { Expires: at(30), Date: HTTP_NOW }, {}, 30]
+  ]
+  for (const [why, headers, o, seconds] of rows) assert.equal(ttl(headers, o), seconds, why)
+})
+
+test('initialAgeSeconds comes from the Age header, expiresAt from the caller\'s clock', () => {
+  assert.deepEqual(decide({ 'cache-control': 'max-age=60', age: '15' }, { now: 5000 }), { store: true, expiresAt: 5000 + 45_000, initialAgeSeconds: 15 })
+  assert.deepEqual(decide({ 'cache-control': 'max-age=60' }, { now: 0 }), { store: true, expiresAt: 60_000, initialAgeSeconds: 0 })
+  assert.deepEqual(decide({ 'cache-control': 'max-age=60', date: at(-12) }), { store: true, expiresAt: NOW + 48_000, initialAgeSeconds: 12 })
+})
+
+test('requestMode', () => {
+  const rows: Array<[string, string, Headers, string]> = [
+    ['plain GET', 'GET', {}, 'lookup'],
+    ['plain HEAD (served without body, never stored)', 'HEAD', {}, 'lookup'],
+    ['GET with cookies', 'GET', { cookie: 'a=1' }, 'lookup'],
+    ['GET max-age=60 (not 0)', 'GET', { 'cache-control': 'max-age=60' }, 'lookup'],
+    ['POST', 'POST', {}, 'bypass'],
+    ['PUT', 'PUT', {}, 'bypass'],
+    ['DELETE', 'DELETE', {}, 'bypass'],
+    ['OPTIONS', 'OPTIONS', {}, 'bypass'],
+    ['lowercase get', 'get', {}, 'bypass'],
+    ['Authorization', 'GET', { authorization: 'Basic eA==' }, 'bypass'],
+    ['HEAD with Authorization', 'HEAD', { authorization: 'x' }, 'bypass'],
+    ['request no-store', 'GET', { 'cache-control': 'no-store' }, 'bypass'],
+    ['request No-Store with others', 'GET', { 'cache-control': 'max-age=0,  No-Store' }, 'bypass'],
+    ['no Host', 'GET', { host: undefined }, 'bypass'],
+    ['empty Host', 'GET', { host: '' }, 'bypass'],
+    ['no-cache', 'GET', { 'cache-control': 'no-cache' }, 'refresh'],
+    ['NO-CACHE spaced', 'GET', { 'cache-control': ' NO-CACHE ' }, 'refresh'],
+    ['max-age=0', 'GET', { 'cache-control': 'max-age=0' }, 'refresh'],
+    ['max-age=00', 'GET', { 'cache-control': 'max-age=00' }, 'refresh'],
+    ['max-age unparsable', 'GET', { 'cache-control': 'max-age=x' }, 'refresh'],
+    ['Pragma: no-cache', 'GET', { pragma: 'no-cache' }, 'refresh'],
+    ['Pragma: No-Cache with Cache-Control present', 'GET', { pragma: 'No-Cache', 'cache-control': 'max-age=60' }, 'refresh'],
+    ['Pragma other', 'GET', { pragma: 'x' }, 'lookup'],
+    ['HEAD no-cache', 'HEAD', { 'cache-control': 'no-cache' }, 'bypass']
+  ]
+  for (const [why, method, headers, mode] of rows) assert.equal(requestMode(method, { host: 'a', ...headers }), mode, why)
+})
+
+test('parseCacheControl', () => {
+  assert.deepEqual([...parseCacheControl(' Max-Age=5 , ,no-cache="a, b",private , x="q\\"z"')], [['max-age', '5'], ['no-cache', 'a, b'], ['private', true], ['x', 'q"z']])
+  assert.equal(parseCacheControl('max-age=1, max-age=2').get('max-age'), INVALID)
+  assert.equal(parseCacheControl(undefined).size, 0)
+  assert.equal(parseCacheControl(['max-age=1', 'public']).get('public'), true)
+})
+
+test('ageHeader: initial age plus whole seconds resident, never negative', () => {
+  const e = entry({ storedAt: 10_000, initialAgeSeconds: 5 })
+  assert.equal(ageHeader(e, 10_000), '5')
+  assert.equal(ageHeader(e, 10_999), '5')
+  assert.equal(ageHeader(e, 11_000), '6')
+  assert.equal(ageHeader(e, 72_500), '67')
+  assert.equal(ageHeader(e, 0), '5', 'clock went back')
+  assert.equal(ageHeader(entry({ storedAt: 0 }), 0), '0')
+})
+
+test('invalidations: successful writes drop the URL and same-host Location / Content-Location', () => {
+  const u = (url: string, host = 'example.com', scheme: 'http' | 'https' = 'http'): string => urlKey({ scheme, host, url })
+  const inv = (method: string, status: number, headers: Headers = {}, url = '/items/1?x=1', host = 'Example.com'): string[] => invalidations(method, status, url, host, headers).sort()
+  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+    for (const s of [200, 201, 204, 301, 303, 399]) assert.deepEqual(inv(m, s), [u('/items/1?x=1')], `${m} ${s}`)
+    for (const s of [100, 199, 400, 404, 500]) assert.deepEqual(inv(m, s), [], `${m} ${s}`)
+  }
+  for (const m of ['GET', 'HEAD', 'OPTIONS', 'post']) assert.deepEqual(inv(m, 200), [], m)
+  assert.deepEqual(inv('POST', 201, { location: '/items/2' }), [u('/items/1?x=1'), u('/items/2')].sort())
+  assert.deepEqual(inv('POST', 201, { Location: '/items/2#frag' }), [u('/items/1?x=1'), u('/items/2')].sort(), 'fragment dropped, any header case')
+  assert.deepEqual(inv('POST', 201, { location: 'http://EXAMPLE.com/items/3?y' }), [u('/items/1?x=1'), u('/items/3?y')].sort())
+  assert.deepEqual(inv('PUT', 200, { 'content-location': '/items/1' }), [u('/items/1?x=1'), u('/items/1')].sort())
+  assert.deepEqual(inv('POST', 303, { location: '2' }, '/items/1'), [u('/items/1'), u('/items/2')].sort(), 'relative to the request URL')
+  assert.deepEqual(inv('POST', 303, { location: '../other?q=1' }, '/a/b/c'), [u('/a/b/c'), u('/a/other?q=1')].sort())
+  assert.deepEqual(inv('POST', 303, { location: 'https://example.com/s' }), [u('/items/1?x=1'), u('/s', 'example.com', 'https')].sort(), 'scheme from the URL')
+  assert.deepEqual(inv('POST', 201, { location: 'http://other.com/items/2', 'content-location': '//evil.com/x' }), [u('/items/1?x=1')], 'other hosts ignored')
+  assert.deepEqual(inv('POST', 201, { location: 'http://example.com:8080/x' }), [u('/items/1?x=1')], 'another port is another host')
+  assert.deepEqual(inv('POST', 201, { location: 'mailto:a@example.com' }), [u('/items/1?x=1')])
+  assert.deepEqual(inv('POST', 201, { location: 'http://[bad' }), [u('/items/1?x=1')], 'unparsable ignored')
+  assert.deepEqual(inv('POST', 201, { location: '' }), [u('/items/1?x=1')])
+  assert.deepEqual(inv('POST', 201, { location: '/items/a b' }), [u('/items/1?x=1'), u('/items/a b'), u('/items/a%20b')].sort(), 'raw and normalised forms')
+  assert.deepEqual(inv('POST', 201, { location: 'http://example.com/x' }, '/p', 'example.com:80'), [u('/p', 'example.com:80'), u('/x', 'example.com:80'), u('/x')].sort(), 'default port in Host')
+  assert.deepEqual(invalidations('DELETE', 200, '/p', 'a', {}, 'https'), [urlKey({ scheme: 'https', host: 'a', url: '/p' })])
+})
