@@ -4,6 +4,7 @@ import type { ResolvedOptions } from '../config/resolve.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
+import type { Turbocache } from '../server/turbocache.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
 import { API_VERSION, type AdminContext } from './routes.js'
@@ -15,6 +16,7 @@ export interface AdminContextDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
+  readonly turbocache: Turbocache | undefined
   readonly config: ResolvedOptions
   readonly instance: InstanceInfo
   readonly shutdown: () => void
@@ -25,6 +27,27 @@ export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): 
   const snapshot = pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
   return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
+}
+
+const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
+
+/** The reference's `turbocaching` section (fetches, hits, stores and their ratios) plus Ferry's own counters. */
+function turbocaching (cache: Turbocache | undefined): Record<string, unknown> {
+  if (cache === undefined) return { enabled: false }
+  const c = cache.store.counters
+  return {
+    enabled: true,
+    fetches: c.fetches,
+    hits: c.hits,
+    hit_ratio: ratio(c.hits, c.fetches),
+    stores: c.stores,
+    store_successes: c.store_successes,
+    store_success_ratio: ratio(c.store_successes, c.stores),
+    evictions: c.evictions,
+    refusals: { ...c.refusals },
+    entries: cache.store.size,
+    bytes: cache.store.bytes
+  }
 }
 
 const speed = (value: number, over: string): Record<string, unknown> => ({ averaged_over: over, per: 'minute', value })
@@ -52,7 +75,8 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           total_requests_begun: s.requestsBegun,
           active_request_count: s.activeRequests,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
-          request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') }
+          request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
+          turbocaching: turbocaching(d.turbocache)
         }
       }
     },

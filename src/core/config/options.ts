@@ -2,7 +2,7 @@
 // man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
 
 export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
-export type OptionSection = 'server' | 'app' | 'pool' | 'log'
+export type OptionSection = 'server' | 'app' | 'pool' | 'cache' | 'log'
 
 interface OptionBase {
   readonly name: string
@@ -58,6 +58,10 @@ export const OPTIONS = [
   { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = unlimited)', commands: START },
   { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: START },
   { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: START },
+  // cache
+  { name: 'disable-turbocaching', kind: 'boolean', section: 'cache', default: false, help: 'turn the turbocache (the shared response cache in the core) off', commands: START },
+  { name: 'turbocache-size', kind: 'integer', section: 'cache', default: 67108864, min: 0, unit: 'bytes', help: 'most memory the turbocache may use; least recently used entries are evicted', commands: START },
+  { name: 'vary-turbocache-by-cookie', kind: 'string', section: 'cache', placeholder: 'NAME', help: 'make this cookie\'s value part of the cache key (other cookies are ignored for caching)', commands: START },
   // log
   { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: START },
   { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'stop'] }

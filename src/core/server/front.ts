@@ -15,6 +15,7 @@ import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import type { StaticFiles } from './static.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight } from './inflight.js'
+import type { Recorder, Turbocache } from './turbocache.js'
 
 export interface FrontOptions {
   readonly group: Group
@@ -22,6 +23,8 @@ export interface FrontOptions {
   readonly friendlyErrorPages: boolean
   readonly highWatermark: number
   readonly logger: Logger
+  /** Absent when turbocaching is disabled. */
+  readonly turbocache?: Turbocache | undefined
 }
 
 export interface FrontStats {
@@ -71,11 +74,12 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     },
     onFailedBeforeResponse: (req, res, err) => {
       failPage(req, res, new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }))
-    }
+    },
+    cache: o.turbocache
   }
 
-  const dispatch = (req: IncomingMessage, res: ServerResponse, p: AppProcess): void => {
-    proxyRequest(req, res, p, upstreams.get(p), ctx)
+  const dispatch = (req: IncomingMessage, res: ServerResponse, p: AppProcess, recorder: Recorder | undefined): void => {
+    proxyRequest(req, res, p, upstreams.get(p), ctx, recorder)
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -86,8 +90,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
     if (draining) res.shouldKeepAlive = false
     if (o.staticFiles?.tryServe(req, res) === true) return
+    // A hit never touches the pool: no process is checked out and no queue is entered.
+    const cached = o.turbocache?.handle(req, res)
+    if (cached === true) return
     const p = group.checkout()
-    if (p !== undefined) { entry.process = p; dispatch(req, res, p); return }
+    if (p !== undefined) { entry.process = p; dispatch(req, res, p, cached); return }
     const abort = new AbortController()
     const onClose = (): void => abort.abort(new Error('client went away while queued'))
     res.once('close', onClose)
@@ -95,7 +102,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       res.off('close', onClose)
       if (res.destroyed) { group.release(q); return }
       entry.process = q
-      dispatch(req, res, q)
+      dispatch(req, res, q, cached)
     }, (err: unknown) => {
       res.off('close', onClose)
       if (!res.destroyed) failPage(req, res, err)

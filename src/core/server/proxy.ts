@@ -6,6 +6,7 @@ import type { AppProcess } from '../pool/app-process.js'
 import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from './headers.js'
 import { ResponseParser, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool } from './upstreams.js'
+import type { Recorder, Turbocache } from './turbocache.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -13,10 +14,13 @@ export interface ProxyContext {
   readonly onDone: (p: AppProcess, failure: Error | undefined) => void
   /** Called when the app failed before a response started: the caller answers with an error page. */
   readonly onFailedBeforeResponse: (req: IncomingMessage, res: ServerResponse, err: Error) => void
+  /** Told of completed unsafe requests, so it can drop what they changed. */
+  readonly cache?: Turbocache | undefined
 }
 
-export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext): void {
-  new Exchange(req, res, p, pool, ctx).start(false)
+/** `recorder`: set when the turbocache may store this response; it sees the response as it streams past. */
+export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext, recorder?: Recorder): void {
+  new Exchange(req, res, p, pool, ctx, recorder).start(false)
 }
 
 /** The request head for the app: one string, so it goes out in one write. */
@@ -44,8 +48,12 @@ class Exchange implements ParserEvents {
   /** The response head, held until the end of the packet that carried it (see onHead). */
   #head: { status: number, text: string, headers: string[], chunked: boolean } | undefined
   #early: Buffer[] = []
+  readonly #recorder: Recorder | undefined
+  #status = 0
+  #appHeaders: readonly string[] = []
 
-  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext) {
+  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext, recorder: Recorder | undefined) {
+    this.#recorder = recorder
     this.#req = req
     this.#res = res
     this.#p = p
@@ -119,6 +127,9 @@ class Exchange implements ParserEvents {
   // go out with a Content-Length in one write instead of being re-chunked; a longer body still streams at once.
   onHead (status: number, statusText: string, headers: string[], chunked: boolean): void {
     this.#head = { status, text: statusText, headers, chunked }
+    this.#status = status
+    this.#appHeaders = headers
+    this.#recorder?.onHead(status, statusText, headers)
   }
 
   /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
@@ -134,11 +145,16 @@ class Exchange implements ParserEvents {
     }
     if (h.text !== '') this.#res.writeHead(h.status, h.text, out)
     else this.#res.writeHead(h.status, out)
-    if (!whole) for (const c of this.#early.splice(0)) this.onBody(c)
+    if (!whole) for (const c of this.#early.splice(0)) this.#write(c)
   }
 
   onBody (chunk: Buffer): void {
-    if (this.#head !== undefined) { this.#early.push(chunk); return }
+    this.#recorder?.onBody(chunk)
+    if (this.#head !== undefined) this.#early.push(chunk)
+    else this.#write(chunk)
+  }
+
+  #write (chunk: Buffer): void {
     const res = this.#res
     res.write(chunk)
     const limit = this.#ctx.highWatermark
@@ -169,6 +185,10 @@ class Exchange implements ParserEvents {
     else this.#socket.destroy()
     this.#ctx.onDone(this.#p, err)
     if (res.destroyed) return
+    if (err === undefined) {
+      this.#recorder?.onComplete()
+      this.#ctx.cache?.invalidate(this.#req, this.#status, this.#appHeaders)
+    }
     if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? this.#early[0] : Buffer.concat(this.#early))
     else if (res.headersSent) res.destroy(err)
     else this.#ctx.onFailedBeforeResponse(this.#req, res, err)

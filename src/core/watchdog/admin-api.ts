@@ -7,6 +7,7 @@ import { FerryError } from '../errors.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
+import type { Turbocache } from '../server/turbocache.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
 import type { CoreConfig } from './messages.js'
@@ -15,6 +16,7 @@ export interface AdminApiDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
+  readonly turbocache: Turbocache | undefined
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
 }

@@ -11,6 +11,7 @@ import { Pool } from '../pool/pool.js'
 import { detectApp, createLoaders } from '../spawn/detect.js'
 import { createFrontServer, type FrontServer } from '../server/front.js'
 import { createStaticFiles } from '../server/static.js'
+import { Turbocache } from '../server/turbocache.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
 import type { CoreConfig, StartEvent } from './messages.js'
@@ -55,16 +56,18 @@ async function main (): Promise<void> {
       concurrency: o.concurrency,
       idleTimeMs: o.poolIdleTime * 1000
     })
+    const turbocache = o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: o.turbocacheSize, varyByCookie: o.varyTurbocacheByCookie })
     const front = createFrontServer({
       group,
       staticFiles,
       friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
       highWatermark: o.responseBufferHighWatermark,
-      logger
+      logger,
+      turbocache
     })
     const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
     if (config.instanceDir !== undefined) {
-      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, shutdown: () => stop('shutdown requested through the admin API'), reopenLogs: () => reopenLogs(logFile) }, logger)
+      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, turbocache, shutdown: () => stop('shutdown requested through the admin API'), reopenLogs: () => reopenLogs(logFile) }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
     const url = await listenFront(front.server, o)

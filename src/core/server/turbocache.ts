@@ -1,0 +1,135 @@
+// The turbocache at the front server: answers fresh entries from memory before any process is checked out, and
+// records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
+// this file only connects them to HTTP messages.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { cacheKey, cookieValue } from '../cache/key.js'
+import { ageHeader, invalidations, requestMode, storeDecision } from '../cache/policy.js'
+import { MemoryStore } from '../cache/memory-store.js'
+import type { CachedResponse } from '../cache/types.js'
+
+export interface TurbocacheOptions {
+  readonly maxBytes: number
+  readonly varyByCookie?: string | undefined
+  readonly now?: () => number
+}
+
+type Headers = Record<string, string | string[] | undefined>
+
+/** Headers the store keeps are what every client may see: framing and Age are set when served. */
+const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive'])
+
+function toObject (flat: readonly string[]): Headers {
+  const out: Headers = {}
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!.toLowerCase()
+    const prev = out[name]
+    out[name] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!]
+  }
+  return out
+}
+
+export class Turbocache {
+  readonly store: MemoryStore
+  readonly #varyByCookie: string | undefined
+  readonly #now: () => number
+
+  constructor (o: TurbocacheOptions) {
+    this.#now = o.now ?? Date.now
+    this.store = new MemoryStore({ maxBytes: o.maxBytes, now: this.#now })
+    this.#varyByCookie = o.varyByCookie
+  }
+
+  #keys (req: IncomingMessage): { key: string, urlKey: string } {
+    const host = req.headers.host ?? ''
+    const url = req.url ?? '/'
+    const variant = this.#varyByCookie === undefined ? undefined : cookieValue(req.headers.cookie, this.#varyByCookie)
+    return { key: cacheKey({ scheme: 'http', host, url, cookieVariant: variant }), urlKey: cacheKey({ scheme: 'http', host, url }) }
+  }
+
+  /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
+  handle (req: IncomingMessage, res: ServerResponse): true | Recorder | undefined {
+    const method = req.method ?? 'GET'
+    const mode = requestMode(method, req.headers)
+    if (mode === 'bypass') return undefined
+    const { key, urlKey } = this.#keys(req)
+    if (mode === 'lookup') {
+      this.store.counters.fetches++
+      const entry = this.store.get(key)
+      if (entry !== undefined) {
+        this.store.counters.hits++
+        serve(req, res, entry, this.#now())
+        return true
+      }
+    }
+    return method === 'GET' ? new Recorder(this, req, key, urlKey) : undefined
+  }
+
+  /** After a successful unsafe request: drop what it may have changed. */
+  invalidate (req: IncomingMessage, status: number, appHeaders: readonly string[]): void {
+    const method = req.method ?? 'GET'
+    if (method === 'GET' || method === 'HEAD') return
+    for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(urlKey)
+  }
+
+  get now (): number { return this.#now() }
+}
+
+function serve (req: IncomingMessage, res: ServerResponse, entry: CachedResponse, now: number): void {
+  const headers = [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Length', String(entry.body.length)]
+  if (entry.statusText !== '') res.writeHead(entry.status, entry.statusText, headers)
+  else res.writeHead(entry.status, headers)
+  res.end(req.method === 'HEAD' ? undefined : entry.body)
+}
+
+/** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
+export class Recorder {
+  readonly #cache: Turbocache
+  readonly #req: IncomingMessage
+  readonly #key: string
+  readonly #urlKey: string
+  #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
+  #chunks: Buffer[] = []
+  #bytes = 0
+
+  constructor (cache: Turbocache, req: IncomingMessage, key: string, urlKey: string) {
+    this.#cache = cache
+    this.#req = req
+    this.#key = key
+    this.#urlKey = urlKey
+  }
+
+  onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
+    const store = this.#cache.store
+    const headers = toObject(appHeaders)
+    const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
+    const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
+    store.counters.stores++
+    // A refused response also ends an older entry's life: the app no longer says it may be shared.
+    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); return }
+    const kept: string[] = []
+    for (let i = 0; i < appHeaders.length; i += 2) if (!NOT_STORED.has(appHeaders[i]!.toLowerCase())) kept.push(appHeaders[i]!, appHeaders[i + 1]!)
+    this.#plan = { status, statusText, headers: kept, expiresAt: decision.expiresAt, initialAgeSeconds: decision.initialAgeSeconds }
+  }
+
+  onBody (chunk: Buffer): void {
+    if (this.#plan === undefined) return
+    this.#bytes += chunk.length
+    if (this.#bytes > this.#cache.store.maxEntryBytes) {
+      this.#plan = undefined
+      this.#chunks = []
+      this.#cache.store.recordRefusal('too-large')
+      return
+    }
+    this.#chunks.push(chunk)
+  }
+
+  onComplete (): void {
+    const plan = this.#plan
+    if (plan === undefined) return
+    this.#plan = undefined
+    // Always a copy: the chunks are views of socket read buffers that must not be kept alive by the cache.
+    const body = Buffer.concat(this.#chunks, this.#bytes)
+    this.#chunks = []
+    this.#cache.store.set(this.#key, this.#urlKey, { ...plan, body, storedAt: this.#cache.now })
+  }
+}
