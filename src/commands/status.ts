@@ -40,12 +40,12 @@ export default class Status extends BaseCommand {
     try {
       selected = selectForStatus(args.NAME, flags['instance-registry-dir'])
     } catch (err) {
-      const list = (err as { instances?: InstanceRecord[] }).instances
+      const { instances: list, cleaned, warnings } = err as { instances?: InstanceRecord[], cleaned?: string[], warnings?: string[] }
+      reportHousekeeping(cleaned ?? [], warnings ?? [])
       if (isFerryError(err) && err.code === 'E_INSTANCE_AMBIGUOUS' && list !== undefined) process.stdout.write(renderInstanceTable(list))
       throw err
     }
-    for (const dir of selected.cleaned) process.stderr.write(`ferry: cleaned stale instance directory ${dir}\n`)
-    for (const w of selected.warnings) process.stderr.write(`ferry: warning: ${w}\n`)
+    reportHousekeeping(selected.cleaned, selected.warnings)
     const { instance } = selected
     const show = flags.show as Show
     try {
@@ -65,4 +65,9 @@ export default class Status extends BaseCommand {
       throw err
     }
   }
+}
+
+function reportHousekeeping (cleaned: readonly string[], warnings: readonly string[]): void {
+  for (const dir of cleaned) process.stderr.write(`ferry: cleaned stale instance directory ${dir}\n`)
+  for (const w of warnings) process.stderr.write(`ferry: warning: ${w}\n`)
 }

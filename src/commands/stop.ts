@@ -31,7 +31,8 @@ export default class Stop extends BaseCommand {
     const { args, flags } = await this.parse(Stop)
     const raw = { ...rawFlagValues(flags, 'stop'), port: flags.port, socket: flags.socket }
     const { options } = resolveOptions({ flags: raw, env: process.env })
-    const { pid } = await stopInstance({ ...options, name: args.NAME }, flags.timeout * 1000)
+    const { pid, cleaned } = await stopInstance({ ...options, name: args.NAME }, flags.timeout * 1000)
+    for (const dir of cleaned) process.stderr.write(`ferry: cleaned stale instance directory ${dir}\n`)
     process.stdout.write(`Stopped Ferry (PID ${pid}).\n`)
   }
 }

@@ -89,3 +89,18 @@ test('status cannot authenticate with a wrong password file: exit 2', async t =>
   assert.equal(r.code, 2)
   assert.match(r.stderr, /refused the ro_admin account \(401\).*\[E_NOT_AUTHORIZED\]/)
 })
+
+test('a stale instance directory (its watchdog is gone) is cleaned by ferry status, with a notice', async t => {
+  const { mkdirSync, writeFileSync, existsSync } = await import('node:fs')
+  const { spawnSync } = await import('node:child_process')
+  const registry = tmpDir(t)
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
+  const dir = `${registry}/ferry.stale000`
+  mkdirSync(dir)
+  writeFileSync(`${dir}/properties.json`, JSON.stringify({ name: 'stale000', instance_id: 'x', version: '0.1.0', structure_version: { major: 1, minor: 0 }, watchdog_pid: Number(dead), core_pid: null, listen: [], created_at: 0, integration_mode: 'standalone', server_software: 'Ferry/0.1.0' }))
+  writeFileSync(`${dir}/creation_finalized`, '')
+  const r = await runCli(['status'], { env: { FERRY_INSTANCE_REGISTRY_DIR: registry } })
+  assert.equal(r.code, 1, 'nothing live remains')
+  assert.match(r.stderr, /cleaned stale instance directory .*ferry\.stale000/)
+  assert.equal(existsSync(dir), false)
+})

@@ -7,12 +7,16 @@ import { listInstances, registryDirFrom, selectInstance } from '../instance/regi
 import { defaultPidFile, type PathOptions } from './paths.js'
 import { isAlive, readLivePid } from './pid-file.js'
 
-export interface StopResult { readonly pid: number, readonly name?: string }
+export interface StopResult {
+  readonly pid: number
+  readonly name?: string | undefined
+  /** Stale instance directories removed on the way (their watchdog was gone). */
+  readonly cleaned: readonly string[]
+}
 
 /** The watchdog PID of the instance named NAME (a unique prefix of a registry name). */
-function pidByName (o: PathOptions, name: string): { pid: number, name: string } {
-  const registryDir = registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
-  const instance = selectInstance(listInstances(registryDir).live, name, { registryDir, command: 'stop' })
+function pidByName (registryDir: string, live: Parameters<typeof selectInstance>[0], name: string): { pid: number, name: string } {
+  const instance = selectInstance(live, name, { registryDir, command: 'stop' })
   return { pid: instance.watchdog_pid, name: instance.name }
 }
 
@@ -27,7 +31,9 @@ function pidByFile (o: PathOptions): number {
 }
 
 export async function stopInstance (o: PathOptions & { name?: string }, timeoutMs = 60_000): Promise<StopResult> {
-  const target = o.name !== undefined ? pidByName(o, o.name) : { pid: pidByFile(o), name: undefined }
+  const registryDir = registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
+  const { live, cleaned } = listInstances(registryDir)
+  const target = { ...(o.name !== undefined ? pidByName(registryDir, live, o.name) : { pid: pidByFile(o), name: undefined }), cleaned }
   const pid = target.pid
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
