@@ -39,11 +39,9 @@ export class Turbocache {
     this.#varyByCookie = o.varyByCookie
   }
 
-  #keys (req: IncomingMessage): { key: string, urlKey: string } {
-    const host = req.headers.host ?? ''
-    const url = req.url ?? '/'
+  #key (req: IncomingMessage): string {
     const variant = this.#varyByCookie === undefined ? undefined : cookieValue(req.headers.cookie, this.#varyByCookie)
-    return { key: cacheKey({ scheme: 'http', host, url, cookieVariant: variant }), urlKey: cacheKey({ scheme: 'http', host, url }) }
+    return cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/', cookieVariant: variant })
   }
 
   /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
@@ -51,7 +49,7 @@ export class Turbocache {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
-    const { key, urlKey } = this.#keys(req)
+    const key = this.#key(req)
     if (mode === 'lookup') {
       this.store.counters.fetches++
       const entry = this.store.get(key)
@@ -61,7 +59,8 @@ export class Turbocache {
         return true
       }
     }
-    return method === 'GET' ? new Recorder(this, req, key, urlKey) : undefined
+    // Only a miss needs the URL's key (for invalidating every cookie variant of it later).
+    return method === 'GET' ? new Recorder(this, req, key, cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })) : undefined
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
