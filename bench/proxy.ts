@@ -4,6 +4,7 @@
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
 // BENCH_TOOL=autocannon (ignore wrk), BENCH_KEEP_TMP=1 (keep configs and logs).
+import { envInt } from './lib/env.js'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -17,13 +18,6 @@ import { isSkipped, startDirect, startFerry, startNginx, startPassenger, type Co
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json')
 
-function envInt (name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
-  return n
-}
 
 interface Settings { connections: number, seconds: number, warmupSeconds: number, rounds: number }
 

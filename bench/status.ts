@@ -5,6 +5,7 @@
 // run by run with Ferry's; `ferry memory-stats` is timed too, for information. Everything listens on 127.0.0.1.
 //
 // Environment: BENCH_STATUS_RUNS (timed runs per command, default 20), BENCH_KEEP_TMP=1 (keep logs and registries).
+import { envInt } from './lib/env.js'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -26,13 +27,6 @@ const FERRY_BIN = join(ROOT, 'bin', 'run.js')
 /** One CLI run that takes longer than this is a hang, not a measurement. */
 const RUN_TIMEOUT_MS = 30_000
 
-function envInt (name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
-  return n
-}
 
 /** A command timed as a subprocess; `check` says what is wrong with a successful run's stdout, if anything. */
 interface Timed {

@@ -5,14 +5,15 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { envInt } from './lib/env.js'
 import { pickLoadTool, type LoadResult } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll } from './lib/procs.js'
 import { median } from './lib/report.js'
 import { startDirect, startFerry, type Context } from './lib/targets.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
-const SECONDS = Number(process.env.BENCH_DURATION ?? 8)
+const ROUNDS = envInt('BENCH_ROUNDS', 2)
+const SECONDS = envInt('BENCH_DURATION', 8)
 
 interface Case { readonly name: string, readonly url: string, readonly connections: number }
 
