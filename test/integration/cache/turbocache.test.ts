@@ -9,13 +9,16 @@ import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 
-async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFerry & { cacheStats: () => Promise<Record<string, number>> }> {
+async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFerry & { cacheStats: () => Promise<Record<string, number>>, processed: () => Promise<number> }> {
   const registry = tmpDir(t)
   const f = await startFerry(t, fixtureApp('cache-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const cacheStats = async (): Promise<Record<string, number>> =>
     (JSON.parse((await call('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching
-  return Object.assign(f, { cacheStats })
+  const processed = async (): Promise<number> =>
+    (JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ processed: number }> }> } })
+      .pool.groups.flatMap(g => g.processes).reduce((n, p) => n + p.processed, 0)
+  return Object.assign(f, { cacheStats, processed })
 }
 
 /** Two requests; true when the second was answered from the cache. */
@@ -28,12 +31,15 @@ async function servedTwiceFromCache (url: string, first: Record<string, string> 
 test('a response with explicit freshness is stored and served with Age; the pool is not touched', async t => {
   const f = await cacheLab(t)
   const a = await get(`${f.url}/public`)
+  const before = await f.processed()
   const b = await get(`${f.url}/public`)
+  for (let i = 0; i < 5; i++) await get(`${f.url}/public`)
+  assert.equal(await f.processed(), before, 'hits never reach an app process')
   assert.equal(serial(a.body), serial(b.body))
   assert.match(String(b.headers.age), /^\d+$/)
   assert.equal(b.headers['set-cookie'], undefined)
   const s = await f.cacheStats()
-  assert.equal(s.hits, 1)
+  assert.equal(s.hits, 6)
   assert.equal(s.store_successes, 1)
   assert.ok(await servedTwiceFromCache(`${f.url}/s-maxage`), 's-maxage beats max-age=0')
   assert.ok(await servedTwiceFromCache(`${f.url}/expires`), 'Expires is explicit freshness')
