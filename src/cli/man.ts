@@ -14,7 +14,7 @@ export interface CommandMeta {
 }
 
 const SECTION_TITLES: Record<OptionSpec['section'], string> = {
-  server: 'SERVER OPTIONS', app: 'APPLICATION OPTIONS', pool: 'PROCESS POOL OPTIONS', cache: 'TURBOCACHE OPTIONS', log: 'LOGGING OPTIONS'
+  server: 'SERVER OPTIONS', app: 'APPLICATION OPTIONS', pool: 'PROCESS POOL OPTIONS', lifecycle: 'PROCESS LIFECYCLE OPTIONS', cache: 'TURBOCACHE OPTIONS', log: 'LOGGING OPTIONS'
 }
 
 /** roff needs backslashes and leading dots/quotes escaped; hyphens in flags are literal. */

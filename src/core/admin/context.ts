@@ -94,7 +94,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     },
     restartGroup: (name, method) => {
       const group = d.pool.groups.get(name)
-      group?.restart(method)
+      group?.restart(method ?? group.defaultRestartMethod)
       return group !== undefined
     },
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),

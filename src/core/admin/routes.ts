@@ -17,8 +17,8 @@ export interface AdminContext {
   requestsJson (): unknown
   configJson (): unknown
   detachProcess (pid: number): boolean
-  /** False when no group has that name. */
-  restartGroup (name: string, method: 'blocking' | 'rolling'): boolean
+  /** False when no group has that name. Without a method, the instance's default (--rolling-restarts). */
+  restartGroup (name: string, method: 'blocking' | 'rolling' | undefined): boolean
   shutdown (): void
   /** False when there is no log file (logging goes to a terminal). */
   reopenLogs (): boolean
@@ -60,8 +60,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     handle: (ctx, _q, body) => {
       const b = body as { name?: unknown, restart_method?: unknown } | undefined
       if (typeof b?.name !== 'string') return json({ status: 'error', message: 'body must be {"name": <app group>, "restart_method": "blocking"|"rolling"}' }, 400)
-      const method = b.restart_method ?? 'blocking'
-      if (method !== 'blocking' && method !== 'rolling') return json({ status: 'error', message: 'restart_method must be "blocking" or "rolling"' }, 400)
+      const method = b.restart_method
+      if (method !== undefined && method !== 'blocking' && method !== 'rolling') return json({ status: 'error', message: 'restart_method must be "blocking" or "rolling"' }, 400)
       return json({ restarted: ctx.restartGroup(b.name, method) })
     }
   },

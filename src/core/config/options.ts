@@ -2,7 +2,7 @@
 // man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
 
 export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
-export type OptionSection = 'server' | 'app' | 'pool' | 'cache' | 'log'
+export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
 
 interface OptionBase {
   readonly name: string
@@ -58,6 +58,17 @@ export const OPTIONS = [
   { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = unlimited)', commands: START },
   { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: START },
   { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: START },
+  { name: 'saturation-elu', kind: 'integer', section: 'pool', default: 80, min: 0, max: 100, unit: '%', help: 'grow a Node app\'s group when every process\'s event loop is busy at least this share of the time (0 = grow only when every process is at --concurrency)', commands: START },
+  // lifecycle
+  { name: 'rolling-restarts', kind: 'boolean', section: 'lifecycle', default: false, help: 'restart apps one process at a time, new before old, so they keep serving (restart.txt and restart-app)', commands: START },
+  { name: 'stat-throttle-rate', kind: 'integer', section: 'lifecycle', default: 1, min: 0, unit: 'seconds', help: 'how often to look at tmp/restart.txt and tmp/always_restart.txt in the app root (0 = never)', commands: START },
+  { name: 'max-requests', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'replace a process after it has served this many requests (0 = never)', commands: START },
+  { name: 'memory-limit', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'MB', help: 'replace a process whose private memory grows over this (0 = no limit)', commands: START },
+  { name: 'max-request-time', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'seconds', help: 'answer 504 to a request that takes longer, and replace its process (0 = no limit)', commands: START },
+  { name: 'oob-work-every', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'ask each process for out-of-band work (such as garbage collection) every this many requests (0 = only when the app asks)', commands: START },
+  { name: 'max-oob-work-instances', kind: 'integer', section: 'lifecycle', default: 1, min: 1, help: 'most processes per app out of rotation for out-of-band work at once', commands: START },
+  { name: 'sticky-sessions', kind: 'boolean', section: 'lifecycle', default: false, help: 'send a client back to the process that served it first, named by a cookie', commands: START },
+  { name: 'sticky-sessions-cookie-name', kind: 'string', section: 'lifecycle', default: '_ferry_route', placeholder: 'NAME', help: 'the cookie that names the process for sticky sessions', commands: START },
   // cache
   { name: 'disable-turbocaching', kind: 'boolean', section: 'cache', default: false, help: 'turn the turbocache (the shared response cache in the core) off', commands: START },
   { name: 'turbocache-size', kind: 'integer', section: 'cache', default: 67108864, min: 0, unit: 'bytes', help: 'most memory the turbocache may use; least recently used entries are evicted', commands: START },

@@ -3,6 +3,7 @@
 // Readers distinguish "cannot read" (EACCES/EPERM: the value is unknown, null) from "gone" (ENOENT/ESRCH: the
 // process exited between listing /proc and reading it, undefined, and the caller skips it).
 import { readFileSync, readlinkSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 
 /** The fields of /proc/<pid>/stat that memory-stats uses. */
 export interface ProcStat { pid: number, comm: string, state: string, ppid: number }
@@ -104,5 +105,18 @@ export const readExe = (pid: number, root = '/proc'): string | null => {
     return readlinkSync(`${root}/${pid}/exe`)
   } catch {
     return null
+  }
+}
+
+/**
+ * A process's private memory (Private_Dirty + Swap from smaps_rollup, the "real memory" of the views), read
+ * asynchronously for the core's periodic memory-limit check; undefined when it cannot be read.
+ */
+export async function privateMemoryKb (pid: number, root = '/proc'): Promise<number | undefined> {
+  try {
+    const s = parseSmaps(await readFile(`${root}/${pid}/smaps_rollup`, 'utf8'))
+    return s.private_dirty_kb === null ? undefined : s.private_dirty_kb + (s.swap_kb ?? 0)
+  } catch {
+    return undefined
   }
 }

@@ -1,9 +1,11 @@
 // One app process as the pool sees it: the spawned process plus the counters every view needs.
-// States: ready (taking requests) → stopping (no new requests; finishing what it serves) → dead.
+// States: ready (taking requests) ⇄ oob (out of rotation for out-of-band work; back to ready when done)
+//   → stopping (no new requests; finishing what it serves) → dead.
 // A process that is spawning has no AppProcess yet: the group counts it as "spawning".
 import type { SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
+import type { Waiter } from './wait-queue.js'
 
-export type ProcessState = 'ready' | 'stopping' | 'dead'
+export type ProcessState = 'ready' | 'oob' | 'stopping' | 'dead'
 
 export class AppProcess {
   readonly pid: number
@@ -11,16 +13,27 @@ export class AppProcess {
   readonly concurrency: number
   readonly command: string
   readonly spawnedAt: number
+  /** Names this process in the sticky-sessions cookie; unique within its group. */
+  readonly stickyId: string
   state: ProcessState = 'ready'
   /** Requests in flight on this process. */
   sessions = 0
   /** Requests completed by this process. */
   processed = 0
   lastUsed: number
+  /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
+  elu = 0
+  /** Out-of-band work was asked for and waits for a free slot (see --max-oob-work-instances). */
+  oobWanted = false
+  oobRunning = false
+  /** Set when the process is known to be stuck: it is killed rather than asked to stop once its requests end. */
+  killWhenIdle = false
+  /** Requests that carry this process's sticky cookie and wait for it to have a free slot. */
+  readonly stickyWaiters: Array<Waiter<AppProcess>> = []
   readonly #spawned: SpawnedProcess
 
   /** `concurrency` overrides what the loader advertised (0 = keep the loader's value). */
-  constructor (spawned: SpawnedProcess, now: number, concurrency = 0) {
+  constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid)) {
     this.#spawned = spawned
     this.pid = spawned.pid
     this.target = spawned.target
@@ -28,18 +41,36 @@ export class AppProcess {
     this.command = spawned.command
     this.spawnedAt = now
     this.lastUsed = now
+    this.stickyId = stickyId
   }
 
   get exited (): SpawnedProcess['exited'] { return this.#spawned.exited }
+
+  /** Alive and coming back to rotation: ready, or away doing out-of-band work. */
+  get live (): boolean { return this.state === 'ready' || this.state === 'oob' }
 
   /** True when it can take no more requests: a bounded concurrency that is used up. */
   get totallyBusy (): boolean {
     return this.concurrency > 0 && this.sessions >= this.concurrency
   }
 
+  /** Whether the process can do out-of-band work (its loader has a channel to ask it). */
+  get supportsOob (): boolean { return this.#spawned.oobWork !== undefined }
+
+  /** Asks the process to do its out-of-band work; resolves true when it reported done within timeoutMs. */
+  oobWork (timeoutMs: number): Promise<boolean> {
+    return this.#spawned.oobWork?.(timeoutMs) ?? Promise.resolve(false)
+  }
+
   /** Stops taking requests, then stops the process. Idempotent. */
   stop (graceMs?: number): ReturnType<SpawnedProcess['stop']> {
-    if (this.state === 'ready') this.state = 'stopping'
+    if (this.live) this.state = 'stopping'
     return this.#spawned.stop(graceMs)
+  }
+
+  /** Ends a stuck process at once (SIGKILL). */
+  kill (): void {
+    if (this.live) this.state = 'stopping'
+    this.#spawned.kill()
   }
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import type { FerryError } from '../errors.js'
 import type { ExitInfo } from '../spawn/loader.js'
 import type { AppProcess } from './app-process.js'
-import type { Group } from './group.js'
+import type { Group, RecycleReason } from './group.js'
 
 export interface PoolEventMap {
   spawning: [group: Group]
@@ -13,6 +13,12 @@ export interface PoolEventMap {
   idleStop: [group: Group, process: AppProcess]
   queueFull: [group: Group]
   output: [group: Group, pid: number, stream: 'stdout' | 'stderr', line: string]
+  restart: [group: Group, method: 'blocking' | 'rolling']
+  /** restart.txt changed (always = tmp/always_restart.txt exists). */
+  restartFile: [group: Group, always: boolean]
+  recycle: [group: Group, process: AppProcess, reason: RecycleReason]
+  memoryOver: [group: Group, process: AppProcess, kb: number, limitKb: number]
+  oobWork: [group: Group, process: AppProcess, phase: 'start' | 'done' | 'timeout']
 }
 
 export class PoolEvents extends EventEmitter<PoolEventMap> {}

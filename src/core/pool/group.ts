@@ -24,11 +24,30 @@ export interface GroupOptions {
   readonly hasRoom: () => boolean
   readonly now: () => number
   readonly events: PoolEvents
+  /** How restarts asked for without a method (restart.txt, restart-app) are done. */
+  readonly rollingRestarts?: boolean
+  /** Replace a process after this many requests; 0 = never. */
+  readonly maxRequests?: number
+  /** Replace a process whose private memory is over this many KiB; 0 = no limit. Needs measureMemoryKb. */
+  readonly memoryLimitKb?: number
+  readonly measureMemoryKb?: (pid: number) => Promise<number | undefined>
+  /** How often the memory limit is checked. */
+  readonly memoryCheckMs?: number
+  /** Ask for out-of-band work every this many requests per process; 0 = only when the app asks. */
+  readonly oobEvery?: number
+  /** Most processes out of rotation for out-of-band work at once. */
+  readonly maxOob?: number
+  readonly oobTimeoutMs?: number
+  /** A process whose event-loop utilization is at least this (0..1) counts as saturated; 0 = not used. */
+  readonly saturationElu?: number
 }
+
+export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck'
 
 /** A process that dies sooner than this after starting counts as a failed start for the back-off. */
 const EARLY_DEATH_MS = 10_000
 const MAX_BACKOFF_MS = 30_000
+const DEFAULT_OOB_TIMEOUT_MS = 60_000
 
 export class Group {
   readonly name: string
@@ -51,6 +70,14 @@ export class Group {
   /** Old processes retired before their replacement was spawned (the pool had no room for one more). */
   #retiredAhead = 0
   #rollingSpawn = false
+  #memoryTimer: NodeJS.Timeout | undefined
+  /** A restart asked for by restart.txt, applied by the next request (see applyPendingRestart). */
+  #restartPending = false
+  /** tmp/always_restart.txt exists: every request restarts the app (development). */
+  alwaysRestart = false
+  /** Requests waiting for the process their sticky cookie names. */
+  #stickyWaiting = 0
+  #nextStickyId = 1
 
   constructor (options: GroupOptions) {
     this.#o = options
@@ -60,19 +87,49 @@ export class Group {
       const every = Math.max(250, Math.min(options.idleTimeMs / 2, 10_000))
       this.#reaper = setInterval(() => this.#reapIdle(), every).unref()
     }
+    if ((options.memoryLimitKb ?? 0) > 0 && options.measureMemoryKb !== undefined) {
+      this.#memoryTimer = setInterval(() => { void this.#checkMemory() }, options.memoryCheckMs ?? 5_000).unref()
+    }
   }
 
-  get capacity (): number { return this.readyCount + this.spawning }
+  get capacity (): number { return this.liveCount + this.spawning }
+  /** Processes that serve or will serve again (ready, or away for out-of-band work). */
+  get liveCount (): number { return this.processes.filter(p => p.live).length }
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
   get maxQueue (): number { return this.#o.maxQueue }
+  get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
+  get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
 
   /** Pre-starts processes up to min-instances. */
   start (): void { this.#maybeSpawn() }
 
-  /** The fast path: a process with a free slot, checked out, or undefined. */
-  checkout (): AppProcess | undefined {
-    const p = pickLeastBusy(this.processes)
+  /** restart.txt changed: the next request restarts the app. */
+  requestRestart (): void { this.#restartPending = true }
+
+  /** Called by the request path when restartPending is true, before it checks out a process. */
+  applyPendingRestart (): void {
+    const always = this.alwaysRestart
+    this.#restartPending = false
+    this.#o.events.emit('restartFile', this, always)
+    // Always-restart is for development: each request gets a fresh process, so the blocking method.
+    this.restart(always ? 'blocking' : this.defaultRestartMethod)
+  }
+
+  /**
+   * The fast path: a process with a free slot, checked out, or undefined. `stickyId` (from the sticky-sessions
+   * cookie) names the process to prefer; when that one is alive but full, undefined, so the caller waits for it.
+   */
+  checkout (stickyId?: string): AppProcess | undefined {
+    let p: AppProcess | undefined
+    if (stickyId !== undefined) {
+      const named = this.stickyProcess(stickyId)
+      if (named !== undefined) {
+        if (named.state !== 'ready' || named.totallyBusy) return undefined
+        p = named
+      }
+    }
+    p ??= pickLeastBusy(this.processes)
     if (p === undefined) return undefined
     p.sessions++
     p.lastUsed = this.#o.now()
@@ -80,41 +137,159 @@ export class Group {
     return p
   }
 
+  /** The live process a sticky cookie names, if any. */
+  stickyProcess (stickyId: string): AppProcess | undefined {
+    for (const p of this.processes) if (p.stickyId === stickyId && p.live) return p
+    return undefined
+  }
+
   /** Checks out a process, waiting in the queue (and spawning) when none is free. */
-  acquire (signal?: AbortSignal): Promise<AppProcess> {
-    const p = this.checkout()
+  acquire (signal?: AbortSignal, stickyId?: string): Promise<AppProcess> {
+    const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
     if (this.#stopped) return Promise.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
     const crashLooping = this.lastSpawnError !== undefined && this.capacity === 0 && this.backoffUntil > this.#o.now()
     if (crashLooping) return Promise.reject(this.lastSpawnError)
-    if (this.#o.maxQueue > 0 && this.queue.length >= this.#o.maxQueue) {
+    if (this.#o.maxQueue > 0 && this.queue.length + this.#stickyWaiting >= this.#o.maxQueue) {
       this.queueOverflows++
       this.#o.events.emit('queueFull', this)
       return Promise.reject(new FerryError('E_QUEUE_FULL', `request queue full (max ${this.#o.maxQueue}) for ${this.name}`))
     }
-    return this.#enqueue(signal)
+    const named = stickyId === undefined ? undefined : this.stickyProcess(stickyId)
+    return this.#enqueue(signal, named)
   }
 
-  #enqueue (signal?: AbortSignal): Promise<AppProcess> {
+  #enqueue (signal: AbortSignal | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
       const waiter: Waiter<AppProcess> = { enqueuedAt: this.#o.now(), resolve, reject, cancelled: false }
-      this.queue.push(waiter)
+      if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
       signal?.addEventListener('abort', () => {
         if (waiter.cancelled) return
-        this.queue.cancel(waiter)
+        if (sticky !== undefined) { waiter.cancelled = true; this.#stickyWaiting-- } else this.queue.cancel(waiter)
         reject(signal.reason)
       }, { once: true })
       this.#maybeSpawn()
     })
   }
 
-  /** Ends one request's use of a process. */
-  release (p: AppProcess): void {
+  /**
+   * Ends one request's use of a process. `oobRequested`: the app asked for out-of-band work (X-Ferry-OOB-Work).
+   * Recycling decisions are made here, between requests, so they never cut one short.
+   */
+  release (p: AppProcess, oobRequested = false): void {
     p.sessions--
     p.processed++
     p.lastUsed = this.#o.now()
-    if (p.state === 'stopping' && p.sessions === 0) void p.stop(this.#o.stopGraceMs)
+    if (p.state === 'ready') {
+      const max = this.#o.maxRequests ?? 0
+      const every = this.#o.oobEvery ?? 0
+      if (max > 0 && p.processed >= max) this.#replace(p, 'max-requests')
+      else if (oobRequested || (every > 0 && p.processed % every === 0)) this.#wantOob(p)
+    }
+    if (p.sessions === 0) {
+      if (p.state === 'oob') void this.#runOob(p)
+      else if (p.state === 'stopping') this.#stopProcess(p)
+    }
+    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
     this.#drain()
+  }
+
+  #stopProcess (p: AppProcess): void {
+    if (p.killWhenIdle) p.kill()
+    else void p.stop(this.#o.stopGraceMs)
+  }
+
+  /** Hands the process to the requests waiting for it by cookie; if it will not serve again, they wait for any. */
+  #serveStickyWaiters (p: AppProcess): void {
+    while (p.stickyWaiters.length > 0) {
+      if (p.state === 'ready' && p.totallyBusy) return
+      const w = p.stickyWaiters.shift()!
+      if (w.cancelled) continue
+      this.#stickyWaiting--
+      if (p.state === 'ready') {
+        p.sessions++
+        p.lastUsed = this.#o.now()
+        w.cancelled = true
+        w.resolve(p)
+      } else if (p.state !== 'oob') {
+        this.queue.push(w)
+      } else {
+        p.stickyWaiters.unshift(w)
+        this.#stickyWaiting++
+        return
+      }
+    }
+  }
+
+  /** A stuck process (--max-request-time): out of rotation now, killed once its other requests end or time out. */
+  abandon (p: AppProcess): void {
+    if (p.state === 'dead') return
+    this.#o.events.emit('recycle', this, p, 'stuck')
+    p.killWhenIdle = true
+    if (p.live) p.state = 'stopping'
+    if (p.sessions === 0) p.kill()
+    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
+    this.#maybeSpawn()
+  }
+
+  /** Replaces one process gracefully: a new one is spawned first, then the old one stops taking requests. */
+  #replace (p: AppProcess, reason: RecycleReason): void {
+    if (this.#toReplace.includes(p)) return
+    this.#o.events.emit('recycle', this, p, reason)
+    this.#toReplace.push(p)
+    this.#rollOn()
+  }
+
+  #wantOob (p: AppProcess): void {
+    if (!p.supportsOob) return
+    p.oobWanted = true
+    this.#startOob()
+  }
+
+  /** Takes processes that want out-of-band work out of rotation, at most maxOob at a time. */
+  #startOob (): void {
+    const max = this.#o.maxOob ?? 1
+    let out = 0
+    for (const p of this.processes) if (p.state === 'oob') out++
+    for (const p of this.processes) {
+      if (out >= max) return
+      if (!p.oobWanted || p.state !== 'ready') continue
+      // Visitors must not meet a pause: another process keeps serving, unless the app has only this one.
+      const others = this.processes.some(q => q !== p && q.state === 'ready')
+      if (!others && this.liveCount > 1) continue
+      p.oobWanted = false
+      p.state = 'oob'
+      out++
+      if (p.sessions === 0) void this.#runOob(p)
+    }
+  }
+
+  async #runOob (p: AppProcess): Promise<void> {
+    if (p.oobRunning) return
+    p.oobRunning = true
+    this.#o.events.emit('oobWork', this, p, 'start')
+    const done = await p.oobWork(this.#o.oobTimeoutMs ?? DEFAULT_OOB_TIMEOUT_MS)
+    p.oobRunning = false
+    this.#o.events.emit('oobWork', this, p, done ? 'done' : 'timeout')
+    if (p.state !== 'oob') return
+    p.state = 'ready'
+    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
+    this.#drain()
+    this.#startOob()
+  }
+
+  async #checkMemory (): Promise<void> {
+    const limit = this.#o.memoryLimitKb ?? 0
+    const measure = this.#o.measureMemoryKb
+    if (limit <= 0 || measure === undefined) return
+    for (const p of this.processes) {
+      if (!p.live || this.#toReplace.includes(p)) continue
+      const kb = await measure(p.pid)
+      if (kb !== undefined && kb > limit && p.live) {
+        this.#o.events.emit('memoryOver', this, p, kb, limit)
+        this.#replace(p, 'memory-limit')
+      }
+    }
   }
 
   /**
@@ -122,9 +297,11 @@ export class Group {
    * are spawned; requests wait meanwhile. Rolling: one at a time, a new process is spawned and only once it is
    * ready does an old one stop, so the app keeps serving; if a new one fails to start, the old ones stay.
    */
-  restart (method: 'blocking' | 'rolling'): void {
-    const old = this.processes.filter(p => p.state === 'ready')
+  restart (method: 'blocking' | 'rolling' = this.defaultRestartMethod): void {
+    this.#o.events.emit('restart', this, method)
+    const old = this.processes.filter(p => p.live)
     if (method === 'blocking') {
+      this.#toReplace = []
       for (const p of old) this.#retire(p)
       this.#maybeSpawn()
       return
@@ -134,14 +311,20 @@ export class Group {
   }
 
   #retire (p: AppProcess): void {
-    if (p.state !== 'ready') return
+    if (!p.live) return
     p.state = 'stopping'
-    if (p.sessions === 0) void p.stop(this.#o.stopGraceMs)
+    if (p.sessions === 0) this.#stopProcess(p)
+    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
   }
 
   #rollOn (): void {
-    this.#toReplace = this.#toReplace.filter(p => p.state === 'ready')
+    this.#toReplace = this.#toReplace.filter(p => p.live)
     if (this.#stopped || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || this.spawning > 0) return
+    const wait = this.backoffUntil - this.#o.now()
+    if (wait > 0) {
+      this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.#rollOn(); this.#maybeSpawn() }, wait).unref()
+      return
+    }
     if (this.#mayGrow()) { this.#rollingSpawn = true; this.#spawnOne(); return }
     // No room for one more: retire one first (the app briefly has one process fewer) and spawn once it is gone.
     if (this.#retiredAhead > 0 || this.#toReplace.length === 0) return
@@ -150,8 +333,9 @@ export class Group {
   }
 
   #rolledOne (): void {
-    if (!this.#rollingSpawn) return
+    if (!this.#rollingSpawn) { this.#rollOn(); return }
     this.#rollingSpawn = false
+    this.#toReplace = this.#toReplace.filter(p => p.live)
     if (this.#retiredAhead > 0) this.#retiredAhead--
     else { const old = this.#toReplace.shift(); if (old !== undefined) this.#retire(old) }
     this.#rollOn()
@@ -159,7 +343,7 @@ export class Group {
 
   /** Takes a process out of rotation; it stops once its requests are done. Returns false for an unknown PID. */
   detach (pid: number): boolean {
-    const p = this.processes.find(x => x.pid === pid && x.state === 'ready')
+    const p = this.processes.find(x => x.pid === pid && x.live)
     if (p === undefined) return false
     this.#retire(p)
     this.#maybeSpawn()
@@ -182,8 +366,20 @@ export class Group {
     const capacity = this.capacity
     if (capacity < this.#o.minInstances) return true
     if (this.queue.length > 0 && this.spawning === 0) return true
+    // Grow when every process is saturated: at its concurrency, or (Node processes take unlimited requests, so
+    // they are never "full") with an event loop busy at least --saturation-elu of the time.
+    const elu = this.#o.saturationElu ?? 0
     const ready = this.processes.filter(p => p.state === 'ready')
-    return ready.length > 0 && ready.every(p => p.totallyBusy)
+    return ready.length > 0 && ready.every(p => p.totallyBusy || (elu > 0 && p.sessions > 0 && p.elu >= elu))
+  }
+
+  /** A process reported its event-loop utilization. */
+  reportLoad (pid: number, elu: number): void {
+    const p = this.processes.find(x => x.pid === pid)
+    if (p === undefined) return
+    p.elu = elu
+    const threshold = this.#o.saturationElu ?? 0
+    if (threshold > 0 && elu >= threshold) this.#maybeSpawn()
   }
 
   #mayGrow (): boolean {
@@ -203,11 +399,14 @@ export class Group {
 
   #spawnOne (): void {
     this.spawning++
-    const hooks = { onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line) }
+    const hooks = {
+      onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line),
+      onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu)
+    }
     this.#o.events.emit('spawning', this)
     this.#o.loader.spawn(this.app, hooks, this.#abort.signal).then(spawned => {
       this.spawning--
-      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency)
+      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, (this.#nextStickyId++).toString(36))
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
       if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }
@@ -232,15 +431,16 @@ export class Group {
     this.backoffUntil = this.#o.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1))
     this.#o.events.emit('spawnFailed', this, err)
     // Queued requests were waiting for this spawn when nothing else can serve them: they get the error now.
-    if (this.readyCount === 0) this.queue.rejectAll(err)
+    if (this.liveCount === 0) this.queue.rejectAll(err)
     this.#maybeSpawn()
   }
 
   #onExit (p: AppProcess, info: ExitInfo): void {
-    const unexpected = p.state === 'ready'
+    const unexpected = p.live
     p.state = 'dead'
     const i = this.processes.indexOf(p)
     if (i >= 0) this.processes.splice(i, 1)
+    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
     this.#o.events.emit('exited', this, p, info, unexpected)
     if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
     if (unexpected) {
@@ -253,7 +453,7 @@ export class Group {
 
   #reapIdle (): void {
     const now = this.#o.now()
-    let ready = this.readyCount
+    let ready = this.liveCount
     for (const p of this.processes) {
       if (ready <= this.#o.minInstances) break
       if (p.state !== 'ready' || p.sessions > 0 || now - p.lastUsed < this.#o.idleTimeMs) continue
@@ -268,9 +468,13 @@ export class Group {
   async stop (graceMs = this.#o.stopGraceMs): Promise<void> {
     this.#stopped = true
     clearInterval(this.#reaper)
+    clearInterval(this.#memoryTimer)
     clearTimeout(this.#retryTimer)
     this.#abort.abort(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
     this.queue.rejectAll(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
+    for (const p of this.processes) {
+      for (const w of p.stickyWaiters.splice(0)) if (!w.cancelled) w.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
+    }
     await Promise.all(this.processes.map(p => p.stop(graceMs)))
   }
 }

@@ -1,7 +1,7 @@
 // The pool: every app's group under one process budget (--max-pool-size). Groups ask it for room before they
 // grow. It is constructed with its loaders and clock, so a test can run two pools side by side.
 import type { AppSpec, AppType, Loader } from '../spawn/loader.js'
-import { Group } from './group.js'
+import { Group, type GroupOptions } from './group.js'
 import { PoolEvents } from './events.js'
 import { buildPoolSnapshot, type PoolSnapshot } from './snapshot.js'
 
@@ -12,13 +12,9 @@ export interface PoolOptions {
   readonly stopGraceMs?: number
 }
 
-export interface GroupSettings {
-  readonly minInstances: number
-  readonly maxInstances: number
-  readonly maxQueue: number
-  readonly concurrency: number
-  readonly idleTimeMs: number
-}
+export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
+  Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu'>>
 
 export class Pool {
   readonly events = new PoolEvents()

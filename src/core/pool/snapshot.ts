@@ -13,6 +13,8 @@ export interface ProcessSnapshot {
   readonly spawned_at: number
   readonly last_used: number
   readonly command: string
+  /** Event-loop utilization over the last second (0..1), as the process reported it; null when it does not. */
+  readonly event_loop_utilization: number | null
 }
 
 export interface GroupSnapshot {
@@ -61,7 +63,8 @@ export function buildPoolSnapshot (pool: Pool, now: number): PoolSnapshot {
       concurrency: p.concurrency,
       spawned_at: p.spawnedAt,
       last_used: p.lastUsed,
-      command: p.command
+      command: p.command,
+      event_loop_utilization: p.supportsOob ? Math.round(p.elu * 1000) / 1000 : null
     })))
   }))
   return Object.freeze({

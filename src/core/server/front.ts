@@ -14,8 +14,10 @@ import { pipeUpgrade } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import type { StaticFiles } from './static.js'
 import { RateMeter } from './rate-meter.js'
-import { Inflight } from './inflight.js'
+import { Inflight, type InflightEntry } from './inflight.js'
 import type { Recorder, Turbocache } from './turbocache.js'
+import { cookieValue } from '../cache/key.js'
+import { isFerryError } from '../errors.js'
 
 export interface FrontOptions {
   readonly group: Group
@@ -25,6 +27,10 @@ export interface FrontOptions {
   readonly logger: Logger
   /** Absent when turbocaching is disabled. */
   readonly turbocache?: Turbocache | undefined
+  /** The sticky-sessions cookie name; absent when sticky sessions are off. */
+  readonly stickyCookie?: string | undefined
+  /** Requests that spend longer than this in an app process get 504 and the process is replaced; 0 = no limit. */
+  readonly maxRequestTimeMs?: number
 }
 
 export interface FrontStats {
@@ -68,18 +74,25 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   const ctx: ProxyContext = {
     highWatermark: o.highWatermark,
-    onDone: (p, failure) => {
-      group.release(p)
+    onDone: (p, failure, oobRequested) => {
+      group.release(p, oobRequested)
       if (failure !== undefined && p.state === 'dead') upstreams.discard(p)
     },
     onFailedBeforeResponse: (req, res, err) => {
-      failPage(req, res, new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }))
+      failPage(req, res, isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }))
     },
     cache: o.turbocache
   }
 
-  const dispatch = (req: IncomingMessage, res: ServerResponse, p: AppProcess, recorder: Recorder | undefined): void => {
-    proxyRequest(req, res, p, upstreams.get(p), ctx, recorder)
+  const stickyCookie = o.stickyCookie
+  const dispatch = (req: IncomingMessage, res: ServerResponse, entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
+    entry.process = p
+    entry.dispatchedAt = Date.now()
+    // The first response (or one after the named process went away) tells the client which process to come back to.
+    const setCookie = stickyCookie !== undefined && stickyId !== p.stickyId
+      ? `${stickyCookie}=${p.stickyId}; Path=/; HttpOnly; SameSite=Lax`
+      : undefined
+    entry.exchange = proxyRequest(req, res, p, upstreams.get(p), ctx, recorder, setCookie)
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -93,16 +106,18 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cached = o.turbocache?.handle(req, res)
     if (cached === true) return
-    const p = group.checkout()
-    if (p !== undefined) { entry.process = p; dispatch(req, res, p, cached); return }
+    // A boolean the restart.txt watcher sets; the file system is never looked at here.
+    if (group.restartPending) group.applyPendingRestart()
+    const stickyId = stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, stickyCookie) ?? undefined
+    const p = group.checkout(stickyId)
+    if (p !== undefined) { dispatch(req, res, entry, p, cached, stickyId); return }
     const abort = new AbortController()
     const onClose = (): void => abort.abort(new Error('client went away while queued'))
     res.once('close', onClose)
-    group.acquire(abort.signal).then(q => {
+    group.acquire(abort.signal, stickyId).then(q => {
       res.off('close', onClose)
       if (res.destroyed) { group.release(q); return }
-      entry.process = q
-      dispatch(req, res, q, cached)
+      dispatch(req, res, entry, q, cached, stickyId)
     }, (err: unknown) => {
       res.off('close', onClose)
       if (!res.destroyed) failPage(req, res, err)
@@ -124,6 +139,13 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     pipeUpgrade(req, socket, head, p.target, () => group.release(p))
   })
 
+  // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
+  const maxRequestTimeMs = o.maxRequestTimeMs ?? 0
+  const sweeper = maxRequestTimeMs > 0
+    ? setInterval(() => timeOutStuckRequests(inflight, group, maxRequestTimeMs, o.logger), Math.min(1000, Math.max(50, maxRequestTimeMs / 4))).unref()
+    : undefined
+  server.once('close', () => clearInterval(sweeper))
+
   const drain = async (graceMs: number): Promise<void> => {
     draining = true
     const closed = new Promise<void>(resolve => server.close(() => resolve()))
@@ -138,6 +160,20 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   }
 
   return { server, stats, upstreams, inflight, drain }
+}
+
+/** Requests in an app process for longer than the limit get 504; their process is taken out and killed. */
+function timeOutStuckRequests (inflight: Inflight, group: Group, limitMs: number, logger: Logger): void {
+  const now = Date.now()
+  for (const e of inflight.entries()) {
+    const p = e.process
+    if (p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - e.dispatchedAt < limitMs) continue
+    logger.error(`${e.req.method ?? ''} ${e.req.url ?? ''}: no response from app process ${p.pid} of ${group.name} ` +
+      `within ${limitMs / 1000} s (--max-request-time); answering 504 and replacing the process`)
+    group.abandon(p)
+    e.exchange.abort(new FerryError('E_REQUEST_TIMEOUT', `the app did not answer within ${limitMs / 1000} s`))
+    e.exchange = undefined
+  }
 }
 
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */

@@ -2,6 +2,8 @@
 // are never forwarded.
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
+/** Response headers that are messages from the app to Ferry, never meant for the client. */
+const FOR_FERRY = new Set(['x-ferry-oob-work'])
 /** Set by Ferry from what it knows, never taken from the client. */
 const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host'])
 
@@ -55,7 +57,7 @@ export function responseHeadersForClient (raw: readonly string[], chunked: boole
   const out: string[] = []
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
+    if (HOP_BY_HOP.has(lower) || FOR_FERRY.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
     if (chunked && lower === 'content-length') continue
     out.push(raw[i]!, raw[i + 1]!)
   }

@@ -3,6 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppProcess } from '../pool/app-process.js'
 
+/** What the request path can do to an exchange with an app process in progress. */
+export interface Abortable { abort (err: Error): void }
+
 export interface InflightEntry {
   readonly id: number
   readonly req: IncomingMessage
@@ -11,6 +14,9 @@ export interface InflightEntry {
   readonly bytesRead0: number
   readonly bytesWritten0: number
   process: AppProcess | undefined
+  /** When it was handed to the process (ms since the epoch); 0 while queued. */
+  dispatchedAt: number
+  exchange: Abortable | undefined
 }
 
 export interface RequestSnapshot {
@@ -35,12 +41,14 @@ export class Inflight {
 
   add (req: IncomingMessage, res: ServerResponse, now: number): InflightEntry {
     const socket = req.socket
-    const entry: InflightEntry = { id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten, process: undefined }
+    const entry: InflightEntry = { id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten, process: undefined, dispatchedAt: 0, exchange: undefined }
     this.#entries.add(entry)
     return entry
   }
 
   delete (entry: InflightEntry): void { this.#entries.delete(entry) }
+
+  entries (): IterableIterator<InflightEntry> { return this.#entries.values() }
 
   snapshot (now: number, appName: string): RequestSnapshot[] {
     const out: RequestSnapshot[] = []

@@ -7,21 +7,33 @@ import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from '
 import { ResponseParser, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
+import type { Abortable } from './inflight.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
-  /** Called exactly once, when the app is done with this request (success or not). */
-  readonly onDone: (p: AppProcess, failure: Error | undefined) => void
+  /**
+   * Called exactly once, when the app is done with this request (success or not). `oobRequested`: the response
+   * carried X-Ferry-OOB-Work (the app asks for out-of-band work).
+   */
+  readonly onDone: (p: AppProcess, failure: Error | undefined, oobRequested: boolean) => void
   /** Called when the app failed before a response started: the caller answers with an error page. */
   readonly onFailedBeforeResponse: (req: IncomingMessage, res: ServerResponse, err: Error) => void
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
 }
 
-/** `recorder`: set when the turbocache may store this response; it sees the response as it streams past. */
-export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext, recorder?: Recorder): void {
-  new Exchange(req, res, p, pool, ctx, recorder).start(false)
+/**
+ * `recorder`: set when the turbocache may store this response; it sees the response as it streams past.
+ * `setCookie`: a Set-Cookie value Ferry adds to the response (sticky sessions). Returns a handle that can abort it.
+ */
+export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext,
+  recorder?: Recorder, setCookie?: string): Abortable {
+  const exchange = new Exchange(req, res, p, pool, ctx, recorder, setCookie)
+  exchange.start(false)
+  return exchange
 }
+
+const OOB_HEADER = 'x-ferry-oob-work'
 
 /** The request head for the app: one string, so it goes out in one write. */
 function requestHead (req: IncomingMessage, chunkedBody: boolean): string {
@@ -32,7 +44,7 @@ function requestHead (req: IncomingMessage, chunkedBody: boolean): string {
   return head + '\r\n'
 }
 
-class Exchange implements ParserEvents {
+class Exchange implements ParserEvents, Abortable {
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   readonly #p: AppProcess
@@ -51,9 +63,13 @@ class Exchange implements ParserEvents {
   readonly #recorder: Recorder | undefined
   #status = 0
   #appHeaders: readonly string[] = []
+  readonly #setCookie: string | undefined
+  #oobRequested = false
 
-  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext, recorder: Recorder | undefined) {
+  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext,
+    recorder: Recorder | undefined, setCookie: string | undefined) {
     this.#recorder = recorder
+    this.#setCookie = setCookie
     this.#req = req
     this.#res = res
     this.#p = p
@@ -126,6 +142,9 @@ class Exchange implements ParserEvents {
   // Most responses arrive whole in one packet. Holding the head until the end of that packet lets a complete body
   // go out with a Content-Length in one write instead of being re-chunked; a longer body still streams at once.
   onHead (status: number, statusText: string, headers: string[], chunked: boolean): void {
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i]!.length === OOB_HEADER.length && headers[i]!.toLowerCase() === OOB_HEADER) this.#oobRequested = headers[i + 1]!.trim() === 'true'
+    }
     this.#head = { status, text: statusText, headers, chunked }
     this.#status = status
     this.#appHeaders = headers
@@ -137,6 +156,7 @@ class Exchange implements ParserEvents {
     const h = this.#head!
     this.#head = undefined
     const out = responseHeadersForClient(h.headers, h.chunked)
+    if (this.#setCookie !== undefined) out.push('Set-Cookie', this.#setCookie)
     // A HEAD response has no body here, so its length is unknown: it must not claim 0.
     if (whole && h.chunked && this.#req.method !== 'HEAD') {
       let length = 0
@@ -170,6 +190,9 @@ class Exchange implements ParserEvents {
     this.#finish(undefined, reusable)
   }
 
+  /** Ends the exchange from outside (--max-request-time): the app connection is dropped, the client answered. */
+  abort (err: Error): void { this.#finish(err, false) }
+
   #detach (): void {
     this.#socket.off('data', this.#onData)
     this.#socket.off('close', this.#onClose)
@@ -183,7 +206,7 @@ class Exchange implements ParserEvents {
     const res = this.#res
     if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(this.#socket)
     else this.#socket.destroy()
-    this.#ctx.onDone(this.#p, err)
+    this.#ctx.onDone(this.#p, err, this.#oobRequested)
     if (res.destroyed) return
     if (err === undefined) {
       this.#recorder?.onComplete()

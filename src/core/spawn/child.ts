@@ -40,6 +40,8 @@ export interface Child {
   /** The last lines of stdout and stderr, interleaved as they arrived, oldest first. */
   output (): string[]
   stop (graceMs?: number): Promise<ExitInfo>
+  /** SIGKILL now (recorded as forced). */
+  kill (): void
 }
 
 /** Starts the process; rejects with an E_SPAWN_FAILED SpawnError when it cannot be started at all. */
@@ -81,7 +83,12 @@ function wrapChild (proc: ChildProcess, pid: number, opts: ChildOptions): Child 
     stopping ??= terminate(proc, exited, graceMs, state, opts.beforeStop)
     return stopping
   }
-  return { process: proc, pid, command: opts.command, cwd: opts.app.root, exited, output: () => ring.toArray(), stop }
+  const kill = (): void => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return
+    state.forced = true
+    proc.kill('SIGKILL')
+  }
+  return { process: proc, pid, command: opts.command, cwd: opts.app.root, exited, output: () => ring.toArray(), stop, kill }
 }
 
 /** Settles once with the exit status, after the pipes closed (so the last lines are in) and afterExit ran. */
@@ -133,14 +140,17 @@ async function terminate (proc: ChildProcess, exited: Promise<ExitInfo>, graceMs
 }
 
 /** What the pool sees of a started and ready child. */
-export function toSpawnedProcess (child: Child, target: UpstreamTarget, concurrency: number): SpawnedProcess {
+export function toSpawnedProcess (child: Child, target: UpstreamTarget, concurrency: number,
+  extra: Pick<SpawnedProcess, 'oobWork'> = {}): SpawnedProcess {
   return Object.freeze({
     pid: child.pid,
     target: Object.freeze(target),
     concurrency,
     command: child.command,
     exited: child.exited,
-    stop: (graceMs?: number) => child.stop(graceMs)
+    stop: (graceMs?: number) => child.stop(graceMs),
+    kill: () => child.kill(),
+    ...extra
   })
 }
 

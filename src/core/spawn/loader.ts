@@ -45,11 +45,20 @@ export interface SpawnedProcess {
   readonly exited: Promise<ExitInfo>
   /** SIGTERM, then SIGKILL after graceMs. Idempotent: later calls return the same promise. */
   stop (graceMs?: number): Promise<ExitInfo>
+  /** SIGKILL now, for a process known to be stuck. */
+  kill (): void
+  /**
+   * Asks the process to do out-of-band work (garbage collection, cache pruning) while it serves nothing; resolves
+   * true once it reports done, false when it did not within timeoutMs. Absent when the loader has no way to ask.
+   */
+  oobWork? (timeoutMs: number): Promise<boolean>
 }
 
 export interface SpawnHooks {
   /** One line of the app's stdout or stderr, without its newline. */
   onOutput? (pid: number, stream: 'stdout' | 'stderr', line: string): void
+  /** The process's event-loop utilization (0..1) over the last interval, for loaders that can measure it. */
+  onLoad? (pid: number, elu: number): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'

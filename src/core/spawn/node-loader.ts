@@ -19,6 +19,10 @@ const PRELOAD = fileURLToPath(new URL('../../../../src/core/spawn/preload.cjs', 
 const MAX_SOCKET_PATH_BYTES = 100
 
 export const READY_MESSAGE = 'ferry:ready'
+/** The preload's periodic report of its event-loop utilization. */
+const LOAD_MESSAGE = 'ferry:load'
+const OOB_WORK_MESSAGE = 'ferry:oob-work'
+const OOB_DONE_MESSAGE = 'ferry:oob-done'
 
 export function createNodeLoader (): Loader {
   return Object.freeze({ type: 'node' as const, spawn: spawnNodeApp })
@@ -49,7 +53,37 @@ async function spawnNodeApp (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSig
     waitReady: until => readyMessage(child.process, socketPath, until),
     timeout: { reason: 'never-listened', message }
   })
-  return toSpawnedProcess(child, { kind: 'unix', socketPath }, 0)
+  const proc = child.process
+  proc.on('message', (m: unknown) => {
+    if (isMessage(m, LOAD_MESSAGE) && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
+  })
+  return toSpawnedProcess(child, { kind: 'unix', socketPath }, 0, { oobWork: timeoutMs => askOobWork(proc, timeoutMs) })
+}
+
+let oobRequests = 0
+
+/** Sends the out-of-band work request and waits for the matching "done" (false on timeout or a closed channel). */
+function askOobWork (proc: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (!proc.connected) return Promise.resolve(false)
+  const id = ++oobRequests
+  return new Promise(resolve => {
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer)
+      proc.off('message', onMessage)
+      proc.off('disconnect', onGone)
+      resolve(ok)
+    }
+    const onMessage = (m: unknown): void => { if (isMessage(m, OOB_DONE_MESSAGE) && m.id === id) finish(true) }
+    const onGone = (): void => finish(false)
+    const timer = setTimeout(() => finish(false), timeoutMs)
+    proc.on('message', onMessage)
+    proc.once('disconnect', onGone)
+    proc.send({ type: OOB_WORK_MESSAGE, id }, err => { if (err != null) finish(false) })
+  })
+}
+
+function isMessage (m: unknown, type: string): m is Record<string, unknown> {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type
 }
 
 function socketPathFor (app: AppSpec, command: string): string {

@@ -5,9 +5,12 @@
 // Plain CommonJS without dependencies: it runs inside the user's app, which may have any packages (or none).
 const http = require('node:http')
 const fs = require('node:fs')
+const { performance } = require('node:perf_hooks')
 
 /** Once the core is gone, a server that does not close within this long is not waited for. */
 const EXIT_GRACE_MS = 1000
+/** How often the event-loop utilization is reported; the pool grows a group when every process is saturated. */
+const LOAD_REPORT_MS = 1000
 
 const socketPath = process.env.FERRY_SOCKET_PATH
 // Processes the app forks inherit --require through execArgv but not this variable, so in them this does nothing.
@@ -25,7 +28,36 @@ function install (socketPath) {
     listenOnSocket(this, originalListen, args, socketPath)
     return this
   }
+  process.on('message', onCoreMessage)
   exitWhenCoreLeaves(state)
+}
+
+/** Tells the core, once a second, how busy the event loop was: its signal that this process is saturated. */
+function reportLoad () {
+  let last = performance.eventLoopUtilization()
+  setInterval(() => {
+    const now = performance.eventLoopUtilization()
+    const elu = performance.eventLoopUtilization(now, last).utilization
+    last = now
+    if (process.connected) process.send({ type: 'ferry:load', elu }, () => {})
+  }, LOAD_REPORT_MS).unref()
+}
+
+function onCoreMessage (message) {
+  if (message === null || typeof message !== 'object' || message.type !== 'ferry:oob-work') return
+  let reported = false
+  const done = () => {
+    if (reported) return
+    reported = true
+    if (process.connected) process.send({ type: 'ferry:oob-done', id: message.id }, () => {})
+  }
+  // The app's own handler does the work and calls done(); without one, collect garbage if --expose-gc allows it.
+  if (process.listenerCount('ferry:oob-work') > 0) {
+    process.emit('ferry:oob-work', done)
+    return
+  }
+  if (typeof global.gc === 'function') global.gc()
+  done()
 }
 
 /** Listens on the socket whatever port, host or options the app asked for, keeping its callback. */
@@ -35,6 +67,7 @@ function listenOnSocket (server, originalListen, args, socketPath) {
   server.once('listening', () => {
     // The callback swallows send errors: if the channel is gone, the disconnect handler is already ending the app.
     if (process.connected) process.send({ type: 'ferry:ready', socketPath }, () => {})
+    reportLoad()
   })
   // A socket file left by an earlier process with the same name would make listen() fail with EADDRINUSE.
   fs.rmSync(socketPath, { force: true })

@@ -16,9 +16,13 @@ import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
+import { RestartFiles } from '../pool/restart-files.js'
+import { privateMemoryKb } from '../inspect/proc.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
+/** How often app processes' private memory is compared with --memory-limit. */
+const MEMORY_CHECK_MS = 2_000
 
 function report (event: StartEvent): void {
   if (process.connected) process.send?.(event)
@@ -54,8 +58,17 @@ async function main (): Promise<void> {
       maxInstances: o.maxInstances,
       maxQueue: o.maxRequestQueueSize,
       concurrency: o.concurrency,
-      idleTimeMs: o.poolIdleTime * 1000
+      idleTimeMs: o.poolIdleTime * 1000,
+      rollingRestarts: o.rollingRestarts,
+      maxRequests: o.maxRequests,
+      memoryLimitKb: o.memoryLimit * 1024,
+      measureMemoryKb: privateMemoryKb,
+      memoryCheckMs: MEMORY_CHECK_MS,
+      oobEvery: o.oobWorkEvery,
+      maxOob: o.maxOobWorkInstances,
+      saturationElu: o.saturationElu / 100
     })
+    const restartFiles = o.statThrottleRate > 0 ? new RestartFiles(app.root, o.statThrottleRate * 1000, group) : undefined
     const turbocache = o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: o.turbocacheSize, varyByCookie: o.varyTurbocacheByCookie })
     const front = createFrontServer({
       group,
@@ -63,8 +76,11 @@ async function main (): Promise<void> {
       friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
       highWatermark: o.responseBufferHighWatermark,
       logger,
-      turbocache
+      turbocache,
+      stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
+      maxRequestTimeMs: o.maxRequestTime * 1000
     })
+    front.server.once('close', () => restartFiles?.close())
     const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, turbocache, shutdown: () => stop('shutdown requested through the admin API'), reopenLogs: () => reopenLogs(logFile) }, logger)

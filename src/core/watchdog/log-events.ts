@@ -20,4 +20,17 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('idleStop', (g, p) => logger.info(`stopping idle app process ${p.pid} of ${g.name}`))
   events.on('queueFull', g => logger.warn(`returning 503: request queue of ${g.name} is full (max ${g.maxQueue})`))
   events.on('output', (g, pid, _stream, line) => logger.notice(`App ${pid} (${g.name}): ${line}`))
+  events.on('restart', (g, method) => logger.notice(`restarting ${g.name} (${method})`))
+  events.on('restartFile', (g, always) => logger.info(`${always ? 'tmp/always_restart.txt exists' : 'tmp/restart.txt changed'}: restarting ${g.name}`))
+  events.on('recycle', (g, p, reason) => {
+    const why = reason === 'max-requests' ? `it served ${p.processed} requests (--max-requests)`
+      : reason === 'memory-limit' ? 'it is over --memory-limit' : 'a request timed out (--max-request-time)'
+    logger.notice(`replacing app process ${p.pid} of ${g.name}: ${why}`)
+  })
+  events.on('memoryOver', (g, p, kb, limitKb) =>
+    logger.warn(`app process ${p.pid} of ${g.name} uses ${Math.round(kb / 1024)} MB of private memory, over the ${Math.round(limitKb / 1024)} MB limit`))
+  events.on('oobWork', (g, p, phase) => {
+    if (phase === 'timeout') logger.warn(`app process ${p.pid} of ${g.name} did not finish its out-of-band work in time; back in rotation`)
+    else logger.debug(`app process ${p.pid} of ${g.name}: out-of-band work ${phase === 'start' ? 'started' : 'done'}`)
+  })
 }

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../../helpers/tmp.js'
 import type { StatusSnapshot } from '../../../src/core/admin/status-snapshot.js'
-import { renderPoolText, renderStatusHeader } from '../../../src/core/admin/views/pool-text.js'
+import { renderPoolText, renderStatusHeader, OOB_WORK_LINE } from '../../../src/core/admin/views/pool-text.js'
 import { renderPoolXml, escapeXml } from '../../../src/core/admin/views/pool-xml.js'
 import { formatDuration } from '../../../src/core/admin/views/duration.js'
 
@@ -49,8 +49,8 @@ function singleGroup (instance = INSTANCE): StatusSnapshot {
         failures: 0,
         last_spawn_error: null,
         processes: [
-          { pid: 3306, state: 'ready', sessions: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: 'Ferry NodeApp: /srv/apps/hello' },
-          { pid: 3355, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: 'Ferry NodeApp: /srv/apps/hello' }
+          { pid: 3306, state: 'ready', sessions: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null },
+          { pid: 3355, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null }
         ]
       }]
     },
@@ -85,9 +85,9 @@ function multiGroup (): StatusSnapshot {
           failures: 1,
           last_spawn_error: 'spawn failed: exit code 1\n  at <loader> & friends',
           processes: [
-            { pid: 41001, state: 'stopping', sessions: 1, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0' },
-            { pid: 41002, state: 'ready', sessions: 12, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js' },
-            { pid: 41003, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js' }
+            { pid: 41001, state: 'stopping', sessions: 1, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0', event_loop_utilization: null },
+            { pid: 41002, state: 'ready', sessions: 12, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js', event_loop_utilization: null },
+            { pid: 41003, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js', event_loop_utilization: null }
           ]
         },
         {
@@ -104,7 +104,7 @@ function multiGroup (): StatusSnapshot {
           failures: 0,
           last_spawn_error: null,
           processes: [
-            { pid: 1234567, state: 'ready', sessions: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server' }
+            { pid: 1234567, state: 'ready', sessions: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server', event_loop_utilization: null }
           ]
         }
       ]
@@ -362,4 +362,23 @@ test('escapeXml: markup characters, quotes, non-ASCII and characters XML forbids
   assert.equal(escapeXml('é€😀'), '&#233;&#8364;&#128512;')
   assert.equal(escapeXml('x\u0001y\ud800z'), 'x&#65533;y&#65533;z')
   assert.equal(escapeXml('tab\tnl\ncr\r'), 'tab&#9;nl&#10;cr&#13;')
+})
+
+test('a process away for out-of-band work: listed after serving ones, marked in text, DISABLED in XML', () => {
+  const s = multiGroup()
+  const group = s.pool.groups[0]!
+  const oob = { ...group.processes[2]!, state: 'oob' as const }
+  const withOob: StatusSnapshot = { ...s, pool: { ...s.pool, groups: [{ ...group, processes: [oob, group.processes[1]!, group.processes[0]!] }, s.pool.groups[1]!] } }
+  const text = renderPoolText(withOob, { now: NOW })
+  const lines = text.split('\n')
+  const at = lines.findIndex(l => l.startsWith('  * PID: 41003'))
+  assert.equal(lines[at + 2], OOB_WORK_LINE)
+  assert.ok(at > lines.findIndex(l => l.startsWith('  * PID: 41002')), 'serving processes come first')
+  assert.ok(at < lines.findIndex(l => l.startsWith('  * PID: 41001')), 'stopping processes come last')
+  const a = child(child(child(parseXml(renderPoolXml(withOob, { now: NOW })), 'supergroups'), 'supergroup'), 'group')
+  const proc = child(a, 'processes').children.find(p => child(p, 'pid').text === '41003')!
+  assert.equal(child(proc, 'enabled').text, 'DISABLED')
+  assert.equal(child(proc, 'life_status').text, 'ALIVE')
+  assert.equal(child(a, 'disabled_process_count').text, '1')
+  assert.equal(child(a, 'enabled_process_count').text, '1')
 })

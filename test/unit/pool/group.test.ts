@@ -1,48 +1,13 @@
-// The group's decisions, driven by a scripted loader: the loader is the group's edge, so a stand-in for it is
-// fair here. Real processes are exercised by the integration tests.
+// The group's decisions, driven by a scripted loader (test/helpers/scripted-loader.ts): the loader is the group's
+// edge, so a stand-in for it is fair here. Real processes are exercised by the integration tests.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Pool } from '../../../src/core/pool/pool.js'
 import { FerryError } from '../../../src/core/errors.js'
-import type { AppSpec, ExitInfo, Loader, SpawnedProcess } from '../../../src/core/spawn/loader.js'
-
-interface Scripted extends SpawnedProcess { die (): void }
-
-function scriptedLoader (plan: Array<'ok' | 'fail'>): Loader & { spawned: Scripted[], attempts: number } {
-  let nextPid = 1000
-  const loader = {
-    type: 'node' as const,
-    spawned: [] as Scripted[],
-    attempts: 0,
-    async spawn (): Promise<SpawnedProcess> {
-      loader.attempts++
-      const step = plan.shift() ?? 'ok'
-      if (step === 'fail') throw new FerryError('E_SPAWN_EXITED', 'scripted failure')
-      let settle!: (i: ExitInfo) => void
-      const exited = new Promise<ExitInfo>(resolve => { settle = resolve })
-      const proc: Scripted = {
-        pid: nextPid++,
-        target: { kind: 'unix', socketPath: '/nonexistent' },
-        concurrency: 0,
-        command: 'scripted',
-        exited,
-        stop: async () => { settle({ code: 0, signal: null, forced: false }); return await exited },
-        die: () => settle({ code: null, signal: 'SIGKILL', forced: false })
-      }
-      loader.spawned.push(proc)
-      return proc
-    }
-  }
-  return loader
-}
+import type { AppSpec } from '../../../src/core/spawn/loader.js'
+import { poolWith, scriptedLoader, tick } from '../../helpers/scripted-loader.js'
 
 const app: AppSpec = { root: '/app', type: 'node', environment: 'production', env: {}, startTimeoutMs: 1000, socketDir: '/tmp' }
 const settings = { minInstances: 1, maxInstances: 0, maxQueue: 10, idleTimeMs: 0, concurrency: 0 }
-const tick = (ms = 5): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-
-function poolWith (loader: Loader, maxPoolSize = 6): Pool {
-  return new Pool({ maxPoolSize, loaders: { node: loader, generic: loader } })
-}
 
 test('pre-starts min-instances and checks out without waiting', async t => {
   const loader = scriptedLoader([])

@@ -1,10 +1,10 @@
 // Small helpers shared by the pool views (text and XML).
 import type { ProcessSnapshot } from '../../pool/snapshot.js'
 
-const STATE_RANK: Record<ProcessSnapshot['state'], number> = { ready: 0, stopping: 1, dead: 2 }
+const STATE_RANK: Record<ProcessSnapshot['state'], number> = { ready: 0, oob: 1, stopping: 2, dead: 3 }
 
 /**
- * Processes in the order passenger-status lists them: serving ones first, then those shutting down, then
+ * Processes in the order passenger-status lists them: serving ones first, then those away for out-of-band work, then those shutting down, then
  * dead ones; the pool's own order is kept within each state.
  */
 export function orderProcesses (processes: readonly ProcessSnapshot[]): ProcessSnapshot[] {

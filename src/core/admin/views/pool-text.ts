@@ -28,6 +28,8 @@ export interface PoolTextOptions {
 
 /** The line after a stopping process's two lines (Passenger's wording for a detached process). */
 export const SHUTTING_DOWN_LINE = '    Shutting down...'
+/** The line after a process that is out of rotation doing out-of-band work. */
+export const OOB_WORK_LINE = '    Doing out-of-band work...'
 /** The line after a dead process that is still listed. */
 export const EXITED_LINE = '    Exited'
 
@@ -95,6 +97,7 @@ function processLines (p: ProcessSnapshot, m: ProcessMetrics | undefined, opts: 
       `Last used: ${formatSince(p.last_used, opts.now)} ago`
   ]
   if (p.state === 'stopping') lines.push(SHUTTING_DOWN_LINE)
+  else if (p.state === 'oob') lines.push(OOB_WORK_LINE)
   else if (p.state === 'dead') lines.push(EXITED_LINE)
   if (opts.verbose === true) lines.push(`    Command : ${oneLine(p.command)}`)
   return lines

@@ -93,7 +93,7 @@ function groupChildren (g: GroupSnapshot, s: StatusSnapshot, opts: PoolXmlOption
     el('environment', g.environment),
     el('enabled_process_count', ready),
     el('disabling_process_count', 0),
-    el('disabled_process_count', 0),
+    el('disabled_process_count', g.processes.filter(p => p.state === 'oob').length),
     el('capacity_used', capacityUsed(g)),
     el('get_wait_list_size', g.queue_length),
     el('disable_wait_list_size', 0),
@@ -119,9 +119,10 @@ function groupChildren (g: GroupSnapshot, s: StatusSnapshot, opts: PoolXmlOption
   return children
 }
 
-const LIFE_STATUS: Record<ProcessSnapshot['state'], string> = { ready: 'ALIVE', stopping: 'SHUTDOWN_TRIGGERED', dead: 'DEAD' }
-// A stopping Ferry process has left the routing table for good and is draining: Passenger's DETACHED.
-const ENABLED: Record<ProcessSnapshot['state'], string> = { ready: 'ENABLED', stopping: 'DETACHED', dead: 'DETACHED' }
+const LIFE_STATUS: Record<ProcessSnapshot['state'], string> = { ready: 'ALIVE', oob: 'ALIVE', stopping: 'SHUTDOWN_TRIGGERED', dead: 'DEAD' }
+// A stopping Ferry process has left the routing table for good and is draining: Passenger's DETACHED. One away for
+// out-of-band work is out of rotation for a while and comes back: Passenger's DISABLED.
+const ENABLED: Record<ProcessSnapshot['state'], string> = { ready: 'ENABLED', oob: 'DISABLED', stopping: 'DETACHED', dead: 'DETACHED' }
 
 function processElement (p: ProcessSnapshot, m: ProcessMetrics | undefined, opts: PoolXmlOptions): string {
   const children = [
