@@ -232,10 +232,24 @@ export class Group {
     this.#maybeSpawn()
   }
 
-  /** Replaces one process gracefully: a new one is spawned first, then the old one stops taking requests. */
+  /**
+   * Replaces one process gracefully. When another process can take its requests it leaves rotation at once (and a
+   * replacement is spawned if the group needs one); when it is the only one serving, a replacement is spawned first
+   * and it keeps serving until that one is ready, so visitors never wait. Called again for a process already
+   * waiting for its replacement, it leaves as soon as another process is ready.
+   */
   #replace (p: AppProcess, reason: RecycleReason): void {
-    if (this.#toReplace.includes(p)) return
-    this.#o.events.emit('recycle', this, p, reason)
+    if (!p.live) return
+    const waiting = this.#toReplace.includes(p)
+    if (!waiting) this.#o.events.emit('recycle', this, p, reason)
+    const others = this.processes.some(q => q !== p && q.state === 'ready' && !this.#toReplace.includes(q))
+    if (others) {
+      if (waiting) this.#toReplace.splice(this.#toReplace.indexOf(p), 1)
+      this.#retire(p)
+      this.#maybeSpawn()
+      return
+    }
+    if (waiting) return
     this.#toReplace.push(p)
     this.#rollOn()
   }
@@ -283,7 +297,8 @@ export class Group {
     const measure = this.#o.measureMemoryKb
     if (limit <= 0 || measure === undefined) return
     for (const p of this.processes) {
-      if (!p.live || this.#toReplace.includes(p)) continue
+      if (!p.live) continue
+      if (this.#toReplace.includes(p)) { this.#replace(p, 'memory-limit'); continue }
       const kb = await measure(p.pid)
       if (kb !== undefined && kb > limit && p.live) {
         this.#o.events.emit('memoryOver', this, p, kb, limit)

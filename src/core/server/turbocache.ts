@@ -15,8 +15,11 @@ export interface TurbocacheOptions {
 
 type Headers = Record<string, string | string[] | undefined>
 
-/** Headers the store keeps are what every client may see: framing and Age are set when served. */
-const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive'])
+/**
+ * Headers the store keeps are what every client may see: framing and Age are set when served; per-response state
+ * and messages from the app to Ferry (out-of-band work) are never replayed.
+ */
+const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive', 'x-ferry-oob-work'])
 
 function toObject (flat: readonly string[]): Headers {
   const out: Headers = {}

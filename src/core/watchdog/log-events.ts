@@ -21,7 +21,7 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('queueFull', g => logger.warn(`returning 503: request queue of ${g.name} is full (max ${g.maxQueue})`))
   events.on('output', (g, pid, _stream, line) => logger.notice(`App ${pid} (${g.name}): ${line}`))
   events.on('restart', (g, method) => logger.notice(`restarting ${g.name} (${method})`))
-  events.on('restartFile', (g, always) => logger.info(`${always ? 'tmp/always_restart.txt exists' : 'tmp/restart.txt changed'}: restarting ${g.name}`))
+  events.on('restartFile', (g, always) => logger.notice(`${always ? 'tmp/always_restart.txt exists' : 'tmp/restart.txt changed'}: restarting ${g.name}`))
   events.on('recycle', (g, p, reason) => {
     const why = reason === 'max-requests' ? `it served ${p.processed} requests (--max-requests)`
       : reason === 'memory-limit' ? 'it is over --memory-limit' : 'a request timed out (--max-request-time)'
