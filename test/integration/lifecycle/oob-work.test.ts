@@ -1,0 +1,77 @@
+// Out-of-band work with real processes under load: the app asks for it with a response header (or Ferry asks every
+// N requests); one process at a time leaves rotation, no request ever meets a process doing the work, and the
+// status views show it.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { get } from '../../helpers/http.js'
+import { waitFor } from '../../helpers/procs.js'
+import { startLoad } from '../../helpers/load.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+
+const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
+
+/** Every process's work intervals, from the files the fixture writes. */
+function workLog (dir: string): Map<number, Array<[number, number]>> {
+  const out = new Map<number, Array<[number, number]>>()
+  for (const name of readdirSync(dir)) {
+    const spans = readFileSync(join(dir, name), 'utf8').trim().split('\n').map(l => l.split(' ').map(Number) as [number, number])
+    out.set(Number(name), spans)
+  }
+  return out
+}
+
+test('out-of-band work under load: one process out at a time, no request meets it, status shows it', async t => {
+  const logDir = tmpDir(t)
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
+    '--min-instances', '2', '--instance-registry-dir', registry,
+    '--envvar', 'OOB_WORK_MS=300', '--envvar', `OOB_LOG_DIR=${logDir}`
+  ])
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
+  const call = adminClient(t, instanceDirIn(registry))
+  const load = startLoad(`${f.url}/slow?ms=5`, 4)
+  let seenInStatus = false
+  let asks = 0
+  const deadline = Date.now() + 4000
+  while (Date.now() < deadline) {
+    const r = await get(`${f.url}/oob`)
+    assert.equal(r.status, 200)
+    asks++
+    if ((await call('/pool.txt')).body.includes('Doing out-of-band work...')) seenInStatus = true
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  const result = await load.stop()
+  assert.deepEqual(result.failures, [])
+  assert.equal(result.replies.filter(r => r.body.oobRunning === true).length, 0, 'no request was served by a process doing its work')
+  const log = workLog(logDir)
+  assert.equal(log.size, 2, 'both processes did work')
+  const spans = [...log.values()].flat().sort((a, b) => a[0] - b[0])
+  assert.ok(spans.length >= 4, `${spans.length} rounds of work for ${asks} asks`)
+  for (let i = 1; i < spans.length; i++) {
+    assert.ok(spans[i]![0] >= spans[i - 1]![1], `work overlapped: ${JSON.stringify(spans[i - 1])} and ${JSON.stringify(spans[i])}`)
+  }
+  // The other process kept serving while one worked: replies arrived during every span.
+  for (const [start, end] of spans) {
+    const during = result.replies.filter(r => r.at > start + 50 && r.at < end - 50).length
+    assert.ok(during > 0, `no replies during work ${start}-${end}`)
+  }
+  assert.ok(seenInStatus, 'ferry status showed a process doing out-of-band work')
+})
+
+test('--oob-work-every N: Ferry asks each process for work after every N requests', async t => {
+  const logDir = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
+    '--oob-work-every', '5', '--envvar', 'OOB_WORK_MS=10', '--envvar', `OOB_LOG_DIR=${logDir}`
+  ])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
+  for (let i = 0; i < 20; i++) {
+    const r = await get(`${f.url}/`)
+    assert.equal(r.status, 200)
+    assert.equal(JSON.parse(r.body).oobRunning, false)
+  }
+  await waitFor(() => [...workLog(logDir).values()].flat().length === 4, 5000, 'four rounds of work for 20 requests')
+})
