@@ -70,6 +70,19 @@ function commandPage (meta: CommandMeta): string {
     `.SH EXIT STATUS\nSee \\fBferry\\fR(1).\n.SH SEE ALSO\n\\fBferry\\fR(1)\n`
 }
 
+const CONFIG_FILES = '.SH CONFIGURATION FILES\n' +
+  'A \\fB\\-\\-config\\fR file is a JSON object. Its keys are option names as in the flags (\\fB"max\\-pool\\-size": 8\\fR), ' +
+  'instance\\-wide, and \\fB"apps"\\fR: a list of objects, each with \\fB"root"\\fR (the app directory, relative to the file), ' +
+  'optional \\fB"server_names"\\fR (Host names without port; \\fB*.example.com\\fR matches subdomains), optional ' +
+  '\\fB"base_uri"\\fR (a path prefix such as \\fB/blog\\fR) and any per\\-app option (environment, app type, startup file, ' +
+  'start command, envvar, pool, lifecycle and turbocache options). A \\fBFerryfile.json\\fR in an app directory holds per\\-app ' +
+  'options for that app, read automatically. For each app, later sources win: defaults, the file\\(aqs top level, the ' +
+  'environment, Ferryfile.json, the app\\(aqs entry, flags.\n' +
+  '.PP\nRequests go to the app whose server name is the request\\(aqs Host (then wildcard names, then apps without names) ' +
+  'and whose base URI is the longest prefix of the path; no app: 404. An app under a base URI receives the full path ' +
+  '(as the client sent it) and the base URI in \\fBFERRY_BASE_URI\\fR and the \\fBX\\-Forwarded\\-Prefix\\fR header; its ' +
+  'public/ directory is served under the base URI.\n'
+
 function mainPage (commands: readonly CommandMeta[]): string {
   const envs = (OPTIONS as readonly OptionSpec[]).filter(o => o.env !== undefined)
   return header('ferry', 'an application server for Node.js apps, and its administration toolkit') +
@@ -83,6 +96,9 @@ function mainPage (commands: readonly CommandMeta[]): string {
     '.TP\n\\fBNO_COLOR\\fR, \\fBFORCE_COLOR\\fR\nTurn colours off or on; by default colours are used only on a terminal.\n' +
     '.SH SIGNALS\n.TP\n\\fBSIGINT\\fR, \\fBSIGTERM\\fR\nSent to the watchdog: stop accepting, let requests in flight finish (at most 30 s), ' +
     'stop app processes (SIGTERM, then SIGKILL after 5 s), exit 0.\n' +
+    '.TP\n\\fBSIGHUP\\fR\nSent to the watchdog of a daemon (or of an instance not on a terminal): re\\-read the \\fB\\-\\-config\\fR file, ' +
+    'like \\fBferry reload\\fR. A watchdog in the foreground of a terminal stops instead.\n' +
+    CONFIG_FILES +
     '.SH SEE ALSO\n' + commands.map(c => `\\fBferry\\-${c.id}\\fR(1)`).join(', ') + '\n'
 }
 

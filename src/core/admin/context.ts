@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../config/resolve.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
-import type { Turbocache } from '../server/turbocache.js'
+import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
 import { API_VERSION, type AdminContext } from './routes.js'
@@ -16,11 +16,13 @@ export interface AdminContextDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
-  readonly turbocache: Turbocache | undefined
+  /** The turbocache's store, shared by every app; absent when turbocaching is off for the instance. */
+  readonly cacheStore: MemoryStore | undefined
   readonly config: ResolvedOptions
   readonly instance: InstanceInfo
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
+  readonly reload: () => unknown
 }
 
 export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
@@ -32,9 +34,9 @@ export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): 
 const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
 
 /** The reference's `turbocaching` section (fetches, hits, stores and their ratios) plus Ferry's own counters. */
-function turbocaching (cache: Turbocache | undefined): Record<string, unknown> {
-  if (cache === undefined) return { enabled: false }
-  const c = cache.store.counters
+function turbocaching (store: MemoryStore | undefined): Record<string, unknown> {
+  if (store === undefined) return { enabled: false }
+  const c = store.counters
   return {
     enabled: true,
     fetches: c.fetches,
@@ -45,8 +47,8 @@ function turbocaching (cache: Turbocache | undefined): Record<string, unknown> {
     store_success_ratio: ratio(c.store_successes, c.stores),
     evictions: c.evictions,
     refusals: { ...c.refusals },
-    entries: cache.store.size,
-    bytes: cache.store.bytes
+    entries: store.size,
+    bytes: store.bytes
   }
 }
 
@@ -76,14 +78,11 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           active_request_count: s.activeRequests,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
-          turbocaching: turbocaching(d.turbocache)
+          turbocaching: turbocaching(d.cacheStore)
         }
       }
     },
-    requestsJson: () => {
-      const group = [...d.pool.groups.values()][0]
-      return { requests: d.inflight.snapshot(Date.now(), group?.name ?? '') }
-    },
+    requestsJson: () => ({ requests: d.inflight.snapshot(Date.now()) }),
     configJson: () => {
       const out: Record<string, { value: unknown, source: string }> = {}
       for (const [name, source] of Object.entries(d.config.sources)) {
@@ -99,6 +98,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     },
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
     shutdown: () => setImmediate(d.shutdown),
-    reopenLogs: d.reopenLogs
+    reopenLogs: d.reopenLogs,
+    reload: d.reload
   }
 }

@@ -22,6 +22,8 @@ export interface AdminContext {
   shutdown (): void
   /** False when there is no log file (logging goes to a terminal). */
   reopenLogs (): boolean
+  /** Re-reads the configuration: what was added, removed, changed; throws a FerryError when it is refused. */
+  reload (): unknown
 }
 
 export interface Route {
@@ -71,6 +73,18 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     handle: ctx => ctx.reopenLogs()
       ? json({ status: 'ok' })
       : json({ status: 'error', code: 'NO_LOG_FILE', message: 'this instance logs to its terminal (no --log-file): nothing to reopen' }, 409)
+  },
+  '/reload.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: ctx => {
+      try {
+        return json({ status: 'ok', ...(ctx.reload() as object) })
+      } catch (err) {
+        const e = err as { code?: string, message?: string }
+        return json({ status: 'error', code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) }, 422)
+      }
+    }
   },
   '/shutdown.json': { method: 'POST', access: 'admin', handle: ctx => { ctx.shutdown(); return json({ status: 'ok' }) } }
 }

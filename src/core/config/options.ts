@@ -13,6 +13,8 @@ interface OptionBase {
   /** Shown in --help and man pages when the default needs words rather than a value. */
   readonly defaultText?: string
   readonly commands?: readonly string[]
+  /** May be set per app: in an app entry of a --config file, or in the app's Ferryfile.json. */
+  readonly perApp?: boolean
 }
 
 export interface IntegerOption extends OptionBase {
@@ -32,50 +34,57 @@ export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] a
 export type LogLevelName = typeof LOG_LEVELS[number]
 
 const START = ['start'] as const
+/** Options of the server core, shared by `ferry start` and `ferry fly`. */
+const SERVE = ['start', 'fly'] as const
 
 export const OPTIONS = [
   // server
   { name: 'port', kind: 'integer', section: 'server', char: 'p', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on (0 picks a free one)', commands: START },
   { name: 'address', kind: 'string', section: 'server', char: 'a', default: '0.0.0.0', placeholder: 'HOST', help: 'address to bind to', commands: START },
   { name: 'socket', kind: 'string', section: 'server', char: 'S', placeholder: 'PATH', help: 'listen on this Unix socket instead of TCP', commands: START },
-  { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: START },
-  { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'stop'] },
-  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'stop'] },
-  { name: 'admin-address', kind: 'string', section: 'server', placeholder: 'HOST:PORT', help: 'also serve the admin API on this TCP address, with the same passwords (use a loopback address unless you mean to expose it)', defaultText: 'only the Unix socket in the instance directory', commands: START },
-  { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: START },
+  { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: SERVE },
+  { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'fly', 'stop'] },
+  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'fly', 'stop'] },
+  { name: 'socket-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'the Unix socket a front web server (nginx) proxies to', commands: ['fly'] },
+  { name: 'socket-mode', kind: 'string', section: 'server', default: '0660', placeholder: 'MODE', help: 'permissions of the Unix socket (octal)', commands: SERVE },
+  { name: 'socket-group', kind: 'string', section: 'server', placeholder: 'GROUP', help: 'group that owns the Unix socket (give it the front server\'s group, e.g. www-data)', defaultText: 'the user\'s group', commands: SERVE },
+  { name: 'trust-front-headers', kind: 'boolean', section: 'server', default: false, help: 'on the Unix socket only: let the front server name the app with X-Ferry-App-Root (and X-Ferry-App-Env, X-Ferry-App-Type); an app root not seen before is spawned on its first request', commands: SERVE },
+  { name: 'config', kind: 'string', section: 'server', char: 'c', placeholder: 'FILE', help: 'a JSON file of options and apps to serve (see ferry(1)); re-read by ferry reload or SIGHUP', commands: SERVE },
+  { name: 'admin-address', kind: 'string', section: 'server', placeholder: 'HOST:PORT', help: 'also serve the admin API on this TCP address, with the same passwords (use a loopback address unless you mean to expose it)', defaultText: 'only the Unix socket in the instance directory', commands: SERVE },
+  { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: SERVE },
   // app
-  { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: START },
-  { name: 'app-type', kind: 'enum', section: 'app', values: ['node', 'generic'], help: 'how to start the app', defaultText: 'detected from the app directory', commands: START },
-  { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: START },
-  { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: START },
-  { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: START },
-  { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: START },
-  { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: START },
+  { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: SERVE, perApp: true },
+  { name: 'app-type', kind: 'enum', section: 'app', values: ['node', 'generic'], help: 'how to start the app', defaultText: 'detected from the app directory', commands: SERVE, perApp: true },
+  { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: SERVE, perApp: true },
+  { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: SERVE, perApp: true },
+  { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: SERVE, perApp: true },
+  { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: SERVE, perApp: true },
+  { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: SERVE, perApp: true },
   // pool
-  { name: 'max-pool-size', kind: 'integer', section: 'pool', default: 6, min: 1, help: 'most app processes, all apps together', commands: START },
-  { name: 'min-instances', kind: 'integer', section: 'pool', default: 1, min: 0, help: 'processes per app kept running, started at boot', commands: START },
-  { name: 'max-instances', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'most processes per app (0 = up to the pool size)', commands: START },
-  { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = unlimited)', commands: START },
-  { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: START },
-  { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: START },
-  { name: 'saturation-elu', kind: 'integer', section: 'pool', default: 80, min: 0, max: 100, unit: '%', help: 'grow a Node app\'s group when every process\'s event loop is busy at least this share of the time (0 = grow only when every process is at --concurrency)', commands: START },
+  { name: 'max-pool-size', kind: 'integer', section: 'pool', default: 6, min: 1, help: 'most app processes, all apps together', commands: SERVE },
+  { name: 'min-instances', kind: 'integer', section: 'pool', default: 1, min: 0, help: 'processes per app kept running, started at boot', commands: SERVE, perApp: true },
+  { name: 'max-instances', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'most processes per app (0 = up to the pool size)', commands: SERVE, perApp: true },
+  { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = unlimited)', commands: SERVE, perApp: true },
+  { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: SERVE, perApp: true },
+  { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: SERVE, perApp: true },
+  { name: 'saturation-elu', kind: 'integer', section: 'pool', default: 80, min: 0, max: 100, unit: '%', help: 'grow a Node app\'s group when every process\'s event loop is busy at least this share of the time (0 = grow only when every process is at --concurrency)', commands: SERVE, perApp: true },
   // lifecycle
-  { name: 'rolling-restarts', kind: 'boolean', section: 'lifecycle', default: false, help: 'restart apps one process at a time, new before old, so they keep serving (restart.txt and restart-app)', commands: START },
-  { name: 'stat-throttle-rate', kind: 'integer', section: 'lifecycle', default: 1, min: 0, unit: 'seconds', help: 'how often to look at tmp/restart.txt and tmp/always_restart.txt in the app root (0 = never)', commands: START },
-  { name: 'max-requests', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'replace a process after it has served this many requests (0 = never)', commands: START },
-  { name: 'memory-limit', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'MB', help: 'replace a process whose private memory grows over this (0 = no limit)', commands: START },
-  { name: 'max-request-time', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'seconds', help: 'answer 504 to a request that takes longer, and replace its process (0 = no limit)', commands: START },
-  { name: 'oob-work-every', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'ask each process for out-of-band work (such as garbage collection) every this many requests (0 = only when the app asks)', commands: START },
-  { name: 'max-oob-work-instances', kind: 'integer', section: 'lifecycle', default: 1, min: 1, help: 'most processes per app out of rotation for out-of-band work at once', commands: START },
-  { name: 'sticky-sessions', kind: 'boolean', section: 'lifecycle', default: false, help: 'send a client back to the process that served it first, named by a cookie', commands: START },
-  { name: 'sticky-sessions-cookie-name', kind: 'string', section: 'lifecycle', default: '_ferry_route', placeholder: 'NAME', help: 'the cookie that names the process for sticky sessions', commands: START },
+  { name: 'rolling-restarts', kind: 'boolean', section: 'lifecycle', default: false, help: 'restart apps one process at a time, new before old, so they keep serving (restart.txt and restart-app)', commands: SERVE, perApp: true },
+  { name: 'stat-throttle-rate', kind: 'integer', section: 'lifecycle', default: 1, min: 0, unit: 'seconds', help: 'how often to look at tmp/restart.txt and tmp/always_restart.txt in the app root (0 = never)', commands: SERVE, perApp: true },
+  { name: 'max-requests', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'replace a process after it has served this many requests (0 = never)', commands: SERVE, perApp: true },
+  { name: 'memory-limit', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'MB', help: 'replace a process whose private memory grows over this (0 = no limit)', commands: SERVE, perApp: true },
+  { name: 'max-request-time', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'seconds', help: 'answer 504 to a request that takes longer, and replace its process (0 = no limit)', commands: SERVE, perApp: true },
+  { name: 'oob-work-every', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'ask each process for out-of-band work (such as garbage collection) every this many requests (0 = only when the app asks)', commands: SERVE, perApp: true },
+  { name: 'max-oob-work-instances', kind: 'integer', section: 'lifecycle', default: 1, min: 1, help: 'most processes per app out of rotation for out-of-band work at once', commands: SERVE, perApp: true },
+  { name: 'sticky-sessions', kind: 'boolean', section: 'lifecycle', default: false, help: 'send a client back to the process that served it first, named by a cookie', commands: SERVE, perApp: true },
+  { name: 'sticky-sessions-cookie-name', kind: 'string', section: 'lifecycle', default: '_ferry_route', placeholder: 'NAME', help: 'the cookie that names the process for sticky sessions', commands: SERVE, perApp: true },
   // cache
-  { name: 'disable-turbocaching', kind: 'boolean', section: 'cache', default: false, help: 'turn the turbocache (the shared response cache in the core) off', commands: START },
-  { name: 'turbocache-size', kind: 'integer', section: 'cache', default: 67108864, min: 0, unit: 'bytes', help: 'most memory the turbocache may use; least recently used entries are evicted', commands: START },
-  { name: 'vary-turbocache-by-cookie', kind: 'string', section: 'cache', placeholder: 'NAME', help: 'make this cookie\'s value part of the cache key (other cookies are ignored for caching)', commands: START },
+  { name: 'disable-turbocaching', kind: 'boolean', section: 'cache', default: false, help: 'turn the turbocache (the shared response cache in the core) off', commands: SERVE, perApp: true },
+  { name: 'turbocache-size', kind: 'integer', section: 'cache', default: 67108864, min: 0, unit: 'bytes', help: 'most memory the turbocache may use; least recently used entries are evicted', commands: SERVE },
+  { name: 'vary-turbocache-by-cookie', kind: 'string', section: 'cache', placeholder: 'NAME', help: 'make this cookie\'s value part of the cache key (other cookies are ignored for caching)', commands: SERVE, perApp: true },
   // log
-  { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: START },
-  { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'stop'] }
+  { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: SERVE },
+  { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'fly', 'stop'] }
 ] as const satisfies readonly OptionSpec[]
 
 type Spec = typeof OPTIONS[number]

@@ -3,7 +3,8 @@
 import { FerryError } from '../errors.js'
 import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from './options.js'
 
-export type OptionSource = 'default' | 'flag' | 'env' | 'file'
+/** Where a value came from: a flag, the environment, the --config file's top level, the app's Ferryfile.json, or its entry in --config. */
+export type OptionSource = 'default' | 'flag' | 'env' | 'file' | 'ferryfile' | 'app'
 export type RawValues = Readonly<Record<string, unknown>>
 
 export interface ResolvedOptions {
@@ -16,9 +17,16 @@ export interface OptionInputs {
   readonly flags?: RawValues
   readonly file?: RawValues
   readonly env?: NodeJS.ProcessEnv
+  /** One app's Ferryfile.json (per-app options only). */
+  readonly ferryfile?: RawValues
+  /** One app's entry in the --config file (per-app options only). */
+  readonly app?: RawValues
 }
 
-/** Later sources win: default < file < env < flag. */
+/**
+ * Later sources win: default < file < env < ferryfile < app < flag. A flag given on the command line is meant for
+ * every app it serves, so it wins even over an app's own settings.
+ */
 export function resolveOptions (inputs: OptionInputs): ResolvedOptions {
   const values: Record<string, unknown> = {}
   const sources: Record<string, OptionSource> = {}
@@ -30,6 +38,10 @@ export function resolveOptions (inputs: OptionInputs): ResolvedOptions {
     if (fromFile !== undefined) { value = fromFile; source = 'file' }
     const fromEnv = spec.env === undefined ? undefined : inputs.env?.[spec.env]
     if (fromEnv !== undefined && fromEnv !== '') { value = fromEnv; source = 'env' }
+    const fromFerryfile = inputs.ferryfile?.[spec.name]
+    if (fromFerryfile !== undefined) { value = fromFerryfile; source = 'ferryfile' }
+    const fromApp = inputs.app?.[spec.name]
+    if (fromApp !== undefined) { value = fromApp; source = 'app' }
     const fromFlag = inputs.flags?.[spec.name]
     if (fromFlag !== undefined) { value = fromFlag; source = 'flag' }
     values[key] = value === undefined ? undefined : validate(spec, value)

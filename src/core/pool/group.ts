@@ -51,7 +51,6 @@ const DEFAULT_OOB_TIMEOUT_MS = 60_000
 
 export class Group {
   readonly name: string
-  readonly app: AppSpec
   readonly processes: AppProcess[] = []
   readonly queue = new WaitQueue<AppProcess>()
   spawning = 0
@@ -60,7 +59,7 @@ export class Group {
   failures = 0
   lastSpawnError: FerryError | undefined
   backoffUntil = 0
-  readonly #o: GroupOptions
+  #o: GroupOptions
   readonly #abort = new AbortController()
   #stopped = false
   #retryTimer: NodeJS.Timeout | undefined
@@ -73,6 +72,8 @@ export class Group {
   #memoryTimer: NodeJS.Timeout | undefined
   /** A restart asked for by restart.txt, applied by the next request (see applyPendingRestart). */
   #restartPending = false
+  /** When a request last arrived for this app (ms since the epoch). */
+  lastActivity: number
   /** tmp/always_restart.txt exists: every request restarts the app (development). */
   alwaysRestart = false
   /** Requests waiting for the process their sticky cookie names. */
@@ -81,15 +82,56 @@ export class Group {
 
   constructor (options: GroupOptions) {
     this.#o = options
-    this.app = options.app
     this.name = options.app.root
-    if (options.idleTimeMs > 0) {
-      const every = Math.max(250, Math.min(options.idleTimeMs / 2, 10_000))
+    this.lastActivity = options.now()
+    this.#startTimers()
+  }
+
+  /** How processes are started; replaced by reconfigure(). */
+  get app (): AppSpec { return this.#o.app }
+
+  #startTimers (): void {
+    const o = this.#o
+    clearInterval(this.#reaper)
+    clearInterval(this.#memoryTimer)
+    this.#reaper = this.#memoryTimer = undefined
+    if (o.idleTimeMs > 0) {
+      const every = Math.max(250, Math.min(o.idleTimeMs / 2, 10_000))
       this.#reaper = setInterval(() => this.#reapIdle(), every).unref()
     }
-    if ((options.memoryLimitKb ?? 0) > 0 && options.measureMemoryKb !== undefined) {
-      this.#memoryTimer = setInterval(() => { void this.#checkMemory() }, options.memoryCheckMs ?? 5_000).unref()
+    if ((o.memoryLimitKb ?? 0) > 0 && o.measureMemoryKb !== undefined) {
+      this.#memoryTimer = setInterval(() => { void this.#checkMemory() }, o.memoryCheckMs ?? 5_000).unref()
     }
+  }
+
+  /**
+   * New settings (a reload changed the app's configuration): processes spawned from now on use them, and a
+   * rolling restart replaces the running ones, so the app keeps serving throughout.
+   */
+  reconfigure (options: Omit<GroupOptions, 'hasRoom' | 'now' | 'events'>): void {
+    if (options.app.root !== this.name) throw new Error(`reconfigure: ${options.app.root} is not ${this.name}`)
+    this.#o = { ...this.#o, ...options }
+    this.#startTimers()
+    this.restart('rolling')
+  }
+
+  /**
+   * The app was removed: no new requests, queued ones are refused, processes finish what they serve and stop.
+   * Resolves once they are all gone.
+   */
+  async drainAndStop (): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#reaper)
+    clearInterval(this.#memoryTimer)
+    clearTimeout(this.#retryTimer)
+    this.#abort.abort(new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`))
+    const gone = new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`)
+    this.queue.rejectAll(gone)
+    for (const p of this.processes) {
+      for (const w of p.stickyWaiters.splice(0)) if (!w.cancelled) w.reject(gone)
+      this.#retire(p)
+    }
+    await Promise.all(this.processes.map(p => p.exited))
   }
 
   get capacity (): number { return this.liveCount + this.spawning }
@@ -132,7 +174,7 @@ export class Group {
     p ??= pickLeastBusy(this.processes)
     if (p === undefined) return undefined
     p.sessions++
-    p.lastUsed = this.#o.now()
+    p.lastUsed = this.lastActivity = this.#o.now()
     if (p.totallyBusy) this.#maybeSpawn()
     return p
   }
@@ -161,7 +203,7 @@ export class Group {
 
   #enqueue (signal: AbortSignal | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
-      const waiter: Waiter<AppProcess> = { enqueuedAt: this.#o.now(), resolve, reject, cancelled: false }
+      const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false }
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
       signal?.addEventListener('abort', () => {
         if (waiter.cancelled) return

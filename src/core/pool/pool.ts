@@ -40,10 +40,7 @@ export class Pool {
 
   addGroup (app: AppSpec, settings: GroupSettings): Group {
     const group = new Group({
-      app,
-      loader: this.#o.loaders[app.type],
-      ...settings,
-      stopGraceMs: this.#o.stopGraceMs,
+      ...this.groupOptions(app, settings),
       hasRoom: () => this.hasRoom(),
       now: this.now,
       events: this.events
@@ -51,6 +48,19 @@ export class Pool {
     this.groups.set(group.name, group)
     group.start()
     return group
+  }
+
+  /** Removes an app: its processes finish their requests and stop; the group leaves the pool once they are gone. */
+  async removeGroup (name: string): Promise<void> {
+    const group = this.groups.get(name)
+    if (group === undefined) return
+    await group.drainAndStop()
+    if (this.groups.get(name) === group) this.groups.delete(name)
+  }
+
+  /** The options a group is built with, for reconfigure(). */
+  groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'now' | 'events'> {
+    return { app, loader: this.#o.loaders[app.type], ...settings, stopGraceMs: this.#o.stopGraceMs }
   }
 
   snapshot (): PoolSnapshot { return buildPoolSnapshot(this, this.now()) }

@@ -1,10 +1,10 @@
 // The front server: accepts HTTP/1.1 (keep-alive) on TCP or a Unix socket and takes each request through its path:
-// static file under public/ → check out a process (or queue, or spawn) → proxy → release.
+// which app (Host, base URI, or the front server's X-Ferry-App-Root) → static file under its public/ → turbocache →
+// check out a process (or queue, or spawn) → proxy → release.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../log/logger.js'
-import type { Group } from '../pool/group.js'
 import type { AppProcess } from '../pool/app-process.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import { FerryError } from '../errors.js'
@@ -12,25 +12,21 @@ import { Upstreams } from './upstreams.js'
 import { proxyRequest, type ProxyContext } from './proxy.js'
 import { pipeUpgrade } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
-import type { StaticFiles } from './static.js'
+import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
-import type { Recorder, Turbocache } from './turbocache.js'
+import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
 
 export interface FrontOptions {
-  readonly group: Group
-  readonly staticFiles?: StaticFiles
-  readonly friendlyErrorPages: boolean
+  readonly router: Router
   readonly highWatermark: number
   readonly logger: Logger
-  /** Absent when turbocaching is disabled. */
-  readonly turbocache?: Turbocache | undefined
-  /** The sticky-sessions cookie name; absent when sticky sessions are off. */
-  readonly stickyCookie?: string | undefined
-  /** Requests that spend longer than this in an app process get 504 and the process is replaced; 0 = no limit. */
-  readonly maxRequestTimeMs?: number
+  /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
+  readonly trustFrontHeaders?: boolean
+  /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
+  readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
 }
 
 export interface FrontStats {
@@ -59,40 +55,71 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   }
   const upstreams = new Upstreams()
   const inflight = new Inflight()
-  const group = o.group
+  const router = o.router
   let draining = false
 
-  const failPage = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+  const failPage = (req: IncomingMessage, res: ServerResponse, err: unknown, friendly: boolean): void => {
     const status = statusOf(err)
     const id = errorId()
     const message = err instanceof Error ? err.message : String(err)
     if (status >= 500 && status !== 503) o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`)
-    const detail = o.friendlyErrorPages ? { message, failure: isSpawnError(err) ? err.failure : undefined } : undefined
+    const detail = friendly ? { message, failure: isSpawnError(err) ? err.failure : undefined } : undefined
     const wantsJson = (req.headers['content-type'] ?? '').startsWith('application/json')
     sendError(res, status, renderErrorPage({ status, id, detail }), wantsJson)
   }
 
-  const ctx: ProxyContext = {
-    highWatermark: o.highWatermark,
-    onDone: (p, failure, oobRequested) => {
-      group.release(p, oobRequested)
-      if (failure !== undefined && p.state === 'dead') upstreams.discard(p)
-    },
-    onFailedBeforeResponse: (req, res, err) => {
-      failPage(req, res, isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }))
-    },
-    cache: o.turbocache
+  // One proxy context per app: it knows which group a finished request goes back to.
+  const contexts = new WeakMap<AppRoute, ProxyContext>()
+  const contextFor = (route: AppRoute): ProxyContext => {
+    let ctx = contexts.get(route)
+    if (ctx === undefined) {
+      const group = route.group
+      ctx = {
+        highWatermark: o.highWatermark,
+        onDone: (p, failure, oobRequested) => {
+          group.release(p, oobRequested)
+          if (failure !== undefined && p.state === 'dead') upstreams.discard(p)
+        },
+        onFailedBeforeResponse: (req, res, err) => {
+          failPage(req, res, isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }), route.friendlyErrorPages)
+        },
+        cache: route.turbocache,
+        prefix: route.baseUri === '/' ? undefined : route.baseUri
+      }
+      contexts.set(route, ctx)
+    }
+    return ctx
   }
 
-  const stickyCookie = o.stickyCookie
-  const dispatch = (req: IncomingMessage, res: ServerResponse, entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
     entry.process = p
     entry.dispatchedAt = Date.now()
     // The first response (or one after the named process went away) tells the client which process to come back to.
-    const setCookie = stickyCookie !== undefined && stickyId !== p.stickyId
-      ? `${stickyCookie}=${p.stickyId}; Path=/; HttpOnly; SameSite=Lax`
+    const cookie = route.stickyCookie
+    const setCookie = cookie !== undefined && stickyId !== p.stickyId
+      ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
-    entry.exchange = proxyRequest(req, res, p, upstreams.get(p), ctx, recorder, setCookie)
+    entry.exchange = proxyRequest(req, res, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+  }
+
+  /** The app for this request; answers it (400/404/error page) and returns undefined when there is none. */
+  const routeFor = (req: IncomingMessage, res: ServerResponse): AppRoute | undefined => {
+    const named = req.headers['x-ferry-app-root']
+    if (named === undefined) {
+      const route = router.resolve(req.headers.host, req.url ?? '/')
+      if (route === undefined) answerNoApp(req, res)
+      return route
+    }
+    if (o.trustFrontHeaders !== true || o.adHocApp === undefined || typeof named !== 'string') {
+      answerPlain(res, 400, 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers\n')
+      return undefined
+    }
+    try {
+      return o.adHocApp(named, single(req.headers['x-ferry-app-env']), single(req.headers['x-ferry-app-type']))
+    } catch (err) {
+      failPage(req, res, err, false)
+      return undefined
+    }
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -102,25 +129,29 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const entry = inflight.add(req, res, Date.now())
     res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
     if (draining) res.shouldKeepAlive = false
-    if (o.staticFiles?.tryServe(req, res) === true) return
+    const route = routeFor(req, res)
+    if (route === undefined) return
+    entry.route = route
+    if (route.staticFiles?.tryServe(req, res, pathInApp(req.url ?? '/', route.baseUri)) === true) return
     // A hit never touches the pool: no process is checked out and no queue is entered.
-    const cached = o.turbocache?.handle(req, res)
+    const cached = route.turbocache?.handle(req, res)
     if (cached === true) return
+    const group = route.group
     // A boolean the restart.txt watcher sets; the file system is never looked at here.
     if (group.restartPending) group.applyPendingRestart()
-    const stickyId = stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, stickyCookie) ?? undefined
+    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
     const p = group.checkout(stickyId)
-    if (p !== undefined) { dispatch(req, res, entry, p, cached, stickyId); return }
+    if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
     const abort = new AbortController()
     const onClose = (): void => abort.abort(new Error('client went away while queued'))
     res.once('close', onClose)
     group.acquire(abort.signal, stickyId).then(q => {
       res.off('close', onClose)
       if (res.destroyed) { group.release(q); return }
-      dispatch(req, res, entry, q, cached, stickyId)
+      dispatch(req, res, entry, route, q, cached, stickyId)
     }, (err: unknown) => {
       res.off('close', onClose)
-      if (!res.destroyed) failPage(req, res, err)
+      if (!res.destroyed) failPage(req, res, err, route.friendlyErrorPages)
     })
   }
 
@@ -134,16 +165,14 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const p = group.checkout()
-    if (p === undefined) { socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'); return }
-    pipeUpgrade(req, socket, head, p.target, () => group.release(p))
+    const route = req.headers['x-ferry-app-root'] === undefined ? router.resolve(req.headers.host, req.url ?? '/') : undefined
+    const p = route?.group.checkout()
+    if (route === undefined || p === undefined) { socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'); return }
+    pipeUpgrade(req, socket, head, p.target, () => route.group.release(p))
   })
 
   // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
-  const maxRequestTimeMs = o.maxRequestTimeMs ?? 0
-  const sweeper = maxRequestTimeMs > 0
-    ? setInterval(() => timeOutStuckRequests(inflight, group, maxRequestTimeMs, o.logger), Math.min(1000, Math.max(50, maxRequestTimeMs / 4))).unref()
-    : undefined
+  const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger), SWEEP_MS).unref()
   server.once('close', () => clearInterval(sweeper))
 
   const drain = async (graceMs: number): Promise<void> => {
@@ -162,12 +191,31 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   return { server, stats, upstreams, inflight, drain }
 }
 
-/** Requests in an app process for longer than the limit get 504; their process is taken out and killed. */
-function timeOutStuckRequests (inflight: Inflight, group: Group, limitMs: number, logger: Logger): void {
+/** How often requests are compared with --max-request-time. */
+const SWEEP_MS = 250
+
+const single = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v
+
+function answerPlain (res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
+  res.end(res.req.method === 'HEAD' ? undefined : body)
+}
+
+/** 404 naming the host, so a front-server or DNS mistake is obvious. */
+function answerNoApp (req: IncomingMessage, res: ServerResponse): void {
+  // eslint-disable-next-line no-control-regex
+  const host = (req.headers.host ?? '(no Host header)').slice(0, 255).replace(/[\x00-\x1f\x7f]/g, '?')
+  answerPlain(res, 404, `No app is configured for host ${host} at this path.\n`)
+}
+
+/** Requests in an app process for longer than their app's limit get 504; the process is taken out and killed. */
+function timeOutStuckRequests (inflight: Inflight, logger: Logger): void {
   const now = Date.now()
   for (const e of inflight.entries()) {
     const p = e.process
-    if (p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - e.dispatchedAt < limitMs) continue
+    const limitMs = e.route?.maxRequestTimeMs ?? 0
+    if (limitMs === 0 || p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - e.dispatchedAt < limitMs) continue
+    const group = e.route!.group
     logger.error(`${e.req.method ?? ''} ${e.req.url ?? ''}: no response from app process ${p.pid} of ${group.name} ` +
       `within ${limitMs / 1000} s (--max-request-time); answering 504 and replacing the process`)
     group.abandon(p)

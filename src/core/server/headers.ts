@@ -4,12 +4,17 @@
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
 /** Response headers that are messages from the app to Ferry, never meant for the client. */
 const FOR_FERRY = new Set(['x-ferry-oob-work'])
-/** Set by Ferry from what it knows, never taken from the client. */
-const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host'])
+/**
+ * Set by Ferry from what it knows, never taken from the client; and the front server's messages to Ferry (which app
+ * to use), which are Ferry's alone.
+ */
+const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-ferry-app-root', 'x-ferry-app-env', 'x-ferry-app-type'])
 
 export interface ForwardInfo {
   readonly clientAddress: string | undefined
   readonly proto: 'http' | 'https'
+  /** The app's base URI when it is not `/`. */
+  readonly prefix?: string | undefined
 }
 
 /** Builds the flat [name, value, …] list sent to the app from the client's raw headers. */
@@ -31,6 +36,7 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor)
   out.push('X-Forwarded-Proto', info.proto)
   if (host !== undefined) out.push('X-Forwarded-Host', host)
+  if (info.prefix !== undefined) out.push('X-Forwarded-Prefix', info.prefix)
   return out
 }
 

@@ -2,6 +2,7 @@
 // delete; everything else (state, age, bytes) is derived when someone asks, from the socket's own counters.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppProcess } from '../pool/app-process.js'
+import type { AppRoute } from './router.js'
 
 /** What the request path can do to an exchange with an app process in progress. */
 export interface Abortable { abort (err: Error): void }
@@ -14,6 +15,8 @@ export interface InflightEntry {
   readonly bytesRead0: number
   readonly bytesWritten0: number
   process: AppProcess | undefined
+  /** The app it is for, once known. */
+  route: AppRoute | undefined
   /** When it was handed to the process (ms since the epoch); 0 while queued. */
   dispatchedAt: number
   exchange: Abortable | undefined
@@ -41,7 +44,7 @@ export class Inflight {
 
   add (req: IncomingMessage, res: ServerResponse, now: number): InflightEntry {
     const socket = req.socket
-    const entry: InflightEntry = { id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten, process: undefined, dispatchedAt: 0, exchange: undefined }
+    const entry: InflightEntry = { id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten, process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined }
     this.#entries.add(entry)
     return entry
   }
@@ -50,7 +53,7 @@ export class Inflight {
 
   entries (): IterableIterator<InflightEntry> { return this.#entries.values() }
 
-  snapshot (now: number, appName: string): RequestSnapshot[] {
+  snapshot (now: number): RequestSnapshot[] {
     const out: RequestSnapshot[] = []
     for (const e of this.#entries) {
       const socket = e.req.socket
@@ -60,7 +63,7 @@ export class Inflight {
         host: e.req.headers.host ?? '',
         path: e.req.url ?? '',
         client_address: socket.remoteAddress ?? null,
-        app: e.process === undefined ? null : appName,
+        app: e.route?.root ?? null,
         pid: e.process?.pid ?? null,
         state: e.process === undefined ? 'queued' : e.res.headersSent ? 'sending response' : 'in app',
         age_ms: now - e.startedAt,

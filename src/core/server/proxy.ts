@@ -20,6 +20,8 @@ export interface ProxyContext {
   readonly onFailedBeforeResponse: (req: IncomingMessage, res: ServerResponse, err: Error) => void
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
+  /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
+  readonly prefix?: string | undefined
 }
 
 /**
@@ -36,8 +38,8 @@ export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppP
 const OOB_HEADER = 'x-ferry-oob-work'
 
 /** The request head for the app: one string, so it goes out in one write. */
-function requestHead (req: IncomingMessage, chunkedBody: boolean): string {
-  const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http' })
+function requestHead (req: IncomingMessage, chunkedBody: boolean, prefix: string | undefined): string {
+  const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http', prefix })
   let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
   if (chunkedBody) head += 'Transfer-Encoding: chunked\r\n'
@@ -88,7 +90,7 @@ class Exchange implements ParserEvents, Abortable {
     socket.on('data', this.#onData)
     socket.on('close', this.#onClose)
     const chunked = this.#hasBody && this.#req.headers['content-length'] === undefined
-    socket.write(requestHead(this.#req, chunked), 'latin1')
+    socket.write(requestHead(this.#req, chunked, this.#ctx.prefix), 'latin1')
     if (this.#hasBody) this.#sendBody(chunked)
     else this.#requestSent = true
   }

@@ -13,7 +13,8 @@ import {
 
 export interface StaticFiles {
   /** true when this request was a static file and has been (or is being) answered */
-  tryServe (req: IncomingMessage, res: ServerResponse): boolean
+  /** `path`: the request target as the app sees it (without its base URI); req.url by default. */
+  tryServe (req: IncomingMessage, res: ServerResponse, path?: string): boolean
   readonly fileCount: number
   close (): void
 }
@@ -52,9 +53,9 @@ export function createStaticFiles (publicDir: string, options: StaticFilesOption
     if (!state.closed) apply(index)
   }), onError)
   return {
-    tryServe: (req, res) => {
+    tryServe: (req, res, path = req.url) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false
-      const urlPath = normalizeRequestPath(req.url)
+      const urlPath = normalizeRequestPath(path)
       const rel = urlPath === undefined ? undefined : state.index.files.get(urlPath)
       if (rel === undefined) return false
       serveFile(req, res, root, rel, onError)

@@ -9,6 +9,8 @@ import type { CachedResponse } from '../cache/types.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
+  /** A store shared with other apps' caches (keys include the host, so apps never share entries); else its own. */
+  readonly store?: MemoryStore | undefined
   readonly varyByCookie?: string | undefined
   readonly now?: () => number
 }
@@ -38,7 +40,7 @@ export class Turbocache {
 
   constructor (o: TurbocacheOptions) {
     this.#now = o.now ?? Date.now
-    this.store = new MemoryStore({ maxBytes: o.maxBytes, now: this.#now })
+    this.store = o.store ?? new MemoryStore({ maxBytes: o.maxBytes, now: this.#now })
     this.#varyByCookie = o.varyByCookie
   }
 

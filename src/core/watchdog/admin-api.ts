@@ -7,7 +7,7 @@ import { FerryError } from '../errors.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
-import type { Turbocache } from '../server/turbocache.js'
+import type { MemoryStore } from '../cache/memory-store.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
 import type { CoreConfig } from './messages.js'
@@ -16,9 +16,11 @@ export interface AdminApiDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
-  readonly turbocache: Turbocache | undefined
+  readonly cacheStore: MemoryStore | undefined
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
+  /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */
+  readonly reload: () => unknown
 }
 
 /** `HOST:PORT` (IPv6 hosts in brackets) as a listen address. */

@@ -1,28 +1,25 @@
-// The core process ("Ferry core"): front server, pool and static files for one app. Started by the watchdog with
+// The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '../log/logger.js'
 import { LogFile } from '../log/log-file.js'
-import { envvarPairs } from '../config/resolve.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { Pool } from '../pool/pool.js'
-import { detectApp, createLoaders } from '../spawn/detect.js'
+import { createLoaders } from '../spawn/detect.js'
 import { createFrontServer, type FrontServer } from '../server/front.js'
-import { createStaticFiles } from '../server/static.js'
-import { Turbocache } from '../server/turbocache.js'
+import { Router } from '../server/router.js'
+import { MemoryStore } from '../cache/memory-store.js'
+import { loadServeConfig, type ServeInputs } from '../config/apps.js'
+import { AppSet, type ReloadSummary } from './app-set.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
-import { RestartFiles } from '../pool/restart-files.js'
-import { privateMemoryKb } from '../inspect/proc.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
-/** How often app processes' private memory is compared with --memory-limit. */
-const MEMORY_CHECK_MS = 2_000
 
 function report (event: StartEvent): void {
   if (process.connected) process.send?.(event)
@@ -38,57 +35,42 @@ async function main (): Promise<void> {
   const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
   try {
-    const app = detectApp(config.appDir, {
-      appType: o.appType,
-      startupFile: o.startupFile,
-      appStartCommand: o.appStartCommand,
-      environment: o.environment,
-      envvars: envvarPairs(o.envvar),
-      startTimeoutSeconds: o.startTimeout,
-      socketDir
-    })
+    const inputs: ServeInputs = { flags: config.flags, env: process.env, appDir: config.appDir, configFile: config.configFile }
+    const serve = loadServeConfig(inputs)
     const pool = new Pool({ maxPoolSize: o.maxPoolSize, loaders: createLoaders(), stopGraceMs: APP_STOP_GRACE_MS })
     subscribeLogger(pool.events, logger)
     pool.events.on('spawning', g => report({ type: 'spawning', appRoot: g.name }))
     pool.events.on('spawned', (_g, p) => report({ type: 'spawned', pid: p.pid }))
     pool.events.on('spawnFailed', (_g, err) => report({ type: 'spawn-failed', message: err.message }))
-    const staticFiles = createStaticFiles(join(app.root, 'public'), { onError: err => logger.warn(`static files: ${err.message}`) })
-    const group = pool.addGroup(app, {
-      minInstances: o.minInstances,
-      maxInstances: o.maxInstances,
-      maxQueue: o.maxRequestQueueSize,
-      concurrency: o.concurrency,
-      idleTimeMs: o.poolIdleTime * 1000,
-      rollingRestarts: o.rollingRestarts,
-      maxRequests: o.maxRequests,
-      memoryLimitKb: o.memoryLimit * 1024,
-      measureMemoryKb: privateMemoryKb,
-      memoryCheckMs: MEMORY_CHECK_MS,
-      oobEvery: o.oobWorkEvery,
-      maxOob: o.maxOobWorkInstances,
-      saturationElu: o.saturationElu / 100
-    })
-    const restartFiles = o.statThrottleRate > 0 ? new RestartFiles(app.root, o.statThrottleRate * 1000, group) : undefined
-    const turbocache = o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: o.turbocacheSize, varyByCookie: o.varyTurbocacheByCookie })
+    const router = new Router()
+    const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
+    const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000 })
+    apps.apply(serve.apps)
+    const onSocket = o.socket !== undefined || o.socketFile !== undefined
     const front = createFrontServer({
-      group,
-      staticFiles,
-      friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
+      router,
       highWatermark: o.responseBufferHighWatermark,
       logger,
-      turbocache,
-      stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
-      maxRequestTimeMs: o.maxRequestTime * 1000
+      trustFrontHeaders: o.trustFrontHeaders && onSocket,
+      adHocApp: (root, env, type) => apps.adHoc(root, env, type)
     })
-    front.server.once('close', () => restartFiles?.close())
-    const stop = handleShutdown(front, pool, staticFiles, logger, cleanupDir)
+    if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger)
+    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
     if (config.instanceDir !== undefined) {
-      const admin = await startAdminApi(config, { pool, stats: front.stats, inflight: front.inflight, turbocache, shutdown: () => stop('shutdown requested through the admin API'), reopenLogs: () => reopenLogs(logFile) }, logger)
+      const admin = await startAdminApi(config, {
+        pool, stats: front.stats, inflight: front.inflight, cacheStore,
+        shutdown: () => stop('shutdown requested through the admin API'),
+        reopenLogs: () => reopenLogs(logFile),
+        reload: () => reload('reload requested through the admin API')
+      }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
-    const url = await listenFront(front.server, o)
-    logger.notice(`Ferry core listening on ${url}, serving ${app.root} (${app.type}, ${o.environment})`)
-    report({ type: 'listening', url, corePid: process.pid, appRoot: app.root, minInstances: o.minInstances })
+    const url = await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+    const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
+    logger.notice(`Ferry core listening on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
+    const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)
+    report({ type: 'listening', url, corePid: process.pid, appRoot: what, minInstances })
   } catch (err) {
     cleanupDir()
     const e = isFerryError(err) ? err : new FerryError('E_CORE_START_FAILED', err instanceof Error ? err.message : String(err), { cause: err })
@@ -100,8 +82,23 @@ async function main (): Promise<void> {
   }
 }
 
+/** Re-reads the configuration and applies it; a configuration that cannot be served is refused whole. */
+function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger): ReloadSummary {
+  logger.notice(`${why}: reloading the configuration`)
+  try {
+    const summary = apps.apply(loadServeConfig(inputs).apps)
+    logger.notice(`configuration reloaded: ${summary.added.length} added, ${summary.removed.length} removed, ` +
+      `${summary.changed.length} changed, ${summary.unchanged.length} unchanged`)
+    return summary
+  } catch (err) {
+    logger.error(`configuration not reloaded, the running one stays: ${err instanceof Error ? err.message : String(err)}`)
+    throw err
+  }
+}
+
 /** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
-function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: () => void }, logger: Logger, cleanup: () => void): (why: string) => void {
+function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: Logger, cleanup: () => void,
+  reload: (why: string) => unknown): (why: string) => void {
   let signals = 0
   const stop = (why: string): void => {
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
@@ -109,7 +106,7 @@ function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: (
     logger.notice(`${why}: shutting down gracefully (send the signal twice more to force it)`)
     void (async () => {
       await front.drain(DRAIN_GRACE_MS)
-      staticFiles.close()
+      apps.close()
       await pool.stop(APP_STOP_GRACE_MS)
       cleanup()
       logger.notice('Ferry core stopped')
@@ -118,6 +115,7 @@ function handleShutdown (front: FrontServer, pool: Pool, staticFiles: { close: (
   }
   process.on('SIGTERM', () => stop('SIGTERM received'))
   process.on('SIGINT', () => stop('SIGINT received'))
+  process.on('SIGHUP', () => { try { reload('SIGHUP received') } catch {} })
   // The watchdog is gone: nobody supervises us any more, so stop rather than linger as an orphan.
   process.on('disconnect', () => stop('watchdog went away'))
   return stop

@@ -14,6 +14,7 @@ import { parseAdminAddress } from './admin-api.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, StartupTracker, type CoreConfig, type StartEvent } from './messages.js'
+import type { AppDefinition } from '../config/apps.js'
 
 const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url))
 
@@ -28,14 +29,16 @@ export interface Launched {
 }
 
 /** Throws the FerryError a user would otherwise meet only in the log, while they are still at the terminal. */
-export function preflight (config: CoreConfig): CoreConfig {
-  const o = config.options
-  detectApp(config.appDir, {
-    appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
-    envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(config.appDir)
-  })
-  if (o.adminAddress !== undefined) parseAdminAddress(o.adminAddress)
-  return { ...config, appDir: realpathSync(config.appDir) }
+export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): CoreConfig {
+  for (const app of apps) {
+    const o = app.options
+    detectApp(app.root, {
+      appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
+      envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(app.root)
+    })
+  }
+  if (config.options.adminAddress !== undefined) parseAdminAddress(config.options.adminAddress)
+  return { ...config, appDir: config.appDir === undefined ? undefined : realpathSync(config.appDir) }
 }
 
 export function openLogFile (path: string): number {
@@ -55,7 +58,7 @@ export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) =
   if (pidFile !== undefined) writePidFile(pidFile)
   const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
   const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'watchdog ')
-  const done = runWatchdog({ config, logger, output: fd ?? 'inherit', onEvent, stopOnHangup: true, reopenLogs: () => logFile?.reopen() }).finally(() => {
+  const done = runWatchdog({ config, logger, output: fd ?? 'inherit', onEvent, stopOnHangup: process.stdin.isTTY === true, reopenLogs: () => logFile?.reopen() }).finally(() => {
     if (pidFile !== undefined) removePidFile(pidFile)
     if (fd !== undefined) closeSync(fd)
   })
@@ -64,8 +67,9 @@ export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) =
 
 export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => void): Promise<Launched> {
   const o = config.options
-  const pidFile = defaultPidFile(o)
-  const logFile = defaultDaemonLogFile(o)
+  const paths = { ...o, socket: o.socket ?? o.socketFile }
+  const pidFile = defaultPidFile(paths)
+  const logFile = defaultDaemonLogFile(paths)
   assertNotRunning(pidFile)
   const fd = openLogFile(logFile)
   const daemonConfig: CoreConfig = { ...config, options: { ...o, pidFile, logFile } }

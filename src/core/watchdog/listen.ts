@@ -1,10 +1,18 @@
 import type { Server } from 'node:http'
-import { existsSync, unlinkSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from 'node:fs'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { FerryError } from '../errors.js'
 
-interface ListenOptions { readonly port: number, readonly address: string, readonly socket?: string }
+interface ListenOptions {
+  readonly port: number
+  readonly address: string
+  readonly socket?: string | undefined
+  /** Octal permissions for the socket file, e.g. "0660". */
+  readonly socketMode?: string | undefined
+  /** Group name or id that should own the socket file (the front server's group). */
+  readonly socketGroup?: string | undefined
+}
 
 /** Listens on the TCP address or Unix socket; turns bind errors into one actionable line. Resolves the URL. */
 export async function listenFront (server: Server, o: ListenOptions): Promise<string> {
@@ -14,7 +22,10 @@ export async function listenFront (server: Server, o: ListenOptions): Promise<st
     if (o.socket !== undefined) server.listen({ path: o.socket, backlog: 2048 }, resolve)
     else server.listen({ port: o.port, host: o.address, backlog: 2048 }, resolve)
   })
-  if (o.socket !== undefined) return `unix:${o.socket}`
+  if (o.socket !== undefined) {
+    setSocketAccess(o.socket, o)
+    return `unix:${o.socket}`
+  }
   const a = server.address() as AddressInfo
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
   return `http://${host}:${a.port}`
@@ -28,6 +39,36 @@ function bindError (err: NodeJS.ErrnoException, o: ListenOptions): FerryError {
   if (err.code === 'EACCES') return new FerryError('E_LISTEN_FAILED', `no permission to listen on ${where}: use a port above 1023 or run as root`)
   if (err.code === 'EADDRNOTAVAIL') return new FerryError('E_LISTEN_FAILED', `address ${o.address} is not on this machine: pass an address of one of its interfaces with --address`)
   return new FerryError('E_LISTEN_FAILED', `could not listen on ${where}: ${err.message}`)
+}
+
+/** Mode and group of the socket file: who may connect is decided by the file system. */
+function setSocketAccess (path: string, o: ListenOptions): void {
+  const mode = o.socketMode ?? '0660'
+  if (!/^0?[0-7]{3}$/.test(mode)) throw new FerryError('E_OPTION_INVALID', `--socket-mode: expected an octal mode such as 0660, got ${JSON.stringify(mode)}`)
+  chmodSync(path, parseInt(mode, 8))
+  if (o.socketGroup === undefined) return
+  const gid = /^\d+$/.test(o.socketGroup) ? Number(o.socketGroup) : groupId(o.socketGroup)
+  if (gid === undefined) throw new FerryError('E_OPTION_INVALID', `--socket-group: no group named ${o.socketGroup} on this machine`)
+  try {
+    chownSync(path, -1, gid)
+  } catch (err) {
+    throw new FerryError('E_LISTEN_FAILED', `cannot give socket ${path} to group ${o.socketGroup}: ${(err as Error).message}; run as root or as a member of that group`, { cause: err })
+  }
+}
+
+/** A group's id from /etc/group (Node has no getgrnam); undefined when there is no such group. */
+function groupId (name: string): number | undefined {
+  let text: string
+  try {
+    text = readFileSync('/etc/group', 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of text.split('\n')) {
+    const [n, , gid] = line.split(':')
+    if (n === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid)
+  }
+  return undefined
 }
 
 /** A socket file left by a dead instance is removed; one that still answers is in use. */

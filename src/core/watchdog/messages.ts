@@ -1,10 +1,16 @@
 // What the core tells its watchdog, and what the watchdog tells whoever started it (the CLI in the foreground, or
 // the launching CLI of a daemon). One vocabulary for both, so the banner and progress render the same either way.
 import type { FerryOptions } from '../config/options.js'
-import type { OptionSource } from '../config/resolve.js'
+import type { OptionSource, RawValues } from '../config/resolve.js'
 
 export interface CoreConfig {
-  readonly appDir: string
+  /** `ferry start APP_DIR`: the app served when the --config file lists none. Absent for `ferry fly`. */
+  readonly appDir?: string | undefined
+  /** Absolute path of the --config file; the core re-reads it on reload. */
+  readonly configFile?: string | undefined
+  /** The raw flag values, so the core resolves each app's options exactly as the CLI did, now and on reload. */
+  readonly flags: RawValues
+  /** The instance-wide options (flags, environment, the config file's top level). */
   readonly options: FerryOptions
   readonly sources: Readonly<Record<string, OptionSource>>
   /** The instance directory the watchdog made (admin socket, passwords); absent when it could not be made. */
@@ -12,6 +18,7 @@ export interface CoreConfig {
 }
 
 export type StartEvent =
+  /** `appRoot`: the one app's root, or a summary such as "3 apps"; `minInstances`: all apps together. */
   | { readonly type: 'listening', readonly url: string, readonly corePid: number, readonly appRoot: string, readonly minInstances: number }
   /** Follows the first `listening`; `name` is missing when the registry could not be written. */
   | { readonly type: 'registered', readonly name?: string }

@@ -18,7 +18,10 @@ export interface WatchdogOptions {
   /** Where the core writes its log: inherit the watchdog's stdio, or a file descriptor. */
   readonly output: 'inherit' | number
   readonly onEvent: (e: StartEvent) => void
-  /** Daemons ignore SIGHUP; a foreground watchdog stops on it (its terminal went away). */
+  /**
+   * A watchdog in the foreground of a terminal stops on SIGHUP (its terminal went away); any other passes it to the
+   * core, which re-reads its configuration (`kill -HUP` with the pid file's PID, as daemons are reloaded).
+   */
   readonly stopOnHangup: boolean
   /** Reopens the watchdog's own log file, when the core asks (after POST /reopen_logs.json). */
   readonly reopenLogs?: () => void
@@ -95,7 +98,10 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     }
     const onInt = (): void => stop('SIGINT')
     const onTerm = (): void => stop('SIGTERM')
-    const onHup = (): void => { if (o.stopOnHangup) stop('SIGHUP') }
+    const onHup = (): void => {
+      if (o.stopOnHangup) stop('SIGHUP')
+      else if (core !== undefined && core.exitCode === null && core.signalCode === null) core.kill('SIGHUP')
+    }
     process.on('SIGINT', onInt)
     process.on('SIGTERM', onTerm)
     process.on('SIGHUP', onHup)

@@ -1,0 +1,220 @@
+// The apps one core serves, kept in step with the configuration: each app gets a group in the pool, its static
+// files, its turbocache view and its restart.txt watcher, and a route in the router. apply() does the first load
+// and every reload (added apps start at once, removed ones drain, changed ones restart rolling, unchanged ones are
+// left alone); adHoc() adds an app the front server names by header, and idle ones are removed again.
+import { isAbsolute, join } from 'node:path'
+import type { Logger } from '../log/logger.js'
+import { envvarPairs } from '../config/resolve.js'
+import { defineAdHocApp, type AppDefinition, type ServeInputs } from '../config/apps.js'
+import type { FerryOptions } from '../config/options.js'
+import { FerryError } from '../errors.js'
+import type { Pool, GroupSettings } from '../pool/pool.js'
+import { RestartFiles } from '../pool/restart-files.js'
+import { privateMemoryKb } from '../inspect/proc.js'
+import type { MemoryStore } from '../cache/memory-store.js'
+import { detectApp } from '../spawn/detect.js'
+import type { AppSpec } from '../spawn/loader.js'
+import { createStaticFiles, type StaticFiles } from '../server/static.js'
+import { Turbocache } from '../server/turbocache.js'
+import type { AppRoute, Router } from '../server/router.js'
+
+/** How often app processes' private memory is compared with --memory-limit. */
+const MEMORY_CHECK_MS = 2_000
+
+export interface ReloadSummary {
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly changed: readonly string[]
+  readonly unchanged: readonly string[]
+}
+
+interface Served {
+  readonly def: AppDefinition
+  /** What decides whether a reload changed the app: its resolved options. */
+  readonly fingerprint: string
+  readonly route: AppRoute
+  readonly staticFiles: StaticFiles
+  readonly restartFiles: RestartFiles | undefined
+}
+
+export interface AppSetDeps {
+  readonly pool: Pool
+  readonly router: Router
+  readonly logger: Logger
+  readonly socketDir: string
+  /** Shared by every app's turbocache; absent when turbocaching is off for the instance. */
+  readonly cacheStore: MemoryStore | undefined
+  /** How the configuration was given, for apps named by the front server. */
+  readonly inputs: ServeInputs
+  /** Idle time after which an unused app named by the front server is removed; 0 = never. */
+  readonly adHocIdleMs: number
+}
+
+export class AppSet {
+  readonly #d: AppSetDeps
+  readonly #served = new Map<string, Served>()
+  readonly #idleTimer: NodeJS.Timeout | undefined
+
+  constructor (deps: AppSetDeps) {
+    this.#d = deps
+    this.#idleTimer = deps.adHocIdleMs > 0
+      ? setInterval(() => this.#removeIdleAdHoc(), Math.max(500, Math.min(deps.adHocIdleMs / 2, 10_000))).unref()
+      : undefined
+  }
+
+  get size (): number { return this.#served.size }
+
+  /** Makes the served apps match `defs`. Throws (changing nothing) when an app cannot be served as configured. */
+  apply (defs: readonly AppDefinition[]): ReloadSummary {
+    // Detect every app first, so a bad entry refuses the whole reload before anything changes.
+    const specs = new Map(defs.map(def => [def.root, this.#spec(def)]))
+    const summary = { added: [] as string[], removed: [] as string[], changed: [] as string[], unchanged: [] as string[] }
+    const wanted = new Set(defs.map(d => d.root))
+    for (const [root, served] of this.#served) {
+      if (wanted.has(root) || served.route.adHoc) continue
+      this.#remove(root)
+      summary.removed.push(root)
+    }
+    for (const def of defs) {
+      const spec = specs.get(def.root)!
+      const old = this.#served.get(def.root)
+      const fingerprint = JSON.stringify({ spec, settings: groupSettingsFingerprint(def.options), route: [def.serverNames, def.baseUri] })
+      if (old === undefined) {
+        this.#add(def, spec, fingerprint, false)
+        summary.added.push(def.root)
+      } else if (old.fingerprint === fingerprint && !old.route.adHoc) {
+        summary.unchanged.push(def.root)
+      } else {
+        this.#change(old, def, spec, fingerprint)
+        summary.changed.push(def.root)
+      }
+    }
+    this.#d.router.set([...this.#served.values()].map(s => s.route))
+    return summary
+  }
+
+  /** The route for an app root the front server named; spawned on its first request. */
+  adHoc (root: string, environment: string | undefined, appType: string | undefined): AppRoute {
+    const known = this.#served.get(root)
+    if (known !== undefined) return known.route
+    if (!isAbsolute(root)) throw new FerryError('E_APP_NOT_FOUND', `X-Ferry-App-Root must be an absolute path, got ${JSON.stringify(root.slice(0, 200))}`)
+    const overrides: Record<string, unknown> = { 'min-instances': 0 }
+    if (environment !== undefined) overrides.environment = environment
+    if (appType !== undefined) overrides['app-type'] = appType
+    const def = defineAdHocApp(root, this.#d.inputs, overrides)
+    const existing = this.#served.get(def.root) // the header named a symlink to a known app
+    if (existing !== undefined) return existing.route
+    const served = this.#add(def, this.#spec(def), '', true)
+    this.#d.router.add(served.route)
+    this.#d.logger.notice(`serving ${def.root}, named by the front server (${def.options.environment})`)
+    return served.route
+  }
+
+  close (): void {
+    clearInterval(this.#idleTimer)
+    for (const s of this.#served.values()) { s.staticFiles.close(); s.restartFiles?.close() }
+  }
+
+  #spec (def: AppDefinition): AppSpec {
+    const o = def.options
+    return detectApp(def.root, {
+      appType: o.appType,
+      startupFile: o.startupFile,
+      appStartCommand: o.appStartCommand,
+      environment: o.environment,
+      envvars: { ...envvarPairs(o.envvar), ...(def.baseUri !== '/' ? { FERRY_BASE_URI: def.baseUri } : {}) },
+      startTimeoutSeconds: o.startTimeout,
+      socketDir: this.#d.socketDir
+    })
+  }
+
+  #add (def: AppDefinition, spec: AppSpec, fingerprint: string, adHoc: boolean): Served {
+    const group = this.#d.pool.addGroup(spec, groupSettings(def.options))
+    const logger = this.#d.logger
+    const staticFiles = createStaticFiles(join(def.root, 'public'), { onError: err => logger.warn(`static files of ${def.root}: ${err.message}`) })
+    const restartFiles = def.options.statThrottleRate > 0 ? new RestartFiles(def.root, def.options.statThrottleRate * 1000, group) : undefined
+    const served: Served = { def, fingerprint, route: this.#route(def, group, staticFiles, adHoc), staticFiles, restartFiles }
+    this.#served.set(def.root, served)
+    return served
+  }
+
+  #change (old: Served, def: AppDefinition, spec: AppSpec, fingerprint: string): void {
+    const group = old.route.group
+    const oldSpec = JSON.stringify({ spec: group.app, settings: groupSettingsFingerprint(old.def.options) })
+    const newSpec = JSON.stringify({ spec, settings: groupSettingsFingerprint(def.options) })
+    // Only routing (server names, base URI) changed: the processes can stay.
+    if (oldSpec !== newSpec) {
+      group.reconfigure(this.#d.pool.groupOptions(spec, groupSettings(def.options)))
+      this.#d.logger.notice(`configuration of ${def.root} changed: restarting it (rolling)`)
+    }
+    old.restartFiles?.close()
+    const restartFiles = def.options.statThrottleRate > 0 ? new RestartFiles(def.root, def.options.statThrottleRate * 1000, group) : undefined
+    this.#served.set(def.root, { def, fingerprint, route: this.#route(def, group, old.staticFiles, false), staticFiles: old.staticFiles, restartFiles })
+  }
+
+  #remove (root: string): void {
+    const served = this.#served.get(root)
+    if (served === undefined) return
+    this.#served.delete(root)
+    served.staticFiles.close()
+    served.restartFiles?.close()
+    this.#d.logger.notice(`${root} is no longer configured: its processes finish their requests and stop`)
+    void this.#d.pool.removeGroup(root)
+  }
+
+  #route (def: AppDefinition, group: AppRoute['group'], staticFiles: StaticFiles, adHoc: boolean): AppRoute {
+    const o = def.options
+    const store = this.#d.cacheStore
+    return Object.freeze({
+      root: def.root,
+      serverNames: def.serverNames,
+      baseUri: def.baseUri,
+      group,
+      staticFiles,
+      turbocache: store === undefined || o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: store.maxBytes, store, varyByCookie: o.varyTurbocacheByCookie }),
+      stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
+      maxRequestTimeMs: o.maxRequestTime * 1000,
+      friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
+      adHoc
+    })
+  }
+
+  /** Apps the front server named that nobody used for the idle time: their processes are already gone; so is the app. */
+  #removeIdleAdHoc (): void {
+    for (const [root, s] of this.#served) {
+      const g = s.route.group
+      if (!s.route.adHoc || g.processes.length > 0 || g.spawning > 0 || g.queue.length > 0) continue
+      if (Date.now() - g.lastActivity < this.#d.adHocIdleMs) continue
+      this.#served.delete(root)
+      s.staticFiles.close()
+      s.restartFiles?.close()
+      this.#d.router.remove(root)
+      this.#d.logger.notice(`${root} (named by the front server) was idle for ${this.#d.adHocIdleMs / 1000} s: removed`)
+      void this.#d.pool.removeGroup(root)
+    }
+  }
+}
+
+function groupSettings (o: FerryOptions): GroupSettings {
+  return {
+    minInstances: o.minInstances,
+    maxInstances: o.maxInstances,
+    maxQueue: o.maxRequestQueueSize,
+    concurrency: o.concurrency,
+    idleTimeMs: o.poolIdleTime * 1000,
+    rollingRestarts: o.rollingRestarts,
+    maxRequests: o.maxRequests,
+    memoryLimitKb: o.memoryLimit * 1024,
+    measureMemoryKb: privateMemoryKb,
+    memoryCheckMs: MEMORY_CHECK_MS,
+    oobEvery: o.oobWorkEvery,
+    maxOob: o.maxOobWorkInstances,
+    saturationElu: o.saturationElu / 100
+  }
+}
+
+/** The settings as comparable data (the memory reader is the same function for every app). */
+function groupSettingsFingerprint (o: FerryOptions): unknown {
+  const { measureMemoryKb: _, ...rest } = groupSettings(o)
+  return rest
+}
