@@ -1,6 +1,7 @@
 // The commands whose man pages are generated, with their ids (oclif derives ids from file names at run time).
 import Start from '../commands/start.js'
 import Fly from '../commands/fly.js'
+import Reload from '../commands/reload.js'
 import Stop from '../commands/stop.js'
 import MemoryStats from '../commands/memory-stats.js'
 import Status from '../commands/status.js'
@@ -9,6 +10,7 @@ import type { CommandMeta } from './man.js'
 export const COMMANDS: readonly CommandMeta[] = [
   { id: 'start', summary: Start.summary, description: Start.description, examples: Start.examples as CommandMeta['examples'], flags: Start.flags },
   { id: 'fly', summary: Fly.summary, description: Fly.description, examples: Fly.examples as CommandMeta['examples'], flags: Fly.flags },
+  { id: 'reload', summary: Reload.summary, description: Reload.description, examples: Reload.examples as CommandMeta['examples'], flags: Reload.flags, json: Reload.enableJsonFlag },
   { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
   { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags, json: Status.enableJsonFlag },
   { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }

@@ -21,7 +21,17 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g // eslint-disable-line no-control-regex
 export function stripAnsi (s: string): string { return s.replace(ANSI, '') }
 
 export async function startFerry (t: TestContext, appDir: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
-  const proc = spawn(process.execPath, [ferryBin, 'start', appDir, '--port', '0', '--address', '127.0.0.1', ...args], {
+  return await runFerry(t, ['start', appDir, '--port', '0', '--address', '127.0.0.1', ...args], env)
+}
+
+/** `ferry fly --socket-file PATH ...` in the foreground; `url` is `unix:PATH`. */
+export async function startFly (t: TestContext, socketFile: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
+  return await runFerry(t, ['fly', '--socket-file', socketFile, ...args], env)
+}
+
+/** Runs any serving command line (start or fly) and resolves once its banner is printed. */
+export async function runFerry (t: TestContext, argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
+  const proc = spawn(process.execPath, [ferryBin, ...argv], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -1,0 +1,41 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { selectForStatus } from '../core/client/status.js'
+import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
+
+export default class Reload extends BaseCommand {
+  static override summary = 'make a running instance re-read its --config file and Ferryfile.json files'
+  static override description = 'New apps are added and their min-instances started at once, removed apps finish their ' +
+    'requests and stop, changed apps are restarted rolling, unchanged apps keep their processes. A file that cannot be ' +
+    'served is refused with the reason and the running configuration stays. Same as sending SIGHUP to the watchdog. ' +
+    'Exit codes: 0 reloaded, 1 no instance or several without a name, 2 refused (the file) or not authorized, ' +
+    '3 admin API unreachable.'
+
+  static override examples = [
+    { description: 'Reload the only running instance', command: '<%= config.bin %> reload' },
+    { description: 'Reload the instance whose name starts with k3x, and print what changed as JSON', command: '<%= config.bin %> reload k3x --json' }
+  ]
+
+  static override enableJsonFlag = true
+
+  static override args = {
+    NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
+  }
+
+  static override flags = {
+    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
+    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 10]', min: 1, default: 10 })
+  }
+
+  async run (): Promise<ReloadResult> {
+    const { args, flags } = await this.parse(Reload)
+    const { instance } = selectForStatus(args.NAME, flags['instance-registry-dir'])
+    const result = await reloadInstance(instance, flags.timeout * 1000)
+    if (!this.jsonEnabled()) {
+      const line = (what: string, list: readonly string[]): string => list.length === 0 ? '' : `${what}: ${list.join(', ')}\n`
+      process.stdout.write(`Reloaded instance ${instance.name}.\n` + line('Added', result.added) + line('Removed', result.removed) +
+        line('Changed (restarting, rolling)', result.changed) + line('Unchanged', result.unchanged))
+    }
+    return result
+  }
+}
