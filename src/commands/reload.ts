@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { selectForStatus } from '../core/client/status.js'
+import { selectInstanceFor } from '../cli/select-instance.js'
 import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
 
 export default class Reload extends BaseCommand {
@@ -29,7 +29,7 @@ export default class Reload extends BaseCommand {
 
   async run (): Promise<ReloadResult> {
     const { args, flags } = await this.parse(Reload)
-    const { instance } = selectForStatus(args.NAME, flags['instance-registry-dir'])
+    const instance = selectInstanceFor({ command: 'reload', name: args.NAME, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
     const result = await reloadInstance(instance, flags.timeout * 1000)
     if (!this.jsonEnabled()) {
       const line = (what: string, list: readonly string[]): string => list.length === 0 ? '' : `${what}: ${list.join(', ')}\n`

@@ -22,7 +22,8 @@ interface ErrorSpec {
 export const ERRORS = {
   E_USAGE: { exitCode: EXIT.usage, summary: 'the command line is not valid' },
   E_OPTION_INVALID: { exitCode: EXIT.usage, summary: 'an option has a value Ferry cannot use' },
-  E_APP_NOT_FOUND: { exitCode: EXIT.notFound, httpStatus: 404, summary: 'the app directory does not exist' },
+  E_APP_NOT_FOUND: { exitCode: EXIT.notFound, httpStatus: 404, summary: 'the app directory does not exist, or the instance does not serve that app' },
+  E_PROCESS_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'the instance has no app process with that PID' },
   E_CONFIG_INVALID: { exitCode: EXIT.usage, summary: 'the --config file or a Ferryfile.json cannot be used' },
   E_STARTUP_FILE_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'no startup file or start command was found' },
   E_PORT_IN_USE: { exitCode: EXIT.address, summary: 'the address or port is already in use' },

@@ -19,12 +19,15 @@ export interface Selected {
   readonly warnings: readonly string[]
 }
 
-/** Selects the instance; E_INSTANCE_NOT_FOUND / E_INSTANCE_AMBIGUOUS carry the list for the CLI to show. */
-export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined): Selected & { all: readonly InstanceRecord[] } {
+/**
+ * Selects the instance; E_INSTANCE_NOT_FOUND / E_INSTANCE_AMBIGUOUS carry the list for the CLI to show. `command` is
+ * how the error tells the user to name one (`ferry <command> <NAME>`).
+ */
+export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status'): Selected & { all: readonly InstanceRecord[] } {
   const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
   const { live, cleaned, warnings } = listInstances(registryDir)
   try {
-    return { instance: selectInstance(live, name, { registryDir, command: 'status' }), all: live, cleaned, warnings }
+    return { instance: selectInstance(live, name, { registryDir, command }), all: live, cleaned, warnings }
   } catch (err) {
     const e = err as FerryError
     const code = live.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
