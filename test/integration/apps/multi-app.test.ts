@@ -118,3 +118,25 @@ test('reload (SIGHUP, then the admin API): added apps start at once, removed one
   assert.equal((await seen(f, 'add.test')).name, 'add', 'the running configuration stays')
   assert.equal((await seen(f, 'keep.test')).pid, pidsOf(before, 'keep')[0])
 })
+
+test('turbocache per app: on for one, off for another, and vary-by-cookie set for one app only', async t => {
+  const dir = tmpDir(t)
+  for (const n of ['on', 'off', 'vary']) cpSync(fixtureApp('cache-lab'), join(dir, n), { recursive: true })
+  writeFileSync(join(dir, 'ferry.json'), JSON.stringify({
+    apps: [
+      { root: 'on', server_names: ['on.test'] },
+      { root: 'off', server_names: ['off.test'], 'disable-turbocaching': true },
+      { root: 'vary', server_names: ['vary.test'], 'vary-turbocache-by-cookie': 'user' }
+    ]
+  }))
+  const f = await startWithConfig(t, join(dir, 'ferry.json'), tmpDir(t))
+  const serial = async (host: string, cookie?: string): Promise<string> => {
+    const res = await request(`${f.url}/public`, { headers: cookie === undefined ? { host } : { host, cookie } })
+    return /serial=(\d+)/.exec(await res.body.text())?.[1] ?? 'none'
+  }
+  assert.equal(await serial('on.test'), await serial('on.test'), 'cached')
+  assert.notEqual(await serial('off.test'), await serial('off.test'), 'never cached')
+  assert.notEqual(await serial('vary.test', 'user=a'), await serial('vary.test', 'user=b'), 'one entry per user')
+  assert.equal(await serial('vary.test', 'user=a'), await serial('vary.test', 'user=a'))
+  assert.equal(await serial('on.test', 'user=a'), await serial('on.test', 'user=b'), 'the cookie means nothing to the other app')
+})

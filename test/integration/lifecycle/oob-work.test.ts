@@ -75,3 +75,11 @@ test('--oob-work-every N: Ferry asks each process for work after every N request
   }
   await waitFor(() => [...workLog(logDir).values()].flat().length === 4, 5000, 'four rounds of work for 20 requests')
 })
+
+test('out-of-band work in an app without a handler: the preload does it (global.gc, exposed here) and reports done', async t => {
+  const f = await startFerry(t, fixtureApp('hello'), ['--oob-work-every', '2', '--log-level', 'debug', '--envvar', 'NODE_OPTIONS=--expose-gc'])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
+  for (let i = 0; i < 4; i++) assert.equal((await get(`${f.url}/`)).status, 200)
+  await waitFor(() => (f.output().match(/out-of-band work done/g)?.length ?? 0) === 2, 5000, 'two rounds of work reported done')
+  assert.doesNotMatch(f.output(), /did not finish its out-of-band work/)
+})
