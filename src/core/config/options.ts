@@ -58,6 +58,8 @@ export const OPTIONS = [
   { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: SERVE, perApp: true },
   { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: SERVE, perApp: true },
   { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: SERVE, perApp: true },
+  { name: 'user', kind: 'string', section: 'app', placeholder: 'USER', help: 'when Ferry runs as root: run app processes as this user (never root)', defaultText: 'the owner of the startup file (of the app directory for generic apps), or nobody when that is root', commands: SERVE, perApp: true },
+  { name: 'group', kind: 'string', section: 'app', placeholder: 'GROUP', help: 'when Ferry runs as root: run app processes in this group (never root)', defaultText: 'the user\'s primary group', commands: SERVE, perApp: true },
   { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: SERVE, perApp: true },
   { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: SERVE, perApp: true },
   // pool

@@ -9,6 +9,8 @@ export function appEnv (app: AppSpec, loaderVars: Readonly<Record<string, string
     FERRY_APP_ENV: app.environment,
     FERRY_APP_ROOT: app.root,
     IN_FERRY: '1',
+    // A process switched to another user gets that user's, not root's, home and name.
+    ...(app.identity !== undefined ? { HOME: app.identity.home, USER: app.identity.user, LOGNAME: app.identity.user } : {}),
     ...app.env,
     ...loaderVars
   }

@@ -48,7 +48,10 @@ export interface Child {
 export async function startChild (opts: ChildOptions): Promise<Child> {
   const stdio: StdioOptions = opts.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
   // Not detached: the app stays in the core's process group, so the watchdog can end the whole group at once.
-  const proc = spawn(opts.file, opts.args, { cwd: opts.app.root, env: opts.env, stdio, detached: false })
+  // Never as root: when Ferry is root, the app runs as the user detect chose (uid/gid set before exec).
+  const id = opts.app.identity
+  const as = id === undefined ? {} : { uid: id.uid, gid: id.gid }
+  const proc = spawn(opts.file, opts.args, { cwd: opts.app.root, env: opts.env, stdio, detached: false, ...as })
   try {
     await once(proc, 'spawn')
   } catch (err) {

@@ -7,6 +7,7 @@ import { FerryError } from '../errors.js'
 import type { AppSpec, AppType, Loader } from './loader.js'
 import { createNodeLoader } from './node-loader.js'
 import { createGenericLoader } from './generic-loader.js'
+import { appIdentity, type Identity } from './identity.js'
 
 export interface DetectOptions {
   readonly appType?: AppType | undefined
@@ -16,6 +17,9 @@ export interface DetectOptions {
   readonly envvars: Readonly<Record<string, string>>
   readonly startTimeoutSeconds: number
   readonly socketDir: string
+  /** Who app processes run as when Ferry is root (--user, --group); by default the startup file's owner. */
+  readonly user?: string | undefined
+  readonly group?: string | undefined
 }
 
 const DEFAULT_STARTUP_FILES = ['app.js', 'server.js', 'index.js'] as const
@@ -31,13 +35,18 @@ export function detectApp (root: string, opts: DetectOptions): AppSpec {
     socketDir: opts.socketDir
   }
   const command = opts.appStartCommand?.trim()
+  const identity = (ownerOf: string): { identity?: Identity } => {
+    const id = appIdentity({ ownerOf, user: opts.user, group: opts.group })
+    return id === undefined ? {} : { identity: Object.freeze(id) }
+  }
   // A start command always means a generic app, whatever --app-type says: it is the only way we know to run it.
-  if (command !== undefined && command !== '') return Object.freeze({ ...common, type: 'generic', startCommand: command })
+  if (command !== undefined && command !== '') return Object.freeze({ ...common, type: 'generic', startCommand: command, ...identity(appRoot) })
   if (opts.appType === 'generic') {
     throw new FerryError('E_STARTUP_FILE_NOT_FOUND',
       `App at ${appRoot} is a generic app but has no start command; pass --app-start-command "CMD" (it must listen on $PORT)`)
   }
-  return Object.freeze({ ...common, type: 'node', startupFile: nodeStartupFile(appRoot, opts.startupFile) })
+  const startupFile = nodeStartupFile(appRoot, opts.startupFile)
+  return Object.freeze({ ...common, type: 'node', startupFile, ...identity(startupFile) })
 }
 
 /** The loader for each app type; the pool picks one by AppSpec.type. */

@@ -2,6 +2,8 @@
 // HTTP on an address Ferry chose. The pool only ever sees this interface; loaders never import the pool.
 // Node and generic loaders exist now; Python (WSGI) and Ruby (Rack) slot in later behind the same interface.
 
+import type { Identity } from './identity.js'
+
 export type AppType = 'node' | 'generic'
 
 /** Where the core sends HTTP to reach one app process. */
@@ -23,8 +25,10 @@ export interface AppSpec {
   /** Extra environment variables (--envvar). */
   readonly env: Readonly<Record<string, string>>
   readonly startTimeoutMs: number
-  /** A private directory (mode 0700) where loaders may create sockets and work files. Short path (< 80 bytes). */
+  /** A private directory where loaders may create sockets and work files. Short path (< 80 bytes). */
   readonly socketDir: string
+  /** Set when Ferry runs as root: the unprivileged user and group the app's processes run as. */
+  readonly identity?: Identity
 }
 
 export interface ExitInfo {

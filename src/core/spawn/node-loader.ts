@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process'
 import { on } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
+import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AppSpec, Loader, SpawnedProcess, SpawnHooks } from './loader.js'
@@ -90,12 +91,25 @@ function socketPathFor (app: AppSpec, command: string): string {
   if (app.startupFile === undefined) {
     throw spawnFailure(`App at ${app.root} has no startup file; pass --startup-file`, { reason: 'failed', app, command })
   }
-  const path = join(app.socketDir, `n.${randomBytes(6).readUIntBE(0, 6).toString(36)}.sock`)
+  const path = join(socketDirFor(app), `n.${randomBytes(6).readUIntBE(0, 6).toString(36)}.sock`)
   if (Buffer.byteLength(path) >= MAX_SOCKET_PATH_BYTES) {
     const message = `Socket path ${path} is too long for a Unix socket; use a shorter temporary directory (TMPDIR)`
     throw spawnFailure(message, { reason: 'failed', app, command })
   }
   return path
+}
+
+/**
+ * Where the app may create its socket: the core's directory, or, for an app running as another user, a directory
+ * of that user's inside it (the core's directory is only traversable, so users cannot see each other's sockets).
+ */
+function socketDirFor (app: AppSpec): string {
+  const id = app.identity
+  if (id === undefined) return app.socketDir
+  const dir = join(app.socketDir, `u${id.uid}`)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chownSync(dir, id.uid, id.gid)
+  return dir
 }
 
 /** Resolves when the preload reports that the app's server accepts on our socket. */

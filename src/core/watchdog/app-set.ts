@@ -124,7 +124,9 @@ export class AppSet {
       environment: o.environment,
       envvars: { ...envvarPairs(o.envvar), ...(def.baseUri !== '/' ? { FERRY_BASE_URI: def.baseUri } : {}) },
       startTimeoutSeconds: o.startTimeout,
-      socketDir: this.#d.socketDir
+      socketDir: this.#d.socketDir,
+      user: o.user,
+      group: o.group
     })
   }
 

@@ -1,6 +1,6 @@
 // The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '../log/logger.js'
@@ -33,6 +33,8 @@ async function main (): Promise<void> {
   const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
   const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'core ')
   const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
+  // Traversable but not listable: apps running as other users reach their own subdirectory (see node-loader).
+  chmodSync(socketDir, 0o711)
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
   try {
     const inputs: ServeInputs = { flags: config.flags, env: process.env, appDir: config.appDir, configFile: config.configFile }

@@ -34,7 +34,7 @@ export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): 
     const o = app.options
     detectApp(app.root, {
       appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
-      envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(app.root)
+      envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(app.root), user: o.user, group: o.group
     })
   }
   if (config.options.adminAddress !== undefined) parseAdminAddress(config.options.adminAddress)

@@ -3,7 +3,7 @@
 // status views show it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
@@ -13,6 +13,13 @@ import { startLoad } from '../../helpers/load.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
+
+/** A directory the app processes may write to, whichever user Ferry runs them as. */
+function writableDir (t: Parameters<typeof tmpDir>[0]): string {
+  const dir = tmpDir(t)
+  chmodSync(dir, 0o777)
+  return dir
+}
 
 /** Every process's work intervals, from the files the fixture writes. */
 function workLog (dir: string): Map<number, Array<[number, number]>> {
@@ -25,7 +32,7 @@ function workLog (dir: string): Map<number, Array<[number, number]>> {
 }
 
 test('out-of-band work under load: one process out at a time, no request meets it, status shows it', async t => {
-  const logDir = tmpDir(t)
+  const logDir = writableDir(t)
   const registry = tmpDir(t)
   const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
     '--min-instances', '2', '--instance-registry-dir', registry,
@@ -63,7 +70,7 @@ test('out-of-band work under load: one process out at a time, no request meets i
 })
 
 test('--oob-work-every N: Ferry asks each process for work after every N requests', async t => {
-  const logDir = tmpDir(t)
+  const logDir = writableDir(t)
   const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
     '--oob-work-every', '5', '--envvar', 'OOB_WORK_MS=10', '--envvar', `OOB_LOG_DIR=${logDir}`
   ])

@@ -44,7 +44,8 @@ describe('generic loader', () => {
 
   test('reports a command the shell cannot find as an exit during start-up', async (t: TestContext) => {
     const err = await spawnRejection(loader.spawn(genericApp(t, 'generic', 'ferry-no-such-command-xyz')), 'E_SPAWN_EXITED')
-    assert.equal(err.failure.exitCode, 127)
+    // 127: not found; 126 when the app runs as another user (Ferry is root) and a PATH directory is closed to it.
+    assert.ok([126, 127].includes(err.failure.exitCode ?? 0), String(err.failure.exitCode))
     assert.ok(err.failure.output.some(line => line.includes('ferry-no-such-command-xyz')), err.failure.output.join('\n'))
   })
 })

@@ -92,11 +92,13 @@ describe('detectApp: Node apps', () => {
 
   test('carries the environment, --envvar pairs, start timeout and socket dir', (t: TestContext) => {
     const root = appDir(t, { 'app.js': '' })
-    const app = detectApp(root, { ...BASE, environment: 'staging', envvars: { A: '1' }, startTimeoutSeconds: 3 })
+    const { identity, ...app } = detectApp(root, { ...BASE, environment: 'staging', envvars: { A: '1' }, startTimeoutSeconds: 3 })
+    // Only root switches users; then a root-owned app runs as nobody.
+    assert.equal(identity?.user, process.geteuid?.() === 0 ? 'nobody' : undefined)
     assert.deepEqual(app, {
       root, type: 'node', startupFile: join(root, 'app.js'), environment: 'staging', env: { A: '1' }, startTimeoutMs: 3000, socketDir: '/tmp/fy-sock'
     })
-    assert.ok(Object.isFrozen(app))
+    assert.ok(Object.isFrozen(detectApp(root, BASE)))
   })
 })
 
