@@ -67,13 +67,18 @@ test('always_restart.txt: every request gets a fresh process while the file exis
   assert.equal(await pidOf(f.url), c, 'back to normal once the file is gone')
 })
 
-test('rolling restart under constant load: zero failed requests and every PID changes', async t => {
+/** A copy of the app served by two processes with --rolling-restarts, its admin API, and its PIDs now. */
+async function rollingInstance (t: TestContext): Promise<{ app: string, f: RunningFerry, call: ReturnType<typeof adminClient>, before: number[] }> {
   const app = appCopy(t)
   const registry = tmpDir(t)
   const f = await startFerry(t, app, ['--min-instances', '2', '--rolling-restarts', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const call = adminClient(t, instanceDirIn(registry))
-  const before = await poolPids(call)
+  return { app, f, call, before: await poolPids(call) }
+}
+
+test('rolling restart under constant load: zero failed requests and every PID changes', async t => {
+  const { app, f, call, before } = await rollingInstance(t)
   const load = startLoad(`${f.url}/slow?ms=20`, 6)
   await sleep(300)
   touchRestart(app, 1)
@@ -88,12 +93,7 @@ test('rolling restart under constant load: zero failed requests and every PID ch
 })
 
 test('a bad deploy during a rolling restart: old processes keep serving, the error shows in status, the next restart works', async t => {
-  const app = appCopy(t)
-  const registry = tmpDir(t)
-  const f = await startFerry(t, app, ['--min-instances', '2', '--rolling-restarts', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
-  await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
-  const call = adminClient(t, instanceDirIn(registry))
-  const before = await poolPids(call)
+  const { app, f, call, before } = await rollingInstance(t)
   const load = startLoad(`${f.url}/slow?ms=20`, 4)
   writeFileSync(join(app, 'BROKEN'), '')
   touchRestart(app, 1)
