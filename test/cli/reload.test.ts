@@ -26,6 +26,11 @@ test('ferry reload: the summary, --json, a refused file (exit 2, one line), no i
   assert.deepEqual(JSON.parse(json.stdout).added, [])
   assert.equal(JSON.parse(json.stdout).unchanged.length, 2)
 
+  writeFileSync(config, JSON.stringify({ 'max-pool-size': 3, apps: [{ root: 'a' }, { root: 'b', base_uri: '/b' }] }))
+  const later = await runCli(['reload'], { env })
+  assert.equal(later.code, 0, later.stderr)
+  assert.match(later.stdout, /\nNot applied until the instance restarts: --max-pool-size\n$/)
+
   writeFileSync(config, '{ "apps": [ { "root": "a", "max-pool-size": 2 } ] }')
   const refused = await runCli(['reload'], { env })
   assert.equal(refused.code, 2)

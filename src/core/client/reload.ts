@@ -8,6 +8,8 @@ export interface ReloadResult {
   readonly removed: readonly string[]
   readonly changed: readonly string[]
   readonly unchanged: readonly string[]
+  /** Instance-wide options that changed in the file but apply only after a restart. */
+  readonly needs_restart: readonly string[]
 }
 
 export async function reloadInstance (instance: InstanceRecord, timeoutMs: number): Promise<ReloadResult> {
@@ -23,5 +25,5 @@ export async function reloadInstance (instance: InstanceRecord, timeoutMs: numbe
     throw new FerryError('E_CONFIG_INVALID', `not reloaded, the running configuration stays: ${body.message ?? 'unknown reason'}`)
   }
   if (reply.status !== 200) throw new FerryError('E_API_UNREACHABLE', `the admin API answered ${reply.status} to /reload.json`)
-  return { added: body.added ?? [], removed: body.removed ?? [], changed: body.changed ?? [], unchanged: body.unchanged ?? [] }
+  return { added: body.added ?? [], removed: body.removed ?? [], changed: body.changed ?? [], unchanged: body.unchanged ?? [], needs_restart: body.needs_restart ?? [] }
 }

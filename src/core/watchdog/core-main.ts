@@ -12,6 +12,7 @@ import { createFrontServer, type FrontServer } from '../server/front.js'
 import { Router } from '../server/router.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { loadServeConfig, type ServeInputs } from '../config/apps.js'
+import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../config/options.js'
 import { AppSet, type ReloadSummary } from './app-set.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
@@ -57,7 +58,7 @@ async function main (): Promise<void> {
       adHocApp: (root, env, type) => apps.adHoc(root, env, type)
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
-    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger)
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, o)
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
@@ -85,17 +86,32 @@ async function main (): Promise<void> {
 }
 
 /** Re-reads the configuration and applies it; a configuration that cannot be served is refused whole. */
-function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger): ReloadSummary {
+function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger, running: FerryOptions): ReloadSummary & { needs_restart: string[] } {
   logger.notice(`${why}: reloading the configuration`)
   try {
-    const summary = apps.apply(loadServeConfig(inputs).apps)
+    const loaded = loadServeConfig(inputs)
+    const summary = apps.apply(loaded.apps)
     logger.notice(`configuration reloaded: ${summary.added.length} added, ${summary.removed.length} removed, ` +
       `${summary.changed.length} changed, ${summary.unchanged.length} unchanged`)
-    return summary
+    // Instance-wide options (ports, pool size, log file…) belong to the running processes: say so, do not pretend.
+    const needsRestart = instanceOptionsChanged(running, loaded.instance.options)
+    if (needsRestart.length > 0) logger.warn(`changed instance options take effect only after a restart: ${needsRestart.join(', ')}`)
+    return { ...summary, needs_restart: needsRestart }
   } catch (err) {
     logger.error(`configuration not reloaded, the running one stays: ${err instanceof Error ? err.message : String(err)}`)
     throw err
   }
+}
+
+/** Names of the instance-wide (not per-app) options whose value differs. */
+function instanceOptionsChanged (running: FerryOptions, loaded: FerryOptions): string[] {
+  const out: string[] = []
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
+    if (spec.perApp === true) continue
+    const key = camelCase(spec.name) as keyof FerryOptions
+    if (JSON.stringify(running[key]) !== JSON.stringify(loaded[key])) out.push(`--${spec.name}`)
+  }
+  return out
 }
 
 /** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
