@@ -120,18 +120,22 @@ export class Group {
    * Resolves once they are all gone.
    */
   async drainAndStop (): Promise<void> {
+    this.#halt(new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`))
+    for (const p of this.processes) this.#retire(p)
+    await Promise.all(this.processes.map(p => p.exited))
+  }
+
+  /** Takes no more requests: timers stop, a spawn in progress is aborted, every waiting request gets `why`. */
+  #halt (why: FerryError): void {
     this.#stopped = true
     clearInterval(this.#reaper)
     clearInterval(this.#memoryTimer)
     clearTimeout(this.#retryTimer)
-    this.#abort.abort(new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`))
-    const gone = new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`)
-    this.queue.rejectAll(gone)
+    this.#abort.abort(why)
+    this.queue.rejectAll(why)
     for (const p of this.processes) {
-      for (const w of p.stickyWaiters.splice(0)) if (!w.cancelled) w.reject(gone)
-      this.#retire(p)
+      for (const w of p.stickyWaiters.splice(0)) if (!w.cancelled) w.reject(why)
     }
-    await Promise.all(this.processes.map(p => p.exited))
   }
 
   get capacity (): number { return this.liveCount + this.spawning }
@@ -523,15 +527,7 @@ export class Group {
 
   /** Stops accepting requests, rejects the queue and stops every process. */
   async stop (graceMs = this.#o.stopGraceMs): Promise<void> {
-    this.#stopped = true
-    clearInterval(this.#reaper)
-    clearInterval(this.#memoryTimer)
-    clearTimeout(this.#retryTimer)
-    this.#abort.abort(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
-    this.queue.rejectAll(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
-    for (const p of this.processes) {
-      for (const w of p.stickyWaiters.splice(0)) if (!w.cancelled) w.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
-    }
+    this.#halt(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
     await Promise.all(this.processes.map(p => p.stop(graceMs)))
   }
 }

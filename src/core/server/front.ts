@@ -93,7 +93,8 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
     entry.process = p
-    entry.dispatchedAt = Date.now()
+    // Only an app with --max-request-time needs the time; the sweep skips entries without it.
+    if (route.maxRequestTimeMs > 0) entry.dispatchedAt = Date.now()
     // The first response (or one after the named process went away) tells the client which process to come back to.
     const cookie = route.stickyCookie
     const setCookie = cookie !== undefined && stickyId !== p.stickyId

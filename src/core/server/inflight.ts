@@ -17,7 +17,7 @@ export interface InflightEntry {
   process: AppProcess | undefined
   /** The app it is for, once known. */
   route: AppRoute | undefined
-  /** When it was handed to the process (ms since the epoch); 0 while queued. */
+  /** When it was handed to the process (ms since the epoch), for --max-request-time; 0 while queued or without a limit. */
   dispatchedAt: number
   exchange: Abortable | undefined
 }
