@@ -75,3 +75,13 @@ test('growth is off with --saturation-elu 0: a Node app stays at one process und
   assert.equal(result.pids.length, 1)
   assert.equal(childPids(f.corePid).length, 1)
 })
+
+test('a full pool queues rather than refuses, up to the queue limit; then 503', async t => {
+  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--concurrency', '1', '--max-pool-size', '2', '--min-instances', '2', '--max-request-queue-size', '3'])
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
+  const replies = await Promise.all(Array.from({ length: 7 }, () => get(`${f.url}/slow?ms=600`)))
+  const statuses = replies.map(r => r.status).sort()
+  // Two in the processes, three waiting in the queue (served as processes free up), two refused.
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 503, 503])
+  assert.equal(childPids(f.corePid).length, 2, 'never past the pool size')
+})
