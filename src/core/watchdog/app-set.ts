@@ -18,6 +18,17 @@ import { createStaticFiles, type StaticFiles } from '../server/static.js'
 import { Turbocache } from '../server/turbocache.js'
 import type { AppRoute, Router } from '../server/router.js'
 
+/** How long a refused X-Ferry-App-Root is answered from memory (a fixed deploy is picked up after this). */
+const REFUSAL_TTL_MS = 5_000
+/** Most names remembered in each of the alias and refusal maps; the oldest goes first. */
+const MAX_REMEMBERED = 1024
+
+function remember<V> (map: Map<string, V>, key: string, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string)
+}
+
 /** How often app processes' private memory is compared with --memory-limit. */
 const MEMORY_CHECK_MS = 2_000
 
@@ -54,6 +65,10 @@ export class AppSet {
   readonly #d: AppSetDeps
   readonly #served = new Map<string, Served>()
   readonly #idleTimer: NodeJS.Timeout | undefined
+  /** Names the front server used for an app root (symlinks, trailing slashes) → its real root. Bounded. */
+  readonly #aliases = new Map<string, string>()
+  /** Roots the front server named that could not be served, so a bad header is not a stat() per request. Bounded. */
+  readonly #refused = new Map<string, { err: FerryError, until: number }>()
 
   constructor (deps: AppSetDeps) {
     this.#d = deps
@@ -95,13 +110,27 @@ export class AppSet {
 
   /** The route for an app root the front server named; spawned on its first request. */
   adHoc (root: string, environment: string | undefined, appType: string | undefined): AppRoute {
-    const known = this.#served.get(root)
+    // Known roots (and the other names they were reached by) and recent refusals are answered from memory: the
+    // file system is looked at once per new name, not once per request.
+    const known = this.#served.get(this.#aliases.get(root) ?? root)
     if (known !== undefined) return known.route
+    const refused = this.#refused.get(root)
+    if (refused !== undefined && refused.until > Date.now()) throw refused.err
+    try {
+      return this.#addAdHoc(root, environment, appType)
+    } catch (err) {
+      if (err instanceof FerryError) remember(this.#refused, root, { err, until: Date.now() + REFUSAL_TTL_MS })
+      throw err
+    }
+  }
+
+  #addAdHoc (root: string, environment: string | undefined, appType: string | undefined): AppRoute {
     if (!isAbsolute(root)) throw new FerryError('E_APP_NOT_FOUND', `X-Ferry-App-Root must be an absolute path, got ${JSON.stringify(root.slice(0, 200))}`)
     const overrides: Record<string, unknown> = { 'min-instances': 0 }
     if (environment !== undefined) overrides.environment = environment
     if (appType !== undefined) overrides['app-type'] = appType
     const def = defineAdHocApp(root, this.#d.inputs, overrides)
+    if (def.root !== root) remember(this.#aliases, root, def.root)
     const existing = this.#served.get(def.root) // the header named a symlink to a known app
     if (existing !== undefined) return existing.route
     const served = this.#add(def, this.#spec(def), '', true)

@@ -2,7 +2,7 @@
 // first request, stripped before the app, removed when idle), and the refusals that keep those headers safe.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cpSync, statSync } from 'node:fs'
+import { cpSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { Client } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
@@ -50,6 +50,23 @@ test('fly: a socket of mode 0660; an app root named by the front server is spawn
   assert.match(f.output(), /named by the front server\) was idle/)
   const back = await send('/', { 'X-Ferry-App-Root': app })
   assert.equal(back.status, 200, 'named again: spawned again')
+})
+
+test('a root named through a symlink is the same app; a refused root stays refused for a moment', async t => {
+  const dir = tmpDir(t)
+  const app = join(dir, 'app')
+  cpSync(fixtureApp('named'), app, { recursive: true })
+  symlinkSync(app, join(dir, 'current'))
+  const socket = join(dir, 'ferry.sock')
+  await startFly(t, socket, ['--trust-front-headers'])
+  const send = overSocket(t, socket)
+  const a = JSON.parse((await send('/', { 'X-Ferry-App-Root': app })).body) as { pid: number }
+  const b = JSON.parse((await send('/', { 'X-Ferry-App-Root': join(dir, 'current') })).body) as { pid: number }
+  assert.equal(b.pid, a.pid)
+  const missing = join(dir, 'later')
+  assert.equal((await send('/', { 'X-Ferry-App-Root': missing })).status, 404)
+  cpSync(fixtureApp('named'), missing, { recursive: true })
+  assert.equal((await send('/', { 'X-Ferry-App-Root': missing })).status, 404, 'remembered as refused (5 s)')
 })
 
 test('front headers are refused where they are not trusted, and a bad root is an error page, not a crash', async t => {
