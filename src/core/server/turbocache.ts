@@ -11,6 +11,11 @@ export interface TurbocacheOptions {
   readonly maxBytes: number
   /** A store shared with other apps' caches (keys include the host, so apps never share entries); else its own. */
   readonly store?: MemoryStore | undefined
+  /**
+   * The app this cache serves, when several apps share the store: its entries are keyed under it, so two apps never
+   * share one even for the same Host and path (a configured app and one named by the front server, say).
+   */
+  readonly app?: string | undefined
   readonly varyByCookie?: string | undefined
   readonly now?: () => number
 }
@@ -37,16 +42,20 @@ export class Turbocache {
   readonly store: MemoryStore
   readonly #varyByCookie: string | undefined
   readonly #now: () => number
+  /** Prefix of every key: the app, when apps share the store; empty otherwise. */
+  readonly #ns: string
 
   constructor (o: TurbocacheOptions) {
     this.#now = o.now ?? Date.now
     this.store = o.store ?? new MemoryStore({ maxBytes: o.maxBytes, now: this.#now })
     this.#varyByCookie = o.varyByCookie
+    // JSON-quoted, so no root (even one with a newline in it) can run into the LF-separated key that follows.
+    this.#ns = o.app === undefined ? '' : JSON.stringify(o.app) + '\n'
   }
 
   #key (req: IncomingMessage): string {
     const variant = this.#varyByCookie === undefined ? undefined : cookieValue(req.headers.cookie, this.#varyByCookie)
-    return cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/', cookieVariant: variant })
+    return this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/', cookieVariant: variant })
   }
 
   /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
@@ -65,14 +74,14 @@ export class Turbocache {
       }
     }
     // Only a miss needs the URL's key (for invalidating every cookie variant of it later).
-    return method === 'GET' ? new Recorder(this, req, key, cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })) : undefined
+    return method === 'GET' ? new Recorder(this, req, key, this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })) : undefined
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
   invalidate (req: IncomingMessage, status: number, appHeaders: readonly string[]): void {
     const method = req.method ?? 'GET'
     if (method === 'GET' || method === 'HEAD') return
-    for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(urlKey)
+    for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(this.#ns + urlKey)
   }
 
   get now (): number { return this.#now() }

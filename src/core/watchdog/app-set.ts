@@ -202,7 +202,7 @@ export class AppSet {
       baseUri: def.baseUri,
       group,
       staticFiles,
-      turbocache: store === undefined || o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: store.maxBytes, store, varyByCookie: o.varyTurbocacheByCookie }),
+      turbocache: store === undefined || o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: store.maxBytes, store, app: def.root, varyByCookie: o.varyTurbocacheByCookie }),
       stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
       maxRequestTimeMs: o.maxRequestTime * 1000,
       friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',

@@ -69,6 +69,27 @@ test('a root named through a symlink is the same app; a refused root stays refus
   assert.equal((await send('/', { 'X-Ferry-App-Root': missing })).status, 404, 'remembered as refused (5 s)')
 })
 
+test('turbocache: a configured app and one named by the front server never share an entry, even for one Host and path', async t => {
+  const dir = tmpDir(t)
+  for (const n of ['configured', 'named']) cpSync(fixtureApp('cache-lab'), join(dir, n), { recursive: true })
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(join(dir, 'ferry.json'), JSON.stringify({ apps: [{ root: 'configured' }] }))
+  const socket = join(dir, 'ferry.sock')
+  await startFly(t, socket, ['--trust-front-headers', '--config', join(dir, 'ferry.json')])
+  const send = overSocket(t, socket)
+  const serial = async (headers: Record<string, string> = {}): Promise<string> => /serial=(\d+)/.exec((await send('/public', headers)).body)?.[1] ?? 'none'
+  // Uncached requests first, so the configured app's serials run ahead of the named app's.
+  await send('/plain')
+  await send('/plain')
+  const fromConfigured = await serial()
+  assert.equal(fromConfigured, '3')
+  assert.equal(await serial(), fromConfigured, 'cached for the configured app')
+  const fromNamed = await serial({ 'X-Ferry-App-Root': join(dir, 'named') })
+  assert.equal(fromNamed, '1', 'the named app answered itself, with its own first serial')
+  assert.equal(await serial({ 'X-Ferry-App-Root': join(dir, 'named') }), fromNamed, 'and has its own entry')
+  assert.equal(await serial(), fromConfigured)
+})
+
 test('front headers are refused where they are not trusted, and a bad root is an error page, not a crash', async t => {
   const dir = tmpDir(t)
   const socket = join(dir, 'ferry.sock')
