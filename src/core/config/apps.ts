@@ -151,9 +151,10 @@ function serverNames (value: unknown, where: string): string[] {
   return (list as string[]).map(n => n.toLowerCase())
 }
 
+/** A path prefix; no `;` or `,`, which would end the Path of the sticky-sessions cookie and start new attributes. */
 function baseUri (value: unknown, where: string): string {
   if (value === undefined || value === '/') return '/'
-  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(value) || value.includes('//') || /\/\.\.?(\/|$)/.test(value)) {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+=:@%/-]*$/.test(value) || value.includes('//') || /\/\.\.?(\/|$)/.test(value)) {
     throw new FerryError('E_CONFIG_INVALID', `${where}: "base_uri" must be a path such as "/blog", got ${JSON.stringify(value)}`)
   }
   return value.endsWith('/') ? value.slice(0, -1) : value

@@ -74,6 +74,7 @@ const refusals: Array<[string, unknown, RegExp]> = [
   ['unknown app key', { apps: [{ root: 'a', servers: ['x'] }] }, /apps\[0\]: unknown key "servers"/],
   ['bad server name', { apps: [{ root: 'a', server_names: ['http://x'] }] }, /"server_names" must be a list of host names/],
   ['bad base URI', { apps: [{ root: 'a', base_uri: 'blog' }] }, /"base_uri" must be a path/],
+  ['cookie attribute characters in base URI', { apps: [{ root: 'a', base_uri: '/x;Domain=evil' }] }, /"base_uri" must be a path/],
   ['dot segments in base URI', { apps: [{ root: 'a', base_uri: '/x/../y' }] }, /"base_uri" must be a path/],
   ['missing app directory', { apps: [{ root: 'nope' }] }, /app directory .*nope does not exist/],
   ['same root twice', { apps: [{ root: 'a' }, { root: './a' }] }, /listed twice/],
