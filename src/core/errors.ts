@@ -21,7 +21,7 @@ interface ErrorSpec {
 
 export const ERRORS = {
   E_USAGE: { exitCode: EXIT.usage, summary: 'the command line is not valid' },
-  E_OPTION_INVALID: { exitCode: EXIT.usage, summary: 'an option has a value Ferry cannot use' },
+  E_OPTION_INVALID: { exitCode: EXIT.usage, httpStatus: 400, summary: 'an option has a value Ferry cannot use' },
   E_APP_NOT_FOUND: { exitCode: EXIT.notFound, httpStatus: 404, summary: 'the app directory does not exist, or the instance does not serve that app' },
   E_PROCESS_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'the instance has no app process with that PID' },
   E_CONFIG_INVALID: { exitCode: EXIT.usage, summary: 'the --config file or a Ferryfile.json cannot be used' },

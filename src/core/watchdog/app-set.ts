@@ -114,12 +114,14 @@ export class AppSet {
     // file system is looked at once per new name, not once per request.
     const known = this.#served.get(this.#aliases.get(root) ?? root)
     if (known !== undefined) return known.route
-    const refused = this.#refused.get(root)
+    // Refused for what the headers said together: a bad app type must not refuse the root with a good one.
+    const asked = `${root}\n${environment ?? ''}\n${appType ?? ''}`
+    const refused = this.#refused.get(asked)
     if (refused !== undefined && refused.until > Date.now()) throw refused.err
     try {
       return this.#addAdHoc(root, environment, appType)
     } catch (err) {
-      if (err instanceof FerryError) remember(this.#refused, root, { err, until: Date.now() + REFUSAL_TTL_MS })
+      if (err instanceof FerryError) remember(this.#refused, asked, { err, until: Date.now() + REFUSAL_TTL_MS })
       throw err
     }
   }

@@ -110,7 +110,8 @@ test('front headers are refused where they are not trusted, and a bad root is an
   const send2 = overSocket(t, socket2)
   assert.equal((await send2('/', { 'X-Ferry-App-Root': 'relative/path' })).status, 404)
   assert.equal((await send2('/', { 'X-Ferry-App-Root': join(dir, 'missing') })).status, 404)
-  assert.equal((await send2('/', { 'X-Ferry-App-Root': fixtureApp('named') })).status, 200, 'still serving')
+  assert.equal((await send2('/', { 'X-Ferry-App-Root': fixtureApp('named'), 'X-Ferry-App-Type': 'cobol' })).status, 400, 'an app type Ferry has no loader for')
+  assert.equal((await send2('/', { 'X-Ferry-App-Root': fixtureApp('named'), 'X-Ferry-App-Type': 'node' })).status, 200, 'still serving')
 })
 
 test('fly --daemonize with a pid file; ferry stop --pid-file stops it and its apps', async t => {
