@@ -100,7 +100,10 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const setCookie = cookie !== undefined && stickyId !== p.stickyId
       ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
-    entry.exchange = proxyRequest(req, res, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+    const exchange = proxyRequest(req, res, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+    // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
+    // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
+    if (route.maxRequestTimeMs > 0) entry.exchange = exchange
   }
 
   /** The app for this request; answers it (400/404/error page) and returns undefined when there is none. */
