@@ -147,6 +147,26 @@ class PolicyAt extends CachePolicy {
  * invalid: Expires − now), measured with http-cache-semantics' maxAge() (not timeToLive(), which would add
  * stale-while-revalidate / stale-if-error time: we never serve stale).
  */
+/**
+ * The refusal storeDecision gives, found without copying or parsing anything, for the most common miss: a response
+ * that says nothing about caching (no Cache-Control, Pragma or Expires) to a GET without Cache-Control. Undefined when
+ * the full decision is needed. `rawResHeaders` is the flat [name, value, …] list as received; `reqHeaders` Node's
+ * lower-cased request headers. A table test holds it to storeDecision's answers.
+ */
+export function plainResponseRefusal (reqHeaders: Headers, status: number, rawResHeaders: readonly string[]): RefusalReason | undefined {
+  if (reqHeaders['cache-control'] !== undefined) return undefined
+  for (let i = 0; i < rawResHeaders.length; i += 2) {
+    const n = rawResHeaders[i]!
+    // Only names of these lengths can be Cache-Control (13), Pragma (6) or Expires (7).
+    if (n.length !== 13 && n.length !== 6 && n.length !== 7) continue
+    const lower = n.toLowerCase()
+    if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires') return undefined
+  }
+  if (reqHeaders.authorization !== undefined) return 'authorization'
+  if (!STORABLE_STATUSES.has(status)) return 'status'
+  return 'no-freshness'
+}
+
 export function storeDecision (
   req: { method: string, url?: string, headers: Headers },
   res: { status: number, headers: Headers },

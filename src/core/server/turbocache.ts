@@ -3,7 +3,7 @@
 // this file only connects them to HTTP messages.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cacheKey, cookieValue } from '../cache/key.js'
-import { ageHeader, invalidations, requestMode, storeDecision } from '../cache/policy.js'
+import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import type { CachedResponse } from '../cache/types.js'
 
@@ -113,6 +113,14 @@ export class Recorder {
 
   onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
     const store = this.#cache.store
+    // Most responses say nothing about caching: refuse them without building and parsing header objects.
+    const plain = plainResponseRefusal(this.#req.headers, status, appHeaders)
+    if (plain !== undefined) {
+      store.counters.stores++
+      store.recordRefusal(plain)
+      store.delete(this.#key)
+      return
+    }
     const headers = toObject(appHeaders)
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ageHeader, invalidations, parseCacheControl, requestMode, storeDecision, INVALID, STORABLE_STATUSES, type Headers } from '../../../src/core/cache/policy.js'
+import { ageHeader, invalidations, parseCacheControl, plainResponseRefusal, requestMode, storeDecision, INVALID, STORABLE_STATUSES, type Headers } from '../../../src/core/cache/policy.js'
 import { urlKey } from '../../../src/core/cache/key.js'
 import { entry } from './store-contract.js'
 
@@ -190,4 +190,29 @@ test('invalidations: successful writes drop the URL and same-host Location / Con
   assert.deepEqual(inv('POST', 201, { location: '/items/a b' }), [u('/items/1?x=1'), u('/items/a b'), u('/items/a%20b')].sort(), 'raw and normalised forms')
   assert.deepEqual(inv('POST', 201, { location: 'http://example.com/x' }, '/p', 'example.com:80'), [u('/p', 'example.com:80'), u('/x', 'example.com:80'), u('/x')].sort(), 'default port in Host')
   assert.deepEqual(invalidations('DELETE', 200, '/p', 'a', {}, 'https'), [urlKey({ scheme: 'https', host: 'a', url: '/p' })])
+})
+
+test('plainResponseRefusal: whenever it answers, it answers what storeDecision does', () => {
+  const flat = (h: Record<string, string>): string[] => Object.entries(h).flat()
+  const responses: Array<Record<string, string>> = [
+    {}, { 'Content-Type': 'text/plain' }, { 'Set-Cookie': 'a=1' }, { Vary: 'Accept' }, { ETag: '"x"', 'Last-Modified': HTTP_NOW },
+    { 'Cache-Control': 'max-age=60' }, { 'CACHE-CONTROL': 'private' }, { Expires: at(60) }, { Pragma: 'no-cache' }, { expires: 'junk' }
+  ]
+  const requests: Headers[] = [{}, { authorization: 'Basic x' }, { 'cache-control': 'no-store' }, { 'cache-control': 'max-age=0' }, { cookie: 'a=1' }]
+  let answered = 0
+  for (const res of responses) {
+    for (const req of requests) {
+      for (const status of [200, 204, 302, 404, 500]) {
+        const quick = plainResponseRefusal({ host: 'a', ...req }, status, flat(res))
+        if (quick === undefined) continue
+        answered++
+        const full = decide(Object.fromEntries(Object.entries(res).map(([k, v]) => [k.toLowerCase(), v])), { status, req })
+        assert.equal(full.store, false)
+        assert.equal(quick, (full as { reason: string }).reason, `${JSON.stringify(res)} ${JSON.stringify(req)} ${status}`)
+      }
+    }
+  }
+  assert.ok(answered > 50, `answered ${answered} cases`)
+  assert.equal(plainResponseRefusal({}, 200, ['Cache-Control', 'max-age=60']), undefined)
+  assert.equal(plainResponseRefusal({ 'cache-control': 'no-cache' }, 200, []), undefined, 'a request Cache-Control needs the full decision')
 })
