@@ -57,3 +57,8 @@ export async function runFerry (t: TestContext, argv: readonly string[], env: No
     await new Promise(resolve => setTimeout(resolve, 25))
   }
 }
+
+/** How many app processes the instance has logged as ready so far. */
+export function readyCount (f: RunningFerry): number {
+  return f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
+}

@@ -141,6 +141,7 @@ export class Group {
   get capacity (): number { return this.liveCount + this.spawning }
   /** Processes that serve or will serve again (ready, or away for out-of-band work). */
   get liveCount (): number { return this.processes.filter(p => p.live).length }
+  /** Processes taking requests right now. */
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
   get maxQueue (): number { return this.#o.maxQueue }

@@ -1,12 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startFerry, readyCount } from '../../helpers/ferry.js'
 import { get, getJson } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
-import type { RunningFerry } from '../../helpers/ferry.js'
-
-const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 
 const slow = async (url: string, ms: number): Promise<number> => (await getJson<{ pid: number }>(`${url}/slow?ms=${ms}`)).pid
 

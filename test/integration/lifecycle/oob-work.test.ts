@@ -6,13 +6,11 @@ import assert from 'node:assert/strict'
 import { chmodSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startFerry, readyCount } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
-
-const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 
 /** A directory the app processes may write to, whichever user Ferry runs them as. */
 function writableDir (t: Parameters<typeof tmpDir>[0]): string {

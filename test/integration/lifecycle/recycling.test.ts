@@ -3,12 +3,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startFerry, readyCount } from '../../helpers/ferry.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
 
-const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 const pidOf = async (url: string): Promise<number> => (await getJson<{ pid: number }>(url)).pid
 
 test('max-requests: processes are replaced after N requests, under load, without a failed request', async t => {

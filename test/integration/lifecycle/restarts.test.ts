@@ -5,13 +5,12 @@ import assert from 'node:assert/strict'
 import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startFerry, type RunningFerry, readyCount } from '../../helpers/ferry.js'
 import { getJson } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
-const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 const pidOf = async (url: string): Promise<number> => (await getJson<{ pid: number }>(url)).pid
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 

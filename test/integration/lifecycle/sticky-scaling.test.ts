@@ -2,13 +2,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startFerry, readyCount } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
-const readyCount = (f: RunningFerry): number => f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 function routeCookie (setCookie: string | string[] | undefined): string {
