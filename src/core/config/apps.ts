@@ -180,7 +180,9 @@ function readJson (path: string, what: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new FerryError('E_CONFIG_INVALID', `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err })
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
+    throw new FerryError('E_CONFIG_INVALID', `cannot read ${what} ${path}: ${why}`, { cause: err })
   }
   let data: unknown
   try {

@@ -100,3 +100,8 @@ test('Ferryfile.json: per-app options only, and "root" is not its to say', t => 
   const second = layout(t, { apps: [{ root: 'a' }] }, { a: { root: '/elsewhere' } })
   assert.throws(() => load(second.file), /"root" is the directory the file is in/)
 })
+
+test('a missing --config file is one plain line', () => {
+  assert.throws(() => loadServeConfig({ flags: {}, env: {}, configFile: '/nonexistent/ferry.json' }),
+    { code: 'E_CONFIG_INVALID', message: 'cannot read config file /nonexistent/ferry.json: it does not exist' })
+})
