@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
 import { detachProcess } from '../core/client/actions.js'
 import { FerryError } from '../core/errors.js'
 
@@ -24,9 +24,9 @@ export default class DetachProcess extends BaseCommand {
   }
 
   static override flags = {
-    instance: Flags.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', helpValue: 'NAME' }),
-    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
-    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 10]', min: 1, default: 10 })
+    instance: instanceFlags.instance,
+    'instance-registry-dir': instanceFlags['instance-registry-dir'],
+    timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<{ pid: number, detached: true }> {

@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
 import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
 
 export default class Reload extends BaseCommand {
@@ -24,8 +24,8 @@ export default class Reload extends BaseCommand {
   }
 
   static override flags = {
-    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
-    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 10]', min: 1, default: 10 })
+    'instance-registry-dir': instanceFlags['instance-registry-dir'],
+    timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<ReloadResult> {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
 import { restartApps, type RestartResult } from '../core/client/actions.js'
 
 export default class RestartApp extends BaseCommand {
@@ -28,9 +28,9 @@ export default class RestartApp extends BaseCommand {
 
   static override flags = {
     rolling: Flags.boolean({ description: 'replace one process at a time, new before old, so the app keeps serving [default: the instance\'s --rolling-restarts]' }),
-    instance: Flags.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', helpValue: 'NAME' }),
-    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
-    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 10]', min: 1, default: 10 })
+    instance: instanceFlags.instance,
+    'instance-registry-dir': instanceFlags['instance-registry-dir'],
+    timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<RestartResult> {

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderProcessTable } from '../cli/render/status-fallback.js'
-import { fetchView, instanceProcesses, selectForStatus, SHOW, type Show } from '../core/client/status.js'
-import { renderInstanceTable, type InstanceRecord } from '../core/instance/registry.js'
+import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/status.js'
+import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { isFerryError } from '../core/errors.js'
 
@@ -30,23 +30,13 @@ export default class Status extends BaseCommand {
     header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
     verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views' }),
     'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
-    'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
-    timeout: Flags.integer({ description: 'seconds to wait for the admin API [default: 5]', min: 1, default: 5 })
+    'instance-registry-dir': instanceFlags['instance-registry-dir'],
+    timeout: instanceFlags.timeout(5)
   }
 
   async run (): Promise<unknown> {
     const { args, flags } = await this.parse(Status)
-    let selected
-    try {
-      selected = selectForStatus(args.NAME, flags['instance-registry-dir'])
-    } catch (err) {
-      const { instances: list, cleaned, warnings } = err as { instances?: InstanceRecord[], cleaned?: string[], warnings?: string[] }
-      reportHousekeeping(cleaned ?? [], warnings ?? [])
-      if (isFerryError(err) && err.code === 'E_INSTANCE_AMBIGUOUS' && list !== undefined) process.stdout.write(renderInstanceTable(list))
-      throw err
-    }
-    reportHousekeeping(selected.cleaned, selected.warnings)
-    const { instance } = selected
+    const instance = selectInstanceFor({ command: 'status', name: args.NAME, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
     const show = flags.show as Show
     try {
       if (this.jsonEnabled()) {
@@ -65,9 +55,4 @@ export default class Status extends BaseCommand {
       throw err
     }
   }
-}
-
-function reportHousekeeping (cleaned: readonly string[], warnings: readonly string[]): void {
-  for (const dir of cleaned) process.stderr.write(`ferry: cleaned stale instance directory ${dir}\n`)
-  for (const w of warnings) process.stderr.write(`ferry: warning: ${w}\n`)
 }
