@@ -34,6 +34,11 @@ export function parseGroup (text: string): Array<{ name: string, gid: number }> 
   return out
 }
 
+/** A group's id by name (Node has no getgrnam); undefined when there is no such group. */
+export function groupIdByName (name: string, files: SystemFiles = readSystemFiles()): number | undefined {
+  return parseGroup(files.group).find(g => g.name === name)?.gid
+}
+
 export interface IdentityRequest {
   /** The file whose owner the app runs as by default (startup file, or the app root for generic apps). */
   readonly ownerOf: string

@@ -87,7 +87,7 @@ export class AppSet {
     const wanted = new Set(defs.map(d => d.root))
     for (const [root, served] of this.#served) {
       if (wanted.has(root) || served.route.adHoc) continue
-      this.#remove(root)
+      this.#remove(root, 'is no longer configured: its processes finish their requests and stop')
       summary.removed.push(root)
     }
     for (const def of defs) {
@@ -146,26 +146,13 @@ export class AppSet {
     for (const s of this.#served.values()) { s.staticFiles.close(); s.restartFiles?.close() }
   }
 
-  #spec (def: AppDefinition): AppSpec {
-    const o = def.options
-    return detectApp(def.root, {
-      appType: o.appType,
-      startupFile: o.startupFile,
-      appStartCommand: o.appStartCommand,
-      environment: o.environment,
-      envvars: { ...envvarPairs(o.envvar), ...(def.baseUri !== '/' ? { FERRY_BASE_URI: def.baseUri } : {}) },
-      startTimeoutSeconds: o.startTimeout,
-      socketDir: this.#d.socketDir,
-      user: o.user,
-      group: o.group
-    })
-  }
+  #spec (def: AppDefinition): AppSpec { return detectDefinedApp(def, this.#d.socketDir) }
 
   #add (def: AppDefinition, spec: AppSpec, fingerprint: string, adHoc: boolean): Served {
     const group = this.#d.pool.addGroup(spec, groupSettings(def.options))
     const logger = this.#d.logger
     const staticFiles = createStaticFiles(join(def.root, 'public'), { onError: err => logger.warn(`static files of ${def.root}: ${err.message}`) })
-    const restartFiles = def.options.statThrottleRate > 0 ? new RestartFiles(def.root, def.options.statThrottleRate * 1000, group) : undefined
+    const restartFiles = watchRestartFiles(def, group)
     const served: Served = { def, fingerprint, route: this.#route(def, group, staticFiles, adHoc), staticFiles, restartFiles }
     this.#served.set(def.root, served)
     return served
@@ -181,17 +168,18 @@ export class AppSet {
       this.#d.logger.notice(`configuration of ${def.root} changed: restarting it (rolling)`)
     }
     old.restartFiles?.close()
-    const restartFiles = def.options.statThrottleRate > 0 ? new RestartFiles(def.root, def.options.statThrottleRate * 1000, group) : undefined
+    const restartFiles = watchRestartFiles(def, group)
     this.#served.set(def.root, { def, fingerprint, route: this.#route(def, group, old.staticFiles, false), staticFiles: old.staticFiles, restartFiles })
   }
 
-  #remove (root: string): void {
+  /** Stops serving an app: its watchers close, its processes finish their requests and stop. The caller reroutes. */
+  #remove (root: string, why: string): void {
     const served = this.#served.get(root)
     if (served === undefined) return
     this.#served.delete(root)
     served.staticFiles.close()
     served.restartFiles?.close()
-    this.#d.logger.notice(`${root} is no longer configured: its processes finish their requests and stop`)
+    this.#d.logger.notice(`${root} ${why}`)
     void this.#d.pool.removeGroup(root)
   }
 
@@ -218,14 +206,32 @@ export class AppSet {
       const g = s.route.group
       if (!s.route.adHoc || g.processes.length > 0 || g.spawning > 0 || g.queue.length > 0) continue
       if (Date.now() - g.lastActivity < this.#d.adHocIdleMs) continue
-      this.#served.delete(root)
-      s.staticFiles.close()
-      s.restartFiles?.close()
+      this.#remove(root, `(named by the front server) was idle for ${this.#d.adHocIdleMs / 1000} s: removed`)
       this.#d.router.remove(root)
-      this.#d.logger.notice(`${root} (named by the front server) was idle for ${this.#d.adHocIdleMs / 1000} s: removed`)
-      void this.#d.pool.removeGroup(root)
     }
   }
+}
+
+/** The restart.txt watcher of an app, unless --stat-throttle-rate 0 turns it off. */
+function watchRestartFiles (def: AppDefinition, group: AppRoute['group']): RestartFiles | undefined {
+  const every = def.options.statThrottleRate
+  return every > 0 ? new RestartFiles(def.root, every * 1000, group) : undefined
+}
+
+/** How an app is started, from its resolved options: the one mapping used at start-up checks and in the core. */
+export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpec {
+  const o = def.options
+  return detectApp(def.root, {
+    appType: o.appType,
+    startupFile: o.startupFile,
+    appStartCommand: o.appStartCommand,
+    environment: o.environment,
+    envvars: { ...envvarPairs(o.envvar), ...(def.baseUri !== '/' ? { FERRY_BASE_URI: def.baseUri } : {}) },
+    startTimeoutSeconds: o.startTimeout,
+    socketDir,
+    user: o.user,
+    group: o.group
+  })
 }
 
 function groupSettings (o: FerryOptions): GroupSettings {

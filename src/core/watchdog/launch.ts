@@ -7,14 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { FerryError } from '../errors.js'
 import { createLogger } from '../log/logger.js'
 import { LogFile } from '../log/log-file.js'
-import { detectApp } from '../spawn/detect.js'
-import { envvarPairs } from '../config/resolve.js'
 import { runWatchdog } from './watchdog.js'
 import { parseAdminAddress } from './admin-api.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, StartupTracker, type CoreConfig, type StartEvent } from './messages.js'
 import type { AppDefinition } from '../config/apps.js'
+import { detectDefinedApp } from './app-set.js'
 
 const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url))
 
@@ -30,13 +29,7 @@ export interface Launched {
 
 /** Throws the FerryError a user would otherwise meet only in the log, while they are still at the terminal. */
 export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): CoreConfig {
-  for (const app of apps) {
-    const o = app.options
-    detectApp(app.root, {
-      appType: o.appType, startupFile: o.startupFile, appStartCommand: o.appStartCommand, environment: o.environment,
-      envvars: envvarPairs(o.envvar), startTimeoutSeconds: o.startTimeout, socketDir: dirname(app.root), user: o.user, group: o.group
-    })
-  }
+  for (const app of apps) detectDefinedApp(app, dirname(app.root))
   if (config.options.adminAddress !== undefined) parseAdminAddress(config.options.adminAddress)
   return { ...config, appDir: config.appDir === undefined ? undefined : realpathSync(config.appDir) }
 }

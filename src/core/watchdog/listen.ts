@@ -1,8 +1,9 @@
 import type { Server } from 'node:http'
-import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, unlinkSync } from 'node:fs'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { FerryError } from '../errors.js'
+import { groupIdByName } from '../spawn/identity.js'
 
 interface ListenOptions {
   readonly port: number
@@ -47,28 +48,13 @@ function setSocketAccess (path: string, o: ListenOptions): void {
   if (!/^0?[0-7]{3}$/.test(mode)) throw new FerryError('E_OPTION_INVALID', `--socket-mode: expected an octal mode such as 0660, got ${JSON.stringify(mode)}`)
   chmodSync(path, parseInt(mode, 8))
   if (o.socketGroup === undefined) return
-  const gid = /^\d+$/.test(o.socketGroup) ? Number(o.socketGroup) : groupId(o.socketGroup)
+  const gid = /^\d+$/.test(o.socketGroup) ? Number(o.socketGroup) : groupIdByName(o.socketGroup)
   if (gid === undefined) throw new FerryError('E_OPTION_INVALID', `--socket-group: no group named ${o.socketGroup} on this machine`)
   try {
     chownSync(path, -1, gid)
   } catch (err) {
     throw new FerryError('E_LISTEN_FAILED', `cannot give socket ${path} to group ${o.socketGroup}: ${(err as Error).message}; run as root or as a member of that group`, { cause: err })
   }
-}
-
-/** A group's id from /etc/group (Node has no getgrnam); undefined when there is no such group. */
-function groupId (name: string): number | undefined {
-  let text: string
-  try {
-    text = readFileSync('/etc/group', 'utf8')
-  } catch {
-    return undefined
-  }
-  for (const line of text.split('\n')) {
-    const [n, , gid] = line.split(':')
-    if (n === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid)
-  }
-  return undefined
 }
 
 /** A socket file left by a dead instance is removed; one that still answers is in use. */
