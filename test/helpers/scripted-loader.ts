@@ -3,7 +3,7 @@
 // as the test decides. Real processes are exercised by the integration tests.
 import { FerryError } from '../../src/core/errors.js'
 import { Pool } from '../../src/core/pool/pool.js'
-import type { ExitInfo, Loader, SpawnedProcess, SpawnHooks } from '../../src/core/spawn/loader.js'
+import type { AppSpec, ExitInfo, Loader, SpawnedProcess, SpawnHooks } from '../../src/core/spawn/loader.js'
 
 export interface Scripted extends SpawnedProcess {
   die (): void
@@ -54,3 +54,7 @@ export function poolWith (loader: Loader, maxPoolSize = 6): Pool {
 }
 
 export const tick = (ms = 5): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** The app and the plain group settings the pool's unit tests start from. */
+export const app: AppSpec = { root: '/app', type: 'node', environment: 'production', env: {}, startTimeoutMs: 1000, socketDir: '/tmp' }
+export const settings = { minInstances: 1, maxInstances: 0, maxQueue: 10, idleTimeMs: 0, concurrency: 0 }

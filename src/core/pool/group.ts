@@ -273,9 +273,9 @@ export class Group {
     if (p.state === 'dead') return
     this.#o.events.emit('recycle', this, p, 'stuck')
     p.killWhenIdle = true
-    if (p.live) p.state = 'stopping'
-    if (p.sessions === 0) p.kill()
-    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
+    // Retiring a process killWhenIdle stops it with SIGKILL once its requests end (see #stopProcess).
+    if (p.live) this.#retire(p)
+    else if (p.sessions === 0) p.kill()
     this.#maybeSpawn()
   }
 

@@ -3,11 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FerryError } from '../../../src/core/errors.js'
-import type { AppSpec } from '../../../src/core/spawn/loader.js'
-import { poolWith, scriptedLoader, tick } from '../../helpers/scripted-loader.js'
+import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
 
-const app: AppSpec = { root: '/app', type: 'node', environment: 'production', env: {}, startTimeoutMs: 1000, socketDir: '/tmp' }
-const settings = { minInstances: 1, maxInstances: 0, maxQueue: 10, idleTimeMs: 0, concurrency: 0 }
 
 test('pre-starts min-instances and checks out without waiting', async t => {
   const loader = scriptedLoader([])

@@ -2,11 +2,8 @@
 // processes), driven by the scripted loader. The integration tests repeat the important ones with real processes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AppSpec } from '../../../src/core/spawn/loader.js'
-import { poolWith, scriptedLoader, tick } from '../../helpers/scripted-loader.js'
+import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
 
-const app: AppSpec = { root: '/app', type: 'node', environment: 'production', env: {}, startTimeoutMs: 1000, socketDir: '/tmp' }
-const settings = { minInstances: 1, maxInstances: 0, maxQueue: 10, idleTimeMs: 0, concurrency: 0 }
 
 test('max-requests: the replacement is ready before the old process stops taking requests', async t => {
   const loader = scriptedLoader([])
