@@ -1,7 +1,7 @@
 // The pages Ferry itself answers with. The development page and the log line render the same error object; the
 // production page says only what happened and an error ID to search the log for, and leaks nothing else.
 import { randomBytes } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
+import type { ResponseSink } from './exchange-types.js'
 import { FerryError } from '../errors.js'
 import type { SpawnFailure } from '../spawn/loader.js'
 
@@ -53,7 +53,7 @@ export function renderErrorPage (input: ErrorPageInput): string {
 }
 
 /** Answers with an error page unless the response has started; then the only honest thing left is to cut it. */
-export function sendError (res: ServerResponse, status: number, body: string, wantsJson: boolean): void {
+export function sendError (res: ResponseSink, method: string | undefined, status: number, body: string, wantsJson: boolean): void {
   if (res.headersSent) { res.destroy(); return }
   const payload = wantsJson ? JSON.stringify({ status: 'error', code: status, message: TITLES[status] ?? 'Error' }) : body
   res.writeHead(status, {
@@ -61,7 +61,7 @@ export function sendError (res: ServerResponse, status: number, body: string, wa
     'Content-Length': Buffer.byteLength(payload),
     'Cache-Control': 'no-cache, no-store, must-revalidate'
   })
-  res.end(res.req.method === 'HEAD' ? undefined : payload)
+  res.end(method === 'HEAD' ? undefined : payload)
 }
 
 export function statusOf (err: unknown): number {

@@ -1,7 +1,8 @@
 // The front server: accepts HTTP/1.1 (keep-alive) on TCP or a Unix socket and takes each request through its path:
 // which app (Host, base URI, or the front server's X-Ferry-App-Root) → static file under its public/ → turbocache →
-// check out a process (or queue, or spawn) → proxy → release.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+// check out a process (or queue, or spawn) → proxy → release. Plain GETs and HEADs are read by the lean front
+// (lean-connection.ts) and everything else by node's HTTP server; both feed the same pipeline.
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../log/logger.js'
@@ -18,6 +19,11 @@ import { Inflight, type InflightEntry } from './inflight.js'
 import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
+import type { RequestHead, ResponseSink } from './exchange-types.js'
+import { KEEP_ALIVE_MS, LeanConnection } from './lean-connection.js'
+import { hasRequestBody } from './headers.js'
+import type { LeanRequest } from './lean-request.js'
+import type { RawResponse } from './raw-response.js'
 
 export interface FrontOptions {
   readonly router: Router
@@ -58,14 +64,14 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const router = o.router
   let draining = false
 
-  const failPage = (req: IncomingMessage, res: ServerResponse, err: unknown, friendly: boolean): void => {
+  const failPage = (req: RequestHead, res: ResponseSink, err: unknown, friendly: boolean): void => {
     const status = statusOf(err)
     const id = errorId()
     const message = err instanceof Error ? err.message : String(err)
     if (status >= 500 && status !== 503) o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`)
     const detail = friendly ? { message, failure: isSpawnError(err) ? err.failure : undefined } : undefined
     const wantsJson = (req.headers['content-type'] ?? '').startsWith('application/json')
-    sendError(res, status, renderErrorPage({ status, id, detail }), wantsJson)
+    sendError(res, req.method, status, renderErrorPage({ status, id, detail }), wantsJson)
   }
 
   // One proxy context per app: it knows which group a finished request goes back to.
@@ -91,7 +97,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     return ctx
   }
 
-  const dispatch = (req: IncomingMessage, res: ServerResponse, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
+  const dispatch = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
     entry.process = p
     // Only an app with --max-request-time needs the time; the sweep skips entries without it.
     if (route.maxRequestTimeMs > 0) entry.dispatchedAt = Date.now()
@@ -100,7 +106,8 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const setCookie = cookie !== undefined && stickyId !== p.stickyId
       ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
-    const exchange = proxyRequest(req, res, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+    const body = req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
+    const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie)
     // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
     // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
     if (route.maxRequestTimeMs > 0) entry.exchange = exchange
@@ -115,7 +122,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       return route
     }
     if (o.trustFrontHeaders !== true || o.adHocApp === undefined || typeof named !== 'string') {
-      answerPlain(res, 400, 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers\n')
+      answerPlain(res, req.method, 400, 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers\n')
       return undefined
     }
     try {
@@ -126,17 +133,40 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     }
   }
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  /** Counts the request and links it into the in-flight list until its response closes. */
+  const begin = (req: RequestHead, res: ResponseSink): InflightEntry => {
     stats.requestsBegun++
     stats.requestRate.mark()
     stats.activeRequests++
     const entry = inflight.add(req, res, Date.now())
     res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
     if (draining) res.shouldKeepAlive = false
+    return entry
+  }
+
+  /** Requests read by node's HTTP server: anything the lean front does not take. */
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const entry = begin(req, res)
     const route = routeFor(req, res)
     if (route === undefined) return
     entry.route = route
     if (route.staticFiles?.tryServe(req, res, pathInApp(req.url ?? '/', route.baseUri)) === true) return
+    serveFromApp(req, res, entry, route)
+  }
+
+  /** Requests read by the lean front; false hands the connection to node's server (static files use `send`). */
+  const handleLean = (req: LeanRequest, res: RawResponse): boolean => {
+    const route = router.resolve(req.headers.host, req.url)
+    if (route?.staticFiles?.matches(req.method, pathInApp(req.url, route.baseUri)) === true) return false
+    const entry = begin(req, res)
+    if (route === undefined) { answerNoApp(req, res); return true }
+    entry.route = route
+    serveFromApp(req, res, entry, route)
+    return true
+  }
+
+  /** Turbocache, then a process of the app's group (checked out, or waited for in its queue). */
+  const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cached = route.turbocache?.handle(req, res)
     if (cached === true) return
@@ -159,13 +189,25 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     })
   }
 
-  const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 60_000, requestTimeout: 0 }, handle)
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 60_000, requestTimeout: 0 }, handle)
+  // Every connection starts on the lean front; node's own connection listener takes those handed over.
+  const nodeConnection = server.listeners('connection')[0] as ((socket: Socket) => void) | undefined
+  if (nodeConnection === undefined) throw new Error('node:http no longer registers its connection listener; the lean front cannot hand over')
+  server.removeListener('connection', nodeConnection)
+  const lean = new Set<LeanConnection>()
+  const leanHandlers = {
+    serve: handleLean,
+    handOff: (socket: Socket): void => { nodeConnection.call(server, socket) },
+    draining: () => draining
+  }
   server.on('connection', (socket: Socket) => {
     stats.activeConnections++
     stats.connectionsAccepted++
     stats.acceptRate.mark()
     if (stats.activeConnections > stats.peakActiveConnections) stats.peakActiveConnections = stats.activeConnections
-    socket.once('close', () => { stats.activeConnections-- })
+    const c = new LeanConnection(socket, leanHandlers)
+    lean.add(c)
+    socket.once('close', () => { stats.activeConnections--; lean.delete(c) })
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -182,13 +224,18 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const drain = async (graceMs: number): Promise<void> => {
     draining = true
     const closed = new Promise<void>(resolve => server.close(() => resolve()))
-    server.closeIdleConnections()
+    const closeIdle = (): void => {
+      server.closeIdleConnections()
+      for (const c of lean) c.closeIfIdle()
+    }
+    closeIdle()
     const deadline = Date.now() + graceMs
     while (stats.activeRequests > 0 && Date.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 25))
-      server.closeIdleConnections()
+      closeIdle()
     }
     server.closeAllConnections()
+    for (const c of lean) c.destroy()
     await closed
   }
 
@@ -200,16 +247,16 @@ const SWEEP_MS = 250
 
 const single = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v
 
-function answerPlain (res: ServerResponse, status: number, body: string): void {
+function answerPlain (res: ResponseSink, method: string | undefined, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
-  res.end(res.req.method === 'HEAD' ? undefined : body)
+  res.end(method === 'HEAD' ? undefined : body)
 }
 
 /** 404 naming the host, so a front-server or DNS mistake is obvious. */
-function answerNoApp (req: IncomingMessage, res: ServerResponse): void {
+function answerNoApp (req: RequestHead, res: ResponseSink): void {
   // eslint-disable-next-line no-control-regex
   const host = (req.headers.host ?? '(no Host header)').slice(0, 255).replace(/[\x00-\x1f\x7f]/g, '?')
-  answerPlain(res, 404, `No app is configured for host ${host} at this path.\n`)
+  answerPlain(res, req.method, 404, `No app is configured for host ${host} at this path.\n`)
 }
 
 /** Requests in an app process for longer than their app's limit get 504; the process is taken out and killed. */

@@ -36,6 +36,8 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor)
   out.push('X-Forwarded-Proto', info.proto)
   if (host !== undefined) out.push('X-Forwarded-Host', host)
+  // An HTTP/1.0 client may send no Host, but the app gets HTTP/1.1, where one is required (node answers 400).
+  else out.push('Host', 'localhost')
   if (info.prefix !== undefined) out.push('X-Forwarded-Prefix', info.prefix)
   return out
 }

@@ -1,9 +1,10 @@
 // Streams one request to an app process over a keep-alive connection and its response back, with backpressure both
 // ways. The response is read ahead of a slow client up to the high watermark, so the app process is freed early.
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
+import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
-import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from './headers.js'
+import { requestHeadersForApp, responseHeadersForClient } from './headers.js'
 import { ResponseParser, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
@@ -17,7 +18,7 @@ export interface ProxyContext {
    */
   readonly onDone: (p: AppProcess, failure: Error | undefined, oobRequested: boolean) => void
   /** Called when the app failed before a response started: the caller answers with an error page. */
-  readonly onFailedBeforeResponse: (req: IncomingMessage, res: ServerResponse, err: Error) => void
+  readonly onFailedBeforeResponse: (req: RequestHead, res: ResponseSink, err: Error) => void
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
   /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
@@ -25,12 +26,13 @@ export interface ProxyContext {
 }
 
 /**
+ * `body`: the request body to stream to the app (the IncomingMessage itself), if it has one.
  * `recorder`: set when the turbocache may store this response; it sees the response as it streams past.
  * `setCookie`: a Set-Cookie value Ferry adds to the response (sticky sessions). Returns a handle that can abort it.
  */
-export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext,
-  recorder?: Recorder, setCookie?: string): Abortable {
-  const exchange = new Exchange(req, res, p, pool, ctx, recorder, setCookie)
+export function proxyRequest (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
+  ctx: ProxyContext, recorder?: Recorder, setCookie?: string): Abortable {
+  const exchange = new Exchange(req, res, body, p, pool, ctx, recorder, setCookie)
   exchange.start(false)
   return exchange
 }
@@ -38,7 +40,7 @@ export function proxyRequest (req: IncomingMessage, res: ServerResponse, p: AppP
 const OOB_HEADER = 'x-ferry-oob-work'
 
 /** The request head for the app: one string, so it goes out in one write. */
-function requestHead (req: IncomingMessage, chunkedBody: boolean, prefix: string | undefined): string {
+function requestHead (req: RequestHead, chunkedBody: boolean, prefix: string | undefined): string {
   const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http', prefix })
   let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
@@ -47,12 +49,12 @@ function requestHead (req: IncomingMessage, chunkedBody: boolean, prefix: string
 }
 
 class Exchange implements ParserEvents, Abortable {
-  readonly #req: IncomingMessage
-  readonly #res: ServerResponse
+  readonly #req: RequestHead
+  readonly #res: ResponseSink
+  readonly #body: Readable | undefined
   readonly #p: AppProcess
   readonly #pool: ConnectionPool
   readonly #ctx: ProxyContext
-  readonly #hasBody: boolean
   #socket!: Socket
   #parser!: ResponseParser
   #reused = false
@@ -68,8 +70,9 @@ class Exchange implements ParserEvents, Abortable {
   readonly #setCookie: string | undefined
   #oobRequested = false
 
-  constructor (req: IncomingMessage, res: ServerResponse, p: AppProcess, pool: ConnectionPool, ctx: ProxyContext,
-    recorder: Recorder | undefined, setCookie: string | undefined) {
+  constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
+    ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined) {
+    this.#body = body
     this.#recorder = recorder
     this.#setCookie = setCookie
     this.#req = req
@@ -77,7 +80,6 @@ class Exchange implements ParserEvents, Abortable {
     this.#p = p
     this.#pool = pool
     this.#ctx = ctx
-    this.#hasBody = hasRequestBody(req.headers)
     res.once('close', () => { if (!this.#done) this.#finish(new Error('the client closed the connection'), false) })
   }
 
@@ -89,14 +91,14 @@ class Exchange implements ParserEvents, Abortable {
     this.#parser = new ResponseParser(this, this.#req.method === 'HEAD')
     socket.on('data', this.#onData)
     socket.on('close', this.#onClose)
-    const chunked = this.#hasBody && this.#req.headers['content-length'] === undefined
+    const body = this.#body
+    const chunked = body !== undefined && this.#req.headers['content-length'] === undefined
     socket.write(requestHead(this.#req, chunked, this.#ctx.prefix), 'latin1')
-    if (this.#hasBody) this.#sendBody(chunked)
+    if (body !== undefined) this.#sendBody(body, chunked)
     else this.#requestSent = true
   }
 
-  #sendBody (chunked: boolean): void {
-    const req = this.#req
+  #sendBody (req: Readable, chunked: boolean): void {
     const socket = this.#socket
     req.on('data', (c: Buffer) => {
       if (socket.destroyed) return
@@ -129,7 +131,7 @@ class Exchange implements ParserEvents, Abortable {
   readonly #onClose = (): void => {
     if (this.#done) return
     // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe.
-    if (this.#reused && this.#fromApp === 0 && !this.#hasBody && !this.#res.destroyed) {
+    if (this.#reused && this.#fromApp === 0 && this.#body === undefined && !this.#res.destroyed) {
       this.#detach()
       this.start(true)
       return

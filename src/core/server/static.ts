@@ -15,6 +15,8 @@ export interface StaticFiles {
   /** true when this request was a static file and has been (or is being) answered */
   /** `path`: the request target as the app sees it (without its base URI); req.url by default. */
   tryServe (req: IncomingMessage, res: ServerResponse, path?: string): boolean
+  /** Whether tryServe would answer this request: a look in the in-memory index, no file-system call. */
+  matches (method: string | undefined, path: string): boolean
   readonly fileCount: number
   close (): void
 }
@@ -31,7 +33,7 @@ const DEFAULTS = {
   reindexDelayMs: 100 // after the first change event, so a burst of changes costs one walk
 } as const
 
-const DISABLED: StaticFiles = Object.freeze({ tryServe: () => false, fileCount: 0, close: () => {} })
+const DISABLED: StaticFiles = Object.freeze({ tryServe: () => false, matches: () => false, fileCount: 0, close: () => {} })
 
 /** Serve the files under `publicDir`; a handler that serves nothing when publicDir is not a directory. */
 export function createStaticFiles (publicDir: string, options: StaticFilesOptions = {}): StaticFiles {
@@ -52,15 +54,19 @@ export function createStaticFiles (publicDir: string, options: StaticFilesOption
   const stopWatching = watchForChanges(root, () => buildIndex(root, maxFiles).then(index => {
     if (!state.closed) apply(index)
   }), onError)
+  const lookup = (method: string | undefined, path: string | undefined): string | undefined => {
+    if (method !== 'GET' && method !== 'HEAD') return undefined
+    const urlPath = normalizeRequestPath(path)
+    return urlPath === undefined ? undefined : state.index.files.get(urlPath)
+  }
   return {
     tryServe: (req, res, path = req.url) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return false
-      const urlPath = normalizeRequestPath(path)
-      const rel = urlPath === undefined ? undefined : state.index.files.get(urlPath)
+      const rel = lookup(req.method, path)
       if (rel === undefined) return false
       serveFile(req, res, root, rel, onError)
       return true
     },
+    matches: (method, path) => lookup(method, path) !== undefined,
     get fileCount () { return state.index.fileCount },
     close: () => {
       state.closed = true

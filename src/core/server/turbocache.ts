@@ -1,7 +1,7 @@
 // The turbocache at the front server: answers fresh entries from memory before any process is checked out, and
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { cacheKey, cookieValue } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
@@ -53,13 +53,13 @@ export class Turbocache {
     this.#ns = o.app === undefined ? '' : JSON.stringify(o.app) + '\n'
   }
 
-  #key (req: IncomingMessage): string {
+  #key (req: RequestHead): string {
     const variant = this.#varyByCookie === undefined ? undefined : cookieValue(req.headers.cookie, this.#varyByCookie)
     return this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/', cookieVariant: variant })
   }
 
   /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
-  handle (req: IncomingMessage, res: ServerResponse): true | Recorder | undefined {
+  handle (req: RequestHead, res: ResponseSink): true | Recorder | undefined {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
@@ -78,7 +78,7 @@ export class Turbocache {
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
-  invalidate (req: IncomingMessage, status: number, appHeaders: readonly string[]): void {
+  invalidate (req: RequestHead, status: number, appHeaders: readonly string[]): void {
     const method = req.method ?? 'GET'
     if (method === 'GET' || method === 'HEAD') return
     for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(this.#ns + urlKey)
@@ -87,7 +87,7 @@ export class Turbocache {
   get now (): number { return this.#now() }
 }
 
-function serve (req: IncomingMessage, res: ServerResponse, entry: CachedResponse, now: number): void {
+function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
   const headers = [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Length', String(entry.body.length)]
   if (entry.statusText !== '') res.writeHead(entry.status, entry.statusText, headers)
   else res.writeHead(entry.status, headers)
@@ -97,14 +97,14 @@ function serve (req: IncomingMessage, res: ServerResponse, entry: CachedResponse
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
 export class Recorder {
   readonly #cache: Turbocache
-  readonly #req: IncomingMessage
+  readonly #req: RequestHead
   readonly #key: string
   readonly #urlKey: string
   #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
   #chunks: Buffer[] = []
   #bytes = 0
 
-  constructor (cache: Turbocache, req: IncomingMessage, key: string, urlKey: string) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string) {
     this.#cache = cache
     this.#req = req
     this.#key = key

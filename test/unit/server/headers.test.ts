@@ -8,10 +8,10 @@ test('hop-by-hop request headers are dropped, including those named in Connectio
   assert.deepEqual(out, ['Host', 'a.test', 'Accept', '*/*', 'X-Forwarded-For', '127.0.0.1', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'a.test'])
 })
 
-test('X-Forwarded-For is extended, Proto and Host are replaced', () => {
+test('X-Forwarded-For is extended, Proto and Host are replaced; without a Host the app still gets one', () => {
   const out = requestHeadersForApp(['x-forwarded-for', '10.0.0.1', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'evil'],
     { clientAddress: '192.0.2.1', proto: 'http' })
-  assert.deepEqual(out, ['X-Forwarded-For', '10.0.0.1, 192.0.2.1', 'X-Forwarded-Proto', 'http'])
+  assert.deepEqual(out, ['X-Forwarded-For', '10.0.0.1, 192.0.2.1', 'X-Forwarded-Proto', 'http', 'Host', 'localhost'])
 })
 
 test('a Unix-socket client has no address to add', () => {

@@ -1,0 +1,34 @@
+// What the request path needs from a request and its response. node's IncomingMessage and ServerResponse satisfy
+// these as they are; the lean front (lean-connection.ts) provides lighter ones for the requests it parses itself.
+// Keeping the path to these few members is what lets both fronts share one pipeline.
+import type { IncomingHttpHeaders } from 'node:http'
+
+export interface RequestHead {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  /** Lowercase names; duplicates joined as node joins them. */
+  readonly headers: IncomingHttpHeaders
+  /** The header list as received: [name, value, …]. */
+  readonly rawHeaders: string[]
+  readonly socket: { readonly remoteAddress?: string | undefined, readonly bytesRead?: number, readonly bytesWritten?: number }
+}
+
+/** A flat [name, value, …] list or an object of headers. */
+export type OutgoingHeaders = string[] | Record<string, string | number>
+
+export interface ResponseSink {
+  readonly destroyed: boolean
+  readonly headersSent: boolean
+  /** Bytes accepted but not yet handed to the kernel. */
+  readonly writableLength: number
+  /** Set to false to close the connection after this response. */
+  shouldKeepAlive: boolean
+  writeHead (status: number, statusText: string, headers: OutgoingHeaders): unknown
+  writeHead (status: number, headers: OutgoingHeaders): unknown
+  write (chunk: Buffer): boolean
+  end (chunk?: Buffer | string): unknown
+  destroy (err?: Error): unknown
+  /** 'close': the response is over (sent, or its connection went away). 'drain': the client caught up. */
+  once (event: 'close' | 'drain', listener: () => void): unknown
+  off (event: 'close', listener: () => void): unknown
+}

@@ -1,0 +1,129 @@
+// The lean front: one client connection read and answered without node's HTTP server, for as long as its requests
+// are plain GETs and HEADs (lean-request.ts). node's server costs about as much CPU per request as the whole rest of
+// a turbocache hit, so this is what lets a hit be cheaper than the app itself answering. At the first request it does
+// not take (a body, an upgrade, a static file, a partial or unusual head), the connection, with every byte not yet
+// answered, is handed to node's server for the rest of its life, between two requests, never during one.
+import type { Socket } from 'node:net'
+import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead } from './lean-request.js'
+import { RawResponse, type RawResponseOwner } from './raw-response.js'
+
+const HEAD_END = Buffer.from('\r\n\r\n')
+/** Idle time between requests before the connection is closed, as node's keepAliveTimeout. */
+export const KEEP_ALIVE_MS = 5_000
+/** Pipelined bytes buffered while a response is in progress before the client is paused. */
+const MAX_BUFFERED = 64 * 1024
+
+export interface LeanHandlers {
+  /** Starts answering; false when this request is not for the lean front (nothing has been done with it). */
+  readonly serve: (req: LeanRequest, res: RawResponse) => boolean
+  /** Gives the connection to node's HTTP server; unanswered bytes have been put back on the socket. */
+  readonly handOff: (socket: Socket) => void
+  /** Read once per finished response: when true, the connection closes instead of waiting for another request. */
+  readonly draining: () => boolean
+}
+
+export class LeanConnection implements RawResponseOwner {
+  readonly #socket: Socket
+  readonly #h: LeanHandlers
+  #buffered: Buffer | undefined
+  #current: RawResponse | undefined
+  #looping = false
+  #clientEnded = false
+  #gone = false
+
+  constructor (socket: Socket, handlers: LeanHandlers) {
+    this.#socket = socket
+    this.#h = handlers
+    socket.setNoDelay(true)
+    socket.setTimeout(KEEP_ALIVE_MS)
+    socket.on('data', this.#onData)
+    socket.on('end', this.#onEnd)
+    socket.on('timeout', this.#onTimeout)
+    socket.on('close', this.#onClose)
+    socket.on('error', noop)
+  }
+
+  get idle (): boolean { return this.#current === undefined }
+
+  /** Closes the connection now if no response is in progress (graceful stop); else after it. */
+  closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#socket.end() }
+
+  destroy (): void { this.#socket.destroy() }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#buffered = this.#buffered === undefined ? chunk : Buffer.concat([this.#buffered, chunk])
+    if (this.#current === undefined) this.#next()
+    else if (this.#buffered.length > MAX_BUFFERED) this.#socket.pause()
+  }
+
+  readonly #onEnd = (): void => {
+    this.#clientEnded = true
+    if (this.#current === undefined) this.#socket.end()
+  }
+
+  readonly #onTimeout = (): void => {
+    // A response in progress (a long poll, a slow app) is not idleness.
+    if (this.#current === undefined) this.#socket.destroy()
+  }
+
+  readonly #onClose = (): void => {
+    this.#gone = true
+    this.#buffered = undefined
+    const res = this.#current
+    this.#current = undefined
+    res?.abandon()
+  }
+
+  closing (): boolean { return this.#clientEnded || this.#h.draining() }
+
+  responseDone (res: RawResponse): void {
+    if (this.#current !== res) return
+    this.#current = undefined
+    if (this.#gone) return
+    if (!res.shouldKeepAlive || this.closing()) { this.#socket.end(); this.#buffered = undefined; return }
+    if (this.#socket.isPaused()) this.#socket.resume()
+    if (this.#buffered !== undefined && !this.#looping) this.#next()
+  }
+
+  /** Answers buffered requests one at a time; a response finished synchronously (a hit) lets the loop go on. */
+  #next (): void {
+    this.#looping = true
+    try {
+      while (this.#current === undefined && this.#buffered !== undefined && !this.#gone) {
+        const buf = this.#buffered
+        const end = buf.indexOf(HEAD_END)
+        const head = end < 0 || end > MAX_LEAN_HEAD_BYTES ? undefined : parseLeanHead(buf.toString('latin1', 0, end))
+        if (head === undefined) { this.#handOff(); return }
+        const req = new LeanRequest(head, this.#socket)
+        const res = new RawResponse(this.#socket, this, head.method, head.keepAlive, head.http10)
+        this.#current = res
+        this.#buffered = end + 4 === buf.length ? undefined : buf.subarray(end + 4)
+        if (!this.#h.serve(req, res)) {
+          this.#current = undefined
+          this.#buffered = buf
+          this.#handOff()
+          return
+        }
+      }
+    } finally {
+      this.#looping = false
+    }
+  }
+
+  #handOff (): void {
+    const socket = this.#socket
+    socket.off('data', this.#onData)
+    socket.off('end', this.#onEnd)
+    socket.off('timeout', this.#onTimeout)
+    socket.off('close', this.#onClose)
+    socket.off('error', noop)
+    socket.setTimeout(0)
+    this.#gone = true
+    const rest = this.#buffered
+    this.#buffered = undefined
+    if (rest !== undefined) socket.unshift(rest)
+    this.#h.handOff(socket)
+  }
+}
+
+function noop (): void {}

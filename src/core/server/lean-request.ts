@@ -1,0 +1,83 @@
+// The request heads the lean front answers itself: GET or HEAD, HTTP/1.0 or 1.1, no body, no upgrade, nothing
+// unusual. Everything else (and anything this parser is unsure of) returns undefined, and the connection goes to
+// node's HTTP server, which then decides, as it always did, what is malformed, too large or an upgrade. So this
+// parser is strict rather than complete: it can only ever answer fewer requests, never read one differently.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { RequestHead } from './exchange-types.js'
+
+/** Heads longer than this go to node's server (which answers 431 past its own limit). */
+export const MAX_LEAN_HEAD_BYTES = 16 * 1024
+
+export interface LeanHead {
+  readonly method: 'GET' | 'HEAD'
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  readonly rawHeaders: string[]
+  /** What the client asked for: HTTP/1.1 unless it said close; HTTP/1.0 only if it said keep-alive. */
+  readonly keepAlive: boolean
+  readonly http10: boolean
+}
+
+const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// eslint-disable-next-line no-control-regex
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+
+/** Headers that mean a body, a protocol switch, an interim response or a front server's instruction. */
+const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-ferry-app-root',
+  'x-ferry-app-env', 'x-ferry-app-type', '__proto__'])
+
+/** `head`: the bytes before CRLF CRLF, as latin1. */
+export function parseLeanHead (head: string): LeanHead | undefined {
+  const lines = head.split('\r\n')
+  const m = REQUEST_LINE.exec(lines[0]!)
+  if (m === null) return undefined
+  const http10 = m[3] === '0'
+  let keepAlive = !http10
+  const headers: IncomingHttpHeaders = {}
+  const rawHeaders: string[] = []
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!
+    const colon = line.indexOf(':')
+    if (colon <= 0) return undefined
+    const name = line.slice(0, colon)
+    const raw = line.slice(colon + 1)
+    if (!TOKEN.test(name) || BAD_VALUE.test(raw)) return undefined
+    const value = raw.trim()
+    const lower = name.toLowerCase()
+    if (NOT_LEAN.has(lower)) return undefined
+    if (lower === 'connection') {
+      const tokens = value.toLowerCase()
+      if (tokens.includes('upgrade')) return undefined
+      if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) keepAlive = false
+      else if (http10 && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) keepAlive = true
+    }
+    const prev = headers[lower]
+    if (prev !== undefined) {
+      // node's own rules for repeats differ per header; only the one that matters here is reproduced.
+      if (lower !== 'cookie') return undefined
+      headers.cookie = `${prev as string}; ${value}`
+    } else headers[lower] = value
+    rawHeaders.push(name, value)
+  }
+  // node answers an HTTP/1.1 request without Host with 400; let it.
+  if (!http10 && headers.host === undefined) return undefined
+  return { method: m[1] as 'GET' | 'HEAD', url: m[2]!, headers, rawHeaders, keepAlive, http10 }
+}
+
+/** A request the lean front parsed: the RequestHead the pipeline reads, on its connection's socket. */
+export class LeanRequest implements RequestHead {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  readonly rawHeaders: string[]
+  readonly socket: RequestHead['socket']
+
+  constructor (head: LeanHead, socket: RequestHead['socket']) {
+    this.method = head.method
+    this.url = head.url
+    this.headers = head.headers
+    this.rawHeaders = head.rawHeaders
+    this.socket = socket
+  }
+}

@@ -1,0 +1,183 @@
+// A response written straight to the client's socket, for requests the lean front parsed. It does what the pipeline
+// asks of node's ServerResponse (see exchange-types.ts) and no more: the head is held until the first body bytes so
+// that both leave in one write, a body of unknown length is chunked (HTTP/1.1) or ends the connection (HTTP/1.0),
+// and header values are checked as node checks them, so an app cannot split the response it sends through Ferry.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
+
+// eslint-disable-next-line no-control-regex
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const LAST_CHUNK = '0\r\n\r\n'
+/** Below this a body is copied after its head into one buffer: cheaper than a vectored write of two. */
+const COPY_BELOW = 8 * 1024
+
+let dateText = ''
+let dateAt = 0
+/** The Date header, formatted at most once a second. */
+function httpDate (): string {
+  const now = Date.now()
+  if (now - dateAt >= 1000) { dateAt = now - (now % 1000); dateText = new Date(dateAt).toUTCString() }
+  return dateText
+}
+
+export class InvalidHeaderError extends Error {
+  override name = 'InvalidHeaderError'
+}
+
+export interface RawResponseOwner {
+  /** True when the connection will close after this response whatever it says (graceful stop, client done). */
+  closing (): boolean
+  /** The response is complete (sent, or abandoned with its connection). */
+  responseDone (res: RawResponse): void
+}
+
+export class RawResponse implements ResponseSink {
+  shouldKeepAlive: boolean
+  headersSent = false
+  readonly #socket: Socket
+  readonly #owner: RawResponseOwner
+  readonly #bodyless: boolean
+  readonly #http10: boolean
+  #head: string | undefined
+  #chunked = false
+  #ended = false
+  #closed = false
+  #onClose: Array<() => void> | undefined
+
+  constructor (socket: Socket, owner: RawResponseOwner, method: string, keepAlive: boolean, http10: boolean) {
+    this.#socket = socket
+    this.#owner = owner
+    this.#bodyless = method === 'HEAD'
+    this.shouldKeepAlive = keepAlive
+    this.#http10 = http10
+  }
+
+  get destroyed (): boolean { return this.#closed || this.#socket.destroyed }
+  get writableLength (): number { return this.#socket.writableLength }
+
+  writeHead (status: number, a: string | OutgoingHeaders, b?: OutgoingHeaders): this {
+    const text = typeof a === 'string' && a !== '' ? a : STATUS_CODES[status] ?? 'Unknown'
+    const list = typeof a === 'string' ? b ?? [] : a
+    let head = `HTTP/1.1 ${status} ${text}\r\n`
+    let hasLength = false
+    let hasDate = false
+    const add = (name: string, value: string): void => {
+      if (BAD_VALUE.test(value) || !TOKEN.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
+      if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
+      else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
+      head += `${name}: ${value}\r\n`
+    }
+    if (Array.isArray(list)) for (let i = 0; i < list.length; i += 2) add(list[i]!, list[i + 1]!)
+    else for (const name of Object.keys(list)) add(name, String(list[name]))
+    const noBody = this.#bodyless || status === 204 || status === 304 || (status >= 100 && status < 200)
+    if (!noBody && !hasLength) {
+      if (this.#http10) this.shouldKeepAlive = false
+      else { this.#chunked = true; head += 'Transfer-Encoding: chunked\r\n' }
+    }
+    if (!hasDate) head += `Date: ${httpDate()}\r\n`
+    if (this.shouldKeepAlive && this.#owner.closing()) this.shouldKeepAlive = false
+    head += this.shouldKeepAlive ? 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n' : 'Connection: close\r\n\r\n'
+    this.#head = head
+    this.headersSent = true
+    return this
+  }
+
+  write (chunk: Buffer): boolean {
+    if (this.#ended || this.#closed) return false
+    if (this.#bodyless || chunk.length === 0) { this.#flushHead(); return true }
+    const s = this.#socket
+    if (!this.#chunked) {
+      if (this.#head === undefined) return s.write(chunk)
+      return this.#writeWithHead(chunk)
+    }
+    s.cork()
+    this.#flushHead()
+    s.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
+    s.write(chunk)
+    const ok = s.write('\r\n', 'latin1')
+    s.uncork()
+    return ok
+  }
+
+  end (chunk?: Buffer | string): this {
+    if (this.#ended || this.#closed) return this
+    if (!this.headersSent) this.writeHead(200, [])
+    this.#ended = true
+    const body = this.#bodyless || chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    const s = this.#socket
+    if (this.#chunked) {
+      s.cork()
+      this.#flushHead()
+      if (body !== undefined && body.length > 0) {
+        s.write(`${body.length.toString(16)}\r\n`, 'latin1')
+        s.write(body)
+        s.write('\r\n', 'latin1')
+      }
+      s.write(LAST_CHUNK, 'latin1')
+      s.uncork()
+    } else if (body !== undefined && body.length > 0) {
+      if (this.#head === undefined) s.write(body)
+      else this.#writeWithHead(body)
+    } else this.#flushHead()
+    this.#close()
+    return this
+  }
+
+  destroy (): this {
+    this.#socket.destroy()
+    this.#close()
+    return this
+  }
+
+  /** The connection went away before the response was complete. */
+  abandon (): void { this.#close() }
+
+  once (event: 'close' | 'drain', listener: () => void): this {
+    if (event === 'drain') this.#socket.once('drain', listener)
+    else if (!this.#closed) (this.#onClose ??= []).push(listener)
+    return this
+  }
+
+  off (event: 'close', listener: () => void): this {
+    const list = this.#onClose
+    const i = event === 'close' && list !== undefined ? list.indexOf(listener) : -1
+    if (i >= 0) list!.splice(i, 1)
+    return this
+  }
+
+  #writeWithHead (body: Buffer): boolean {
+    const head = this.#head!
+    this.#head = undefined
+    const s = this.#socket
+    if (body.length < COPY_BELOW) {
+      const out = Buffer.allocUnsafe(head.length + body.length)
+      out.write(head, 0, 'latin1')
+      body.copy(out, head.length)
+      return s.write(out)
+    }
+    s.cork()
+    s.write(head, 'latin1')
+    const ok = s.write(body)
+    s.uncork()
+    return ok
+  }
+
+  #flushHead (): void {
+    if (this.#head === undefined) return
+    const head = this.#head
+    this.#head = undefined
+    this.#socket.write(head, 'latin1')
+  }
+
+  #close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#ended = true
+    const listeners = this.#onClose
+    this.#onClose = undefined
+    if (listeners !== undefined) for (const l of listeners) l()
+    this.#owner.responseDone(this)
+  }
+}

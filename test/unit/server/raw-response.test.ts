@@ -1,0 +1,105 @@
+// RawResponse on a real loopback socket pair: what reaches the client is what a correct HTTP/1.1 server sends.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { RawResponse, InvalidHeaderError } from '../../../src/core/server/raw-response.js'
+
+interface Pair { server: Socket, received: () => Promise<string>, done: RawResponse[] }
+
+/** A connected pair; `received` resolves everything the client read once the server side ends. */
+async function pair (t: TestContext): Promise<Pair> {
+  const listener = createServer()
+  listener.listen(0, '127.0.0.1')
+  await once(listener, 'listening')
+  const { port } = listener.address() as { port: number }
+  const client = connect(port, '127.0.0.1')
+  const [server] = await once(listener, 'connection') as [Socket]
+  t.after(() => { client.destroy(); server.destroy(); listener.close() })
+  let text = ''
+  client.setEncoding('latin1')
+  client.on('data', (d: string) => { text += d })
+  const ended = once(client, 'end')
+  return { server, received: async () => { server.end(); await ended; return text }, done: [] }
+}
+
+const owner = (p: Pair) => ({ closing: () => false, responseDone: (r: RawResponse) => { p.done.push(r) } })
+const withoutDate = (s: string): string => s.replace(/Date: [^\r]+\r\n/, '')
+
+test('a body of known length leaves with its head, keep-alive, and a Date added', async t => {
+  const p = await pair(t)
+  const res = new RawResponse(p.server, owner(p), 'GET', true, false)
+  let closed = 0
+  res.once('close', () => { closed++ })
+  res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', '5'])
+  res.end(Buffer.from('hello'))
+  const out = await p.received()
+  assert.match(out, /\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/)
+  assert.equal(withoutDate(out), 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello')
+  assert.equal(closed, 1)
+  assert.deepEqual(p.done, [res])
+  assert.equal(res.destroyed, true)
+})
+
+test('a body of unknown length is chunked on HTTP/1.1', async t => {
+  const p = await pair(t)
+  const res = new RawResponse(p.server, owner(p), 'GET', true, false)
+  res.writeHead(201, 'Made', { 'X-A': 'b' })
+  res.write(Buffer.from('abc'))
+  res.write(Buffer.alloc(0))
+  res.end(Buffer.from('0123456789'))
+  assert.equal(withoutDate(await p.received()), 'HTTP/1.1 201 Made\r\nX-A: b\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n3\r\nabc\r\na\r\n0123456789\r\n0\r\n\r\n')
+})
+
+test('on HTTP/1.0 a body of unknown length ends the connection instead', async t => {
+  const p = await pair(t)
+  const res = new RawResponse(p.server, owner(p), 'GET', true, true)
+  res.writeHead(200, [])
+  res.end('x')
+  assert.equal(withoutDate(await p.received()), 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nx')
+  assert.equal(res.shouldKeepAlive, false)
+})
+
+test('HEAD, 204 and 304 carry no body and no framing; an app\'s own Date is kept', async t => {
+  const p = await pair(t)
+  const head = new RawResponse(p.server, owner(p), 'HEAD', true, false)
+  head.writeHead(200, ['Date', 'Tue, 01 Jan 2030 00:00:00 GMT', 'Content-Length', '5'])
+  head.end(Buffer.from('hello'))
+  const none = new RawResponse(p.server, owner(p), 'GET', false, false)
+  none.writeHead(204, [])
+  none.end()
+  const out = await p.received()
+  const second = out.indexOf('HTTP/1.1 204')
+  assert.equal(out.slice(0, second), 'HTTP/1.1 200 OK\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n')
+  assert.equal(withoutDate(out.slice(second)), 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n')
+})
+
+test('header names and values an app could split a response with are refused before anything is sent', async t => {
+  const p = await pair(t)
+  const res = new RawResponse(p.server, owner(p), 'GET', true, false)
+  assert.throws(() => res.writeHead(200, ['X-A', 'a\r\nSet-Cookie: stolen=1']), InvalidHeaderError)
+  assert.throws(() => res.writeHead(200, ['X-A', 'a\nb']), InvalidHeaderError)
+  assert.throws(() => res.writeHead(200, ['X A', 'b']), InvalidHeaderError)
+  assert.equal(res.headersSent, false)
+  res.writeHead(502, { 'Content-Length': 0 })
+  res.end()
+  assert.equal(withoutDate(await p.received()), 'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n')
+})
+
+test('a large body after the head streams as given, and abandon tells close listeners once', async t => {
+  const p = await pair(t)
+  const res = new RawResponse(p.server, owner(p), 'GET', true, false)
+  const big = Buffer.alloc(100_000, 'y')
+  res.writeHead(200, ['Content-Length', String(big.length * 2)])
+  res.write(big)
+  res.write(big)
+  let closed = 0
+  const listener = (): void => { closed++ }
+  res.once('close', listener)
+  res.abandon()
+  res.abandon()
+  assert.equal(closed, 1)
+  assert.equal(res.write(big), false, 'nothing is written after the response is over')
+  const out = await p.received()
+  assert.equal(out.length - out.indexOf('\r\n\r\n') - 4, big.length * 2)
+})
