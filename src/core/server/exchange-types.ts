@@ -2,6 +2,7 @@
 // these as they are; the lean front (lean-connection.ts) provides lighter ones for the requests it parses itself.
 // Keeping the path to these few members is what lets both fronts share one pipeline.
 import type { IncomingHttpHeaders } from 'node:http'
+import type { HeaderLines } from './raw-response.js'
 
 export interface RequestHead {
   readonly method?: string | undefined
@@ -31,4 +32,10 @@ export interface ResponseSink {
   /** 'close': the response is over (sent, or its connection went away). 'drain': the client caught up. */
   once (event: 'close' | 'drain', listener: () => void): unknown
   off (event: 'close', listener: () => void): unknown
+  /**
+   * A whole response in one call, its header lines rendered and checked beforehand (a turbocache entry is rendered
+   * once, not on every hit); `extra` lines are Ferry's own, and the Content-Length is the body's. Only the lean
+   * front's responses have it.
+   */
+  endPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer) => void
 }

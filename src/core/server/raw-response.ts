@@ -26,6 +26,31 @@ export class InvalidHeaderError extends Error {
   override name = 'InvalidHeaderError'
 }
 
+/** Header lines as they go on the wire, and what the framing needs to know about them. */
+export interface HeaderLines {
+  readonly text: string
+  readonly hasLength: boolean
+  readonly hasDate: boolean
+}
+
+const isList = (h: OutgoingHeaders | readonly string[]): h is readonly string[] => Array.isArray(h)
+
+/** Renders and checks headers as node checks them; throws InvalidHeaderError at a name or value that is not allowed. */
+export function renderHeaderLines (list: OutgoingHeaders | readonly string[]): HeaderLines {
+  let text = ''
+  let hasLength = false
+  let hasDate = false
+  const add = (name: string, value: string): void => {
+    if (BAD_VALUE.test(value) || !TOKEN.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
+    if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
+    else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
+    text += `${name}: ${value}\r\n`
+  }
+  if (isList(list)) for (let i = 0; i < list.length; i += 2) add(list[i]!, list[i + 1]!)
+  else for (const name of Object.keys(list)) add(name, String(list[name]))
+  return { text, hasLength, hasDate }
+}
+
 export interface RawResponseOwner {
   /** True when the connection will close after this response whatever it says (graceful stop, client done). */
   closing (): boolean
@@ -59,29 +84,34 @@ export class RawResponse implements ResponseSink {
 
   writeHead (status: number, a: string | OutgoingHeaders, b?: OutgoingHeaders): this {
     const text = typeof a === 'string' && a !== '' ? a : STATUS_CODES[status] ?? 'Unknown'
-    const list = typeof a === 'string' ? b ?? [] : a
-    let head = `HTTP/1.1 ${status} ${text}\r\n`
-    let hasLength = false
-    let hasDate = false
-    const add = (name: string, value: string): void => {
-      if (BAD_VALUE.test(value) || !TOKEN.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
-      if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
-      else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
-      head += `${name}: ${value}\r\n`
-    }
-    if (Array.isArray(list)) for (let i = 0; i < list.length; i += 2) add(list[i]!, list[i + 1]!)
-    else for (const name of Object.keys(list)) add(name, String(list[name]))
+    const lines = renderHeaderLines(typeof a === 'string' ? b ?? [] : a)
+    this.#setHead(status, text, lines, '', false)
+    return this
+  }
+
+  /**
+   * A whole response whose header lines were rendered (and checked) before: a turbocache hit. `extra`: more lines,
+   * Ferry's own; the Content-Length is the body's.
+   */
+  endPrepared (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer): void {
+    if (this.#ended || this.#closed) return
+    this.#setHead(status, statusText !== '' ? statusText : STATUS_CODES[status] ?? 'Unknown', lines, `${extra}Content-Length: ${body.length}\r\n`, true)
+    this.end(body)
+  }
+
+  /** `extra`: more header lines, trusted (Ferry's own); `whole`: they include the Content-Length. */
+  #setHead (status: number, text: string, lines: HeaderLines, extra: string, whole: boolean): void {
+    let head = `HTTP/1.1 ${status} ${text}\r\n${lines.text}${extra}`
     const noBody = this.#bodyless || status === 204 || status === 304 || (status >= 100 && status < 200)
-    if (!noBody && !hasLength) {
+    if (!noBody && !lines.hasLength && !whole) {
       if (this.#http10) this.shouldKeepAlive = false
       else { this.#chunked = true; head += 'Transfer-Encoding: chunked\r\n' }
     }
-    if (!hasDate) head += `Date: ${httpDate()}\r\n`
+    if (!lines.hasDate) head += `Date: ${httpDate()}\r\n`
     if (this.shouldKeepAlive && this.#owner.closing()) this.shouldKeepAlive = false
     head += this.shouldKeepAlive ? 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n' : 'Connection: close\r\n\r\n'
     this.#head = head
     this.headersSent = true
-    return this
   }
 
   write (chunk: Buffer): boolean {

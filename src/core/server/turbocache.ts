@@ -2,6 +2,7 @@
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
+import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cacheKey, cookieValue } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
@@ -87,7 +88,24 @@ export class Turbocache {
   get now (): number { return this.#now() }
 }
 
+/** Each entry's header lines, rendered on its first hit; null when they cannot be (they go through writeHead). */
+const rendered = new WeakMap<CachedResponse, HeaderLines | null>()
+
+function linesOf (entry: CachedResponse): HeaderLines | null {
+  let lines = rendered.get(entry)
+  if (lines === undefined) {
+    try { lines = renderHeaderLines(entry.headers) } catch { lines = null }
+    rendered.set(entry, lines)
+  }
+  return lines
+}
+
 function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
+  const lines = res.endPrepared === undefined ? null : linesOf(entry)
+  if (lines !== null) {
+    res.endPrepared!(entry.status, entry.statusText, lines, `Age: ${ageHeader(entry, now)}\r\n`, entry.body)
+    return
+  }
   const headers = [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Length', String(entry.body.length)]
   if (entry.statusText !== '') res.writeHead(entry.status, entry.statusText, headers)
   else res.writeHead(entry.status, headers)

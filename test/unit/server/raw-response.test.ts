@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, connect, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { RawResponse, InvalidHeaderError } from '../../../src/core/server/raw-response.js'
+import { RawResponse, InvalidHeaderError, renderHeaderLines } from '../../../src/core/server/raw-response.js'
 
 interface Pair { server: Socket, received: () => Promise<string>, done: RawResponse[] }
 
@@ -102,4 +102,16 @@ test('a large body after the head streams as given, and abandon tells close list
   assert.equal(res.write(big), false, 'nothing is written after the response is over')
   const out = await p.received()
   assert.equal(out.length - out.indexOf('\r\n\r\n') - 4, big.length * 2)
+})
+
+test('a prepared whole response: lines rendered once, Content-Length from the body, HEAD without it', async t => {
+  const p = await pair(t)
+  const lines = renderHeaderLines(['Content-Type', 'text/plain', 'Date', 'Tue, 01 Jan 2030 00:00:00 GMT'])
+  assert.deepEqual(lines, { text: 'Content-Type: text/plain\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\n', hasLength: false, hasDate: true })
+  assert.throws(() => renderHeaderLines(['X-A', 'a\nb']), InvalidHeaderError)
+  new RawResponse(p.server, owner(p), 'GET', true, false).endPrepared(200, '', lines, 'Age: 3\r\n', Buffer.from('hello'))
+  new RawResponse(p.server, owner(p), 'HEAD', false, false).endPrepared(404, 'Gone Fishing', lines, 'Age: 4\r\n', Buffer.from('hello'))
+  assert.equal(await p.received(),
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nAge: 3\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello' +
+    'HTTP/1.1 404 Gone Fishing\r\nContent-Type: text/plain\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nAge: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\n')
 })
