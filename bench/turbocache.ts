@@ -13,7 +13,7 @@ import { median } from './lib/report.js'
 import { startDirect, startFerry, type Context } from './lib/targets.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const ROUNDS = envInt('BENCH_ROUNDS', 2)
+const ROUNDS = envInt('BENCH_ROUNDS', 3)
 const SECONDS = envInt('BENCH_DURATION', 8)
 
 interface Case { readonly name: string, readonly url: string, readonly connections: number }

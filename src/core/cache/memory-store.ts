@@ -123,6 +123,15 @@ export class MemoryStore implements CacheStore {
     return true
   }
 
+  /** Drops every entry whose key starts with `prefix` (one app's, after it restarted); returns how many. O(entries). */
+  deleteWithPrefix (prefix: string): number {
+    let n = 0
+    for (const [key, slot] of this.#entries) {
+      if (key.startsWith(prefix)) { this.#remove(key, slot); n++ }
+    }
+    return n
+  }
+
   deleteUrl (urlKey: string): number {
     const variants = this.#byUrl.get(urlKey)
     if (variants === undefined) return 0

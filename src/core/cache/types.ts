@@ -40,5 +40,7 @@ export interface CacheStore {
   delete (key: string): boolean
   /** Drops every entry stored under `urlKey`, all cookie variants; returns how many. */
   deleteUrl (urlKey: string): number
+  /** Drops every entry whose key starts with `prefix`; returns how many. */
+  deleteWithPrefix (prefix: string): number
   recordRefusal (reason: RefusalReason): void
 }

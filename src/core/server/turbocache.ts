@@ -85,6 +85,9 @@ export class Turbocache {
     for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(this.#ns + urlKey)
   }
 
+  /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
+  purge (): number { return this.store.deleteWithPrefix(this.#ns) }
+
   get now (): number { return this.#now() }
 }
 

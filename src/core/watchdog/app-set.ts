@@ -72,6 +72,14 @@ export class AppSet {
 
   constructor (deps: AppSetDeps) {
     this.#d = deps
+    // A restart is usually a deploy: responses the old version gave must not be served for the rest of their max-age.
+    deps.pool.events.on('restart', group => {
+      for (const s of this.#served.values()) {
+        if (s.route.group !== group || s.route.turbocache === undefined) continue
+        const n = s.route.turbocache.purge()
+        if (n > 0) deps.logger.info(`dropped ${n} turbocache entr${n === 1 ? 'y' : 'ies'} of ${group.name} on restart`)
+      }
+    })
     this.#idleTimer = deps.adHocIdleMs > 0
       ? setInterval(() => this.#removeIdleAdHoc(), Math.max(500, Math.min(deps.adHocIdleMs / 2, 10_000))).unref()
       : undefined

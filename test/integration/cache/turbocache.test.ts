@@ -9,7 +9,7 @@ import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 
-async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFerry & { cacheStats: () => Promise<Record<string, number>>, processed: () => Promise<number> }> {
+async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFerry & { cacheStats: () => Promise<Record<string, number>>, processed: () => Promise<number>, restart: () => Promise<void> }> {
   const registry = tmpDir(t)
   const f = await startFerry(t, fixtureApp('cache-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
@@ -18,7 +18,12 @@ async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFe
   const processed = async (): Promise<number> =>
     (JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ processed: number }> }> } })
       .pool.groups.flatMap(g => g.processes).reduce((n, p) => n + p.processed, 0)
-  return Object.assign(f, { cacheStats, processed })
+  const restart = async (): Promise<void> => {
+    const r = await call('/pool/restart_app_group.json', { method: 'POST', account: 'admin', body: JSON.stringify({ name: fixtureApp('cache-lab'), restart_method: 'blocking' }) })
+    assert.equal(r.status, 200, r.body)
+    assert.deepEqual(JSON.parse(r.body), { restarted: true })
+  }
+  return Object.assign(f, { cacheStats, processed, restart })
 }
 
 /** Two requests; true when the second was answered from the cache. */
@@ -139,4 +144,15 @@ test('--disable-turbocaching: nothing is stored', async t => {
   const f = await cacheLab(t, ['--disable-turbocaching'])
   assert.equal(await servedTwiceFromCache(`${f.url}/public`), false)
   assert.deepEqual(await f.cacheStats(), { enabled: false })
+})
+
+test('a restart (a deploy) drops the app\'s entries: the next request is answered by the new process', async t => {
+  const f = await cacheLab(t)
+  assert.equal(await servedTwiceFromCache(`${f.url}/public`), true)
+  await f.restart()
+  const after = await get(`${f.url}/public`)
+  assert.equal(after.status, 200)
+  assert.equal(after.headers.age, undefined, 'a miss: no Age, the response came from the app')
+  assert.equal(serial(after.body), 1, 'the first response of the new process')
+  assert.equal(await servedTwiceFromCache(`${f.url}/public`), true, 'and it is cached again')
 })

@@ -74,6 +74,20 @@ export function cacheStoreContract (name: string, make: StoreFactory): void {
     assert.equal(s.deleteUrl('nothing'), 0)
   })
 
+  test(`${name}: deleteWithPrefix drops one app's entries, cookie variants and URL index included`, () => {
+    const s = make({ now: () => 0 })
+    s.set('"/a"\nu1', '"/a"\nu1', entry())
+    s.set('"/a"\nu1\n=x', '"/a"\nu1', entry())
+    s.set('"/a"\nu2', '"/a"\nu2', entry())
+    s.set('"/ab"\nu1', '"/ab"\nu1', entry())
+    assert.equal(s.deleteWithPrefix('"/a"\n'), 3)
+    assert.equal(s.get('"/a"\nu1'), undefined)
+    assert.equal(s.get('"/a"\nu2'), undefined)
+    assert.ok(s.get('"/ab"\nu1'), 'another app whose root starts the same way keeps its entries')
+    assert.equal(s.deleteUrl('"/a"\nu1'), 0)
+    assert.equal(s.deleteWithPrefix('"/a"\n'), 0)
+  })
+
   test(`${name}: delete drops one key`, () => {
     const s = make({ now: () => 0 })
     s.set('a', 'u', entry())
