@@ -113,6 +113,16 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     if (route.maxRequestTimeMs > 0) entry.exchange = exchange
   }
 
+  /** The app a front server named with X-Ferry-App-Root, or why it cannot be served (nothing is answered here). */
+  const namedRoute = (req: RequestHead, named: string | string[]): AppRoute | Error => {
+    if (o.trustFrontHeaders !== true || o.adHocApp === undefined || typeof named !== 'string') return UNTRUSTED
+    try {
+      return o.adHocApp(named, single(req.headers['x-ferry-app-env']), single(req.headers['x-ferry-app-type']))
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err))
+    }
+  }
+
   /** The app for this request; answers it (400/404/error page) and returns undefined when there is none. */
   const routeFor = (req: IncomingMessage, res: ServerResponse): AppRoute | undefined => {
     const named = req.headers['x-ferry-app-root']
@@ -121,16 +131,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       if (route === undefined) answerNoApp(req, res)
       return route
     }
-    if (o.trustFrontHeaders !== true || o.adHocApp === undefined || typeof named !== 'string') {
-      answerPlain(res, req.method, 400, 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers\n')
-      return undefined
-    }
-    try {
-      return o.adHocApp(named, single(req.headers['x-ferry-app-env']), single(req.headers['x-ferry-app-type']))
-    } catch (err) {
-      failPage(req, res, err, false)
-      return undefined
-    }
+    const route = namedRoute(req, named)
+    if (route === UNTRUSTED) answerPlain(res, req.method, 400, 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers\n')
+    else if (route instanceof Error) failPage(req, res, route, false)
+    else return route
+    return undefined
   }
 
   /** Counts the request and links it into the in-flight list until its response closes. */
@@ -156,7 +161,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Requests read by the lean front; false hands the connection to node's server (static files use `send`). */
   const handleLean = (req: LeanRequest, res: RawResponse): boolean => {
-    const route = router.resolve(req.headers.host, req.url)
+    const named = req.headers['x-ferry-app-root']
+    const found = named === undefined ? router.resolve(req.headers.host, req.url) : namedRoute(req, named)
+    // node's path answers a named app that cannot be served (it asks again; refusals are remembered, so cheaply).
+    if (found instanceof Error) return false
+    const route = found
     if (route?.staticFiles?.matches(req.method, pathInApp(req.url, route.baseUri)) === true) return false
     const entry = begin(req, res)
     if (route === undefined) { answerNoApp(req, res); return true }
@@ -246,6 +255,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 const SWEEP_MS = 250
 
 const single = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v
+
+/** X-Ferry-App-Root where it is not honoured: answered 400. */
+const UNTRUSTED = new Error('X-Ferry-App-Root is not honoured here')
 
 function answerPlain (res: ResponseSink, method: string | undefined, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })

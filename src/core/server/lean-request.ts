@@ -23,9 +23,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
-/** Headers that mean a body, a protocol switch, an interim response or a front server's instruction. */
-const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-ferry-app-root',
-  'x-ferry-app-env', 'x-ferry-app-type', '__proto__'])
+/** Headers that mean a body, a protocol switch or an interim response. */
+const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', '__proto__'])
 
 /** `head`: the bytes before CRLF CRLF, as latin1. */
 export function parseLeanHead (head: string): LeanHead | undefined {

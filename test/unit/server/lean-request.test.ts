@@ -46,7 +46,7 @@ test('everything else is left to node\'s server', () => {
     ['upgrade', head('GET / HTTP/1.1', 'Host: x', 'Upgrade: websocket', 'Connection: Upgrade')],
     ['connection: upgrade alone', head('GET / HTTP/1.1', 'Host: x', 'Connection: upgrade')],
     ['expect', head('GET / HTTP/1.1', 'Host: x', 'Expect: 100-continue')],
-    ['a front server naming the app', head('GET / HTTP/1.1', 'Host: x', 'X-Ferry-App-Root: /srv/app')],
+    ['a front server naming the app twice', head('GET / HTTP/1.1', 'Host: x', 'X-Ferry-App-Root: /srv/a', 'X-Ferry-App-Root: /srv/b')],
     ['a repeated Host', head('GET / HTTP/1.1', 'Host: x', 'Host: y')],
     ['a repeated Authorization', head('GET / HTTP/1.1', 'Host: x', 'Authorization: a', 'authorization: b')],
     ['obs-fold', head('GET / HTTP/1.1', 'Host: x', 'X-A: one', ' two')],
