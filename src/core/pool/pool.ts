@@ -10,6 +10,11 @@ export interface PoolOptions {
   readonly loaders: Readonly<Record<AppType, Loader>>
   readonly now?: () => number
   readonly stopGraceMs?: number
+  /**
+   * Groups added are not pre-started until startGroups(): the core pre-starts apps only once its front is
+   * listening, so an instance that cannot listen (port in use) never spawns an app it would have to kill at once.
+   */
+  readonly deferStart?: boolean
 }
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
@@ -22,9 +27,11 @@ export class Pool {
   readonly maxPoolSize: number
   readonly now: () => number
   readonly #o: PoolOptions
+  #deferred: boolean
 
   constructor (options: PoolOptions) {
     this.#o = options
+    this.#deferred = options.deferStart === true
     this.maxPoolSize = options.maxPoolSize
     this.now = options.now ?? Date.now
   }
@@ -46,8 +53,14 @@ export class Pool {
       events: this.events
     })
     this.groups.set(group.name, group)
-    group.start()
+    if (!this.#deferred) group.start()
     return group
+  }
+
+  /** Pre-starts every group's --min-instances (with deferStart); groups added later start at once. */
+  startGroups (): void {
+    this.#deferred = false
+    for (const g of this.groups.values()) g.start()
   }
 
   /** Removes an app: its processes finish their requests and stop; the group leaves the pool once they are gone. */

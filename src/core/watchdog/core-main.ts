@@ -40,7 +40,7 @@ async function main (): Promise<void> {
   try {
     const inputs: ServeInputs = { flags: config.flags, env: process.env, appDir: config.appDir, configFile: config.configFile }
     const serve = loadServeConfig(inputs)
-    const pool = new Pool({ maxPoolSize: o.maxPoolSize, loaders: createLoaders(), stopGraceMs: APP_STOP_GRACE_MS })
+    const pool = new Pool({ maxPoolSize: o.maxPoolSize, loaders: createLoaders(), stopGraceMs: APP_STOP_GRACE_MS, deferStart: true })
     subscribeLogger(pool.events, logger)
     pool.events.on('spawning', g => report({ type: 'spawning', appRoot: g.name }))
     pool.events.on('spawned', (_g, p) => report({ type: 'spawned', pid: p.pid }))
@@ -70,6 +70,7 @@ async function main (): Promise<void> {
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
     const url = await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+    pool.startGroups()
     const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
     logger.notice(`Ferry core listening on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)

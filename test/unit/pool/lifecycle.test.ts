@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
+import { Pool } from '../../../src/core/pool/pool.js'
 
 
 test('max-requests: the replacement is ready before the old process stops taking requests', async t => {
@@ -171,4 +172,19 @@ test('restart.txt: requestRestart is applied by the next request with the config
   await tick()
   assert.equal(old.state, 'dead')
   assert.equal(g.processes.length, 1)
+})
+
+test('deferStart: added groups spawn nothing until startGroups; groups added after it start at once', async () => {
+  const loader = scriptedLoader(['ok', 'ok', 'ok'])
+  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader }, deferStart: true })
+  pool.addGroup(app, { ...settings, minInstances: 2 })
+  await tick(20)
+  assert.equal(loader.attempts, 0, 'an instance that cannot listen never spawns an app')
+  pool.startGroups()
+  await tick(20)
+  assert.equal(loader.attempts, 2)
+  pool.addGroup({ ...app, root: '/other' }, settings)
+  await tick(20)
+  assert.equal(loader.attempts, 3)
+  await pool.stop(0)
 })
