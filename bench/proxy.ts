@@ -1,5 +1,6 @@
 // `npm run bench`: what does Ferry's reverse proxy cost? The example app is load-tested directly and through
-// Ferry (two app processes), plus nginx and Passenger as baselines when they are installed, all on 127.0.0.1.
+// Ferry (two app processes), plus nginx and Passenger as baselines when they are installed, and Ferry in flying
+// mode behind nginx (nginx → ferry fly), all on 127.0.0.1.
 // The shared machine is noisy, so targets are measured in interleaved rounds and each reports its median.
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { pickLoadTool, type LoadResult, type LoadTool } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll, wasInterrupted } from './lib/procs.js'
 import { FERRY_TARGET_RATIO, renderTable, renderVerdict, summarise, writeJson } from './lib/report.js'
-import { isSkipped, startDirect, startFerry, startNginx, startPassenger, type Context, type Skipped, type Target } from './lib/targets.js'
+import { isSkipped, startDirect, startFerry, startFlyBehindNginx, startNginx, startPassenger, type Context, type Skipped, type Target } from './lib/targets.js'
 
 // dist/bench/proxy.js -> the repository root.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -63,7 +64,7 @@ async function startTargets (ctx: Context): Promise<{ targets: Target[], skipped
   const ferry = await startFerry(ctx)
   const targets: Target[] = [direct, ferry]
   const skipped: Skipped[] = []
-  for (const t of [await startNginx(ctx, direct), await startPassenger(ctx)]) {
+  for (const t of [await startNginx(ctx, direct), await startFlyBehindNginx(ctx), await startPassenger(ctx)]) {
     if (isSkipped(t)) skipped.push(t)
     else targets.push(t)
   }

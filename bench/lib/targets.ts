@@ -75,11 +75,8 @@ export async function startDirect (ctx: Context): Promise<Target> {
 // The banner is written once, in whole lines; chalk leaves colour out when stdout is a pipe, but strip it anyway.
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '')
 
-export async function startFerry (ctx: Context): Promise<Target> {
-  const port = await freePort()
-  const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
-    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE]
-  const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
+/** Follows a Ferry's output: its banner (URL and PIDs) and how many app processes reported ready. */
+function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {
   let pending = ''
   let appsReady = 0
   let banner: { url: string, watchdog: number, core: number } | undefined
@@ -101,24 +98,65 @@ export async function startFerry (ctx: Context): Promise<Target> {
       }
     }
   })
-  await waitFor(() => banner !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
-  const url = `http://${HOST}:${port}/`
-  await ready(m, url, 15_000)
-  // The banner appears when the first app process is ready; measure only once both are, or the first rounds
-  // would compare one Ferry app process against one direct one.
+  return { banner: () => banner, appsReady: () => appsReady }
+}
+
+/** Waits for the banner, then for both app processes (else the first rounds would measure one). */
+async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>): Promise<void> {
+  await waitFor(() => w.banner() !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
   // The count comes from a log line whose wording is Ferry's to change: if it is not seen, warn rather than fail.
   try {
-    await waitFor(() => appsReady >= Number(POOL_SIZE), 15_000, () => deathNotice(m), () => `only ${appsReady} of ${POOL_SIZE} Ferry app processes reported ready within 15 s`)
+    await waitFor(() => w.appsReady() >= Number(POOL_SIZE), 15_000, () => deathNotice(m), () => `only ${w.appsReady()} of ${POOL_SIZE} Ferry app processes reported ready within 15 s`)
   } catch (err) {
     if (deathNotice(m) !== undefined) throw err
     console.warn(`  warning: ${(err as Error).message}; measuring anyway`)
   }
+}
+
+export async function startFerry (ctx: Context): Promise<Target> {
+  const port = await freePort()
+  const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
+    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE]
+  const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
+  const w = watchFerry(m)
+  const url = `http://${HOST}:${port}/`
+  await ferryReady(m, w)
+  await ready(m, url, 15_000)
+  const banner = w.banner()
   if (banner !== undefined && banner.url !== url.slice(0, -1)) throw new Error(`Ferry's banner says ${banner.url}, expected ${url}`)
   return {
     name: 'ferry',
     url,
     description: `ferry start --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
   }
+}
+
+/**
+ * Flying mode as docs/nginx.md sets it up: `ferry fly` on a Unix socket with the app in a config file, nginx in
+ * front with keep-alive connections to it. Compared with nginx in front of the direct app, it is what Ferry costs
+ * in the deployment it is made for.
+ */
+export async function startFlyBehindNginx (ctx: Context): Promise<Target | Skipped> {
+  const bin = which('nginx')
+  if (bin === undefined) return { name: 'nginx+fly', reason: 'nginx is not on PATH' }
+  const dir = join(ctx.tmp, 'fly')
+  mkdirSync(dir, { recursive: true })
+  const socket = join(dir, 'ferry.sock')
+  const config = join(dir, 'ferry.json')
+  writeFileSync(config, JSON.stringify({ 'max-pool-size': Number(POOL_SIZE), apps: [{ root: ctx.appDir, 'min-instances': Number(POOL_SIZE) }] }))
+  const fly = start('ferry fly', process.execPath, [join(ctx.root, 'bin', 'run.js'), 'fly', '--socket-file', socket, '--config', config],
+    { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
+  await ferryReady(fly, watchFerry(fly))
+  const prefix = join(dir, 'nginx')
+  mkdirSync(prefix, { recursive: true })
+  const port = await freePort()
+  const conf = join(prefix, 'nginx.conf')
+  writeFileSync(conf, nginxConfig(prefix, port, `unix:${socket}`))
+  const m = start('nginx+fly', bin, ['-p', `${prefix}/`, '-c', conf, '-e', join(prefix, 'error.log')])
+  const url = `http://${HOST}:${port}/`
+  const failure = await readyOrSkip(m, url, 15_000)
+  if (failure !== undefined) { await stop(fly); return failure }
+  return { name: 'nginx+fly', url, description: `nginx (as above) -> ferry fly --socket-file (app from --config, ${POOL_SIZE} processes)` }
 }
 
 async function waitFor (done: () => boolean, timeoutMs: number, failed: () => string | undefined, timeoutMessage: () => string): Promise<void> {
@@ -131,9 +169,12 @@ async function waitFor (done: () => boolean, timeoutMs: number, failed: () => st
   }
 }
 
-/** nginx.conf for a single-process keep-alive reverse proxy: everything it writes stays in its own prefix dir. */
+/**
+ * nginx.conf for a single-process keep-alive reverse proxy: everything it writes stays in its own prefix dir.
+ * `upstream`: the app's URL, or `unix:PATH` for a Unix socket.
+ */
 function nginxConfig (prefix: string, port: number, upstream: string): string {
-  const upstreamHostPort = new URL(upstream).host
+  const upstreamHostPort = upstream.startsWith('unix:') ? upstream : new URL(upstream).host
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -157,6 +198,7 @@ http {
       proxy_pass http://direct_app;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
     }
   }
 }
