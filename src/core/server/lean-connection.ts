@@ -28,6 +28,7 @@ export class LeanConnection implements RawResponseOwner {
   #buffered: Buffer | undefined
   #current: RawResponse | undefined
   #looping = false
+  #waitingForDrain = false
   #clientEnded = false
   #gone = false
 
@@ -81,8 +82,25 @@ export class LeanConnection implements RawResponseOwner {
     this.#current = undefined
     if (this.#gone) return
     if (!res.shouldKeepAlive || this.closing()) { this.#socket.end(); this.#buffered = undefined; return }
+    if (this.#waitingForDrain) return
     if (this.#socket.isPaused()) this.#socket.resume()
     if (this.#buffered !== undefined && !this.#looping) this.#next()
+  }
+
+  // A client that sends requests but does not read the answers must not make Ferry hold them all: the next request
+  // waits until what was written has gone out (node's server does the same for pipelined requests).
+  #waitForDrain (): void {
+    if (this.#waitingForDrain) return
+    this.#waitingForDrain = true
+    this.#socket.pause()
+    this.#socket.once('drain', this.#onDrain)
+  }
+
+  readonly #onDrain = (): void => {
+    this.#waitingForDrain = false
+    if (this.#gone) return
+    this.#socket.resume()
+    if (this.#current === undefined && !this.#looping) this.#next()
   }
 
   /** Answers buffered requests one at a time; a response finished synchronously (a hit) lets the loop go on. */
@@ -90,6 +108,7 @@ export class LeanConnection implements RawResponseOwner {
     this.#looping = true
     try {
       while (this.#current === undefined && this.#buffered !== undefined && !this.#gone) {
+        if (this.#socket.writableNeedDrain) { this.#waitForDrain(); return }
         const buf = this.#buffered
         const end = buf.indexOf(HEAD_END)
         const head = end < 0 || end > MAX_LEAN_HEAD_BYTES ? undefined : parseLeanHead(buf.toString('latin1', 0, end))
@@ -117,6 +136,7 @@ export class LeanConnection implements RawResponseOwner {
     socket.off('timeout', this.#onTimeout)
     socket.off('close', this.#onClose)
     socket.off('error', noop)
+    socket.off('drain', this.#onDrain)
     socket.setTimeout(0)
     this.#gone = true
     const rest = this.#buffered
