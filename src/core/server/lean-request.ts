@@ -7,6 +7,8 @@ import type { RequestHead } from './exchange-types.js'
 
 /** Heads longer than this go to node's server (which answers 431 past its own limit). */
 export const MAX_LEAN_HEAD_BYTES = 16 * 1024
+/** More header lines than this go to node's server too: it keeps only the first 2,000 (maxHeadersCount). */
+const MAX_LEAN_HEADERS = 100
 
 export interface LeanHead {
   readonly method: 'GET' | 'HEAD'
@@ -29,6 +31,7 @@ const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'exp
 /** `head`: the bytes before CRLF CRLF, as latin1. */
 export function parseLeanHead (head: string): LeanHead | undefined {
   const lines = head.split('\r\n')
+  if (lines.length > MAX_LEAN_HEADERS + 1) return undefined
   const m = REQUEST_LINE.exec(lines[0]!)
   if (m === null) return undefined
   const http10 = m[3] === '0'

@@ -56,9 +56,14 @@ test('everything else is left to node\'s server', () => {
     ['a bare CR in a value', head('GET / HTTP/1.1', 'Host: x', 'X-A: a\rb')],
     ['NUL in a value', head('GET / HTTP/1.1', 'Host: x', 'X-A: a\0b')],
     ['a non-token name', head('GET / HTTP/1.1', 'Host: x', 'X(A): 1')],
-    ['__proto__', head('GET / HTTP/1.1', 'Host: x', '__proto__: 1')]
+    ['__proto__', head('GET / HTTP/1.1', 'Host: x', '__proto__: 1')],
+    ['over 100 header lines', head('GET / HTTP/1.1', 'Host: x', ...Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}`))]
   ]
   for (const [what, h] of refused) assert.equal(parseLeanHead(h), undefined, what)
+})
+
+test('up to 100 header lines are taken', () => {
+  assert.equal(parseLeanHead(head('GET / HTTP/1.1', 'Host: x', ...Array.from({ length: 99 }, (_, i) => `X-${i}: ${i}`)))?.rawHeaders.length, 200)
 })
 
 test('obs-text in values is kept, as node keeps it', () => {
