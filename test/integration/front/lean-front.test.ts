@@ -92,10 +92,11 @@ test('a static file after a proxied GET on the same connection is served from pu
   c.s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/from the app/)
   c.s.write('GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\nGET /../secret.txt HTTP/1.1\r\nHost: a\r\n\r\n')
-  await c.waitFor(/HTTP\/1\.1 \d{3}[^]*HTTP\/1\.1 \d{3}[^]*HTTP\/1\.1 \d{3}[^]*\r\n\r\n/)
-  await new Promise(resolve => setTimeout(resolve, 200))
-  assert.match(c.text(), /Content-Type: text\/plain/)
-  assert.doesNotMatch(c.text(), /TOP SECRET|secret/i)
+  // The file from public/, then the traversal attempt, which is not a file Ferry serves: the app answers it.
+  await c.waitFor(/static hello[^]*from the app/)
+  assert.deepEqual(statusLines(c.text()), ['200', '200', '200'])
+  assert.match(c.text(), /Content-Type: text\/plain[^]*static hello/)
+  assert.doesNotMatch(c.text(), /TOP SECRET/)
 })
 
 test('a response header that could split the response never reaches the client: 502 instead', async t => {
