@@ -20,10 +20,10 @@ import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
-import { KEEP_ALIVE_MS, LeanConnection } from './lean-connection.js'
+import { LeanConnection } from './lean-connection.js'
 import { hasRequestBody } from './headers.js'
 import type { LeanRequest } from './lean-request.js'
-import type { RawResponse } from './raw-response.js'
+import { KEEP_ALIVE_MS, type RawResponse } from './raw-response.js'
 
 export interface FrontOptions {
   readonly router: Router

@@ -42,6 +42,12 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   return out
 }
 
+/** A header name as HTTP allows it (a token, RFC 9110 §5.1). */
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** A character no header value may hold (node's own check: controls other than tab, and anything above 0xff). */
+// eslint-disable-next-line no-control-regex
+export const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/
+
 /** Header names listed in the client's Connection header: also hop-by-hop for this request. */
 function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined

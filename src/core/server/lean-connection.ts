@@ -5,11 +5,9 @@
 // answered, is handed to node's server for the rest of its life, between two requests, never during one.
 import type { Socket } from 'node:net'
 import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead } from './lean-request.js'
-import { RawResponse, type RawResponseOwner } from './raw-response.js'
+import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-response.js'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
-/** Idle time between requests before the connection is closed, as node's keepAliveTimeout. */
-export const KEEP_ALIVE_MS = 5_000
 /** Pipelined bytes buffered while a response is in progress before the client is paused. */
 const MAX_BUFFERED = 64 * 1024
 

@@ -4,6 +4,7 @@
 // parser is strict rather than complete: it can only ever answer fewer requests, never read one differently.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestHead } from './exchange-types.js'
+import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 
 /** Heads longer than this go to node's server (which answers 431 past its own limit). */
 export const MAX_LEAN_HEAD_BYTES = 16 * 1024
@@ -21,9 +22,6 @@ export interface LeanHead {
 }
 
 const REQUEST_LINE = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.([01])$/
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-// eslint-disable-next-line no-control-regex
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /** Headers that mean a body, a protocol switch or an interim response. */
 const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', '__proto__'])
@@ -44,7 +42,7 @@ export function parseLeanHead (head: string): LeanHead | undefined {
     if (colon <= 0) return undefined
     const name = line.slice(0, colon)
     const raw = line.slice(colon + 1)
-    if (!TOKEN.test(name) || BAD_VALUE.test(raw)) return undefined
+    if (!HEADER_NAME.test(name) || INVALID_VALUE_CHAR.test(raw)) return undefined
     const value = raw.trim()
     const lower = name.toLowerCase()
     if (NOT_LEAN.has(lower)) return undefined

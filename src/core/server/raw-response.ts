@@ -5,10 +5,11 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
+import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 
-// eslint-disable-next-line no-control-regex
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
+export const KEEP_ALIVE_MS = 5_000
+const KEEP_ALIVE = `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`
 const LAST_CHUNK = '0\r\n\r\n'
 /** Below this a body is copied after its head into one buffer: cheaper than a vectored write of two. */
 const COPY_BELOW = 8 * 1024
@@ -26,6 +27,8 @@ export class InvalidHeaderError extends Error {
   override name = 'InvalidHeaderError'
 }
 
+const reason = (status: number, text: string): string => text !== '' ? text : STATUS_CODES[status] ?? 'Unknown'
+
 /** Header lines as they go on the wire, and what the framing needs to know about them. */
 export interface HeaderLines {
   readonly text: string
@@ -41,7 +44,7 @@ export function renderHeaderLines (list: OutgoingHeaders | readonly string[]): H
   let hasLength = false
   let hasDate = false
   const add = (name: string, value: string): void => {
-    if (BAD_VALUE.test(value) || !TOKEN.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
+    if (INVALID_VALUE_CHAR.test(value) || !HEADER_NAME.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
     if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
     else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
     text += `${name}: ${value}\r\n`
@@ -67,7 +70,7 @@ export class RawResponse implements ResponseSink {
   readonly #http10: boolean
   #head: string | undefined
   #chunked = false
-  #ended = false
+  /** Ended, abandoned or destroyed: nothing more is written. */
   #closed = false
   #onClose: Array<() => void> | undefined
 
@@ -83,9 +86,8 @@ export class RawResponse implements ResponseSink {
   get writableLength (): number { return this.#socket.writableLength }
 
   writeHead (status: number, a: string | OutgoingHeaders, b?: OutgoingHeaders): this {
-    const text = typeof a === 'string' && a !== '' ? a : STATUS_CODES[status] ?? 'Unknown'
     const lines = renderHeaderLines(typeof a === 'string' ? b ?? [] : a)
-    this.#setHead(status, text, lines, '', false)
+    this.#setHead(status, reason(status, typeof a === 'string' ? a : ''), lines, '', false)
     return this
   }
 
@@ -94,8 +96,8 @@ export class RawResponse implements ResponseSink {
    * Ferry's own; the Content-Length is the body's.
    */
   endPrepared (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer): void {
-    if (this.#ended || this.#closed) return
-    this.#setHead(status, statusText !== '' ? statusText : STATUS_CODES[status] ?? 'Unknown', lines, `${extra}Content-Length: ${body.length}\r\n`, true)
+    if (this.#closed) return
+    this.#setHead(status, reason(status, statusText), lines, `${extra}Content-Length: ${body.length}\r\n`, true)
     this.end(body)
   }
 
@@ -109,42 +111,32 @@ export class RawResponse implements ResponseSink {
     }
     if (!lines.hasDate) head += `Date: ${httpDate()}\r\n`
     if (this.shouldKeepAlive && this.#owner.closing()) this.shouldKeepAlive = false
-    head += this.shouldKeepAlive ? 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n' : 'Connection: close\r\n\r\n'
+    head += this.shouldKeepAlive ? KEEP_ALIVE : 'Connection: close\r\n\r\n'
     this.#head = head
     this.headersSent = true
   }
 
   write (chunk: Buffer): boolean {
-    if (this.#ended || this.#closed) return false
+    if (this.#closed) return false
     if (this.#bodyless || chunk.length === 0) { this.#flushHead(); return true }
+    if (!this.#chunked) return this.#head === undefined ? this.#socket.write(chunk) : this.#writeWithHead(chunk)
     const s = this.#socket
-    if (!this.#chunked) {
-      if (this.#head === undefined) return s.write(chunk)
-      return this.#writeWithHead(chunk)
-    }
     s.cork()
     this.#flushHead()
-    s.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-    s.write(chunk)
-    const ok = s.write('\r\n', 'latin1')
+    const ok = this.#writeChunk(chunk)
     s.uncork()
     return ok
   }
 
   end (chunk?: Buffer | string): this {
-    if (this.#ended || this.#closed) return this
+    if (this.#closed) return this
     if (!this.headersSent) this.writeHead(200, [])
-    this.#ended = true
     const body = this.#bodyless || chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const s = this.#socket
     if (this.#chunked) {
       s.cork()
       this.#flushHead()
-      if (body !== undefined && body.length > 0) {
-        s.write(`${body.length.toString(16)}\r\n`, 'latin1')
-        s.write(body)
-        s.write('\r\n', 'latin1')
-      }
+      if (body !== undefined && body.length > 0) this.#writeChunk(body)
       s.write(LAST_CHUNK, 'latin1')
       s.uncork()
     } else if (body !== undefined && body.length > 0) {
@@ -177,6 +169,13 @@ export class RawResponse implements ResponseSink {
     return this
   }
 
+  #writeChunk (chunk: Buffer): boolean {
+    const s = this.#socket
+    s.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
+    s.write(chunk)
+    return s.write('\r\n', 'latin1')
+  }
+
   #writeWithHead (body: Buffer): boolean {
     const head = this.#head!
     this.#head = undefined
@@ -204,7 +203,6 @@ export class RawResponse implements ResponseSink {
   #close (): void {
     if (this.#closed) return
     this.#closed = true
-    this.#ended = true
     const listeners = this.#onClose
     this.#onClose = undefined
     if (listeners !== undefined) for (const l of listeners) l()
