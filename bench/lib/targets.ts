@@ -147,16 +147,21 @@ export async function startFlyBehindNginx (ctx: Context): Promise<Target | Skipp
   const fly = start('ferry fly', process.execPath, [join(ctx.root, 'bin', 'run.js'), 'fly', '--socket-file', socket, '--config', config],
     { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
   await ferryReady(fly, watchFerry(fly))
-  const prefix = join(dir, 'nginx')
+  const started = await runNginx(bin, 'nginx+fly', join(dir, 'nginx'), `unix:${socket}`)
+  if (typeof started !== 'string') { await stop(fly); return started }
+  return { name: 'nginx+fly', url: started, description: `nginx (as above) -> ferry fly --socket-file (app from --config, ${POOL_SIZE} processes)` }
+}
+
+/** nginx with its own prefix dir in front of `upstream`; its URL once it answers, or why it was skipped. */
+async function runNginx (bin: string, name: string, prefix: string, upstream: string): Promise<string | Skipped> {
   mkdirSync(prefix, { recursive: true })
   const port = await freePort()
   const conf = join(prefix, 'nginx.conf')
-  writeFileSync(conf, nginxConfig(prefix, port, `unix:${socket}`))
-  const m = start('nginx+fly', bin, ['-p', `${prefix}/`, '-c', conf, '-e', join(prefix, 'error.log')])
+  writeFileSync(conf, nginxConfig(prefix, port, upstream))
+  // -e: without it nginx opens its compiled-in error log (/var/log/nginx) before reading the config.
+  const m = start(name, bin, ['-p', `${prefix}/`, '-c', conf, '-e', join(prefix, 'error.log')])
   const url = `http://${HOST}:${port}/`
-  const failure = await readyOrSkip(m, url, 15_000)
-  if (failure !== undefined) { await stop(fly); return failure }
-  return { name: 'nginx+fly', url, description: `nginx (as above) -> ferry fly --socket-file (app from --config, ${POOL_SIZE} processes)` }
+  return await readyOrSkip(m, url, 15_000) ?? url
 }
 
 async function waitFor (done: () => boolean, timeoutMs: number, failed: () => string | undefined, timeoutMessage: () => string): Promise<void> {
@@ -209,16 +214,8 @@ http {
 export async function startNginx (ctx: Context, direct: Target): Promise<Target | Skipped> {
   const bin = which('nginx')
   if (bin === undefined) return { name: 'nginx', reason: 'nginx is not on PATH' }
-  const prefix = join(ctx.tmp, 'nginx')
-  mkdirSync(prefix, { recursive: true })
-  const port = await freePort()
-  const conf = join(prefix, 'nginx.conf')
-  writeFileSync(conf, nginxConfig(prefix, port, direct.url))
-  // -e: without it nginx opens its compiled-in error log (/var/log/nginx) before reading the config.
-  const m = start('nginx', bin, ['-p', `${prefix}/`, '-c', conf, '-e', join(prefix, 'error.log')])
-  const url = `http://${HOST}:${port}/`
-  const failure = await readyOrSkip(m, url, 15_000)
-  if (failure !== undefined) return failure
+  const url = await runNginx(bin, 'nginx', join(ctx.tmp, 'nginx'), direct.url)
+  if (typeof url !== 'string') return url
   return { name: 'nginx', url, description: `nginx (1 process, upstream keepalive 64) -> direct app ${direct.url}` }
 }
 
