@@ -38,4 +38,9 @@ export interface ResponseSink {
    * front's responses have it.
    */
   endPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer) => void
+  /**
+   * A head whose header lines were checked beforehand (the response parser checks the app's); `extra` lines are
+   * Ferry's own, and `extraHasLength` says they hold the Content-Length. Only the lean front's responses have it.
+   */
+  writeHeadPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, extraHasLength: boolean) => void
 }

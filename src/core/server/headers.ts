@@ -53,29 +53,60 @@ function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue
-    for (const t of raw[i + 1]!.split(',')) {
-      const name = t.trim().toLowerCase()
-      if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name)
-    }
+    tokens = addConnectionTokens(tokens, raw[i + 1]!)
   }
   return tokens
 }
 
+function addConnectionTokens (tokens: Set<string> | undefined, value: string): Set<string> | undefined {
+  for (const t of value.split(',')) {
+    const name = t.trim().toLowerCase()
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name)
+  }
+  return tokens
+}
+
+/** True for an app response header the client does not get (see responseHeadersForClient); `lower`: its name lowercased. */
+function dropsFromResponse (lower: string, chunked: boolean, dropped: Set<string> | undefined): boolean {
+  return HOP_BY_HOP.has(lower) || FOR_FERRY.has(lower) || (dropped !== undefined && dropped.has(lower)) || (chunked && lower === 'content-length')
+}
+
+/** The names the app's own Connection headers list; `names`: the header names lowercased, one per header. */
+function responseConnectionTokens (raw: readonly string[], names: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined
+  for (let i = 0; i < names.length; i++) if (names[i] === 'connection') tokens = addConnectionTokens(tokens, raw[2 * i + 1]!)
+  return tokens
+}
+
 /**
- * The app's response headers for the client, from its flat [name, value, …] list: hop-by-hop headers and those the
- * Connection header names are removed (the front server frames the response itself). Content-Length stays, so a
- * response of known length is not re-chunked; it is dropped when the body is chunked.
+ * The app's response headers for the client, from its flat [name, value, …] list and their lowercased `names`:
+ * hop-by-hop headers and those the Connection header names are removed (the front server frames the response
+ * itself). Content-Length stays, so a response of known length is not re-chunked; it is dropped when the body is
+ * chunked.
  */
-export function responseHeadersForClient (raw: readonly string[], chunked: boolean): string[] {
-  const dropped = connectionTokens(raw)
+export function responseHeadersForClient (raw: readonly string[], names: readonly string[], chunked: boolean): string[] {
+  const dropped = responseConnectionTokens(raw, names)
   const out: string[] = []
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || FOR_FERRY.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
-    if (chunked && lower === 'content-length') continue
-    out.push(raw[i]!, raw[i + 1]!)
+  for (let i = 0; i < names.length; i++) {
+    if (!dropsFromResponse(names[i]!, chunked, dropped)) out.push(raw[2 * i]!, raw[2 * i + 1]!)
   }
   return out
+}
+
+/** The same headers as responseHeadersForClient, as the lines of a response head (the parser has checked them). */
+export function responseHeadLinesForClient (raw: readonly string[], names: readonly string[], chunked: boolean): { text: string, hasLength: boolean, hasDate: boolean } {
+  const dropped = responseConnectionTokens(raw, names)
+  let text = ''
+  let hasLength = false
+  let hasDate = false
+  for (let i = 0; i < names.length; i++) {
+    const lower = names[i]!
+    if (dropsFromResponse(lower, chunked, dropped)) continue
+    if (lower === 'content-length') hasLength = true
+    else if (lower === 'date') hasDate = true
+    text += `${raw[2 * i]!}: ${raw[2 * i + 1]!}\r\n`
+  }
+  return { text, hasLength, hasDate }
 }
 
 /** True when the request carries a body to stream to the app. */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
-import { requestHeadersForApp, responseHeadersForClient } from './headers.js'
+import { INVALID_VALUE_CHAR, requestHeadersForApp, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
 import { ResponseParser, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
@@ -39,6 +39,12 @@ export function proxyRequest (req: RequestHead, res: ResponseSink, body: Readabl
 
 const OOB_HEADER = 'x-ferry-oob-work'
 
+/** Ferry's sticky-session cookie is built from configuration: checked as node would check it before it is written. */
+function checkedValue (value: string): string {
+  if (INVALID_VALUE_CHAR.test(value)) throw new Error('the sticky session cookie holds a character not allowed in a header')
+  return value
+}
+
 /** The request head for the app: one string, so it goes out in one write. */
 function requestHead (req: RequestHead, chunkedBody: boolean, prefix: string | undefined): string {
   const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http', prefix })
@@ -62,7 +68,7 @@ class Exchange implements ParserEvents, Abortable {
   #requestSent = false
   #done = false
   /** The response head, held until the end of the packet that carried it (see onHead). */
-  #head: { status: number, text: string, headers: string[], chunked: boolean } | undefined
+  #head: { status: number, text: string, headers: string[], names: string[], chunked: boolean } | undefined
   #early: Buffer[] = []
   readonly #recorder: Recorder | undefined
   #status = 0
@@ -145,11 +151,9 @@ class Exchange implements ParserEvents, Abortable {
 
   // Most responses arrive whole in one packet. Holding the head until the end of that packet lets a complete body
   // go out with a Content-Length in one write instead of being re-chunked; a longer body still streams at once.
-  onHead (status: number, statusText: string, headers: string[], chunked: boolean): void {
-    for (let i = 0; i < headers.length; i += 2) {
-      if (headers[i]!.length === OOB_HEADER.length && headers[i]!.toLowerCase() === OOB_HEADER) this.#oobRequested = headers[i + 1]!.trim() === 'true'
-    }
-    this.#head = { status, text: statusText, headers, chunked }
+  onHead (status: number, statusText: string, headers: string[], names: string[], chunked: boolean): void {
+    for (let i = 0; i < names.length; i++) if (names[i] === OOB_HEADER) this.#oobRequested = headers[2 * i + 1] === 'true'
+    this.#head = { status, text: statusText, headers, names, chunked }
     this.#status = status
     this.#appHeaders = headers
     this.#recorder?.onHead(status, statusText, headers)
@@ -159,17 +163,28 @@ class Exchange implements ParserEvents, Abortable {
   #flushHead (whole: boolean): void {
     const h = this.#head!
     this.#head = undefined
-    const out = responseHeadersForClient(h.headers, h.chunked)
-    if (this.#setCookie !== undefined) out.push('Set-Cookie', this.#setCookie)
+    const res = this.#res
     // A HEAD response has no body here, so its length is unknown: it must not claim 0.
-    if (whole && h.chunked && this.#req.method !== 'HEAD') {
-      let length = 0
-      for (const c of this.#early) length += c.length
-      out.push('Content-Length', String(length))
+    const length = whole && h.chunked && this.#req.method !== 'HEAD' ? String(this.#earlyBytes()) : undefined
+    if (res.writeHeadPrepared !== undefined) {
+      let extra = ''
+      if (this.#setCookie !== undefined) extra += `Set-Cookie: ${checkedValue(this.#setCookie)}\r\n`
+      if (length !== undefined) extra += `Content-Length: ${length}\r\n`
+      res.writeHeadPrepared(h.status, h.text, responseHeadLinesForClient(h.headers, h.names, h.chunked), extra, length !== undefined)
+    } else {
+      const out = responseHeadersForClient(h.headers, h.names, h.chunked)
+      if (this.#setCookie !== undefined) out.push('Set-Cookie', this.#setCookie)
+      if (length !== undefined) out.push('Content-Length', length)
+      if (h.text !== '') res.writeHead(h.status, h.text, out)
+      else res.writeHead(h.status, out)
     }
-    if (h.text !== '') this.#res.writeHead(h.status, h.text, out)
-    else this.#res.writeHead(h.status, out)
     if (!whole) for (const c of this.#early.splice(0)) this.#write(c)
+  }
+
+  #earlyBytes (): number {
+    let length = 0
+    for (const c of this.#early) length += c.length
+    return length
   }
 
   onBody (chunk: Buffer): void {

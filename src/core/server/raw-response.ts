@@ -101,6 +101,15 @@ export class RawResponse implements ResponseSink {
     this.end(body)
   }
 
+  /**
+   * A head whose header lines were checked before (the app's, by the response parser). `extra`: more lines, Ferry's
+   * own; `extraHasLength`: they include the Content-Length.
+   */
+  writeHeadPrepared (status: number, statusText: string, lines: HeaderLines, extra: string, extraHasLength: boolean): void {
+    if (this.#closed) return
+    this.#setHead(status, reason(status, statusText), lines, extra, extraHasLength)
+  }
+
   /** `extra`: more header lines, trusted (Ferry's own); `whole`: they include the Content-Length. */
   #setHead (status: number, text: string, lines: HeaderLines, extra: string, whole: boolean): void {
     let head = `HTTP/1.1 ${status} ${text}\r\n${lines.text}${extra}`

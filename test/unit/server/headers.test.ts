@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { requestHeadersForApp, responseHeadersForClient, hasRequestBody } from '../../../src/core/server/headers.js'
+import { requestHeadersForApp, responseHeadersForClient, responseHeadLinesForClient, hasRequestBody } from '../../../src/core/server/headers.js'
 
 test('hop-by-hop request headers are dropped, including those named in Connection', () => {
   const out = requestHeadersForApp(['Host', 'a.test', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5',
@@ -22,9 +22,24 @@ test('a Unix-socket client has no address to add', () => {
 test('response hop-by-hop headers are removed; Content-Length stays unless the body is chunked', () => {
   const raw = ['Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a', 'Set-Cookie', 'b',
     'Keep-Alive', 'timeout=5', 'Content-Length', '3']
-  assert.deepEqual(responseHeadersForClient(raw, false), ['Set-Cookie', 'a', 'Set-Cookie', 'b', 'Content-Length', '3'])
-  assert.deepEqual(responseHeadersForClient(raw, true), ['Set-Cookie', 'a', 'Set-Cookie', 'b'])
+  const names = lowercaseNames(raw)
+  assert.deepEqual(responseHeadersForClient(raw, names, false), ['Set-Cookie', 'a', 'Set-Cookie', 'b', 'Content-Length', '3'])
+  assert.deepEqual(responseHeadersForClient(raw, names, true), ['Set-Cookie', 'a', 'Set-Cookie', 'b'])
 })
+
+test('the lean front gets the same response headers as head lines, and whether they frame the body or date it', () => {
+  const raw = ['connection', 'X-Hop', 'X-Hop', '1', 'Date', 'Sat, 28 Nov 2026 00:00:00 GMT', 'Set-Cookie', 'a', 'Content-Length', '3']
+  const names = lowercaseNames(raw)
+  assert.deepEqual(responseHeadLinesForClient(raw, names, false),
+    { text: 'Date: Sat, 28 Nov 2026 00:00:00 GMT\r\nSet-Cookie: a\r\nContent-Length: 3\r\n', hasLength: true, hasDate: true })
+  assert.deepEqual(responseHeadLinesForClient(raw, names, true),
+    { text: 'Date: Sat, 28 Nov 2026 00:00:00 GMT\r\nSet-Cookie: a\r\n', hasLength: false, hasDate: true })
+  assert.deepEqual(responseHeadLinesForClient(['X-A', '1'], ['x-a'], false), { text: 'X-A: 1\r\n', hasLength: false, hasDate: false })
+})
+
+function lowercaseNames (raw: readonly string[]): string[] {
+  return raw.filter((_, i) => i % 2 === 0).map(n => n.toLowerCase())
+}
 
 test('request body detection', () => {
   assert.equal(hasRequestBody({}), false)

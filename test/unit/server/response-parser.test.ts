@@ -2,13 +2,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ResponseParser, ParseError } from '../../../src/core/server/response-parser.js'
 
-interface Parsed { status?: number, text?: string, headers?: string[], chunked?: boolean, body: string, reusable?: boolean }
+interface Parsed { status?: number, text?: string, headers?: string[], names?: string[], chunked?: boolean, body: string, reusable?: boolean }
 
 /** Feeds the response in pieces split at every given size, so each case runs across arbitrary packet boundaries. */
 function parse (wire: string, opts: { head?: boolean, split?: number, close?: boolean } = {}): Parsed {
   const out: Parsed = { body: '' }
   const p = new ResponseParser({
-    onHead: (status, text, headers, chunked) => Object.assign(out, { status, text, headers, chunked }),
+    onHead: (status, text, headers, names, chunked) => Object.assign(out, { status, text, headers, names, chunked }),
     onBody: c => { out.body += c.toString('latin1') },
     onComplete: reusable => { out.reusable = reusable }
   }, opts.head ?? false)
@@ -24,7 +24,9 @@ const splits = [1, 2, 3, 7, 1000]
 test('Content-Length bodies, whole and in every split', () => {
   for (const split of splits) {
     const r = parse('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello', { split })
-    assert.deepEqual(r, { status: 200, text: 'OK', headers: ['Content-Type', 'text/plain', 'Content-Length', '5'], chunked: false, body: 'hello', reusable: true })
+    assert.deepEqual(r, {
+      status: 200, text: 'OK', headers: ['Content-Type', 'text/plain', 'Content-Length', '5'], names: ['content-type', 'content-length'], chunked: false, body: 'hello', reusable: true
+    })
   }
 })
 
@@ -83,6 +85,25 @@ test('malformed responses are refused with a ParseError', () => {
   ]
   for (const wire of bad) assert.throws(() => parse(wire), ParseError, JSON.stringify(wire))
   assert.throws(() => parse(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`), /over 64 KiB/)
+})
+
+// What node refuses to write (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN) is refused here, before anything is sent:
+// the client never sees a response the app could have split, and the lean front writes the checked lines as they are.
+test('heads node would refuse to write are refused, and the bad line is named', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['HTTP/1.1 200 OK\r\nX-A: 1\nInjected: yes\r\n\r\n', /invalid header line: "X-A: 1\\nInjected: yes"/],
+    ['HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n', /invalid header line/],
+    ['HTTP/1.1 200 OK\r\nX-A: a\x00b\r\n\r\n', /invalid header line/],
+    ['HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\n\r\n', /invalid header line/],
+    ['HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n', /invalid header line: "Bad Name: 1"/],
+    ['HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n', /invalid header line: " folded"/],
+    ['HTTP/1.1 200 OK\r\n: empty\r\n\r\n', /invalid header line/],
+    ['HTTP/1.1 200 O\nK\r\n\r\n', /invalid status line/]
+  ]
+  for (const [wire, message] of bad) assert.throws(() => parse(wire), message, JSON.stringify(wire))
+  // Tabs, obs-text and empty values are allowed, as node allows them; values are trimmed.
+  const ok = parse('HTTP/1.1 200 OK\r\nX-Tab: a\tb\r\nX-Latin: \xe9\r\nX-Empty:\r\nX-Pad:  v  \r\nContent-Length: 0\r\n\r\n')
+  assert.deepEqual(ok.headers, ['X-Tab', 'a\tb', 'X-Latin', '\xe9', 'X-Empty', '', 'X-Pad', 'v', 'Content-Length', '0'])
 })
 
 test('a response cut short by the app closing is an error', () => {
