@@ -1,5 +1,6 @@
 // Header rules for the proxy, as pure functions. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and
 // are never forwarded.
+import type { HeaderLines } from './raw-response.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
 /** Response headers that are messages from the app to Ferry, never meant for the client. */
@@ -42,11 +43,15 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   return out
 }
 
-/** A header name as HTTP allows it (a token, RFC 9110 §5.1). */
-export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** A character of a header name (a token, RFC 9110 §5.1), and one of a header value as node allows it when writing. */
+const TOKEN_CHAR = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]"
+const VALUE_CHARS = '\\t\\x20-\\x7e\\x80-\\xff'
+/** A header name as HTTP allows it. */
+export const HEADER_NAME = new RegExp(`^${TOKEN_CHAR}+$`)
 /** A character no header value may hold (node's own check: controls other than tab, and anything above 0xff). */
-// eslint-disable-next-line no-control-regex
-export const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/
+export const INVALID_VALUE_CHAR = new RegExp(`[^${VALUE_CHARS}]`)
+/** One header line as it may be written, with its CRLF: the same two rules, for a whole head in one match. */
+export const HEADER_LINE = `${TOKEN_CHAR}+:[${VALUE_CHARS}]*\\r\\n`
 
 /** Header names listed in the client's Connection header: also hop-by-hop for this request. */
 function connectionTokens (raw: readonly string[]): Set<string> | undefined {
@@ -94,7 +99,7 @@ export function responseHeadersForClient (raw: readonly string[], names: readonl
 }
 
 /** The same headers as responseHeadersForClient, as the lines of a response head (the parser has checked them). */
-export function responseHeadLinesForClient (raw: readonly string[], names: readonly string[], chunked: boolean): { text: string, hasLength: boolean, hasDate: boolean } {
+export function responseHeadLinesForClient (raw: readonly string[], names: readonly string[], chunked: boolean): HeaderLines {
   const dropped = responseConnectionTokens(raw, names)
   let text = ''
   let hasLength = false

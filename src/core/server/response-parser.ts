@@ -7,6 +7,8 @@
 // bytes, bare CR or LF in values), so what reaches the client can be written without checking every header again
 // and an app can never split the response Ferry sends on its behalf.
 
+import { HEADER_LINE } from './headers.js'
+
 export interface ParserEvents {
   /**
    * Status line and headers; `headers` is the app's flat [name, value, …] list, hop-by-hop headers included, and
@@ -27,15 +29,16 @@ const HEAD_END = Buffer.from('\r\n\r\n')
  * byte but tab (so no CR or LF), as node requires of a header it writes. The classes cannot overlap, so it runs in
  * linear time.
  */
-const HEADER_LINES = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/y
+const HEADER_LINES = new RegExp(`(?:${HEADER_LINE})*$`, 'y')
+/** As many good header lines as there are from where it starts: where it stops is the first bad line. */
+const GOOD_LINES = new RegExp(`(?:${HEADER_LINE})*`, 'y')
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/
 
 /** The first header line HEADER_LINES refuses, shortened for the log. */
 function firstBadLine (text: string, from: number): string {
-  const line = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*/y
-  line.lastIndex = from
-  line.test(text)
-  const start = line.lastIndex
+  GOOD_LINES.lastIndex = from
+  GOOD_LINES.test(text)
+  const start = GOOD_LINES.lastIndex
   const eol = text.indexOf('\r\n', start)
   return text.slice(start, Math.min(eol < 0 ? text.length : eol, start + 80))
 }
