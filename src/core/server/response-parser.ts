@@ -25,22 +25,24 @@ const MAX_CHUNK_LINE = 1024
 const CRLF = Buffer.from('\r\n')
 const HEAD_END = Buffer.from('\r\n\r\n')
 /**
- * Header lines, each `token ":" value CRLF`, from where the sticky search starts to the end: a value holds no control
- * byte but tab (so no CR or LF), as node requires of a header it writes. The classes cannot overlap, so it runs in
- * linear time.
+ * As many header lines as follow from where the sticky search starts, each `token ":" value CRLF`: a value holds no
+ * control byte but tab (so no CR or LF), as node requires of a header it writes. The head is good when the match
+ * reaches its end; where it stops is the first bad line. The classes cannot overlap, so it never backtracks.
  */
-const HEADER_LINES = new RegExp(`(?:${HEADER_LINE})*$`, 'y')
-/** As many good header lines as there are from where it starts: where it stops is the first bad line. */
-const GOOD_LINES = new RegExp(`(?:${HEADER_LINE})*`, 'y')
+const HEADER_LINES = new RegExp(`(?:${HEADER_LINE})*`, 'y')
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/
 
-/** The first header line HEADER_LINES refuses, shortened for the log. */
-function firstBadLine (text: string, from: number): string {
-  GOOD_LINES.lastIndex = from
-  GOOD_LINES.test(text)
-  const start = GOOD_LINES.lastIndex
-  const eol = text.indexOf('\r\n', start)
-  return text.slice(start, Math.min(eol < 0 ? text.length : eol, start + 80))
+/** The end of the header lines that start at `from` and are good: text.length when they all are. */
+function endOfGoodLines (text: string, from: number): number {
+  HEADER_LINES.lastIndex = from
+  HEADER_LINES.test(text)
+  return HEADER_LINES.lastIndex
+}
+
+/** The line that starts at `at`, shortened for the log. */
+function lineAt (text: string, at: number): string {
+  const eol = text.indexOf('\r\n', at)
+  return text.slice(at, Math.min(eol < 0 ? text.length : eol, at + 80))
 }
 
 export class ParseError extends Error {
@@ -113,8 +115,8 @@ export class ResponseParser {
     const status = Number(m[2])
     if (status >= 100 && status < 200 && status !== 101) return end + 4 // informational: the real response follows
     if (status === 101) throw new ParseError('the app switched protocols on a request that did not ask to')
-    HEADER_LINES.lastIndex = firstEol + 2
-    if (!HEADER_LINES.test(text)) throw new ParseError(`the app sent an invalid header line: ${JSON.stringify(firstBadLine(text, firstEol + 2))}`)
+    const good = endOfGoodLines(text, firstEol + 2)
+    if (good !== text.length) throw new ParseError(`the app sent an invalid header line: ${JSON.stringify(lineAt(text, good))}`)
     this.#keepAlive = m[1] === '1'
     const { headers, names, length, chunked } = this.#headers(text, firstEol + 2)
     this.#events.onHead(status, m[3] ?? '', headers, names, chunked)
@@ -122,7 +124,7 @@ export class ResponseParser {
     return end + 4
   }
 
-  /** Reads the header lines that start at `from` (already checked against HEADER_LINES). */
+  /** Reads the header lines that start at `from` (already checked: see endOfGoodLines). */
   #headers (text: string, from: number): { headers: string[], names: string[], length: number, chunked: boolean } {
     const headers: string[] = []
     const names: string[] = []
