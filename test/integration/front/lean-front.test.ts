@@ -1,7 +1,7 @@
 // The lean front answers plain GETs and HEADs itself and hands a connection to node's HTTP server at the first
 // request it does not take. These tests drive one raw connection across that boundary in every way it can be
 // crossed, and check what only the lean front could get wrong: order, framing, timeouts and stopping.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
@@ -11,10 +11,11 @@ import { startFerry } from '../../helpers/ferry.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { peakRss } from '../../helpers/procs.js'
 
-/** A raw client: everything received so far, and a wait for some text to appear. */
-async function client (url: string): Promise<{ s: Socket, text: () => string, waitFor: (re: RegExp, ms?: number) => Promise<void>, closed: Promise<unknown> }> {
+/** A raw client, destroyed when the test ends: everything received so far, and a wait for some text to appear. */
+async function client (t: TestContext, url: string): Promise<{ s: Socket, text: () => string, waitFor: (re: RegExp, ms?: number) => Promise<void>, closed: Promise<unknown> }> {
   const { hostname, port } = new URL(url)
   const s = connect(Number(port), hostname)
+  t.after(() => s.destroy())
   await once(s, 'connect')
   let text = ''
   s.setEncoding('latin1')
@@ -36,8 +37,7 @@ const statusLines = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\
 
 test('one connection: lean GETs, a POST with a body handed to node\'s server, then more GETs, all in order', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/"url":"\/echo\?n=1"/)
   c.s.write('POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world')
@@ -49,8 +49,7 @@ test('one connection: lean GETs, a POST with a body handed to node\'s server, th
 
 test('pipelined: four requests in one packet, the third with a body, answered in order on one connection', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n' +
     'HEAD /echo?n=2 HTTP/1.1\r\nHost: a\r\n\r\n' +
     'POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' +
@@ -67,8 +66,7 @@ test('pipelined: four requests in one packet, the third with a body, answered in
 
 test('a head split across packets, HTTP/1.0 keep-alive, and what the app receives from the lean front', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.0\r\nConnection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Host: evil\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n')
   await c.waitFor(/"url":"\/echo\?n=1"/)
   assert.match(c.text(), /Connection: keep-alive/)
@@ -87,8 +85,7 @@ test('a head split across packets, HTTP/1.0 keep-alive, and what the app receive
 
 test('a static file after a proxied GET on the same connection is served from public/', async t => {
   const f = await startFerry(t, fixtureApp('static-site'))
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/from the app/)
   c.s.write('GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\nGET /../secret.txt HTTP/1.1\r\nHost: a\r\n\r\n')
@@ -105,8 +102,7 @@ test('a response header that could split the response never reaches the client: 
   writeFileSync(join(dir, 'raw.js'), `require('node:net').createServer(s => s.on('data', () =>
     s.write('HTTP/1.1 200 OK\\r\\nX-A: a\\nSet-Cookie: stolen=1\\r\\nContent-Length: 2\\r\\n\\r\\nok'))).listen(Number(process.env.PORT), '127.0.0.1')`)
   const f = await startFerry(t, dir, ['--app-start-command', 'node raw.js'])
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/\r\n\r\n[^]*<\/html>/)
   assert.deepEqual(statusLines(c.text()), ['502'])
@@ -115,8 +111,7 @@ test('a response header that could split the response never reaches the client: 
 
 test('a slow response is not cut by the idle timeout; the idle connection after it is closed', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   const started = Date.now()
   c.s.write('GET /slow?ms=5500 HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/"pid":\d+/, 8_000)
@@ -129,9 +124,8 @@ test('a slow response is not cut by the idle timeout; the idle connection after 
 
 test('stopping: an idle keep-alive connection is closed at once, a request in flight still gets its answer', async t => {
   const f = await startFerry(t, fixtureApp('proxy-lab'))
-  const idle = await client(f.url)
-  const busy = await client(f.url)
-  t.after(() => { idle.s.destroy(); busy.s.destroy() })
+  const idle = await client(t, f.url)
+  const busy = await client(t, f.url)
   idle.s.write('GET /pid HTTP/1.1\r\nHost: a\r\n\r\n')
   await idle.waitFor(/"pid"/)
   busy.s.write('GET /slow?ms=800 HTTP/1.1\r\nHost: a\r\n\r\n')
@@ -150,8 +144,7 @@ test('a client that pipelines requests and never reads the answers does not make
   const path = '/big?kb=7'
   for (let i = 0; i < 2; i++) assert.equal((await fetch(`${f.url}${path}`)).status, 200)
   const before = peakRss(f.corePid)
-  const c = await client(f.url)
-  t.after(() => c.s.destroy())
+  const c = await client(t, f.url)
   c.s.pause()
   // 30,000 requests for a cached 7 KiB response: without the wait for drain the core's memory grew by 40 MiB in
   // these 2 s (and on for as long as the client sends); with it, by 2 MiB.
