@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream'
 import type { AppSpec, ExitInfo, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
 import { LineRing, readLines } from './output.js'
 import { spawnFailure } from './failure.js'
+import { scheduledCommand } from './scheduling.js'
 
 /** Lines kept for error reports (SpawnFailure.output promises at most 100). */
 const OUTPUT_LINES = 100
@@ -51,7 +52,8 @@ export async function startChild (opts: ChildOptions): Promise<Child> {
   // Never as root: when Ferry is root, the app runs as the user detect chose (uid/gid set before exec).
   const id = opts.app.identity
   const as = id === undefined ? {} : { uid: id.uid, gid: id.gid }
-  const proc = spawn(opts.file, opts.args, { cwd: opts.app.root, env: opts.env, stdio, detached: false, ...as })
+  const { file, args } = await scheduledCommand(opts.app, opts.file, opts.args)
+  const proc = spawn(file, args, { cwd: opts.app.root, env: opts.env, stdio, detached: false, ...as })
   try {
     await once(proc, 'spawn')
   } catch (err) {

@@ -20,6 +20,7 @@ export interface DetectOptions {
   /** Who app processes run as when Ferry is root (--user, --group); by default the startup file's owner. */
   readonly user?: string | undefined
   readonly group?: string | undefined
+  readonly scheduling?: 'batch' | 'normal' | undefined
 }
 
 const DEFAULT_STARTUP_FILES = ['app.js', 'server.js', 'index.js'] as const
@@ -32,7 +33,8 @@ export function detectApp (root: string, opts: DetectOptions): AppSpec {
     environment: opts.environment,
     env: Object.freeze({ ...opts.envvars }),
     startTimeoutMs: opts.startTimeoutSeconds * 1000,
-    socketDir: opts.socketDir
+    socketDir: opts.socketDir,
+    ...(opts.scheduling === undefined ? {} : { scheduling: opts.scheduling })
   }
   const command = opts.appStartCommand?.trim()
   const identity = (ownerOf: string): { identity?: Identity } => {

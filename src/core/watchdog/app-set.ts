@@ -238,7 +238,8 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     startTimeoutSeconds: o.startTimeout,
     socketDir,
     user: o.user,
-    group: o.group
+    group: o.group,
+    scheduling: o.appScheduling
   })
 }
 

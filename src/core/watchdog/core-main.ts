@@ -14,6 +14,7 @@ import { MemoryStore } from '../cache/memory-store.js'
 import { loadServeConfig, type ServeInputs } from '../config/apps.js'
 import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../config/options.js'
 import { AppSet, type ReloadSummary } from './app-set.js'
+import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
 import type { CoreConfig, StartEvent } from './messages.js'
@@ -71,6 +72,11 @@ async function main (): Promise<void> {
     }
     const url = await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
     pool.startGroups()
+    if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
+      void batchScheduler().then(chrt => {
+        if (chrt === undefined) logger.notice('--app-scheduling batch: chrt(1) cannot set SCHED_BATCH here, so app processes run under the system default policy')
+      })
+    }
     const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
     logger.notice(`Ferry core listening on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)

@@ -1,0 +1,48 @@
+// App processes run under SCHED_BATCH unless --app-scheduling normal says otherwise (see src/core/spawn/scheduling.ts),
+// Node apps and generic ones alike, with every thread they start; the core keeps the system default.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry } from '../../helpers/ferry.js'
+import { getJson } from '../../helpers/http.js'
+import { batchScheduler } from '../../../src/core/spawn/scheduling.js'
+
+const skip = await batchScheduler() === undefined ? 'chrt(1) cannot set SCHED_BATCH on this machine (Linux with util-linux needed)' : false
+
+const SCHED_OTHER = 0
+const SCHED_BATCH = 3
+
+/** The scheduling policy of each thread of a process (/proc/PID/task/TID/stat, field 41). */
+function policies (pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map(tid => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    // Fields after the command name, which may hold spaces and parentheses: the state is field 3.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3])
+  })
+}
+
+test('app processes run under SCHED_BATCH, every thread of them, and the core does not', { skip }, async t => {
+  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
+  const threads = policies(pid)
+  assert.ok(threads.length > 1, 'a Node process has several threads')
+  assert.deepEqual(new Set(threads), new Set([SCHED_BATCH]))
+  assert.deepEqual(new Set(policies(f.corePid)), new Set([SCHED_OTHER]))
+})
+
+test('a generic app is started under SCHED_BATCH too', { skip }, async t => {
+  const dir = tmpDir(t)
+  writeFileSync(join(dir, 'pid.js'), `require('node:http').createServer((req, res) => res.end(JSON.stringify({ pid: process.pid })))
+    .listen(Number(process.env.PORT), '127.0.0.1')`)
+  const f = await startFerry(t, dir, ['--app-start-command', 'node pid.js'])
+  const { pid } = await getJson<{ pid: number }>(`${f.url}/`)
+  assert.deepEqual(new Set(policies(pid)), new Set([SCHED_BATCH]))
+})
+
+test('--app-scheduling normal leaves app processes on the system default', { skip }, async t => {
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--app-scheduling', 'normal'])
+  const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
+  assert.deepEqual(new Set(policies(pid)), new Set([SCHED_OTHER]))
+})
