@@ -1,6 +1,7 @@
 // Header rules for the proxy, as pure functions. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and
 // are never forwarded.
 import type { HeaderLines } from './raw-response.js'
+import type { AppHead } from './response-parser.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
 /** Response headers that are messages from the app to Ferry, never meant for the client. */
@@ -98,20 +99,29 @@ export function responseHeadersForClient (raw: readonly string[], names: readonl
   return out
 }
 
-/** The same headers as responseHeadersForClient, as the lines of a response head (the parser has checked them). */
-export function responseHeadLinesForClient (raw: readonly string[], names: readonly string[], chunked: boolean): HeaderLines {
-  const dropped = responseConnectionTokens(raw, names)
-  let text = ''
+/**
+ * The same headers as responseHeadersForClient, as the lines of a response head: the app's own lines, checked by the
+ * parser, copied a run of kept lines at a time (usually all but Connection and Keep-Alive, so one or two copies).
+ */
+export function responseHeadLinesForClient (head: AppHead): HeaderLines {
+  const { headers, names, text, lineStarts, chunked } = head
+  const dropped = responseConnectionTokens(headers, names)
+  let out = ''
+  let run = -1
   let hasLength = false
   let hasDate = false
   for (let i = 0; i < names.length; i++) {
     const lower = names[i]!
-    if (dropsFromResponse(lower, chunked, dropped)) continue
+    if (dropsFromResponse(lower, chunked, dropped)) {
+      if (run >= 0) { out += text.slice(run, lineStarts[i]); run = -1 }
+      continue
+    }
+    if (run < 0) run = lineStarts[i]!
     if (lower === 'content-length') hasLength = true
     else if (lower === 'date') hasDate = true
-    text += `${raw[2 * i]!}: ${raw[2 * i + 1]!}\r\n`
   }
-  return { text, hasLength, hasDate }
+  if (run >= 0) out += text.slice(run)
+  return { text: out, hasLength, hasDate }
 }
 
 /** True when the request carries a body to stream to the app. */

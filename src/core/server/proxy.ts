@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import { INVALID_VALUE_CHAR, requestHeadersForApp, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
-import { ResponseParser, type ParserEvents } from './response-parser.js'
+import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import type { Abortable } from './inflight.js'
@@ -68,7 +68,7 @@ class Exchange implements ParserEvents, Abortable {
   #requestSent = false
   #done = false
   /** The response head, held until the end of the packet that carried it (see onHead). */
-  #head: { status: number, text: string, headers: string[], names: string[], chunked: boolean } | undefined
+  #head: AppHead | undefined
   #early: Buffer[] = []
   readonly #recorder: Recorder | undefined
   #status = 0
@@ -151,12 +151,13 @@ class Exchange implements ParserEvents, Abortable {
 
   // Most responses arrive whole in one packet. Holding the head until the end of that packet lets a complete body
   // go out with a Content-Length in one write instead of being re-chunked; a longer body still streams at once.
-  onHead (status: number, statusText: string, headers: string[], names: string[], chunked: boolean): void {
+  onHead (head: AppHead): void {
+    const { names, headers } = head
     for (let i = 0; i < names.length; i++) if (names[i] === OOB_HEADER) this.#oobRequested = headers[2 * i + 1] === 'true'
-    this.#head = { status, text: statusText, headers, names, chunked }
-    this.#status = status
+    this.#head = head
+    this.#status = head.status
     this.#appHeaders = headers
-    this.#recorder?.onHead(status, statusText, headers)
+    this.#recorder?.onHead(head.status, head.statusText, headers)
   }
 
   /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
@@ -170,12 +171,12 @@ class Exchange implements ParserEvents, Abortable {
       let extra = ''
       if (this.#setCookie !== undefined) extra += `Set-Cookie: ${checkedValue(this.#setCookie)}\r\n`
       if (length !== undefined) extra += `Content-Length: ${length}\r\n`
-      res.writeHeadPrepared(h.status, h.text, responseHeadLinesForClient(h.headers, h.names, h.chunked), extra, length !== undefined)
+      res.writeHeadPrepared(h.status, h.statusText, responseHeadLinesForClient(h), extra, length !== undefined)
     } else {
       const out = responseHeadersForClient(h.headers, h.names, h.chunked)
       if (this.#setCookie !== undefined) out.push('Set-Cookie', this.#setCookie)
       if (length !== undefined) out.push('Content-Length', length)
-      if (h.text !== '') res.writeHead(h.status, h.text, out)
+      if (h.statusText !== '') res.writeHead(h.status, h.statusText, out)
       else res.writeHead(h.status, out)
     }
     if (!whole) for (const c of this.#early.splice(0)) this.#write(c)

@@ -9,12 +9,26 @@
 
 import { HEADER_LINE } from './headers.js'
 
+/** The app's response head, read once: what the proxy, the turbocache and the client's head are made from. */
+export class AppHead {
+  constructor (
+    readonly status: number,
+    readonly statusText: string,
+    /** The app's flat [name, value, …] list, hop-by-hop headers included, values without surrounding blanks. */
+    readonly headers: string[],
+    /** The same names lowercased, one per header, so that nobody downstream lowercases them again. */
+    readonly names: string[],
+    /** The head as it came, each line with its CRLF, without the empty line that ends it. */
+    readonly text: string,
+    /** Where each header line starts in `text`; one ends where the next starts (the last at the end of `text`). */
+    readonly lineStarts: number[],
+    /** Transfer-Encoding: chunked. */
+    readonly chunked: boolean
+  ) {}
+}
+
 export interface ParserEvents {
-  /**
-   * Status line and headers; `headers` is the app's flat [name, value, …] list, hop-by-hop headers included, and
-   * `names` the same names lowercased, one per header, so that nobody downstream lowercases them again.
-   */
-  onHead (status: number, statusText: string, headers: string[], names: string[], chunked: boolean): void
+  onHead (head: AppHead): void
   onBody (chunk: Buffer): void
   /** The message is complete; `reusable` says whether the connection may carry another request. */
   onComplete (reusable: boolean): void
@@ -38,6 +52,8 @@ function endOfGoodLines (text: string, from: number): number {
   HEADER_LINES.test(text)
   return HEADER_LINES.lastIndex
 }
+
+const isBlank = (c: number): boolean => c === 32 || c === 9
 
 /** The line that starts at `at`, shortened for the log. */
 function lineAt (text: string, at: number): string {
@@ -118,23 +134,28 @@ export class ResponseParser {
     const good = endOfGoodLines(text, firstEol + 2)
     if (good !== text.length) throw new ParseError(`the app sent an invalid header line: ${JSON.stringify(lineAt(text, good))}`)
     this.#keepAlive = m[1] === '1'
-    const { headers, names, length, chunked } = this.#headers(text, firstEol + 2)
-    this.#events.onHead(status, m[3] ?? '', headers, names, chunked)
-    this.#frame(status, length, chunked)
+    this.#headers(status, m[3] ?? '', text, firstEol + 2)
     return end + 4
   }
 
-  /** Reads the header lines that start at `from` (already checked: see endOfGoodLines). */
-  #headers (text: string, from: number): { headers: string[], names: string[], length: number, chunked: boolean } {
+  /** Reads the header lines that start at `from` (already checked: see endOfGoodLines), then frames the body. */
+  #headers (status: number, statusText: string, text: string, from: number): void {
     const headers: string[] = []
     const names: string[] = []
+    const lineStarts: number[] = []
     let length = -1
     let chunked = false
     for (let at = from; at < text.length;) {
       const eol = text.indexOf('\r\n', at)
       const colon = text.indexOf(':', at)
+      // Blanks around a value are spaces and tabs only: the line check let no other control byte through.
+      let start = colon + 1
+      let stop = eol
+      while (start < stop && isBlank(text.charCodeAt(start))) start++
+      while (stop > start && isBlank(text.charCodeAt(stop - 1))) stop--
       const name = text.slice(at, colon)
-      const value = text.slice(colon + 1, eol).trim()
+      const value = text.slice(start, stop)
+      lineStarts.push(at)
       at = eol + 2
       const lower = name.toLowerCase()
       if (lower === 'content-length') {
@@ -151,7 +172,8 @@ export class ResponseParser {
     }
     // A body framed both ways is read as chunked (RFC 9112 §6.3), and the length is not passed on.
     if (chunked && length >= 0) length = -1
-    return { headers, names, length, chunked }
+    this.#events.onHead(new AppHead(status, statusText, headers, names, text, lineStarts, chunked))
+    this.#frame(status, length, chunked)
   }
 
   #frame (status: number, length: number, chunked: boolean): void {

@@ -8,7 +8,7 @@ interface Parsed { status?: number, text?: string, headers?: string[], names?: s
 function parse (wire: string, opts: { head?: boolean, split?: number, close?: boolean } = {}): Parsed {
   const out: Parsed = { body: '' }
   const p = new ResponseParser({
-    onHead: (status, text, headers, names, chunked) => Object.assign(out, { status, text, headers, names, chunked }),
+    onHead: h => Object.assign(out, { status: h.status, text: h.statusText, headers: h.headers, names: h.names, chunked: h.chunked }),
     onBody: c => { out.body += c.toString('latin1') },
     onComplete: reusable => { out.reusable = reusable }
   }, opts.head ?? false)
