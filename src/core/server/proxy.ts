@@ -1,12 +1,11 @@
 // Streams one request to an app process over a keep-alive connection and its response back, with backpressure both
 // ways. The response is read ahead of a slow client up to the high watermark, so the app process is freed early.
-import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import { INVALID_VALUE_CHAR, requestHeadersForApp, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
 import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
-import type { ConnectionPool } from './upstreams.js'
+import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import type { Abortable } from './inflight.js'
 
@@ -54,16 +53,15 @@ function requestHead (req: RequestHead, chunkedBody: boolean, prefix: string | u
   return head + '\r\n'
 }
 
-class Exchange implements ParserEvents, Abortable {
+class Exchange implements ParserEvents, UpstreamUser, Abortable {
   readonly #req: RequestHead
   readonly #res: ResponseSink
   readonly #body: Readable | undefined
   readonly #p: AppProcess
   readonly #pool: ConnectionPool
   readonly #ctx: ProxyContext
-  #socket!: Socket
+  #upstream!: Upstream
   #parser!: ResponseParser
-  #reused = false
   #fromApp = 0
   #requestSent = false
   #done = false
@@ -90,13 +88,12 @@ class Exchange implements ParserEvents, Abortable {
   }
 
   start (fresh: boolean): void {
-    const { socket, reused } = this.#pool.acquire(fresh)
-    this.#socket = socket
-    this.#reused = reused
+    const upstream = this.#pool.acquire(fresh)
+    const socket = upstream.socket
+    this.#upstream = upstream
     this.#fromApp = 0
     this.#parser = new ResponseParser(this, this.#req.method === 'HEAD')
-    socket.on('data', this.#onData)
-    socket.on('close', this.#onClose)
+    upstream.lend(this)
     const body = this.#body
     const chunked = body !== undefined && this.#req.headers['content-length'] === undefined
     socket.write(requestHead(this.#req, chunked, this.#ctx.prefix), 'latin1')
@@ -105,7 +102,7 @@ class Exchange implements ParserEvents, Abortable {
   }
 
   #sendBody (req: Readable, chunked: boolean): void {
-    const socket = this.#socket
+    const socket = this.#upstream.socket
     req.on('data', (c: Buffer) => {
       if (socket.destroyed) return
       let ok: boolean
@@ -124,7 +121,7 @@ class Exchange implements ParserEvents, Abortable {
     })
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  onUpstreamData (chunk: Buffer): void {
     this.#fromApp += chunk.length
     try {
       this.#parser.execute(chunk)
@@ -134,11 +131,10 @@ class Exchange implements ParserEvents, Abortable {
     }
   }
 
-  readonly #onClose = (): void => {
+  onUpstreamClose (): void {
     if (this.#done) return
     // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe.
-    if (this.#reused && this.#fromApp === 0 && this.#body === undefined && !this.#res.destroyed) {
-      this.#detach()
+    if (this.#upstream.reused && this.#fromApp === 0 && this.#body === undefined && !this.#res.destroyed) {
       this.start(true)
       return
     }
@@ -194,12 +190,13 @@ class Exchange implements ParserEvents, Abortable {
     else this.#write(chunk)
   }
 
+  /** `chunk` is a view of the upstream read buffer: what is written is a copy the client's socket may keep. */
   #write (chunk: Buffer): void {
     const res = this.#res
-    res.write(chunk)
+    res.write(Buffer.from(chunk))
     const limit = this.#ctx.highWatermark
-    if (limit > 0 && res.writableLength >= limit && !this.#socket.isPaused()) {
-      const socket = this.#socket
+    const socket = this.#upstream.socket
+    if (limit > 0 && res.writableLength >= limit && !socket.isPaused()) {
       socket.pause()
       res.once('drain', () => socket.resume())
     }
@@ -213,26 +210,22 @@ class Exchange implements ParserEvents, Abortable {
   /** Ends the exchange from outside (--max-request-time): the app connection is dropped, the client answered. */
   abort (err: Error): void { this.#finish(err, false) }
 
-  #detach (): void {
-    this.#socket.off('data', this.#onData)
-    this.#socket.off('close', this.#onClose)
-  }
-
   /** Ends the exchange once: the connection goes back to the pool only after a clean, complete exchange. */
   #finish (err: Error | undefined, reusable: boolean): void {
     if (this.#done) return
     this.#done = true
-    this.#detach()
     const res = this.#res
-    if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(this.#socket)
-    else this.#socket.destroy()
+    const upstream = this.#upstream
+    if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(upstream)
+    else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)
     if (res.destroyed) return
     if (err === undefined) {
       this.#recorder?.onComplete()
       this.#ctx.cache?.invalidate(this.#req, this.#status, this.#appHeaders)
     }
-    if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? this.#early[0] : Buffer.concat(this.#early))
+    // The early chunks are views of the upstream read buffer: the body is always a copy (concat copies too).
+    if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? Buffer.from(this.#early[0]!) : Buffer.concat(this.#early))
     else if (res.headersSent) res.destroy(err)
     else this.#ctx.onFailedBeforeResponse(this.#req, res, err)
   }

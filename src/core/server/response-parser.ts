@@ -91,7 +91,8 @@ export class ResponseParser {
     this.#pending = undefined
     while (buf.length > 0 && this.#state !== State.Done) {
       const used = this.#step(buf)
-      if (used < 0) { this.#pending = buf; return }
+      // Kept past this call, so a copy: `input` may be a view of a buffer the next read overwrites.
+      if (used < 0) { this.#pending = Buffer.from(buf); return }
       buf = buf.subarray(used)
     }
     if (buf.length > 0 && this.#state === State.Done) throw new ParseError('the app sent bytes after the end of its response')

@@ -162,15 +162,18 @@ export class Recorder {
       this.#cache.store.recordRefusal('too-large')
       return
     }
-    this.#chunks.push(chunk)
+    // A copy: the chunk is a view of a read buffer that the next read overwrites.
+    this.#chunks.push(Buffer.from(chunk))
   }
 
   onComplete (): void {
     const plan = this.#plan
     if (plan === undefined) return
     this.#plan = undefined
-    // Always a copy: the chunks are views of socket read buffers that must not be kept alive by the cache.
-    const body = Buffer.concat(this.#chunks, this.#bytes)
+    // A buffer of its own, so that a small entry does not keep a shared allocation pool alive.
+    const body = Buffer.allocUnsafeSlow(this.#bytes)
+    let at = 0
+    for (const c of this.#chunks) at += c.copy(body, at)
     this.#chunks = []
     this.#cache.store.set(this.#key, this.#urlKey, { ...plan, body, storedAt: this.#cache.now })
   }

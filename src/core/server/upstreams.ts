@@ -8,42 +8,84 @@ import type { UpstreamTarget } from '../spawn/loader.js'
 const IDLE_TIMEOUT_MS = 4_000
 const MAX_IDLE_PER_PROCESS = 128
 
+/** The exchange a connection is lent to: it gets the connection's bytes and its closing. */
+export interface UpstreamUser {
+  /** `chunk` is a view of a buffer the next read overwrites: whatever outlives the call must be copied. */
+  onUpstreamData (chunk: Buffer): void
+  onUpstreamClose (): void
+}
+
+/**
+ * Every upstream connection reads into this one buffer (node's `onread`), instead of node allocating a buffer and a
+ * stream chunk per read: reads are handled one at a time, and a user never keeps a view of it past its call.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
+export class Upstream {
+  readonly socket: Socket
+  /** True once it has carried an exchange: the app may have closed it just as it is sent on again. */
+  reused = false
+  #user: UpstreamUser | undefined
+
+  constructor (target: UpstreamTarget, onClose: (u: Upstream) => void) {
+    const onread = { buffer: READ_BUFFER, callback: this.#onRead }
+    const socket = target.kind === 'unix' ? connect({ path: target.socketPath, onread }) : connect({ port: target.port, host: target.host, onread })
+    this.socket = socket
+    socket.setNoDelay(true)
+    socket.on('error', () => socket.destroy())
+    socket.on('timeout', () => socket.destroy())
+    socket.on('close', () => {
+      onClose(this)
+      const user = this.#user
+      this.#user = undefined
+      user?.onUpstreamClose()
+    })
+  }
+
+  /** Lends the connection to an exchange (`undefined`: takes it back). */
+  lend (user: UpstreamUser | undefined): void { this.#user = user }
+
+  readonly #onRead = (n: number): boolean => {
+    const user = this.#user
+    // An idle connection has nothing to say: bytes on it mean the app and the core disagree about where a response ended.
+    if (user === undefined) { this.socket.destroy(); return false }
+    user.onUpstreamData(READ_BUFFER.subarray(0, n))
+    return true
+  }
+}
+
 export class ConnectionPool {
   readonly #target: UpstreamTarget
-  readonly #idle: Socket[] = []
+  readonly #idle: Upstream[] = []
   #closed = false
 
   constructor (target: UpstreamTarget) { this.#target = target }
 
-  /** An idle connection (reused: true) or, when there is none or `fresh` is asked for, a new one. */
-  acquire (fresh = false): { socket: Socket, reused: boolean } {
-    for (let s = fresh ? undefined : this.#idle.pop(); s !== undefined; s = this.#idle.pop()) {
-      if (!s.destroyed) { s.setTimeout(0); return { socket: s, reused: true } }
+  /** An idle connection (`reused` set) or, when there is none or `fresh` is asked for, a new one. */
+  acquire (fresh = false): Upstream {
+    for (let u = fresh ? undefined : this.#idle.pop(); u !== undefined; u = this.#idle.pop()) {
+      if (!u.socket.destroyed) { u.socket.setTimeout(0); return u }
     }
-    const t = this.#target
-    const socket = t.kind === 'unix' ? connect(t.socketPath) : connect(t.port, t.host)
-    socket.setNoDelay(true)
-    socket.on('error', () => socket.destroy())
-    socket.on('close', () => this.#forget(socket))
-    socket.on('timeout', () => socket.destroy())
-    return { socket, reused: false }
+    return new Upstream(this.#target, this.#forget)
   }
 
   /** Puts a connection whose exchange completed cleanly back for reuse. */
-  release (socket: Socket): void {
-    if (this.#closed || socket.destroyed || this.#idle.length >= MAX_IDLE_PER_PROCESS) { socket.destroy(); return }
-    socket.setTimeout(IDLE_TIMEOUT_MS)
-    this.#idle.push(socket)
+  release (u: Upstream): void {
+    u.lend(undefined)
+    if (this.#closed || u.socket.destroyed || this.#idle.length >= MAX_IDLE_PER_PROCESS) { u.socket.destroy(); return }
+    u.reused = true
+    u.socket.setTimeout(IDLE_TIMEOUT_MS)
+    this.#idle.push(u)
   }
 
-  #forget (socket: Socket): void {
-    const i = this.#idle.indexOf(socket)
+  readonly #forget = (u: Upstream): void => {
+    const i = this.#idle.indexOf(u)
     if (i >= 0) this.#idle.splice(i, 1)
   }
 
   destroy (): void {
     this.#closed = true
-    for (const s of this.#idle.splice(0)) s.destroy()
+    for (const u of this.#idle.splice(0)) u.socket.destroy()
   }
 }
 

@@ -4,7 +4,10 @@ import { ResponseParser, ParseError } from '../../../src/core/server/response-pa
 
 interface Parsed { status?: number, text?: string, headers?: string[], names?: string[], chunked?: boolean, body: string, reusable?: boolean }
 
-/** Feeds the response in pieces split at every given size, so each case runs across arbitrary packet boundaries. */
+/**
+ * Feeds the response in pieces split at every given size, so each case runs across arbitrary packet boundaries. Every
+ * piece arrives in one buffer that is overwritten after each call, as the core's reads from app connections do.
+ */
 function parse (wire: string, opts: { head?: boolean, split?: number, close?: boolean } = {}): Parsed {
   const out: Parsed = { body: '' }
   const p = new ResponseParser({
@@ -14,7 +17,11 @@ function parse (wire: string, opts: { head?: boolean, split?: number, close?: bo
   }, opts.head ?? false)
   const bytes = Buffer.from(wire, 'latin1')
   const step = opts.split ?? bytes.length
-  for (let i = 0; i < bytes.length; i += step) p.execute(bytes.subarray(i, i + step))
+  const readBuffer = Buffer.alloc(step)
+  for (let i = 0; i < bytes.length; i += step) {
+    p.execute(readBuffer.subarray(0, bytes.copy(readBuffer, 0, i, i + step)))
+    readBuffer.fill('#')
+  }
   if (opts.close === true) p.finishOnClose()
   return out
 }
