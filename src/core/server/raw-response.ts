@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
+import { holdUntilTurnEnds } from './turn-end-writes.js'
 
 /** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
 export const KEEP_ALIVE_MS = 5_000
@@ -127,6 +128,7 @@ export class RawResponse implements ResponseSink {
 
   write (chunk: Buffer): boolean {
     if (this.#closed) return false
+    holdUntilTurnEnds(this.#socket)
     if (this.#bodyless || chunk.length === 0) { this.#flushHead(); return true }
     if (!this.#chunked) return this.#head === undefined ? this.#socket.write(chunk) : this.#writeWithHead(chunk)
     const s = this.#socket
@@ -140,6 +142,7 @@ export class RawResponse implements ResponseSink {
   end (chunk?: Buffer | string): this {
     if (this.#closed) return this
     if (!this.headersSent) this.writeHead(200, [])
+    holdUntilTurnEnds(this.#socket)
     const body = this.#bodyless || chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const s = this.#socket
     if (this.#chunked) {
