@@ -1,6 +1,7 @@
-// The core reads every app connection into one shared buffer (server/upstreams.ts), so whatever it keeps past one
-// read must be a copy: bytes queued for a client that is not reading, and a body the turbocache stores. The app sends
-// a pattern in which no two 8 KiB stretches are alike: a kept view of the buffer would show a later read's bytes.
+// What the core reads from app connections (server/upstreams.ts). They all read into one shared buffer, so whatever
+// the core keeps past one read must be a copy: bytes queued for a client that is not reading, and a body the
+// turbocache stores. The app sends a pattern in which no two 8 KiB stretches are alike: a kept view of the buffer
+// would show a later read's bytes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -8,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { startFerry } from '../../helpers/ferry.js'
+import { getJson } from '../../helpers/http.js'
 
 /** The bytes the proxy-lab app's /pattern route sends. */
 function pattern (kb: number): Buffer {
@@ -51,4 +53,14 @@ test('a cacheable body read in many pieces is stored intact and served intact fr
   const hit = await fetchStalling(`${f.url}/pattern?kb=512&cache=1`, 'GET')
   assert.match(String(hit.headers.age), /^\d+$/, 'the second answer came from the turbocache')
   assert.equal(sha(hit.body), expected, 'the stored body differs from what the app sent')
+})
+
+test('bytes an app sends on an idle connection close it: the next request goes over a new one', async t => {
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
+  const first = await getJson<{ conn: number }>(`${f.url}/conn`)
+  assert.equal((await getJson<{ conn: number }>(`${f.url}/conn`)).conn, first.conn, 'an idle connection is reused')
+  await getJson(`${f.url}/conn?late=1`)
+  await sleep(300)
+  const next = await getJson<{ conn: number }>(`${f.url}/conn`)
+  assert.notEqual(next.conn, first.conn, 'the connection the stray bytes came on was not reused')
 })
