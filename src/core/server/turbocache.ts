@@ -74,8 +74,11 @@ export class Turbocache {
         return true
       }
     }
-    // Only a miss needs the URL's key (for invalidating every cookie variant of it later).
-    return method === 'GET' ? new Recorder(this, req, key, this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })) : undefined
+    if (method !== 'GET') return undefined
+    // Only a miss needs the URL's key (for invalidating every cookie variant of it later); without cookie variants
+    // it is the key itself.
+    const urlKey = this.#varyByCookie === undefined ? key : this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })
+    return new Recorder(this, req, key, urlKey)
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
