@@ -25,10 +25,14 @@ export function urlKey (o: KeyParts): string {
 }
 
 export function cacheKey (o: KeyParts & { cookieVariant?: string | null | undefined }): string {
-  const base = urlKey(o)
-  if (o.cookieVariant === undefined) return base
-  if (o.cookieVariant === null) return base + '\n-'
-  return base + '\n=' + o.cookieVariant
+  return withCookieVariant(urlKey(o), o.cookieVariant)
+}
+
+/** The cacheKey for a URL key already built (so a caller that needs both builds the URL key once). */
+export function withCookieVariant (base: string, cookieVariant: string | null | undefined): string {
+  if (cookieVariant === undefined) return base
+  if (cookieVariant === null) return base + '\n-'
+  return base + '\n=' + cookieVariant
 }
 
 /**

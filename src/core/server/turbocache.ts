@@ -3,7 +3,7 @@
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { renderHeaderLines, type HeaderLines } from './raw-response.js'
-import { cacheKey, cookieValue } from '../cache/key.js'
+import { cookieValue, urlKey, withCookieVariant } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import type { CachedResponse } from '../cache/types.js'
@@ -54,9 +54,9 @@ export class Turbocache {
     this.#ns = o.app === undefined ? '' : JSON.stringify(o.app) + '\n'
   }
 
-  #key (req: RequestHead): string {
-    const variant = this.#varyByCookie === undefined ? undefined : cookieValue(req.headers.cookie, this.#varyByCookie)
-    return this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/', cookieVariant: variant })
+  /** The request's URL key (every cookie variant of the URL shares it), under this cache's namespace. */
+  #urlKey (req: RequestHead): string {
+    return this.#ns + urlKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })
   }
 
   /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
@@ -64,7 +64,8 @@ export class Turbocache {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
-    const key = this.#key(req)
+    const url = this.#urlKey(req)
+    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
     if (mode === 'lookup') {
       this.store.counters.fetches++
       const entry = this.store.get(key)
@@ -74,11 +75,8 @@ export class Turbocache {
         return true
       }
     }
-    if (method !== 'GET') return undefined
-    // Only a miss needs the URL's key (for invalidating every cookie variant of it later); without cookie variants
-    // it is the key itself.
-    const urlKey = this.#varyByCookie === undefined ? key : this.#ns + cacheKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })
-    return new Recorder(this, req, key, urlKey)
+    // A miss also keeps the URL's key, for invalidating every cookie variant of it later.
+    return method === 'GET' ? new Recorder(this, req, key, url) : undefined
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
