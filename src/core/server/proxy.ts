@@ -69,8 +69,8 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
   #head: AppHead | undefined
   #early: Buffer[] = []
   readonly #recorder: Recorder | undefined
-  #status = 0
-  #appHeaders: readonly string[] = []
+  /** The app's response head, kept after it was written: what the turbocache invalidates by. */
+  #response: AppHead | undefined
   readonly #setCookie: string | undefined
   #oobRequested = false
 
@@ -151,8 +151,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
     const { names, headers } = head
     for (let i = 0; i < names.length; i++) if (names[i] === OOB_HEADER) this.#oobRequested = headers[2 * i + 1] === 'true'
     this.#head = head
-    this.#status = head.status
-    this.#appHeaders = headers
+    this.#response = head
     this.#recorder?.onHead(head.status, head.statusText, headers)
   }
 
@@ -220,9 +219,10 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
     else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)
     if (res.destroyed) return
-    if (err === undefined) {
+    const response = this.#response
+    if (err === undefined && response !== undefined) {
       this.#recorder?.onComplete()
-      this.#ctx.cache?.invalidate(this.#req, this.#status, this.#appHeaders)
+      this.#ctx.cache?.invalidate(this.#req, response.status, response.headers)
     }
     // The early chunks are views of the upstream read buffer: the body is always a copy (concat copies too).
     if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? Buffer.from(this.#early[0]!) : Buffer.concat(this.#early))
