@@ -15,8 +15,12 @@ let held: Socket[] = []
 let spare: Socket[] = []
 let flushScheduled = false
 
-function flush (): void {
+function flushAtTurnEnd (): void {
   flushScheduled = false
+  flush()
+}
+
+function flush (): void {
   // Swapped first: an uncork can run code that holds another socket, which then waits for the next flush.
   const sockets = held
   held = spare
@@ -31,5 +35,5 @@ export function holdUntilTurnEnds (socket: Socket): void {
   if (held.length >= MAX_HELD) flush()
   socket.cork()
   held.push(socket)
-  if (!flushScheduled) { flushScheduled = true; setImmediate(flush) }
+  if (!flushScheduled) { flushScheduled = true; setImmediate(flushAtTurnEnd) }
 }
