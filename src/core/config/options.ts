@@ -1,5 +1,6 @@
 // The one table of Ferry's options. Flags (src/cli/flags.ts), the validator (resolve.ts), /config.json and the
 // man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
+import { trustProxyItemProblem } from './trust-proxy.js'
 
 export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
 export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
@@ -27,7 +28,12 @@ export interface IntegerOption extends OptionBase {
 export interface StringOption extends OptionBase { readonly kind: 'string', readonly default?: string, readonly placeholder: string }
 export interface BooleanOption extends OptionBase { readonly kind: 'boolean', readonly default?: boolean, readonly allowNo?: boolean }
 export interface EnumOption extends OptionBase { readonly kind: 'enum', readonly default?: string, readonly values: readonly string[] }
-export interface ListOption extends OptionBase { readonly kind: 'list', readonly placeholder: string }
+export interface ListOption extends OptionBase {
+  readonly kind: 'list'
+  readonly placeholder: string
+  /** Why an item cannot be used, or undefined when it can; absent: items are NAME=VALUE pairs. */
+  readonly checkItem?: (item: string) => string | undefined
+}
 export type OptionSpec = IntegerOption | StringOption | BooleanOption | EnumOption | ListOption
 
 export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] as const
@@ -51,6 +57,7 @@ export const OPTIONS = [
   { name: 'trust-front-headers', kind: 'boolean', section: 'server', default: false, help: 'on the Unix socket only: let the front server name the app with X-Ferry-App-Root (and X-Ferry-App-Env, X-Ferry-App-Type); an app root not seen before is spawned on its first request', commands: SERVE },
   { name: 'config', kind: 'string', section: 'server', char: 'c', placeholder: 'FILE', help: 'a JSON file of options and apps to serve (see ferry(1)); re-read by ferry reload or SIGHUP', commands: SERVE },
   { name: 'admin-address', kind: 'string', section: 'server', placeholder: 'HOST:PORT', help: 'also serve the admin API on this TCP address, with the same passwords (use a loopback address unless you mean to expose it)', defaultText: 'only the Unix socket in the instance directory', commands: SERVE },
+  { name: 'trust-proxy', kind: 'list', section: 'server', placeholder: 'ADDRESS', checkItem: trustProxyItemProblem, help: 'peers whose X-Forwarded-For/-Proto/-Host are kept (the peer is appended to X-Forwarded-For): an IP address, a CIDR range, loopback, or unix for the Unix socket (repeatable); from anyone else Ferry sets them itself', defaultText: 'nobody', commands: SERVE },
   { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: SERVE },
   // app
   { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: SERVE, perApp: true },

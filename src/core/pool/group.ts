@@ -42,7 +42,7 @@ export interface GroupOptions {
   readonly saturationElu?: number
 }
 
-export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck'
+export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
 /** A process that dies sooner than this after starting counts as a failed start for the back-off. */
 const EARLY_DEATH_MS = 10_000
@@ -268,10 +268,13 @@ export class Group {
     }
   }
 
-  /** A stuck process (--max-request-time): out of rotation now, killed once its other requests end or time out. */
-  abandon (p: AppProcess): void {
-    if (p.state === 'dead') return
-    this.#o.events.emit('recycle', this, p, 'stuck')
+  /**
+   * A stuck process (--max-request-time), or one that refuses connections (`unreachable`: it died and its exit is
+   * not handled yet, or its socket is gone): out of rotation now, killed once its other requests end or time out.
+   */
+  abandon (p: AppProcess, reason: 'stuck' | 'unreachable' = 'stuck'): void {
+    if (p.state === 'dead' || p.killWhenIdle) return
+    this.#o.events.emit('recycle', this, p, reason)
     p.killWhenIdle = true
     // Retiring a process killWhenIdle stops it with SIGKILL once its requests end (see #stopProcess).
     if (p.live) this.#retire(p)

@@ -10,7 +10,8 @@ import type { AppProcess } from '../pool/app-process.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import { FerryError } from '../errors.js'
 import { Upstreams } from './upstreams.js'
-import { proxyRequest, type ProxyContext } from './proxy.js'
+import { forwardedProto, proxyRequest, type ProxyContext } from './proxy.js'
+import { checkRequest } from './request-checks.js'
 import { pipeUpgrade } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import { pathInApp, type AppRoute, type Router } from './router.js'
@@ -31,6 +32,8 @@ export interface FrontOptions {
   readonly logger: Logger
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
+  /** --trust-proxy: whether a peer (its address; undefined on a Unix socket) may set X-Forwarded-*. */
+  readonly trustsPeer?: ((remoteAddress: string | undefined) => boolean) | undefined
   /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
   readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
 }
@@ -90,7 +93,22 @@ export function createFrontServer (o: FrontOptions): FrontServer {
           failPage(req, res, isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }), route.friendlyErrorPages)
         },
         cache: route.turbocache,
-        prefix: route.baseUri === '/' ? undefined : route.baseUri
+        prefix: route.baseUri === '/' ? undefined : route.baseUri,
+        trustsPeer: o.trustsPeer,
+        retryElsewhere: (entry, p, recorder) => {
+          // The process refused the connection: it leaves rotation now rather than when its exit is noticed, and the
+          // request (none of which reached it) goes to another process, a few times at most.
+          group.release(p)
+          group.abandon(p, 'unreachable')
+          upstreams.discard(p)
+          if (entry.res.destroyed) return
+          entry.retries++
+          if (entry.retries > MAX_UNREACHABLE_RETRIES) {
+            failPage(entry.req, entry.res, new FerryError('E_APP_RESPONSE', `app process ${p.pid} of ${group.name} could not be reached`), route.friendlyErrorPages)
+            return
+          }
+          toProcess(entry.req, entry.res, entry, route, recorder)
+        }
       }
       contexts.set(route, ctx)
     }
@@ -107,7 +125,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
     const body = req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
-    const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+    const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie, entry)
     // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
     // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
     if (route.maxRequestTimeMs > 0) entry.exchange = exchange
@@ -152,6 +170,12 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   /** Requests read by node's HTTP server: anything the lean front does not take. */
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const entry = begin(req, res)
+    const refusal = checkRequest(req)
+    if (refusal !== undefined) {
+      res.shouldKeepAlive = false
+      answerPlain(res, req.method, refusal.status, `${refusal.reason}\n`)
+      return
+    }
     const route = routeFor(req, res)
     if (route === undefined) return
     entry.route = route
@@ -177,8 +201,17 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   /** Turbocache, then a process of the app's group (checked out, or waited for in its queue). */
   const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
     // A hit never touches the pool: no process is checked out and no queue is entered.
-    const cached = route.turbocache?.handle(req, res)
-    if (cached === true) return
+    const cache = route.turbocache
+    if (cache !== undefined) {
+      const scheme = o.trustsPeer === undefined ? 'http' : forwardedProto(req, o.trustsPeer(req.socket.remoteAddress))
+      const cached = cache.handle(req, res, scheme)
+      if (cached === true) return
+      toProcess(req, res, entry, route, cached)
+    } else toProcess(req, res, entry, route, undefined)
+  }
+
+  /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */
+  const toProcess = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
     const group = route.group
     // A boolean the restart.txt watcher sets; the file system is never looked at here.
     if (group.restartPending) group.applyPendingRestart()
@@ -250,6 +283,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   return { server, stats, upstreams, inflight, drain }
 }
+
+/** How many other processes a request may be given to when the one it was sent to cannot be reached. */
+const MAX_UNREACHABLE_RETRIES = 3
 
 /** How often requests are compared with --max-request-time. */
 const SWEEP_MS = 250

@@ -1,5 +1,6 @@
 // The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
+import { trustedPeers } from '../config/trust-proxy.js'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,6 +57,7 @@ async function main (): Promise<void> {
       highWatermark: o.responseBufferHighWatermark,
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
+      trustsPeer: trustedPeers(o.trustProxy),
       adHocApp: (root, env, type) => apps.adHoc(root, env, type)
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')

@@ -24,7 +24,8 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('restartFile', (g, always) => logger.notice(`${always ? 'tmp/always_restart.txt exists' : 'tmp/restart.txt changed'}: restarting ${g.name}`))
   events.on('recycle', (g, p, reason) => {
     const why = reason === 'max-requests' ? `it served ${p.processed} requests (--max-requests)`
-      : reason === 'memory-limit' ? 'it is over --memory-limit' : 'a request timed out (--max-request-time)'
+      : reason === 'memory-limit' ? 'it is over --memory-limit'
+        : reason === 'unreachable' ? 'it refused a connection (it has died or its socket is gone)' : 'a request timed out (--max-request-time)'
     logger.notice(`replacing app process ${p.pid} of ${g.name}: ${why}`)
   })
   events.on('memoryOver', (g, p, kb, limitKb) =>
