@@ -79,8 +79,9 @@ export function validate (spec: OptionSpec, value: unknown): unknown {
     }
     case 'list': {
       const list = Array.isArray(value) ? value : [value]
-      for (const item of list) {
-        if (typeof item !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*=/.test(item)) throw invalid(spec, item, spec.placeholder)
+      const item = spec.names === true ? /^[A-Za-z_][A-Za-z0-9_]*$/ : /^[A-Za-z_][A-Za-z0-9_]*=/
+      for (const v of list) {
+        if (typeof v !== 'string' || !item.test(v)) throw invalid(spec, v, spec.names === true ? 'a variable NAME' : spec.placeholder)
       }
       return Object.freeze([...list])
     }
