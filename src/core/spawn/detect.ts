@@ -38,7 +38,7 @@ export function detectApp (root: string, opts: DetectOptions): AppSpec {
   }
   const command = opts.appStartCommand?.trim()
   const identity = (ownerOf: string): { identity?: Identity } => {
-    const id = appIdentity({ ownerOf, user: opts.user, group: opts.group })
+    const id = appIdentity({ appRoot, ownerOf, user: opts.user, group: opts.group })
     return id === undefined ? {} : { identity: Object.freeze(id) }
   }
   // A start command always means a generic app, whatever --app-type says: it is the only way we know to run it.
