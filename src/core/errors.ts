@@ -25,6 +25,7 @@ export const ERRORS = {
   E_APP_NOT_FOUND: { exitCode: EXIT.notFound, httpStatus: 404, summary: 'the app directory does not exist, or the instance does not serve that app' },
   E_PROCESS_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'the instance has no app process with that PID' },
   E_CONFIG_INVALID: { exitCode: EXIT.usage, summary: 'the --config file or a Ferryfile.json cannot be used' },
+  E_CONFIG_UNTRUSTED: { exitCode: EXIT.usage, summary: 'a Ferryfile.json, or a --config file others could write, says who apps run as or what they inherit' },
   E_STARTUP_FILE_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'no startup file or start command was found' },
   E_PORT_IN_USE: { exitCode: EXIT.address, summary: 'the address or port is already in use' },
   E_LISTEN_FAILED: { exitCode: EXIT.address, summary: 'Ferry could not listen on the address' },

@@ -16,6 +16,11 @@ interface OptionBase {
   readonly commands?: readonly string[]
   /** May be set per app: in an app entry of a --config file, or in the app's Ferryfile.json. */
   readonly perApp?: boolean
+  /**
+   * Decides who app processes run as or what they inherit from Ferry: only the operator may set it (flags, or a
+   * --config file only root can write), never an app's own Ferryfile.json, which the app's owner writes.
+   */
+  readonly operatorOnly?: boolean
 }
 
 export interface IntegerOption extends OptionBase {
@@ -38,6 +43,11 @@ export type OptionSpec = IntegerOption | StringOption | BooleanOption | EnumOpti
 
 export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] as const
 export type LogLevelName = typeof LOG_LEVELS[number]
+
+/** --pass-env items: a bare variable name. */
+function variableNameProblem (item: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(item) ? undefined : 'a variable NAME'
+}
 
 const START = ['start'] as const
 /** Options of the server core, shared by `ferry start` and `ferry fly`. */
@@ -65,8 +75,9 @@ export const OPTIONS = [
   { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: SERVE, perApp: true },
   { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: SERVE, perApp: true },
   { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: SERVE, perApp: true },
-  { name: 'user', kind: 'string', section: 'app', placeholder: 'USER', help: 'when Ferry runs as root: run app processes as this user (never root)', defaultText: 'the owner of the startup file (of the app directory for generic apps), or nobody when that is root', commands: SERVE, perApp: true },
-  { name: 'group', kind: 'string', section: 'app', placeholder: 'GROUP', help: 'when Ferry runs as root: run app processes in this group (never root)', defaultText: 'the user\'s primary group', commands: SERVE, perApp: true },
+  { name: 'user', kind: 'string', section: 'app', placeholder: 'USER', help: 'when Ferry runs as root: run app processes as this user (never root); a flag, or in a --config file only root can write, never in a Ferryfile.json', defaultText: 'the owner of the startup file (of the app directory for generic apps; the directory\'s owner when it is not root and the file is another user\'s), or nobody when that is root', commands: SERVE, perApp: true, operatorOnly: true },
+  { name: 'group', kind: 'string', section: 'app', placeholder: 'GROUP', help: 'when Ferry runs as root: run app processes in this group (never root); like --user, never in a Ferryfile.json', defaultText: 'the user\'s primary group', commands: SERVE, perApp: true, operatorOnly: true },
+  { name: 'pass-env', kind: 'list', section: 'app', placeholder: 'NAME', checkItem: variableNameProblem, help: 'app processes that run as another user (Ferry is root) get a clean environment (see ferry(1)); also pass them this variable of Ferry\'s environment (repeatable; never in a Ferryfile.json)', commands: SERVE, perApp: true, operatorOnly: true },
   { name: 'app-scheduling', kind: 'enum', section: 'app', values: ['batch', 'normal'], default: 'batch', help: 'Linux scheduling policy of app processes: batch (SCHED_BATCH) keeps their share of the CPU but a request waking one does not preempt the core, which then finishes its batch of I/O first (~20% more requests/s on a busy 2-core machine); normal is the system default. Where chrt(1) cannot set it, normal', commands: SERVE, perApp: true },
   { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: SERVE, perApp: true },
   { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: SERVE, perApp: true },

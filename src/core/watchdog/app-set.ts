@@ -239,7 +239,8 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     socketDir,
     user: o.user,
     group: o.group,
-    scheduling: o.appScheduling
+    scheduling: o.appScheduling,
+    passEnv: o.passEnv
   })
 }
 
