@@ -8,26 +8,8 @@
 // not a response. In-process rather than over a socket so that every case is the same bytes in the same pieces.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { ResponseParser, ParseError } from '../../../src/core/server/response-parser.js'
-
-/** The parts of node's internal HTTPParser the client uses (not in @types/node). */
-interface NodeParser {
-  initialize (type: number, resource: object, maxHeaderSize: number, lenient: number): void
-  execute (data: Buffer): number | Error
-  finish (): Error | undefined
-  close (): void
-  [key: number]: unknown
-}
-interface NodeParserClass {
-  new (): NodeParser
-  readonly RESPONSE: number
-  readonly kOnHeaders: number
-  readonly kOnHeadersComplete: number
-  readonly kOnBody: number
-  readonly kOnMessageComplete: number
-}
-const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: NodeParserClass }
+import { HTTPParser, parseErrorCode } from '../../helpers/node-http-parser.js'
 
 /** Ferry's own limit on a response head; node's (16 KiB by default) is set to match, so limits are not compared. */
 const MAX_HEAD = 64 * 1024
@@ -68,11 +50,11 @@ function readByNode (pieces: Buffer[], head: boolean): Reading {
   for (const piece of pieces) {
     if (out.complete || upgrade) break
     const r = p.execute(piece)
-    if (r instanceof Error) { out.error ??= (r as Error & { code?: string }).code ?? r.message; break }
+    if (r instanceof Error) { out.error ??= parseErrorCode(r); break }
   }
   if (!out.complete && !upgrade && out.error === undefined) {
     const r = p.finish()
-    if (r instanceof Error) out.error = (r as Error & { code?: string }).code ?? r.message
+    if (r instanceof Error) out.error = parseErrorCode(r)
   }
   if (upgrade) out.error = 'upgrade'
   p.close()
