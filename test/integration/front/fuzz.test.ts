@@ -307,17 +307,18 @@ test('fuzz: hostile clients among well-formed ones; no restart, no cross-talk, n
       }
       const got = a?.echo?.id
       const from = got === undefined || got === s.id ? undefined : origin(got)
-      if (from !== undefined) fault(`cross-talk: ${s.expect ? 'a well-formed' : `a '${s.kind}'`} request got the answer for ${from.kind}`, `${describe(s)} got the answer for ${from.what}`)
-      else if (!s.expect) {
+      if (from !== undefined) {
+        fault(`cross-talk: ${s.expect ? 'a well-formed' : `a '${s.kind}'`} request got the answer for ${from.kind}`, `${describe(s)} got the answer for ${from.what}`)
+      } else if (!s.expect) {
         const rule = IF_ANSWERED[s.kind]
-        if (a?.echo !== undefined && a.echo.id === s.id && rule !== undefined && !rule.holds(a.echo, s.seq)) fault(`a '${s.kind}' request reached the app changed: ${rule.what}`, `${describe(s)}: the app saw ${JSON.stringify(a.echo)}`)
-      }
-      else if (a === undefined) {
+        if (a?.echo?.id === s.id && rule !== undefined && !rule.holds(a.echo, s.seq)) fault(`a '${s.kind}' request reached the app changed: ${rule.what}`, `${describe(s)}: the app saw ${JSON.stringify(a.echo)}`)
+      } else if (a === undefined) {
         if (hostile === undefined || !c.closed) fault('a well-formed request was never answered', `${describe(s)}${c.parseError !== undefined ? ` (unparsable answers: ${c.parseError})` : ''}`)
       } else if (a.echo === undefined) {
         fault(hostile === undefined ? `a well-formed request got ${a.status}` : `a well-formed request got the ${a.status} meant for a malformed request pipelined behind it`, `${describe(s)} got ${a.status}${behind}`)
+      } else if (a.status !== 200 || JSON.stringify(a.echo) !== JSON.stringify(s.expect)) {
+        fault('the app saw a well-formed request differently', `${describe(s)}: ${a.status} ${JSON.stringify(a.echo)}`)
       }
-      else if (a.status !== 200 || JSON.stringify(a.echo) !== JSON.stringify(s.expect)) fault('the app saw a well-formed request differently', `${describe(s)}: ${a.status} ${JSON.stringify(a.echo)}`)
     }
     for (let i = offset + batch.length; i < c.answers.length; i++) {
       const got = c.answers[i]!.echo?.id
@@ -388,13 +389,13 @@ test('fuzz: hostile clients among well-formed ones; no restart, no cross-talk, n
   const started = Date.now()
   await Promise.all(Array.from({ length: CLIENTS }, (_, i) => runClient(i)))
   t.diagnostic(`${findings.sent} requests (${findings.hostile} hostile) in ${Date.now() - started} ms`)
-  for (const [kind, tally] of [...findings.byHostileKind].sort()) t.diagnostic(`${kind}: ${[...tally].map(([o, n]) => `${o} ×${n}`).join(', ')}`)
+  for (const [kind, tally] of [...findings.byHostileKind].sort((x, y) => x[0].localeCompare(y[0]))) t.diagnostic(`${kind}: ${[...tally].map(([o, n]) => `${o} ×${n}`).join(', ')}`)
 
   // Every client has gone: nothing may remain in flight (the core must notice each departure).
   type ServerJson = { thread1: { pid: number, active_request_count: number } }
-  let server = JSON.parse((await call('/server.json')).body) as ServerJson
   type Listed = { method: string, path: string, state: string }
-  let requests: Listed[] = []
+  let server: ServerJson
+  let requests: Listed[]
   const deadline = Date.now() + 10_000
   for (;;) {
     server = JSON.parse((await call('/server.json')).body) as ServerJson
