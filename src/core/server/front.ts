@@ -326,6 +326,13 @@ function timeOutStuckRequests (inflight: Inflight, logger: Logger): void {
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */
 function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return }
+  // Requests read before the bad one are answered first, in order: a 400 written now would take the place of their
+  // responses (and leave them in flight forever). node's server hands the socket to each in turn; the 400 goes last.
+  const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage
+  if (pending != null) {
+    pending.once('close', () => setImmediate(() => answerClientError(err, socket)))
+    return
+  }
   const [status, text] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'Request Header Fields Too Large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request']

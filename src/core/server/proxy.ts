@@ -115,6 +115,8 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
   readonly #setCookie: string | undefined
   #oobRequested = false
   readonly #entry: InflightEntry | undefined
+  /** Sent once already on a connection that then closed unanswered: the app may have seen it. */
+  #maybeDelivered = false
 
   constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
     ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined, entry: InflightEntry | undefined) {
@@ -183,7 +185,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
       const upstream = this.#upstream
       // The process could not be reached at all: nothing reached the app, whatever the method, so another may serve it.
       const retry = this.#ctx.retryElsewhere
-      if (!upstream.connected && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
+      if (!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
         this.#done = true
         upstream.lend(undefined)
         retry(this.#entry, this.#p, this.#recorder)
@@ -192,6 +194,9 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
       // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe for
       // a request that changes nothing (a POST may have been acted on before the app closed).
       if (upstream.reused && this.#body === undefined && RETRYABLE.has(this.#req.method ?? 'GET')) {
+        // The app may have been working on it when it died (a request that kills its process): then it is not
+        // handed to yet another process when this one turns out to be gone.
+        this.#maybeDelivered = true
         this.start(true)
         return
       }
