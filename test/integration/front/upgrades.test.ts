@@ -82,7 +82,7 @@ async function echoes (c: RawClient, text: string): Promise<void> {
 
 const SPOOFED = 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.test\r\nX-Forwarded-Prefix: /evil\r\n'
 
-test('a 101 makes a tunnel both ways; the upgrade reaches the app with the headers any request gets, plus Upgrade', async t => {
+test('a 101 makes a tunnel both ways; the upgrade is routed and reaches the app with the headers any request gets, plus Upgrade', async t => {
   const f = await startFerry(t, APP)
   const { c, seen } = await openTunnel(t, f.url, '/ws', SPOOFED)
   assert.equal(seen.headers.upgrade, 'echo')
@@ -93,16 +93,12 @@ test('a 101 makes a tunnel both ways; the upgrade reaches the app with the heade
   assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1', 'the peer, not what the client claimed')
   await echoes(c, 'ping over the tunnel')
   await echoes(c, 'x'.repeat(200_000))
-})
-
-test('an upgrade is routed like any request: X-Ferry-App-Root is refused on TCP, and the connection carries on', async t => {
-  const f = await startFerry(t, APP)
-  const c = new RawClient(t, f.url)
-  c.send(upgradeRequest('/ws', 'X-Ferry-App-Root: /etc\r\n'))
-  const refused = await c.response('the refusal')
-  assert.match(refused.head, /^HTTP\/1\.1 400 /)
-  c.send('GET /next HTTP/1.1\r\nHost: app.test\r\n\r\n')
-  const next = await c.response('the next request')
+  // Routed like any request: X-Ferry-App-Root is refused on TCP, and the connection carries on.
+  const named = new RawClient(t, f.url)
+  named.send(upgradeRequest('/ws', 'X-Ferry-App-Root: /etc\r\n'))
+  assert.match((await named.response('the refusal')).head, /^HTTP\/1\.1 400 /)
+  named.send('GET /next HTTP/1.1\r\nHost: app.test\r\n\r\n')
+  const next = await named.response('the next request')
   assert.match(next.head, /^HTTP\/1\.1 200 /)
   assert.equal((JSON.parse(next.body) as { url: string }).url, '/next')
 })
@@ -173,18 +169,21 @@ test('a client that leaves closes the app side and frees the session, tunnel or 
   await waitFor(async () => (await getJson<{ open: number }>(`${f.url}/open`)).open === 0, 5_000, 'the app side of both to close')
   const requests = JSON.parse((await call('/requests.json')).body) as { requests: unknown[] }
   assert.deepEqual(requests.requests, [])
-  const pool = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number }> }> } }
-  assert.deepEqual(pool.pool.groups[0]!.processes.map(p => p.sessions), [0])
+  const pool = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number, tunnels: number }> }> } }
+  assert.deepEqual(pool.pool.groups[0]!.processes.map(p => [p.sessions, p.tunnels]), [[0, 0]], 'each released once')
 })
 
-test('open tunnels never stop a restart: new processes serve HTTP, old ones keep their tunnels for the drain time', async t => {
+test('open tunnels never stop a restart: new processes serve HTTP, old ones keep their tunnels until they close', async t => {
   const app = join(tmpDir(t), 'app')
   cpSync(APP, app, { recursive: true })
   mkdirSync(join(app, 'tmp'))
-  const f = await startFerry(t, app, ['--max-pool-size', '2', '--min-instances', '2', '--stat-throttle-rate', '1', '--websocket-drain-time', '3'])
+  const registry = tmpDir(t)
+  const f = await startFerry(t, app, ['--max-pool-size', '2', '--min-instances', '2', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
+  const call = adminClient(t, instanceDirIn(registry))
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const tunnels = [await openTunnel(t, f.url), await openTunnel(t, f.url)]
   const old = new Set(tunnels.map(x => x.seen.pid))
+  assert.equal(old.size, 2, 'the WebSockets are spread over the processes')
   const restart = join(app, 'tmp', 'restart.txt')
   writeFileSync(restart, '')
   const when = new Date(Date.now() + 5_000)
@@ -196,8 +195,11 @@ test('open tunnels never stop a restart: new processes serve HTTP, old ones keep
   ])
   assert.ok(!old.has(served.pid), 'a new process serves')
   for (const { c } of tunnels) await echoes(c, 'still open after the restart')
-  // The drain time passes: the old processes stop and their tunnels close with them.
-  await waitFor(() => tunnels.every(x => x.c.closed), 15_000, 'the tunnels to close after --websocket-drain-time')
+  type Pool = { pool: { groups: Array<{ processes: Array<{ pid: number, state: string, tunnels: number }> }> } }
+  const processes = (JSON.parse((await call('/pool.json')).body) as Pool).pool.groups[0]!.processes
+  assert.deepEqual(processes.filter(p => old.has(p.pid)).map(p => [p.state, p.tunnels]), [['stopping', 1], ['stopping', 1]])
+  // An old process stops with its last tunnel (--websocket-drain-time, 300 s by default, would stop it anyway).
+  for (const { c } of tunnels) c.socket.destroy()
   await waitFor(() => [...old].every(pid => !isAlive(pid)), 10_000, 'the old processes to stop')
   assert.equal((await get(`${f.url}/open`)).status, 200)
 })
