@@ -93,6 +93,11 @@ test('a 101 makes a tunnel both ways; the upgrade is routed and reaches the app 
   assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1', 'the peer, not what the client claimed')
   await echoes(c, 'ping over the tunnel')
   await echoes(c, 'x'.repeat(200_000))
+  // Checked like any request: two Host headers are refused, and the connection closes.
+  const twoHosts = new RawClient(t, f.url)
+  twoHosts.send(upgradeRequest('/ws', 'Host: other.test\r\n'))
+  assert.match((await twoHosts.response('the refusal of two Hosts')).head, /^HTTP\/1\.1 400 /)
+  await waitFor(() => twoHosts.closed, 5_000, 'the connection to close')
   // Routed like any request: X-Ferry-App-Root is refused on TCP, and the connection carries on.
   const named = new RawClient(t, f.url)
   named.send(upgradeRequest('/ws', 'X-Ferry-App-Root: /etc\r\n'))
@@ -103,14 +108,15 @@ test('a 101 makes a tunnel both ways; the upgrade is routed and reaches the app 
   assert.equal((JSON.parse(next.body) as { url: string }).url, '/next')
 })
 
-test('an upgrade named by a trusted front server reaches that app without the X-Ferry-* headers', async t => {
+test('an upgrade named by a trusted front server reaches that app without the X-Ferry-* headers, with its trusted X-Forwarded-Proto', async t => {
   const dir = tmpDir(t)
   const app = join(dir, 'app')
   cpSync(APP, app, { recursive: true })
   const socket = join(dir, 'ferry.sock')
-  await startFly(t, socket, ['--trust-front-headers'])
-  const { c, seen } = await openTunnel(t, socket, '/ws', `X-Ferry-App-Root: ${app}\r\nX-Ferry-App-Env: development\r\n`)
+  await startFly(t, socket, ['--trust-front-headers', '--trust-proxy', 'unix'])
+  const { c, seen } = await openTunnel(t, socket, '/ws', `X-Ferry-App-Root: ${app}\r\nX-Ferry-App-Env: development\r\nX-Forwarded-Proto: https\r\n`)
   assert.deepEqual(Object.keys(seen.headers).filter(h => h.startsWith('x-ferry-')), [])
+  assert.equal(seen.headers['x-forwarded-proto'], 'https', 'kept from a trusted peer, as for any request')
   await echoes(c, 'named')
 })
 
