@@ -40,6 +40,8 @@ export const ERRORS = {
   E_SPAWN_FAILED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process could not be started' },
   E_QUEUE_FULL: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the request queue is full' },
   E_REQUEST_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer within --max-request-time' },
+  E_UPGRADE_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer an Upgrade request within --upgrade-timeout' },
+  E_UPGRADE_BODY: { exitCode: EXIT.failure, httpStatus: 400, summary: 'an Upgrade request carried a body, which Ferry does not forward' },
   E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
   E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' },
   // ferry status: the exit codes monitoring scripts rely on (1 no instance, 2 not authorized, 3 API unreachable).

@@ -12,7 +12,7 @@ import { FerryError } from '../errors.js'
 import { Upstreams } from './upstreams.js'
 import { forwardedProto, proxyRequest, type ProxyContext } from './proxy.js'
 import { checkRequest } from './request-checks.js'
-import { pipeUpgrade } from './upgrade.js'
+import { acceptUpgrade, type UpgradeHooks } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
@@ -142,7 +142,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   }
 
   /** The app for this request; answers it (400/404/error page) and returns undefined when there is none. */
-  const routeFor = (req: IncomingMessage, res: ServerResponse): AppRoute | undefined => {
+  const routeFor = (req: IncomingMessage, res: ResponseSink): AppRoute | undefined => {
     const named = req.headers['x-ferry-app-root']
     if (named === undefined) {
       const route = router.resolve(req.headers.host, req.url ?? '/')
@@ -252,12 +252,20 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     socket.once('close', () => { stats.activeConnections--; lean.delete(c) })
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const route = req.headers['x-ferry-app-root'] === undefined ? router.resolve(req.headers.host, req.url ?? '/') : undefined
-    const p = route?.group.checkout()
-    if (route === undefined || p === undefined) { socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'); return }
-    pipeUpgrade(req, socket, head, p.target, () => route.group.release(p))
-  })
+  // Upgrades take the same path as requests (upgrade.ts); an answer other than 101 gives the connection back here.
+  const upgradeHooks: UpgradeHooks = {
+    begin,
+    route: routeFor,
+    fail: failPage,
+    resume: (socket: Socket): void => {
+      const c = new LeanConnection(socket, leanHandlers)
+      lean.add(c)
+      socket.once('close', () => lean.delete(c))
+    },
+    closing: () => draining,
+    trustsPeer: o.trustsPeer
+  }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => acceptUpgrade(req, socket as Socket, head, upgradeHooks))
 
   // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
   const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger), SWEEP_MS).unref()

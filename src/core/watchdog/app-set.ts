@@ -203,6 +203,7 @@ export class AppSet {
       turbocache: store === undefined || o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: store.maxBytes, store, app: def.root, varyByCookie: o.varyTurbocacheByCookie }),
       stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
       maxRequestTimeMs: o.maxRequestTime * 1000,
+      upgradeTimeoutMs: o.upgradeTimeout * 1000,
       friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
       adHoc
     })
@@ -258,7 +259,8 @@ function groupSettings (o: FerryOptions): GroupSettings {
     memoryCheckMs: MEMORY_CHECK_MS,
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
-    saturationElu: o.saturationElu / 100
+    saturationElu: o.saturationElu / 100,
+    tunnelDrainMs: o.websocketDrainTime * 1000
   }
 }
 

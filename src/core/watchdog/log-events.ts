@@ -34,4 +34,8 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
     if (phase === 'timeout') logger.warn(`app process ${p.pid} of ${g.name} did not finish its out-of-band work in time; back in rotation`)
     else logger.debug(`app process ${p.pid} of ${g.name}: out-of-band work ${phase === 'start' ? 'started' : 'done'}`)
   })
+  events.on('tunnelDrain', (g, p, phase) => {
+    if (phase === 'waiting') logger.notice(`app process ${p.pid} of ${g.name} is retired and keeps its ${p.tunnels} open tunnel(s) (WebSockets) until they close or --websocket-drain-time passes; it no longer counts against the pool`)
+    else logger.notice(`app process ${p.pid} of ${g.name}: --websocket-drain-time passed; stopping it and closing its ${p.tunnels} tunnel(s)`)
+  })
 }
