@@ -40,7 +40,12 @@ export interface GroupOptions {
   readonly oobTimeoutMs?: number
   /** A process whose event-loop utilization is at least this (0..1) counts as saturated; 0 = not used. */
   readonly saturationElu?: number
+  /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
+  readonly outputLimit?: OutputLimit
 }
+
+/** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
+export interface OutputLimit { readonly bytesPerSecond: number, readonly burstBytes: number }
 
 export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
@@ -145,6 +150,7 @@ export class Group {
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
   get maxQueue (): number { return this.#o.maxQueue }
+  get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
 

@@ -258,7 +258,8 @@ function groupSettings (o: FerryOptions): GroupSettings {
     memoryCheckMs: MEMORY_CHECK_MS,
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
-    saturationElu: o.saturationElu / 100
+    saturationElu: o.saturationElu / 100,
+    outputLimit: { bytesPerSecond: o.appOutputRate * 1024, burstBytes: o.appOutputBurst * 1024 }
   }
 }
 
