@@ -62,7 +62,9 @@ async function main (): Promise<void> {
       adHocApp: (root, env, type) => apps.adHoc(root, env, type)
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
-    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, o)
+    // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
+    // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options)
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
