@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { reopenLogs } from '../core/client/reopen-logs.js'
 
 export default class ReopenLogs extends BaseCommand {
@@ -16,7 +16,7 @@ export default class ReopenLogs extends BaseCommand {
     '      missingok\n' +
     '      notifempty\n' +
     '      postrotate\n' +
-    '        ferry reopen-logs NAME >/dev/null\n' +
+    '        ferry reopen-logs --port 3000 >/dev/null\n' +
     '      endscript\n' +
     '    }\n\n' +
     'Needs the full-admin account (run it as the instance\'s user or root). Exit codes: 0 reopened, 1 no instance or ' +
@@ -24,7 +24,8 @@ export default class ReopenLogs extends BaseCommand {
 
   static override examples = [
     { description: 'Reopen the log of the only running instance', command: '<%= config.bin %> reopen-logs' },
-    { description: 'Reopen the log of the instance whose name starts with k3x', command: '<%= config.bin %> reopen-logs k3x' }
+    { description: 'Reopen the log of the instance whose name starts with k3x', command: '<%= config.bin %> reopen-logs k3x' },
+    { description: 'Reopen the log of the instance on port 8080 (names change at each start; ports do not)', command: '<%= config.bin %> reopen-logs --port 8080' }
   ]
 
   static override enableJsonFlag = true
@@ -34,13 +35,16 @@ export default class ReopenLogs extends BaseCommand {
   }
 
   static override flags = {
+    name: instanceFlags.name,
+    port: instanceFlags.port,
+    socket: instanceFlags.socket,
     'instance-registry-dir': instanceFlags['instance-registry-dir'],
     timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<{ instance: string, reopened: true }> {
     const { args, flags } = await this.parse(ReopenLogs)
-    const instance = selectInstanceFor({ command: 'reopen-logs', name: args.NAME, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
+    const instance = selectInstanceFor(selectionFrom('reopen-logs', flags, this.jsonEnabled(), args.NAME))
     await reopenLogs(instance, flags.timeout * 1000)
     if (!this.jsonEnabled()) process.stdout.write(`Instance ${instance.name} reopened its log file\n`)
     return { instance: instance.name, reopened: true }
