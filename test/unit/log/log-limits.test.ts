@@ -52,3 +52,34 @@ test('the logger summarises repeated errors and warnings by their key, never not
   assert.match(lines[0]!, /ERROR .*GET \/a: broken \(error ID 1\)/)
   assert.match(lines[1]!, /WARN .*careful/)
 })
+
+test('FdWriter: writes in the background, drops past its bound and says so, and follows a switch to a new file', async t => {
+  const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { FdWriter } = await import('../../../src/core/log/fd-writer.js')
+  const dir = mkdtempSync(join(tmpdir(), 'fy-log-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const first = join(dir, 'a.log')
+  const second = join(dir, 'b.log')
+  const w = new FdWriter(openSync(first, 'a'), { maxQueuedBytes: 100, droppedLine: (lines, bytes) => `dropped ${lines}/${bytes}\n` })
+  // The first write starts at once (the queue empties into it); the next ones queue up to 100 bytes.
+  const accepted = Array.from({ length: 30 }, (_, i) => w.write(`line ${String(i).padStart(2, '0')}\n`))
+  assert.ok(accepted.includes(false), 'past the bound, write() refuses at once rather than wait')
+  const until = async (pred: () => boolean): Promise<void> => { while (!pred()) await delay(5) }
+  await until(() => readFileSync(first, 'utf8').includes('dropped'))
+  const text = readFileSync(first, 'utf8')
+  const kept = text.split('\n').filter(l => l.startsWith('line ')).length
+  const m = /dropped (\d+)\/(\d+)/.exec(text)!
+  assert.equal(kept + Number(m[1]), 30, 'every line is either written or counted')
+  assert.equal(Number(m[2]), Number(m[1]) * 8)
+  w.switchTo(openSync(second, 'a'), old => closeSync(old))
+  w.write('after the switch\n')
+  await until(() => readFileSync(second, 'utf8') === 'after the switch\n')
+  assert.doesNotMatch(readFileSync(first, 'utf8'), /after the switch/)
+  // One write goes out in the background; what queues behind it is written by flushSync before it returns.
+  w.write('in flight\n')
+  w.write('queued at exit\n')
+  w.flushSync()
+  assert.match(readFileSync(second, 'utf8'), /queued at exit\n/)
+})
