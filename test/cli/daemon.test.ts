@@ -41,6 +41,13 @@ test('--daemonize: the banner, then the instance runs on its own until `ferry st
   assert.equal(again.code, 6, 'a second start over a live pid file is refused')
   assert.match(again.stderr, /already running as PID/)
 
+  // Nothing changed: a reload reports no instance option as waiting for a restart (the daemon's own default
+  // --pid-file and --log-file are not changes).
+  const reloaded = await runCli(['reload', name], { env })
+  assert.equal(reloaded.code, 0, reloaded.stderr)
+  assert.doesNotMatch(reloaded.stdout, /Not applied/)
+  assert.deepEqual(JSON.parse((await runCli(['reload', name, '--json'], { env })).stdout).needs_restart, [])
+
   const stopped = await runCli(['stop', name.slice(0, 4)], { env })
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, new RegExp(`Stopped Ferry \\(PID ${pid}\\)`))
@@ -63,7 +70,8 @@ test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t =>
   assert.match(none.stderr, /^ferry: no running Ferry found through pid file .*\[E_NOT_RUNNING\]\n$/)
   const byPort = await runCli(['stop', '--port', String(port)], { env: { FERRY_INSTANCE_REGISTRY_DIR: dir } })
   assert.equal(byPort.code, 7)
+  // A name is looked up as every command looks it up: no such instance is exit 1, as for `ferry status NAME`.
   const unknown = await runCli(['stop', 'nosuchname'], { env: { FERRY_INSTANCE_REGISTRY_DIR: dir } })
-  assert.equal(unknown.code, 7, 'no instance in that registry')
-  assert.match(unknown.stderr, /^ferry: .*FERRY_INSTANCE_REGISTRY_DIR.*\n$/)
+  assert.equal(unknown.code, 1, 'no instance in that registry')
+  assert.match(unknown.stderr, /^ferry: .*FERRY_INSTANCE_REGISTRY_DIR.*\[E_INSTANCE_NOT_FOUND\]\n$/)
 })

@@ -33,7 +33,13 @@ export interface Route {
 }
 
 const json = (value: unknown, status = 200): Reply => ({ status, type: 'json', body: JSON.stringify(value, null, 2) + '\n' })
-const truthy = (q: URLSearchParams, name: string): boolean => /^(1|true|yes)$/i.test(q.get(name) ?? '')
+/** A yes/no query parameter: absent is no; a value that is neither (say `undefined`) is the caller's bug: undefined. */
+const yesNo = (q: URLSearchParams, name: string): boolean | undefined => {
+  const v = q.get(name)
+  if (v === null || /^(0|false|no)$/i.test(v)) return false
+  return /^(1|true|yes)$/i.test(v) ? true : undefined
+}
+const badYesNo = (name: string): Reply => json({ status: 'error', message: `${name} must be true or false` }, 400)
 
 export const API_VERSION = '1.0'
 
@@ -42,8 +48,25 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/info.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
   '/version.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
   '/pool.json': { method: 'GET', access: 'read', handle: async ctx => json(await ctx.poolJson()) },
-  '/pool.txt': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'text', body: await ctx.poolText(truthy(q, 'verbose'), truthy(q, 'colorize')) }) },
-  '/pool.xml': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'xml', body: await ctx.poolXml(truthy(q, 'verbose')) }) },
+  '/pool.txt': {
+    method: 'GET',
+    access: 'read',
+    handle: async (ctx, q) => {
+      const verbose = yesNo(q, 'verbose')
+      const colorize = yesNo(q, 'colorize')
+      if (verbose === undefined) return badYesNo('verbose')
+      if (colorize === undefined) return badYesNo('colorize')
+      return { type: 'text', body: await ctx.poolText(verbose, colorize) }
+    }
+  },
+  '/pool.xml': {
+    method: 'GET',
+    access: 'read',
+    handle: async (ctx, q) => {
+      const verbose = yesNo(q, 'verbose')
+      return verbose === undefined ? badYesNo('verbose') : { type: 'xml', body: await ctx.poolXml(verbose) }
+    }
+  },
   '/server.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.serverJson()) },
   '/requests.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.requestsJson()) },
   '/config.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.configJson()) },

@@ -5,6 +5,7 @@ import { listInstances, registryDirFrom, selectInstance, type InstanceRecord } f
 import { scanProcesses, type ProcessInfo } from '../inspect/scan.js'
 import { readStat } from '../inspect/proc.js'
 import { adminRequest } from './admin-client.js'
+import type { AddressFilter } from '../instance/listens-on.js'
 
 export const SHOW = ['pool', 'xml', 'json', 'server', 'requests'] as const
 export type Show = typeof SHOW[number]
@@ -23,15 +24,21 @@ export interface Selected {
  * Selects the instance; E_INSTANCE_NOT_FOUND / E_INSTANCE_AMBIGUOUS carry the list for the CLI to show. `command` is
  * how the error tells the user to name one (`ferry <command> <NAME>`).
  */
-export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status'): Selected & { all: readonly InstanceRecord[] } {
+export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status',
+  where?: AddressFilter): Selected & { all: readonly InstanceRecord[] } {
   const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
   const { live, cleaned, warnings } = listInstances(registryDir)
+  // Only the instances at the address asked for (--port, --socket) are candidates.
+  const candidates = where === undefined ? live : live.filter(where.test)
   try {
-    return { instance: selectInstance(live, name, { registryDir, command }), all: live, cleaned, warnings }
+    if (where !== undefined && candidates.length === 0 && live.length > 0) {
+      throw new FerryError('E_INSTANCE_NOT_FOUND', `no running Ferry instance ${where.what}: running instances are ${live.map(i => i.name).join(', ')}`)
+    }
+    return { instance: selectInstance(candidates, name, { registryDir, command }), all: live, cleaned, warnings }
   } catch (err) {
     const e = err as FerryError
-    const code = live.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
-    throw Object.assign(new FerryError(code, e.message, { cause: err }), { instances: live, cleaned, warnings })
+    const code = candidates.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
+    throw Object.assign(new FerryError(code, e.message, { cause: err }), { instances: candidates, cleaned, warnings })
   }
 }
 

@@ -107,6 +107,8 @@ export const OPTIONS = [
   { name: 'vary-turbocache-by-cookie', kind: 'string', section: 'cache', placeholder: 'NAME', help: 'make this cookie\'s value part of the cache key (other cookies are ignored for caching)', commands: SERVE, perApp: true },
   // log
   { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: SERVE },
+  { name: 'app-output-rate', kind: 'integer', section: 'log', default: 256, min: 0, unit: 'KiB/s', help: 'most of an app\'s output (stdout and stderr, all its processes together) logged per second on average; past it lines are dropped and a notice says how many (0 = no limit)', commands: SERVE, perApp: true },
+  { name: 'app-output-burst', kind: 'integer', section: 'log', default: 2048, min: 1, unit: 'KiB', help: 'how much app output may be logged at once above --app-output-rate (a start-up banner, a stack trace) before lines are dropped', commands: SERVE, perApp: true },
   { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'fly', 'stop'] }
 ] as const satisfies readonly OptionSpec[]
 

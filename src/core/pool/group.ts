@@ -45,7 +45,12 @@ export interface GroupOptions {
    * stopped, which closes them. Default DEFAULT_TUNNEL_DRAIN_MS.
    */
   readonly tunnelDrainMs?: number
+  /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
+  readonly outputLimit?: OutputLimit
 }
+
+/** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
+export interface OutputLimit { readonly bytesPerSecond: number, readonly burstBytes: number }
 
 export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
@@ -154,6 +159,7 @@ export class Group {
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
   get maxQueue (): number { return this.#o.maxQueue }
+  get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
 

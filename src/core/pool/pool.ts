@@ -19,7 +19,7 @@ export interface PoolOptions {
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
   Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
-  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs'>>
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit'>>
 
 export class Pool {
   readonly events = new PoolEvents()

@@ -71,7 +71,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const status = statusOf(err)
     const id = errorId()
     const message = err instanceof Error ? err.message : String(err)
-    if (status >= 500 && status !== 503) o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`)
+    // Keyed without the URL and ID: a crash-looping app fails every request alike, and that is one line a window.
+    if (status >= 500 && status !== 503) {
+      o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`,
+        `requests answered ${status} (their URLs and error IDs are not logged one by one): ${message}`)
+    }
     const detail = friendly ? { message, failure: isSpawnError(err) ? err.failure : undefined } : undefined
     const wantsJson = (req.headers['content-type'] ?? '').startsWith('application/json')
     sendError(res, req.method, status, renderErrorPage({ status, id, detail }), wantsJson)

@@ -260,7 +260,8 @@ function groupSettings (o: FerryOptions): GroupSettings {
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
     saturationElu: o.saturationElu / 100,
-    tunnelDrainMs: o.websocketDrainTime * 1000
+    tunnelDrainMs: o.websocketDrainTime * 1000,
+    outputLimit: { bytesPerSecond: o.appOutputRate * 1024, burstBytes: o.appOutputBurst * 1024 }
   }
 }
 

@@ -3,7 +3,8 @@
 import { rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError } from '../errors.js'
-import { listInstances, registryDirFrom, selectInstance } from '../instance/registry.js'
+import { listInstances, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
+import { listensOn } from '../instance/listens-on.js'
 import { defaultPidFile, type PathOptions } from './paths.js'
 import { isAlive, readLivePid } from './pid-file.js'
 
@@ -30,10 +31,25 @@ function pidByFile (o: PathOptions): number {
   return pid
 }
 
+/**
+ * Through the pid file; without a live one (and no --pid-file given), the registry's instance listening on the
+ * port or socket: a foreground instance has no pid file, but the registry knows its address.
+ */
+function byFileOrAddress (o: PathOptions, live: readonly InstanceRecord[]): { pid: number, name: string | undefined } {
+  try {
+    return { pid: pidByFile(o), name: undefined }
+  } catch (err) {
+    const filter = o.pidFile === undefined ? listensOn(o) : undefined
+    const found = filter === undefined ? [] : live.filter(filter.test)
+    if (found.length !== 1) throw err
+    return { pid: found[0]!.watchdog_pid, name: found[0]!.name }
+  }
+}
+
 export async function stopInstance (o: PathOptions & { name?: string }, timeoutMs = 60_000): Promise<StopResult> {
   const registryDir = registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
   const { live, cleaned } = listInstances(registryDir)
-  const target = { ...(o.name !== undefined ? pidByName(registryDir, live, o.name) : { pid: pidByFile(o), name: undefined }), cleaned }
+  const target = { ...(o.name !== undefined ? pidByName(registryDir, live, o.name) : byFileOrAddress(o, live)), cleaned }
   const pid = target.pid
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
