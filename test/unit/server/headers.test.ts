@@ -52,8 +52,8 @@ test('the lean front gets the same response headers as head lines, and whether t
   assert.deepEqual(responseHeadLinesForClient(appHead(`connection: X-Hop\r\nX-Hop: 1\r\n${date}Set-Cookie: a\r\nContent-Length: 3\r\n`)),
     { text: 'Date: Sat, 28 Nov 2026 00:00:00 GMT\r\nSet-Cookie: a\r\nContent-Length: 3\r\n', hasLength: true, hasDate: true })
   // A dropped line between kept ones: the kept lines on both sides, in order.
-  assert.deepEqual(responseHeadLinesForClient(appHead(`${date}Transfer-Encoding: chunked\r\nSet-Cookie: a\r\nContent-Length: 3\r\n`)),
-    { text: 'Date: Sat, 28 Nov 2026 00:00:00 GMT\r\nSet-Cookie: a\r\n', hasLength: false, hasDate: true })
+  assert.deepEqual(responseHeadLinesForClient(appHead(`${date}Transfer-Encoding: chunked\r\nSet-Cookie: a\r\nX-B: 2\r\n`)),
+    { text: 'Date: Sat, 28 Nov 2026 00:00:00 GMT\r\nSet-Cookie: a\r\nX-B: 2\r\n', hasLength: false, hasDate: true })
   assert.deepEqual(responseHeadLinesForClient(appHead('X-A: 1\r\n')), { text: 'X-A: 1\r\n', hasLength: false, hasDate: false })
 })
 
