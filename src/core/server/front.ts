@@ -173,9 +173,14 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Requests read by node's HTTP server: anything the lean front does not take. */
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // node parses pipelined requests ahead: those behind a refused one are never acted on (the connection closes
+    // after the refusal), nor counted in flight for an answer that will never be written.
+    if (refused.has(req.socket)) { req.resume(); return }
+    lastRequest.set(req.socket, req)
     const entry = begin(req, res)
     const refusal = checkRequest(req)
     if (refusal !== undefined) {
+      refused.add(req.socket)
       res.shouldKeepAlive = false
       answerPlain(res, req.method, refusal.status, `${refusal.reason}\n`)
       return
@@ -207,8 +212,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cache = route.turbocache
     if (cache !== undefined) {
-      const scheme = o.trustsPeer === undefined ? 'http' : forwardedProto(req, o.trustsPeer(req.socket.remoteAddress))
-      const cached = cache.handle(req, res, scheme)
+      const trusted = o.trustsPeer !== undefined && o.trustsPeer(req.socket.remoteAddress)
+      // A trusted proxy may name another host than Host (X-Forwarded-Host, Forwarded) for the app to build URLs
+      // from: the cache keys on Host, so such a request neither reads nor fills it.
+      if (trusted && namesAnotherHost(req)) { toProcess(req, res, entry, route, undefined); return }
+      const cached = cache.handle(req, res, trusted ? forwardedProto(req, true) : 'http')
       if (cached === true) return
       toProcess(req, res, entry, route, cached)
     } else toProcess(req, res, entry, route, undefined)
@@ -269,7 +277,10 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     closing: () => draining,
     trustsPeer: o.trustsPeer
   }
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => acceptUpgrade(req, socket as Socket, head, upgradeHooks))
+  // node emits 'upgrade' as soon as it parses the request, even behind pipelined requests still being answered.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => afterEarlierResponses(socket, () => {
+    if (!socket.destroyed) acceptUpgrade(req, socket as Socket, head, upgradeHooks)
+  }))
 
   // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
   const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger), SWEEP_MS).unref()
@@ -335,16 +346,40 @@ function timeOutStuckRequests (inflight: Inflight, logger: Logger): void {
   }
 }
 
+function namesAnotherHost (req: RequestHead): boolean {
+  const forwardedHost = req.headers['x-forwarded-host']
+  return req.headers.forwarded !== undefined || (forwardedHost !== undefined && forwardedHost !== req.headers.host)
+}
+
+/** Connections whose last answer is a refusal (framing or Host): what follows on them is not read as requests. */
+const refused = new WeakSet<Duplex>()
+
+/** The request node's server read last on each connection: a parse error after it may be inside its body. */
+const lastRequest = new WeakMap<Duplex, IncomingMessage>()
+
+/** The response node's server is writing on this connection, if any (pipelined ones wait behind it for their turn). */
+function pendingResponse (socket: Duplex): ServerResponse | undefined {
+  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined
+}
+
+/** Runs `fn` once node's server has finished every response it owes on this connection (it hands them the socket in turn). */
+function afterEarlierResponses (socket: Duplex, fn: () => void): void {
+  const pending = pendingResponse(socket)
+  if (pending === undefined) { fn(); return }
+  pending.once('close', () => setImmediate(() => afterEarlierResponses(socket, fn)))
+}
+
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */
 function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return }
+  // The bad bytes were inside a request's body: that request is broken and may already be at the app. The connection
+  // is closed, which aborts it there; an error answer now could only be taken for the answer to another request.
+  if (lastRequest.get(socket)?.complete === false) { socket.destroy(); return }
+  // Bytes after a request that said Connection: close: that request is answered, the rest ignored (as nginx does).
+  if (err.code === 'HPE_CLOSED_CONNECTION') { afterEarlierResponses(socket, () => socket.end()); return }
   // Requests read before the bad one are answered first, in order: a 400 written now would take the place of their
-  // responses (and leave them in flight forever). node's server hands the socket to each in turn; the 400 goes last.
-  const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage
-  if (pending != null) {
-    pending.once('close', () => setImmediate(() => answerClientError(err, socket)))
-    return
-  }
+  // responses (and leave them in flight forever).
+  if (pendingResponse(socket) !== undefined) { afterEarlierResponses(socket, () => answerClientError(err, socket)); return }
   const [status, text] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'Request Header Fields Too Large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request']

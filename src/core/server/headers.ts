@@ -59,10 +59,15 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
       continue
     }
     if (HOP_BY_HOP.has(lower) || FORWARDED_SET.has(lower) || lower === 'content-length' || (dropped !== undefined && dropped.has(lower))) continue
+    // A name with `_` is another header's twin to CGI-style apps (WSGI, Rack: X_Forwarded_For is X-Forwarded-For),
+    // dropped as nginx drops it; and from an untrusted peer, every other way of saying who the client is or which
+    // scheme it used (Forwarded, X-Forwarded-Ssl/-Port/-Scheme, X-Real-IP) is a forgery.
+    if (lower.includes('_') || (!trusted && isClientClaim(lower))) continue
     out.push(name, raw[i + 1]!)
   }
-  // An HTTP/1.0 client may send no Host, but the app gets HTTP/1.1, where one is required (node answers 400).
-  if (info.host === undefined) out.push('Host', 'localhost')
+  // An HTTP/1.0 client may send no Host (or name it only in an absolute-form target), but the app gets HTTP/1.1,
+  // where one is required (node answers 400).
+  if (!hostSent || info.host === undefined) out.push('Host', info.host ?? 'localhost')
   if (info.clientAddress !== undefined) forwardedFor = forwardedFor === undefined ? info.clientAddress : `${forwardedFor}, ${info.clientAddress}`
   if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor)
   out.push('X-Forwarded-Proto', info.proto)
@@ -70,6 +75,11 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost)
   if (info.prefix !== undefined) out.push('X-Forwarded-Prefix', info.prefix)
   return out
+}
+
+/** Headers by which a client could claim an address, host or scheme, besides the X-Forwarded-For/-Proto/-Host Ferry sets. */
+function isClientClaim (lower: string): boolean {
+  return lower === 'forwarded' || lower === 'x-real-ip' || lower.startsWith('x-forwarded-')
 }
 
 /** A character of a header name (a token, RFC 9110 §5.1), and one of a header value as node allows it when writing. */

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http'
 import { VALID_HOST } from './headers.js'
 
 export interface Refusal {
-  readonly status: 400 | 501
+  readonly status: 400 | 501 | 505
   readonly reason: string
 }
 
@@ -17,6 +17,8 @@ const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)([^#]*)$/i
  * origin-form with its authority as Host. Returns why it is refused, or undefined when it may go on.
  */
 export function checkRequest (req: IncomingMessage): Refusal | undefined {
+  // node's parser reads HTTP/0.9 and 2.0 request lines too; the app would be sent them as HTTP/1.1.
+  if (req.httpVersionMajor !== 1) return { status: 505, reason: `HTTP/${req.httpVersion} is not supported` }
   const raw = req.rawHeaders
   let hosts = 0
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++

@@ -59,6 +59,7 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header Forwarded "";
       proxy_set_header X-Ferry-App-Root "";
       proxy_set_header X-Ferry-App-Env "";
       proxy_set_header X-Ferry-App-Type "";
@@ -76,6 +77,7 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header Forwarded "";
       proxy_set_header X-Ferry-App-Root ${namedRoot};
       proxy_set_header X-Ferry-App-Env production;
       proxy_set_header X-Ferry-App-Type "";

@@ -8,6 +8,9 @@ import { checkRequest } from '../../../src/core/server/request-checks.js'
 function request (url: string, raw: string[]): IncomingMessage {
   const req = new IncomingMessage(new Socket())
   req.url = url
+  req.httpVersionMajor = 1
+  req.httpVersionMinor = 1
+  req.httpVersion = '1.1'
   req.rawHeaders = raw
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
@@ -49,4 +52,11 @@ test('valid Hosts pass: names, ports, IPv4 and IPv6 literals, and the empty Host
 test('a transfer coding other than chunked is refused with 501 rather than passed on undecoded', () => {
   assert.equal(checkRequest(request('/', ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked']))?.status, 501)
   assert.equal(checkRequest(request('/', ['Host', 'a', 'Transfer-Encoding', 'Chunked'])), undefined)
+})
+
+test('a request line of another HTTP version than 1.x gets 505', () => {
+  const req = request('/', ['Host', 'a'])
+  req.httpVersionMajor = 2
+  req.httpVersion = '2.0'
+  assert.equal(checkRequest(req)?.status, 505)
 })
