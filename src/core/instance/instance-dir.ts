@@ -255,6 +255,10 @@ export function isWatchdogAlive (pid: number): boolean {
     // No /proc (not Linux), or hidden by hidepid, or the process just exited: liveness alone decides.
     return isProcessAlive(pid)
   }
-  const title = cmdline.split('\0')[0] ?? ''
+  return isWatchdogTitle(cmdline.split('\0')[0] ?? '')
+}
+
+/** 'Ferry watchdog', or a prefix of it of at least 'Ferry w' (Linux truncates titles to the original argv's length). */
+export function isWatchdogTitle (title: string): boolean {
   return title.startsWith(WATCHDOG_TITLE) || (title.length >= 'Ferry w'.length && WATCHDOG_TITLE.startsWith(title))
 }

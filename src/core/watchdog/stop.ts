@@ -1,12 +1,13 @@
 // `ferry stop`: finds the instance's watchdog (by registry name, or through its pid file), asks it to stop
 // (SIGTERM) and waits until it has exited.
-import { rmSync } from 'node:fs'
+import { lstatSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError } from '../errors.js'
 import { listInstances, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
 import { listensOn } from '../instance/listens-on.js'
 import { defaultPidFile, type PathOptions } from './paths.js'
-import { isAlive, readLivePid } from './pid-file.js'
+import { inspectPidFile, isAlive } from './pid-file.js'
+import { myUid } from '../instance/file-trust.js'
 
 export interface StopResult {
   readonly pid: number
@@ -21,14 +22,20 @@ function pidByName (registryDir: string, live: Parameters<typeof selectInstance>
   return { pid: instance.watchdog_pid, name: instance.name }
 }
 
+/**
+ * The watchdog PID in the pid file, checked to be that watchdog before anything is signalled. A stale file (dead,
+ * reused or foreign PID) is E_NOT_RUNNING (exit 7) saying why; it is removed when it is the caller's own file.
+ */
 function pidByFile (o: PathOptions): number {
   const pidFile = defaultPidFile(o)
-  const pid = readLivePid(pidFile)
-  if (pid === undefined) {
-    rmSync(pidFile, { force: true })
+  const state = inspectPidFile(pidFile)
+  if (state.kind === 'watchdog') return state.pid
+  if (state.kind === 'none') {
     throw new FerryError('E_NOT_RUNNING', `no running Ferry found through pid file ${pidFile}: check --port, or pass the --pid-file the instance was started with`)
   }
-  return pid
+  const st = lstatSync(pidFile, { throwIfNoEntry: false })
+  if (st?.isFile() === true && st.uid === myUid()) rmSync(pidFile, { force: true })
+  throw new FerryError('E_NOT_RUNNING', `pid file ${pidFile} is stale: ${state.why}; nothing was signalled`)
 }
 
 /**
