@@ -22,7 +22,10 @@ export const isTrustedOwner = (uid: number): boolean => uid === myUid() || uid =
 export function distrust (st: Stats, what: string): string | undefined {
   if (st.isSymbolicLink()) return `${what} is a symbolic link`
   if (!isTrustedOwner(st.uid)) return `${what} belongs to uid ${st.uid}, not to you (uid ${myUid()}) or root`
-  if ((st.mode & 0o022) !== 0) return `${what} is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+  if ((st.mode & 0o022) !== 0) {
+    const who = (st.mode & 0o022) === 0o022 ? 'its group and others' : (st.mode & 0o020) !== 0 ? 'its group' : 'others'
+    return `${what} is writable by ${who} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+  }
   return undefined
 }
 

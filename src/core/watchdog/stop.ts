@@ -3,7 +3,7 @@
 import { lstatSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError } from '../errors.js'
-import { listInstances, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
+import { listInstances, refuseUntrusted, registryDirFrom, selectInstance, type InstanceRecord, type ListResult } from '../instance/registry.js'
 import { listensOn } from '../instance/listens-on.js'
 import { defaultPidFile, type PathOptions } from './paths.js'
 import { inspectPidFile, isAlive } from './pid-file.js'
@@ -16,9 +16,10 @@ export interface StopResult {
   readonly cleaned: readonly string[]
 }
 
-/** The watchdog PID of the instance named NAME (a unique prefix of a registry name). */
-function pidByName (registryDir: string, live: Parameters<typeof selectInstance>[0], name: string): { pid: number, name: string } {
-  const instance = selectInstance(live, name, { registryDir, command: 'stop' })
+/** The watchdog PID of the instance named NAME (a unique prefix of a registry name); never one of an untrusted directory. */
+function pidByName (registryDir: string, list: ListResult, name: string): { pid: number, name: string } {
+  refuseUntrusted(list.live, list.untrusted, name)
+  const instance = selectInstance(list.live, name, { registryDir, command: 'stop' })
   return { pid: instance.watchdog_pid, name: instance.name }
 }
 
@@ -55,8 +56,8 @@ function byFileOrAddress (o: PathOptions, live: readonly InstanceRecord[]): { pi
 
 export async function stopInstance (o: PathOptions & { name?: string }, timeoutMs = 60_000): Promise<StopResult> {
   const registryDir = registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
-  const { live, cleaned } = listInstances(registryDir)
-  const target = { ...(o.name !== undefined ? pidByName(registryDir, live, o.name) : byFileOrAddress(o, live)), cleaned }
+  const list = listInstances(registryDir)
+  const target = { ...(o.name !== undefined ? pidByName(registryDir, list, o.name) : byFileOrAddress(o, list.live)), cleaned: list.cleaned }
   const pid = target.pid
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
