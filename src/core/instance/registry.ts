@@ -84,6 +84,7 @@ function readPidFile (path: string): number | undefined {
  *   not live and (finalized or older than 60 s)   → stale: deleted, reported in `cleaned` (or `warnings` on failure)
  *   not live, unfinalized, younger than 60 s      → left alone (being created)
  *   properties of another structure major version → left alone with a warning
+ *   untrusted (see distrustInstance), live or not    → left alone, reported in `untrusted` and `warnings`
  */
 export function listInstances (registryDir: string, opts: ListOptions = {}): ListResult {
   const remove = opts.remove ?? defaultRemove
