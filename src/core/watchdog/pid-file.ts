@@ -2,11 +2,12 @@
 // A PID alone proves nothing — the file may be stale and the PID reused, or planted — so before anything acts on it
 // (stop signals it, start refuses to run beside it) inspectPidFile() checks that the PID is this file's watchdog:
 // titled 'Ferry watchdog', running as the file's owner, and started before the file was written.
-import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, constants, ftruncateSync, lstatSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { FerryError } from '../errors.js'
 import { distrust, isTrustedOwner, myUid, openOwnFile, readNoFollow, UnsafeFileError } from '../instance/file-trust.js'
 import { isWatchdogTitle } from '../instance/instance-dir.js'
+import { ensureRegistryDir } from '../instance/registry-dir.js'
 import { processStartMs, processTitle, processUid } from '../inspect/process-identity.js'
 
 /** btime has whole seconds and moves with clock corrections: a watchdog may seem to start this much after its file. */
@@ -72,7 +73,8 @@ export function assertNotRunning (path: string): void {
 /** Writes the PID: a new file exclusively, an existing one only if it is ours (never through a planted symlink). */
 export function writePidFile (path: string, pid = process.pid): void {
   try {
-    mkdirSync(dirname(path), { recursive: true })
+    // The default pid file lives in the default registry: made and checked as such (mode 0700, the caller's own).
+    ensureRegistryDir(dirname(path))
     // No O_TRUNC at open: a file that turns out not to be ours must be left as it was.
     const fd = openOwnFile(path, constants.O_WRONLY, 0o644)
     try {
