@@ -59,7 +59,12 @@ export async function stopInstance (o: PathOptions & { name?: string }, timeoutM
   const list = listInstances(registryDir)
   const target = { ...(o.name !== undefined ? pidByName(registryDir, list, o.name) : byFileOrAddress(o, list.live)), cleaned: list.cleaned }
   const pid = target.pid
-  process.kill(pid, 'SIGTERM')
+  try {
+    process.kill(pid, 'SIGTERM')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err
+    throw new FerryError('E_NOT_AUTHORIZED', `you may not signal Ferry (PID ${pid}): run this as the instance's user or with sudo`, { cause: err })
+  }
   const deadline = Date.now() + timeoutMs
   while (isAlive(pid)) {
     if (Date.now() > deadline) throw new FerryError('E_STOP_TIMEOUT', `Ferry (PID ${pid}) did not stop within ${timeoutMs / 1000} s; see its log, or kill it with \`kill -9 ${pid}\``)
