@@ -73,4 +73,7 @@ test('a user who may not open root\'s instance is told "not authorized" (exit 2)
     assert.equal(other.code, 2, other.stderr)
     assert.match(other.stderr, /^ferry: cannot read .*read_only_admin_password\.txt: run this as the instance's user or with sudo \[E_NOT_AUTHORIZED\]\n$/)
   }
+  const stop = await runAsNobody(['stop', realName], env)
+  assert.equal(stop.code, 2, stop.stderr)
+  assert.match(stop.stderr, /^ferry: you may not signal Ferry \(PID \d+\): run this as the instance's user or with sudo \[E_NOT_AUTHORIZED\]\n$/)
 })
