@@ -77,8 +77,11 @@ test('ferry stop --pid-file, and stop with nothing running (exit 7)', async t =>
 })
 
 test('start -d refuses pid and log symlinks another user planted at the default paths; their targets are untouched', async t => {
-  const { lchownSync, symlinkSync, writeFileSync, rmSync } = await import('node:fs')
-  const registry = tmpDir(t)
+  const { lchownSync, symlinkSync, writeFileSync, rmSync, mkdtempSync, chmodSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  // Not tmpDir(): its removal would run before the hook below, which may need the instance directory.
+  const registry = mkdtempSync(join(tmpdir(), 'fy-'))
+  chmodSync(registry, 0o755)
   const port = await freePort()
   const env = { FERRY_INSTANCE_REGISTRY_DIR: registry }
   const victim = join(registry, 'root-only')
@@ -88,7 +91,14 @@ test('start -d refuses pid and log symlinks another user planted at the default 
   const pidFile = join(registry, `ferry.${port}.pid`)
   plant(logFile)
   const args = ['start', fixtureApp('hello'), '--daemonize', '--address', '127.0.0.1', '--port', String(port)]
-  t.after(async () => { await runCli(['stop', '--port', String(port)], { env }) })
+  t.after(async () => {
+    await runCli(['stop', '--port', String(port)], { env })
+    // Should a start wrongly succeed (its pid file gone through the link), stop it through the registry instead.
+    for (const dir of readdirSync(registry).filter(n => /^ferry\.[a-z0-9]{8}$/.test(n))) {
+      try { process.kill((JSON.parse(readFileSync(join(registry, dir, 'properties.json'), 'utf8')) as { watchdog_pid: number }).watchdog_pid, 'SIGTERM') } catch {}
+    }
+    rmSync(registry, { recursive: true, force: true })
+  })
   const viaLog = await runCli(args, { env })
   assert.equal(viaLog.code, 5, viaLog.stderr)
   assert.match(viaLog.stderr, /^ferry: cannot write log file .*symbolic link made by uid 65534.*\[E_LOG_FILE\]\n$/)
