@@ -59,7 +59,7 @@ export const instanceFlags = {
   }),
   port: Flags.integer({ char: 'p', description: 'the instance listening on this TCP port', helpValue: 'N', min: 0, max: 65535 }),
   socket: Flags.string({ char: 'S', description: 'the instance listening on this Unix socket', helpValue: 'PATH' }),
-  'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR or the system temp dir]', helpValue: 'PATH' }),
+  'instance-registry-dir': Flags.string({ description: 'where to look for instances [default: $FERRY_INSTANCE_REGISTRY_DIR, else your own: /run/ferry for root, else $XDG_RUNTIME_DIR/ferry or <temp dir>/ferry-<uid>]', helpValue: 'PATH' }),
   timeout: (seconds: number) => Flags.integer({ description: `seconds to wait for the admin API [default: ${seconds}]`, min: 1, default: seconds })
 }
 

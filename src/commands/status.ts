@@ -11,7 +11,7 @@ export default class Status extends BaseCommand {
   static override description = 'Asks the instance\'s admin API (over its Unix socket) for the pool, server or request view. ' +
     'Text and XML match the layouts of passenger-status. When the API does not answer, shows the instance\'s processes ' +
     'from the process table instead and exits 3. Exit codes: 0 ok, 1 no instance or several without a name, ' +
-    '2 not authorized, 3 admin API unreachable.'
+    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable.'
 
   static override examples = [
     { description: 'Show the pool of the only running instance', command: '<%= config.bin %> status' },

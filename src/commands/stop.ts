@@ -9,8 +9,11 @@ export default class Stop extends BaseCommand {
   static override summary = 'stop a running instance (a daemon, or one in the foreground of another terminal)'
   static override description = 'Finds the instance by its name in the instance registry, through its pid file (given, or derived from --port, 3000 by default, or --socket as `ferry start` does), ' +
     'or as the instance the registry knows on that --port or --socket; sends it SIGTERM and waits until it has stopped: ' +
-    'in-flight requests finish, app processes stop. Exit codes: 0 stopped, 1 no instance has that name, 7 no running ' +
-    'instance found through the pid file or the address.'
+    'in-flight requests finish, app processes stop. A pid file is believed only when it names its own Ferry watchdog ' +
+    '(title, user and start time); one naming a dead, reused or unrelated PID is stale and nothing is signalled. ' +
+    'Exit codes: 0 stopped, 1 no instance has that name, 2 not authorized or the instance is untrusted (its directory or ' +
+    'files are another user\'s, writable by others, or symlinks: never signalled), 7 no running instance found through ' +
+    'the pid file (or it is stale) or the address.'
 
   static override examples = [
     { description: 'Stop the instance on port 3000', command: '<%= config.bin %> stop' },

@@ -48,7 +48,10 @@ export const ERRORS = {
   E_INSTANCE_NOT_FOUND: { exitCode: EXIT.failure, summary: 'no running instance, or none matching the name' },
   E_INSTANCE_AMBIGUOUS: { exitCode: EXIT.failure, summary: 'several instances run: a name is needed' },
   E_NOT_AUTHORIZED: { exitCode: EXIT.usage, summary: 'not allowed to read the instance\'s admin credentials or API' },
-  E_API_UNREACHABLE: { exitCode: EXIT.notFound, summary: 'the instance\'s admin API did not answer' }
+  E_API_UNREACHABLE: { exitCode: EXIT.notFound, summary: 'the instance\'s admin API did not answer' },
+  // Registry trust: credentials are never sent to an instance another user could have planted or altered.
+  E_INSTANCE_UNTRUSTED: { exitCode: EXIT.usage, summary: 'the instance\'s directory or files belong to another user, are writable by others or are symlinks: its admin credentials are not sent' },
+  E_REGISTRY_UNSAFE: { exitCode: EXIT.file, summary: 'the default instance registry directory is another user\'s, a symlink or writable by others' }
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

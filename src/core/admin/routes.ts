@@ -15,7 +15,8 @@ export interface AdminContext {
   poolXml (verbose: boolean): Promise<string>
   serverJson (): unknown
   requestsJson (): unknown
-  configJson (): unknown
+  /** With `secrets` false (ro_admin), --envvar shows names only: their values are often API keys. */
+  configJson (secrets: boolean): unknown
   detachProcess (pid: number): boolean
   /** False when no group has that name. Without a method, the instance's default (--rolling-restarts). */
   restartGroup (name: string, method: 'blocking' | 'rolling' | undefined): boolean
@@ -29,7 +30,8 @@ export interface AdminContext {
 export interface Route {
   readonly method: 'GET' | 'POST'
   readonly access: Exclude<Access, 'none'>
-  handle (ctx: AdminContext, query: URLSearchParams, body: unknown): Promise<Reply> | Reply
+  /** `access` is who asked: 'read' (ro_admin) or 'admin'. */
+  handle (ctx: AdminContext, query: URLSearchParams, body: unknown, access: Exclude<Access, 'none'>): Promise<Reply> | Reply
 }
 
 const json = (value: unknown, status = 200): Reply => ({ status, type: 'json', body: JSON.stringify(value, null, 2) + '\n' })
@@ -69,7 +71,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   },
   '/server.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.serverJson()) },
   '/requests.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.requestsJson()) },
-  '/config.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.configJson()) },
+  '/config.json': { method: 'GET', access: 'read', handle: (ctx, _q, _b, access) => json(ctx.configJson(access === 'admin')) },
   '/pool/detach_process.json': {
     method: 'POST',
     access: 'admin',

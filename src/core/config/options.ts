@@ -60,7 +60,7 @@ export const OPTIONS = [
   { name: 'socket', kind: 'string', section: 'server', char: 'S', placeholder: 'PATH', help: 'listen on this Unix socket instead of TCP', commands: START },
   { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: SERVE },
   { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'fly', 'stop'] },
-  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'fly', 'stop'] },
+  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'your own: /run/ferry for root, else $XDG_RUNTIME_DIR/ferry or <temp dir>/ferry-<uid>', commands: ['start', 'fly', 'stop'] },
   { name: 'socket-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'the Unix socket a front web server (nginx) proxies to', commands: ['fly'] },
   { name: 'socket-mode', kind: 'string', section: 'server', default: '0660', placeholder: 'MODE', help: 'permissions of the Unix socket (octal)', commands: SERVE },
   { name: 'socket-group', kind: 'string', section: 'server', placeholder: 'GROUP', help: 'group that owns the Unix socket (give it the front server\'s group, e.g. www-data)', defaultText: 'the user\'s group', commands: SERVE },

@@ -1,8 +1,9 @@
 // A log file that can be reopened after logrotate moved it (`ferry reopen-logs`, POST /reopen_logs.json). Writing
 // never blocks the event loop (see fd-writer.ts); what is still queued at exit is written before the process ends.
-import { closeSync, openSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { FdWriter } from './fd-writer.js'
 import { formatLogLine, type LogSink } from './logger.js'
+import { openLogForAppend } from './open-log.js'
 
 export class LogFile implements LogSink {
   readonly path: string
@@ -10,7 +11,7 @@ export class LogFile implements LogSink {
 
   constructor (path: string, o: { prefix?: string } = {}) {
     this.path = path
-    this.#writer = new FdWriter(openSync(path, 'a', 0o640), { droppedLine: droppedLogLine(o.prefix ?? '') })
+    this.#writer = new FdWriter(openLogForAppend(path), { droppedLine: droppedLogLine(o.prefix ?? '') })
   }
 
   write (line: string): boolean {
@@ -19,7 +20,7 @@ export class LogFile implements LogSink {
 
   /** Opens the path again (a new file if it was moved away); the old descriptor closes once its lines are out. */
   reopen (): void {
-    this.#writer.switchTo(openSync(this.path, 'a', 0o640), old => { try { closeSync(old) } catch {} })
+    this.#writer.switchTo(openLogForAppend(this.path), old => { try { closeSync(old) } catch {} })
   }
 }
 
