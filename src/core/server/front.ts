@@ -178,6 +178,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     if (refused.has(req.socket)) { req.resume(); return }
     lastRequest.set(req.socket, req)
     const entry = begin(req, res)
+    if (res.socket === null) closeWithConnection(req.socket, res)
     const refusal = checkRequest(req)
     if (refusal !== undefined) {
       refused.add(req.socket)
@@ -328,6 +329,21 @@ function answerNoApp (req: RequestHead, res: ResponseSink): void {
   // eslint-disable-next-line no-control-regex
   const host = (req.headers.host ?? '(no Host header)').slice(0, 255).replace(/[\x00-\x1f\x7f]/g, '?')
   answerPlain(res, req.method, 404, `No app is configured for host ${host} at this path.\n`)
+}
+
+/**
+ * A response node's server queued behind another on the same connection (a pipelined request) is given the socket
+ * only when the one before it is done, and until then never hears of the connection closing: closed here as node
+ * closes the others, so its in-flight entry, its place in a queue and its exchange with an app all let go.
+ */
+function closeWithConnection (socket: Socket, res: ServerResponse): void {
+  const onClose = (): void => {
+    if (res.socket !== null || res.destroyed) return
+    res.destroy()
+    res.emit('close')
+  }
+  socket.once('close', onClose)
+  res.once('close', () => socket.off('close', onClose))
 }
 
 /** Requests in an app process for longer than their app's limit get 504; the process is taken out and killed. */

@@ -55,9 +55,13 @@ export class LeanConnection implements RawResponseOwner {
     else if (this.#buffered.length > MAX_BUFFERED) this.#socket.pause()
   }
 
+  // A client that closes its side while its request is in progress has gone: the request is dropped (the queue
+  // lets go of it, the app's request is aborted) rather than answered to no one, as node's server (allowHalfOpen
+  // off) and nginx do.
   readonly #onEnd = (): void => {
     this.#clientEnded = true
     if (this.#current === undefined) this.#socket.end()
+    else this.#socket.destroy()
   }
 
   readonly #onTimeout = (): void => {
