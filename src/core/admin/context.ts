@@ -82,6 +82,9 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           total_clients_accepted: s.connectionsAccepted,
           total_requests_begun: s.requestsBegun,
           active_request_count: s.activeRequests,
+          response_buffer_bytes: s.responseBuffers.held,
+          response_buffer_budget: s.responseBuffers.budget,
+          responses_paused_for_budget: s.responseBuffers.waiting,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
           turbocaching: turbocaching(d.cacheStore)

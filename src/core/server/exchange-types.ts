@@ -11,7 +11,18 @@ export interface RequestHead {
   readonly headers: IncomingHttpHeaders
   /** The header list as received: [name, value, …]. */
   readonly rawHeaders: string[]
-  readonly socket: { readonly remoteAddress?: string | undefined, readonly bytesRead?: number, readonly bytesWritten?: number }
+  readonly socket: ClientSocket
+}
+
+/** The client's connection, as the request path sees it (a net.Socket on both fronts). */
+export interface ClientSocket {
+  readonly remoteAddress?: string | undefined
+  readonly bytesRead?: number
+  readonly bytesWritten?: number
+  readonly destroyed?: boolean
+  /** 'drain': everything written has gone to the kernel. 'close': the connection is gone. */
+  once (event: 'drain' | 'close', listener: () => void): unknown
+  off (event: 'drain' | 'close', listener: () => void): unknown
 }
 
 /** A flat [name, value, …] list or an object of headers. */

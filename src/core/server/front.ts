@@ -17,6 +17,7 @@ import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
+import { ResponseBuffers } from './response-buffers.js'
 import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
@@ -29,6 +30,8 @@ import { KEEP_ALIVE_MS, type RawResponse } from './raw-response.js'
 export interface FrontOptions {
   readonly router: Router
   readonly highWatermark: number
+  /** Most bytes held for slow clients, all responses together (0: no limit). */
+  readonly responseBufferBudget: number
   readonly logger: Logger
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
@@ -46,6 +49,8 @@ export interface FrontStats {
   connectionsAccepted: number
   readonly acceptRate: RateMeter
   readonly requestRate: RateMeter
+  /** Bytes held for clients slower than their apps, and the budget for them. */
+  readonly responseBuffers: ResponseBuffers
 }
 
 export interface FrontServer {
@@ -60,7 +65,7 @@ export interface FrontServer {
 export function createFrontServer (o: FrontOptions): FrontServer {
   const stats: FrontStats = {
     requestsBegun: 0, activeRequests: 0, activeConnections: 0, peakActiveConnections: 0, connectionsAccepted: 0,
-    acceptRate: new RateMeter(), requestRate: new RateMeter()
+    acceptRate: new RateMeter(), requestRate: new RateMeter(), responseBuffers: new ResponseBuffers(o.responseBufferBudget)
   }
   const upstreams = new Upstreams()
   const inflight = new Inflight()
@@ -89,6 +94,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       const group = route.group
       ctx = {
         highWatermark: o.highWatermark,
+        buffers: stats.responseBuffers,
         onDone: (p, failure, oobRequested) => {
           group.release(p, oobRequested)
           if (failure !== undefined && p.state === 'dead') upstreams.discard(p)

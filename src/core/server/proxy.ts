@@ -8,9 +8,12 @@ import { ResponseParser, type AppHead, type ParserEvents } from './response-pars
 import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import type { Abortable, InflightEntry } from './inflight.js'
+import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
+  /** The instance's count of bytes held for slow clients, and its budget. */
+  readonly buffers: ResponseBuffers
   /**
    * Called exactly once, when the app is done with this request (success or not). `oobRequested`: the response
    * carried X-Ferry-OOB-Work (the app asks for out-of-band work).
@@ -94,7 +97,7 @@ const CHUNKED = 'Transfer-Encoding: chunked\r\n'
 /** Methods a request may be sent again for after a kept-alive connection closed with nothing received (RFC 9110 §9.2.1: safe). */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
-class Exchange implements ParserEvents, UpstreamUser, Abortable {
+class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter {
   readonly #req: RequestHead
   readonly #res: ResponseSink
   readonly #body: Readable | undefined
@@ -117,6 +120,14 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
   readonly #entry: InflightEntry | undefined
   /** Sent once already on a connection that then closed unanswered: the app may have seen it. */
   #maybeDelivered = false
+  /** Bytes of this response counted in ctx.buffers: what its client had not taken when last looked at. */
+  #held = 0
+  /** The app connection is paused: the client is behind (its own watermark, or the budget). */
+  #paused = false
+  /** Listeners on the client's socket while bytes are counted; made the first time the client falls behind. */
+  #onClientDrain: (() => void) | undefined
+  #onClientClose: (() => void) | undefined
+  #watchingClient = false
 
   constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
     ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined, entry: InflightEntry | undefined) {
@@ -254,14 +265,70 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
 
   /** `chunk` is a view of the upstream read buffer: what is written is a copy the client's socket may keep. */
   #write (chunk: Buffer): void {
+    // true: the client keeps up (what waits for it is under its socket's own high-water mark), nothing to count.
+    if (!this.#res.write(Buffer.from(chunk))) this.#behind()
+  }
+
+  /**
+   * The client has not taken everything written: what it holds is counted until its socket drains or closes, and
+   * the app connection is paused at the response's own watermark, or at the budget once this response holds more
+   * than its own share.
+   */
+  #behind (): void {
     const res = this.#res
-    res.write(Buffer.from(chunk))
-    const limit = this.#ctx.highWatermark
-    const socket = this.#upstream.socket
-    if (limit > 0 && res.writableLength >= limit && !socket.isPaused()) {
-      socket.pause()
-      res.once('drain', () => socket.resume())
+    const client = this.#req.socket
+    if (res.destroyed || client.destroyed === true) return
+    const length = res.writableLength
+    this.#ctx.buffers.change(length - this.#held)
+    this.#held = length
+    if (!this.#watchingClient) {
+      this.#watchingClient = true
+      client.once('drain', this.#onClientDrain ??= () => this.#clientDrained())
+      client.once('close', this.#onClientClose ??= () => this.#clientClosed())
     }
+    if (this.#paused || this.#done) return
+    const buffers = this.#ctx.buffers
+    const limit = this.#ctx.highWatermark
+    const overBudget = buffers.exhausted && length >= OWN_SHARE
+    if ((limit > 0 && length >= limit) || overBudget) {
+      this.#paused = true
+      this.#upstream.socket.pause()
+      if (overBudget) buffers.wait(this)
+    }
+  }
+
+  #clientDrained (): void {
+    this.#watchingClient = false
+    this.#req.socket.off('close', this.#onClientClose!)
+    this.#uncount()
+    // node's server keeps a pipelined response's bytes aside until the one before it is done: still held.
+    if (!this.#done && this.#res.writableLength > 0) this.#behind()
+    this.resumeIfAllowed()
+  }
+
+  #clientClosed (): void {
+    this.#watchingClient = false
+    this.#req.socket.off('drain', this.#onClientDrain!)
+    this.#uncount()
+  }
+
+  #uncount (): void {
+    if (this.#held === 0) return
+    this.#ctx.buffers.change(-this.#held)
+    this.#held = 0
+  }
+
+  /** Reads from the app again unless the client is still behind its watermark, or the budget still says wait. */
+  resumeIfAllowed (): void {
+    if (!this.#paused || this.#done) return
+    const length = this.#res.writableLength
+    const limit = this.#ctx.highWatermark
+    // The client's drain calls again.
+    if (limit > 0 && length >= limit) return
+    const buffers = this.#ctx.buffers
+    if (buffers.exhausted && length >= OWN_SHARE) { buffers.wait(this); return }
+    this.#paused = false
+    this.#upstream.socket.resume()
   }
 
   onComplete (reusable: boolean): void {
@@ -278,6 +345,13 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
     this.#done = true
     const res = this.#res
     const upstream = this.#upstream
+    // The response is read whole (or given up): a connection paused for a slow client reads again for the next user.
+    // What this client still holds stays counted until its socket drains or closes.
+    if (this.#paused) {
+      this.#paused = false
+      this.#ctx.buffers.forget(this)
+      upstream.socket.resume()
+    }
     if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(upstream)
     else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)

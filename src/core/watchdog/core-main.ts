@@ -56,6 +56,7 @@ async function main (): Promise<void> {
     const front = createFrontServer({
       router,
       highWatermark: o.responseBufferHighWatermark,
+      responseBufferBudget: o.responseBufferBudget,
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
       trustsPeer: trustedPeers(o.trustProxy),
