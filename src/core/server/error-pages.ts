@@ -10,6 +10,7 @@ export function errorId (): string { return randomBytes(4).toString('hex') }
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad request',
   404: 'Not found',
+  408: 'Request timeout',
   500: 'We\'re sorry, but something went wrong',
   502: 'Incomplete response received from application',
   503: 'This website is under heavy load (queue full)',
@@ -17,6 +18,7 @@ const TITLES: Readonly<Record<number, string>> = {
 }
 
 const EXPLANATIONS: Readonly<Record<number, string>> = {
+  408: 'The request body stopped arriving before it was complete.',
   500: 'The web application could not be started or failed. The administrator can find details in the server log.',
   502: 'The application closed the connection before sending a complete response.',
   503: 'Too many requests are waiting for this application. Please try again in a moment.'

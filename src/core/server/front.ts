@@ -32,6 +32,8 @@ export interface FrontOptions {
   readonly highWatermark: number
   /** Most bytes held for slow clients, all responses together (0: no limit). */
   readonly responseBufferBudget: number
+  /** A request body from which no byte came for this long gets 408 and its app request is aborted (0: never). */
+  readonly requestBodyTimeoutMs: number
   readonly logger: Logger
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
@@ -136,9 +138,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       : undefined
     const body = req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
     const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie, entry)
+    const watchBody = body !== undefined && !body.complete && o.requestBodyTimeoutMs > 0
+    if (watchBody) entry.body = { stream: body, bytes: body.socket.bytesRead, at: Date.now() }
     // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
     // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
-    if (route.maxRequestTimeMs > 0) entry.exchange = exchange
+    if (route.maxRequestTimeMs > 0 || watchBody) entry.exchange = exchange
   }
 
   /** The app a front server named with X-Ferry-App-Root, or why it cannot be served (nothing is answered here). */
@@ -290,7 +294,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   }))
 
   // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
-  const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger), SWEEP_MS).unref()
+  const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger, o.requestBodyTimeoutMs), SWEEP_MS).unref()
   server.once('close', () => clearInterval(sweeper))
 
   const drain = async (graceMs: number): Promise<void> => {
@@ -317,7 +321,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 /** How many other processes a request may be given to when the one it was sent to cannot be reached. */
 const MAX_UNREACHABLE_RETRIES = 3
 
-/** How often requests are compared with --max-request-time. */
+/** How often requests are compared with --max-request-time and --request-body-timeout. */
 const SWEEP_MS = 250
 
 const single = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v
@@ -352,10 +356,14 @@ function closeWithConnection (socket: Socket, res: ServerResponse): void {
   res.once('close', () => socket.off('close', onClose))
 }
 
-/** Requests in an app process for longer than their app's limit get 504; the process is taken out and killed. */
-function timeOutStuckRequests (inflight: Inflight, logger: Logger): void {
+/**
+ * Requests in an app process for longer than their app's limit get 504; the process is taken out and killed. A
+ * request whose body stopped arriving gets 408 and its request in the app is aborted.
+ */
+function timeOutStuckRequests (inflight: Inflight, logger: Logger, bodyTimeoutMs: number): void {
   const now = Date.now()
   for (const e of inflight.entries()) {
+    if (e.body !== undefined) timeOutIdleBody(e, now, bodyTimeoutMs, logger)
     const p = e.process
     const limitMs = e.route?.maxRequestTimeMs ?? 0
     if (limitMs === 0 || p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - e.dispatchedAt < limitMs) continue
@@ -389,6 +397,25 @@ function afterEarlierResponses (socket: Duplex, fn: () => void): void {
   const pending = pendingResponse(socket)
   if (pending === undefined) { fn(); return }
   pending.once('close', () => setImmediate(() => afterEarlierResponses(socket, fn)))
+}
+
+/**
+ * Idle means the client sent nothing while Ferry was reading: a body paused because the app reads it slowly is not
+ * the client's fault, so the clock starts again. nginx's client_body_timeout, measured the same way.
+ */
+function timeOutIdleBody (e: InflightEntry, now: number, timeoutMs: number, logger: Logger): void {
+  const body = e.body!
+  if (body.stream.complete || e.exchange === undefined) { e.body = undefined; return }
+  const bytes = e.req.socket.bytesRead ?? 0
+  if (bytes !== body.bytes || body.stream.readableFlowing !== true) { body.bytes = bytes; body.at = now; return }
+  if (now - body.at < timeoutMs) return
+  e.body = undefined
+  logger.info(`${e.req.method ?? ''} ${e.req.url ?? ''}: no byte of the request body from ${e.req.socket.remoteAddress ?? 'the client'} ` +
+    `for ${timeoutMs / 1000} s (--request-body-timeout); answering 408 and aborting the request in the app`)
+  // The rest of the body will not be read: the connection cannot carry another request.
+  e.res.shouldKeepAlive = false
+  e.exchange.abort(new FerryError('E_REQUEST_BODY_TIMEOUT', `no byte of the request body came for ${timeoutMs / 1000} s`))
+  e.exchange = undefined
 }
 
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */

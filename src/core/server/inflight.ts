@@ -25,8 +25,18 @@ export interface InflightEntry {
   exchange: Abortable | undefined
   /** Times it was given to another process because the one it was sent to could not be reached. */
   retries: number
+  /** A request body still arriving, for --request-body-timeout; undefined otherwise (and on the lean front). */
+  body: BodyWatch | undefined
   prev: InflightEntry | undefined
   next: InflightEntry | undefined
+}
+
+/** When bytes last came from a client sending a request body to an app. */
+export interface BodyWatch {
+  readonly stream: { readonly complete: boolean, readonly readableFlowing: boolean | null }
+  /** The connection's bytesRead when last looked at, and when (ms since the epoch) it last changed. */
+  bytes: number
+  at: number
 }
 
 export interface RequestSnapshot {
@@ -55,7 +65,7 @@ export class Inflight {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry

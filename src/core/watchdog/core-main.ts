@@ -57,6 +57,7 @@ async function main (): Promise<void> {
       router,
       highWatermark: o.responseBufferHighWatermark,
       responseBufferBudget: o.responseBufferBudget,
+      requestBodyTimeoutMs: o.requestBodyTimeout * 1000,
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
       trustsPeer: trustedPeers(o.trustProxy),
