@@ -54,15 +54,23 @@ export function renderErrorPage (input: ErrorPageInput): string {
   return parts.join('')
 }
 
+/**
+ * Seconds a client refused with 503 (queue full, shutting down) is asked to wait before trying again: long enough
+ * for a queue to move or a restart to finish, short enough that a person retrying by hand is not turned away.
+ */
+export const RETRY_AFTER_S = 5
+
 /** Answers with an error page unless the response has started; then the only honest thing left is to cut it. */
 export function sendError (res: ResponseSink, method: string | undefined, status: number, body: string, wantsJson: boolean): void {
   if (res.headersSent) { res.destroy(); return }
   const payload = wantsJson ? JSON.stringify({ status: 'error', code: status, message: TITLES[status] ?? 'Error' }) : body
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'Content-Type': wantsJson ? 'application/json' : 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(payload),
     'Cache-Control': 'no-cache, no-store, must-revalidate'
-  })
+  }
+  if (status === 503) headers['Retry-After'] = RETRY_AFTER_S
+  res.writeHead(status, headers)
   res.end(method === 'HEAD' ? undefined : payload)
 }
 

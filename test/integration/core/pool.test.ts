@@ -24,6 +24,7 @@ test('a full queue answers 503 with an explanation; the rest are served', async 
   const refused = results.find(r => r.status === 503)!
   assert.match(refused.body, /heavy load \(queue full\)/)
   assert.match(String(refused.headers['cache-control']), /no-store/)
+  assert.equal(refused.headers['retry-after'], '5', 'a 503 says when to try again')
   assert.match(f.output(), /request queue of .* is full/)
 })
 
