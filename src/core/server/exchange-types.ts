@@ -20,9 +20,8 @@ export interface ClientSocket {
   readonly bytesRead?: number
   readonly bytesWritten?: number
   readonly destroyed?: boolean
-  /** 'drain': everything written has gone to the kernel. 'close': the connection is gone. */
-  once (event: 'drain' | 'close', listener: () => void): unknown
-  off (event: 'drain' | 'close', listener: () => void): unknown
+  /** 'drain': everything written has gone to the kernel. 'close': the connection is gone. See client-watch.ts. */
+  on (event: 'drain' | 'close', listener: () => void): unknown
 }
 
 /** A flat [name, value, …] list or an object of headers. */

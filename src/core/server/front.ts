@@ -18,6 +18,7 @@ import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
+import { forget, whileOpen, type ClientWatcher } from './client-watch.js'
 import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
@@ -347,13 +348,15 @@ function answerNoApp (req: RequestHead, res: ResponseSink): void {
  * closes the others, so its in-flight entry, its place in a queue and its exchange with an app all let go.
  */
 function closeWithConnection (socket: Socket, res: ServerResponse): void {
-  const onClose = (): void => {
-    if (res.socket !== null || res.destroyed) return
-    res.destroy()
-    res.emit('close')
+  const watcher: ClientWatcher = {
+    clientClosed: () => {
+      if (res.socket !== null || res.destroyed) return
+      res.destroy()
+      res.emit('close')
+    }
   }
-  socket.once('close', onClose)
-  res.once('close', () => socket.off('close', onClose))
+  whileOpen(socket, watcher)
+  res.once('close', () => forget(socket, watcher))
 }
 
 /**

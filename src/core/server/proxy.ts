@@ -9,6 +9,7 @@ import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import type { Abortable, InflightEntry } from './inflight.js'
 import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
+import { untilDrained, type ClientWatcher } from './client-watch.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -97,7 +98,7 @@ const CHUNKED = 'Transfer-Encoding: chunked\r\n'
 /** Methods a request may be sent again for after a kept-alive connection closed with nothing received (RFC 9110 §9.2.1: safe). */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
-class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter {
+class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, ClientWatcher {
   readonly #req: RequestHead
   readonly #res: ResponseSink
   readonly #body: Readable | undefined
@@ -124,9 +125,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter {
   #held = 0
   /** The app connection is paused: the client is behind (its own watermark, or the budget). */
   #paused = false
-  /** Listeners on the client's socket while bytes are counted; made the first time the client falls behind. */
-  #onClientDrain: (() => void) | undefined
-  #onClientClose: (() => void) | undefined
+  /** Waiting for the client's connection to drain or close (client-watch.ts) while bytes are counted. */
   #watchingClient = false
 
   constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
@@ -283,8 +282,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter {
     this.#held = length
     if (!this.#watchingClient) {
       this.#watchingClient = true
-      client.once('drain', this.#onClientDrain ??= () => this.#clientDrained())
-      client.once('close', this.#onClientClose ??= () => this.#clientClosed())
+      untilDrained(client, this)
     }
     if (this.#paused || this.#done) return
     const buffers = this.#ctx.buffers
@@ -297,18 +295,16 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter {
     }
   }
 
-  #clientDrained (): void {
+  clientDrained (): void {
     this.#watchingClient = false
-    this.#req.socket.off('close', this.#onClientClose!)
     this.#uncount()
     // node's server keeps a pipelined response's bytes aside until the one before it is done: still held.
     if (!this.#done && this.#res.writableLength > 0) this.#behind()
     this.resumeIfAllowed()
   }
 
-  #clientClosed (): void {
+  clientClosed (): void {
     this.#watchingClient = false
-    this.#req.socket.off('drain', this.#onClientDrain!)
     this.#uncount()
   }
 
