@@ -28,7 +28,7 @@ const upload = (path: string, length: number): string => `POST ${path} HTTP/1.1\
 
 test('a request body that stops arriving gets 408, the app request is aborted and its session freed; a slow one is not cut', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--request-body-timeout', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startFerry(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--request-body-timeout', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const sessions = async (): Promise<number> => {
     const { pool } = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number }> }> } }
@@ -39,7 +39,7 @@ test('a request body that stops arriving gets 408, the app request is aborted an
   // Ten bytes of a hundred, then nothing.
   const stalled = client(t, f.url)
   stalled.s.write(upload('/upload?stalled=1', 100) + 'x'.repeat(10))
-  await waitFor(stalled.closed, 5_000, 'an answer to the stalled upload')
+  await waitFor(stalled.closed, 6_000, 'an answer to the stalled upload')
   assert.match(stalled.text(), /^HTTP\/1\.1 408 /)
   assert.match(stalled.text(), /\r\nconnection: close\r\n/i)
   await waitFor(async () => await sessions() === 0, 2_000, 'the session to be given back')
@@ -47,11 +47,11 @@ test('a request body that stops arriving gets 408, the app request is aborted an
   assert.ok(app.aborted.includes('/upload?stalled=1'), 'the app saw its request aborted')
   assert.equal(app.bytes['/upload?stalled=1'], 10)
 
-  // A byte every 300 ms for 2.4 s: longer than the timeout in all, never idle that long.
+  // A byte every 400 ms for 2.8 s: longer than the timeout in all, never idle that long.
   const slow = client(t, f.url)
-  slow.s.write(upload('/upload?slow=1', 8))
-  for (let i = 0; i < 8; i++) { await sleep(300); slow.s.write('y') }
+  slow.s.write(upload('/upload?slow=1', 7))
+  for (let i = 0; i < 7; i++) { await sleep(400); slow.s.write('y') }
   await waitFor(() => slow.text().includes('\r\n\r\n{'), 5_000, 'the slow upload to be answered')
   assert.match(slow.text(), /^HTTP\/1\.1 200 /)
-  assert.match(slow.text(), /"bytes":8/)
+  assert.match(slow.text(), /"bytes":7/)
 })
