@@ -427,8 +427,9 @@ function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   // The bad bytes were inside a request's body: that request is broken and may already be at the app. The connection
   // is closed, which aborts it there; an error answer now could only be taken for the answer to another request.
   if (lastRequest.get(socket)?.complete === false) { socket.destroy(); return }
-  // Bytes after a request that said Connection: close: that request is answered, the rest ignored (as nginx does).
-  if (err.code === 'HPE_CLOSED_CONNECTION') { afterEarlierResponses(socket, () => socket.end()); return }
+  // Bytes after a request that said Connection: close, or after one Ferry refused (its connection closes after the
+  // refusal): that request is answered, the rest ignored (as nginx does) rather than given an answer of its own.
+  if (err.code === 'HPE_CLOSED_CONNECTION' || refused.has(socket)) { afterEarlierResponses(socket, () => socket.end()); return }
   // Requests read before the bad one are answered first, in order: a 400 written now would take the place of their
   // responses (and leave them in flight forever).
   if (pendingResponse(socket) !== undefined) { afterEarlierResponses(socket, () => answerClientError(err, socket)); return }

@@ -321,6 +321,9 @@ test('fuzz: hostile clients among well-formed ones; no restart, no cross-talk, n
       }
     }
     for (let i = offset + batch.length; i < c.answers.length; i++) {
+      // A mutated request can be read with another body length than it meant: the bytes left over are then read as
+      // another request and refused like any garbage. Only an app's answer out of place is cross-talk.
+      if (hostile !== undefined && c.answers[i]!.echo === undefined && c.answers[i]!.status >= 400) continue
       const got = c.answers[i]!.echo?.id
       const from = got === undefined ? undefined : origin(got)
       fault(`cross-talk: an answer no request on its connection asked for${behind}`, from !== undefined ? `the answer for ${from.what}` : `a ${c.answers[i]!.status}`)
