@@ -58,8 +58,8 @@ function descendants (pid: number): number[] {
   return out
 }
 
-function logTail (path: string): string {
-  try { return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join(' | ') } catch { return '(none)' }
+function logTail (path: string, lines = 5): string {
+  try { return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' | ') } catch { return '(none)' }
 }
 
 /** Runs one start/serve/stop round; resolves undefined when everything held, else what went wrong. */
@@ -88,7 +88,7 @@ export async function daemonCycle (shape: CycleShape): Promise<string | undefine
   let watchdog = 0
   try {
     const started = await runCli(args, { timeoutMs: 60_000 })
-    if (started.code !== 0) return `start exited ${String(started.code)}: ${started.stderr.trim().split('\n').slice(-3).join(' | ')}`
+    if (started.code !== 0) return `start exited ${String(started.code)}: ${started.stderr.trim().split('\n').slice(-3).join(' | ')}; log: ${logTail(logFile, 12)}`
     if (!/Stop:\s+ferry stop/.test(started.stdout)) return `no banner: ${started.stdout}`
     watchdog = Number(readFileSync(pidFile, 'utf8'))
     for (const host of hosts) {

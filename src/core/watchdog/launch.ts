@@ -100,6 +100,12 @@ export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => vo
     child.once('disconnect', () => {
       if (started) settle(() => resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name, done: Promise.resolve(0) }))
     })
-    child.once('exit', code => settle(() => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`))))
+    child.once('exit', code => {
+      const failed = (): void => settle(() => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`)))
+      // The exit can be seen before the daemon's last messages (its error) are read: read them first.
+      if (!child.connected) { failed(); return }
+      child.once('disconnect', failed)
+      setTimeout(failed, 1000).unref()
+    })
   })
 }
