@@ -15,6 +15,10 @@ export interface CoreConfig {
   readonly sources: Readonly<Record<string, OptionSource>>
   /** The instance directory the watchdog made (admin socket, passwords); absent when it could not be made. */
   readonly instanceDir?: string
+  /** The core's private directory (app sockets), made and removed by the watchdog for each core it starts. */
+  readonly socketDir?: string
+  /** The watchdog keeps the front's listening socket (see kept-listener.ts): take it rather than bind. */
+  readonly keptListener?: boolean
 }
 
 export type StartEvent =

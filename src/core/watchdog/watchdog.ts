@@ -2,10 +2,14 @@
 // The core runs in its own process group, so the watchdog can always clean up the core's app processes, even
 // after the core was killed outright.
 import { fork, type ChildProcess } from 'node:child_process'
+import { chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { InstanceEntry } from './instance.js'
+import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
 
 const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
 const STOP_GRACE_MS = 45_000
@@ -38,16 +42,21 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     let everListened = false
     let registered = false
     const restarts: number[] = []
+    let listener: RawListener | undefined
 
     const start = (): void => {
       const stdio = o.output === 'inherit' ? 'inherit' : o.output
+      const socketDir = makeSocketDir()
       core = fork(CORE_MAIN, [], {
         detached: true,
         stdio: ['ignore', stdio, stdio, 'ipc'],
-        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify(config) }
+        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify({ ...config, socketDir, keptListener: listener !== undefined }) }
       })
       const child = core
-      child.on('message', m => {
+      child.on('message', (m, handle) => {
+        if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; return }
+        if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
+        if ((m as { type?: unknown }).type === 'stopping') { letGoOfListener(); return }
         if ((m as { type?: unknown }).type === 'reopen-logs') { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
         o.onEvent(m)
@@ -60,7 +69,16 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
           if (first) o.onEvent(entry.name !== undefined ? { type: 'registered', name: entry.name } : { type: 'registered' })
         }
       })
-      child.once('exit', (code, signal) => onCoreExit(child, code, signal))
+      child.once('exit', (code, signal) => {
+        // Its app processes end through their lifelines (spawn/child.ts); their sockets' directory goes now.
+        rmSync(socketDir, { recursive: true, force: true })
+        onCoreExit(child, code, signal)
+      })
+    }
+
+    const letGoOfListener = (): void => {
+      listener?.close()
+      listener = undefined
     }
 
     const onCoreExit = (child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void => {
@@ -83,6 +101,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       if (stopping) return
       stopping = true
       o.logger.notice(`${sig} received: stopping Ferry`)
+      letGoOfListener()
       const child = core
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) { finish(0); return }
       child.kill('SIGTERM')
@@ -90,6 +109,8 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     }
 
     const finish = (code: number): void => {
+      letGoOfListener()
+      removeSocketFile(o.config.options.socket ?? o.config.options.socketFile)
       entry.remove()
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
@@ -120,4 +141,20 @@ function keepBoundPort (config: CoreConfig, url: string): CoreConfig {
   const m = /^http:\/\/.*:(\d+)$/.exec(url)
   if (m === null || config.options.port === Number(m[1])) return config
   return { ...config, options: { ...config.options, port: Number(m[1]) } }
+}
+
+/** A core's private directory for its apps' sockets: traversable but not listable, so apps running as other users
+ *  reach their own subdirectory (see node-loader) and nobody lists the others. */
+function makeSocketDir (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-'))
+  chmodSync(dir, 0o711)
+  return dir
+}
+
+/** The front's Unix socket: a core that took the kept socket cannot unlink it on close (it never bound the path). */
+function removeSocketFile (path: string | undefined): void {
+  if (path === undefined) return
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path)
+  } catch { /* already gone */ }
 }
