@@ -4,11 +4,11 @@
 // the daemon (EPIPE). bench/daemon-starts.ts runs the same rounds 50 times per shape.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SHAPES, daemonCycle } from '../helpers/daemon-cycle.js'
 import { runCli } from '../helpers/cli.js'
-import { tmpDir } from '../helpers/tmp.js'
 import { isAlive, waitFor } from '../helpers/procs.js'
 
 test('--daemonize with 2 and 4 processes and a multi-app config: four starts in a row serve and stop cleanly', async () => {
@@ -20,12 +20,15 @@ test('--daemonize with 2 and 4 processes and a multi-app config: four starts in 
 })
 
 test('ferry fly --daemonize without --config returns with the banner (no app to wait for), then stops', async t => {
-  const dir = tmpDir(t)
-  chmodSync(dir, 0o755)
+  const dir = mkdtempSync(join(tmpdir(), 'fy-fly-'))
   const pidFile = join(dir, 'ferry.pid')
   const args = ['--pid-file', pidFile, '--log-file', join(dir, 'log'), '--instance-registry-dir', dir]
+  // One hook, stop before removing the directory: on main the start hangs and the daemon must still be stopped.
+  t.after(async () => {
+    await runCli(['stop', '--pid-file', pidFile])
+    rmSync(dir, { recursive: true, force: true })
+  })
   const started = await runCli(['fly', '-d', '--socket-file', join(dir, 'front.sock'), ...args], { timeoutMs: 20_000 })
-  t.after(async () => { await runCli(['stop', '--pid-file', pidFile]) })
   assert.equal(started.code, 0, started.stderr)
   assert.match(started.stdout, /Stop:\s+ferry stop/)
   const pid = Number(readFileSync(pidFile, 'utf8'))
