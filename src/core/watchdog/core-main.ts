@@ -17,6 +17,7 @@ import { AppSet, type ReloadSummary } from './app-set.js'
 import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
+import { startBeating } from './heartbeat.js'
 import { handOverListener, listenOnKeptSocket } from './kept-listener.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
@@ -33,6 +34,7 @@ async function main (): Promise<void> {
   const config = JSON.parse(process.env.FERRY_CORE_CONFIG ?? '{}') as CoreConfig
   delete process.env.FERRY_CORE_CONFIG
   const o = config.options
+  startBeating(o.coreHeartbeatTimeout * 1000)
   const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
   const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'core ')
   // The watchdog makes this directory and removes it after the core exits, however it exits.

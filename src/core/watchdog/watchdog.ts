@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { InstanceEntry } from './instance.js'
+import { isHeartbeat, watchHeartbeat } from './heartbeat.js'
 import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
 
 const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
@@ -53,7 +54,14 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify({ ...config, socketDir, keptListener: listener !== undefined }) }
       })
       const child = core
+      const stopWatching = watchHeartbeat(child, config.options.coreHeartbeatTimeout * 1000, silentMs => {
+        if (stopping) return
+        o.logger.error(`Ferry core (pid ${child.pid ?? '?'}) sent no heartbeat for ${Math.round(silentMs / 1000)} s ` +
+          '(--core-heartbeat-timeout): it hangs; killing it so that it is restarted')
+        killGroup(child.pid)
+      })
       child.on('message', (m, handle) => {
+        if (isHeartbeat(m)) return
         if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; return }
         if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
         if ((m as { type?: unknown }).type === 'stopping') { letGoOfListener(); return }
@@ -70,6 +78,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         }
       })
       child.once('exit', (code, signal) => {
+        stopWatching()
         // Its app processes end through their lifelines (spawn/child.ts); their sockets' directory goes now.
         rmSync(socketDir, { recursive: true, force: true })
         onCoreExit(child, code, signal)

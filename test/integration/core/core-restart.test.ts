@@ -71,3 +71,18 @@ test('core SIGKILL under steady traffic: no connection refused, the next core se
   await waitFor(() => !existsSync(oldDir), 5_000, "the old core's socket directory to be removed")
   assert.ok(!isAlive(oldCore))
 })
+
+test('a hung core (SIGSTOP) is killed after --core-heartbeat-timeout and restarted; clients wait, none is refused', async t => {
+  const f = await startFerry(t, fixtureApp('hello'), ['--core-heartbeat-timeout', '2'])
+  const oldCore = f.corePid
+  assert.equal(await attempt(f.url), 'ok')
+  t.after(() => { try { process.kill(oldCore, 'SIGKILL') } catch {} })
+  process.kill(oldCore, 'SIGSTOP')
+  const stoppedAt = Date.now()
+  // Three clients that each wait in the backlog until the new core answers.
+  const outcomes = await Promise.all([attempt(f.url), attempt(f.url), attempt(f.url)])
+  t.diagnostic(`answered ${Date.now() - stoppedAt} ms after SIGSTOP: ${outcomes.join(', ')}`)
+  assert.deepEqual(outcomes, ['ok', 'ok', 'ok'])
+  assert.match(f.output(), /sent no heartbeat for \d+ s \(--core-heartbeat-timeout\)/)
+  await waitFor(() => !isAlive(oldCore), 5_000, 'the hung core to be gone')
+})
