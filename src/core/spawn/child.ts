@@ -53,7 +53,10 @@ export interface Child {
  * app left behind. No prctl(PR_SET_PDEATHSIG) is needed, and unlike it this reaches the app's own children.
  * The app itself keeps /dev/null on stdin, and the watcher holds none of the app's other pipes (nor node's fd 3).
  */
-const LIFELINE = 'exec 9<&0 </dev/null; (read -r _ <&9; kill -KILL 0) >/dev/null 2>&1 3<&- & exec 9<&-; exec "$@"'
+const LIFELINE = 'exec 9<&0 </dev/null; ' +
+  // A short command line of its own, so that ps and memory-stats show what it is: "sh -c … ferry-lifeline".
+  '(exec /bin/sh -c \'read -r _; kill -KILL 0\' ferry-lifeline <&9 >/dev/null 2>&1 3<&- 9<&-) & ' +
+  'exec 9<&-; exec "$@"'
 
 /** Starts the process; rejects with an E_SPAWN_FAILED SpawnError when it cannot be started at all. */
 export async function startChild (opts: ChildOptions): Promise<Child> {
