@@ -1,6 +1,7 @@
-// The watchdog ("Ferry watchdog"): starts the core, restarts it when it crashes, and stops it on SIGINT/SIGTERM.
-// The core runs in its own process group, so the watchdog can always clean up the core's app processes, even
-// after the core was killed outright.
+// The watchdog ("Ferry watchdog"): starts the core, restarts it when it crashes or hangs (heartbeat.ts), and stops
+// it on SIGINT/SIGTERM. It keeps a copy of the front's listening socket (kept-listener.ts), so clients wait rather
+// than being refused while a core is replaced. The core runs in its own process group, which the watchdog kills
+// after it exits; app processes have groups of their own and die with the core through their lifelines (child.ts).
 import { fork, type ChildProcess } from 'node:child_process'
 import { chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
