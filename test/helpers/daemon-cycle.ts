@@ -1,7 +1,7 @@
 // One daemonized start as an operator does it, checked end to end: `ferry start -d` returns 0 with the banner, the
 // instance serves, `ferry stop` returns 0, and every process the instance had (watchdog, core, apps) is gone after.
 // Shared by test/cli/daemon-handoff.test.ts (a few rounds) and bench/daemon-starts.ts (50 rounds per shape).
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
@@ -112,11 +112,13 @@ export async function daemonCycle (shape: CycleShape): Promise<string | undefine
     }
     const log = readFileSync(logFile, 'utf8')
     if (/EPIPE|Unhandled|TypeError/.test(log)) return `the log has an error: ${/.*(EPIPE|Unhandled|TypeError).*/.exec(log)?.[0] ?? ''}`
-    watchdog = 0
+    watchdog = -1
     return undefined
   } finally {
+    // A start that failed may still have left a daemon running (the CLI crashed after forking it): stop it by PID.
+    if (watchdog === 0 && existsSync(pidFile)) watchdog = Number(readFileSync(pidFile, 'utf8')) || 0
     if (watchdog > 0 && isAlive(watchdog)) process.kill(watchdog, 'SIGTERM')
-    if (watchdog > 0) await waitFor(() => !isAlive(watchdog), 10_000).catch(() => process.kill(watchdog, 'SIGKILL'))
+    if (watchdog > 0) await waitFor(() => !isAlive(watchdog), 10_000).catch(() => { try { process.kill(watchdog, 'SIGKILL') } catch {} })
     rmSync(dir, { recursive: true, force: true })
   }
 }
