@@ -4,7 +4,8 @@
 // The shared machine is noisy, so targets are measured in interleaved rounds and each reports its median.
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
-// BENCH_TOOL=autocannon (ignore wrk), BENCH_KEEP_TMP=1 (keep configs and logs).
+// BENCH_TOOL=autocannon (ignore wrk), BENCH_KEEP_TMP=1 (keep configs and logs), BENCH_BASELINE_ROOT=DIR (another built
+// checkout of Ferry, measured beside this one in the same rounds as ferry@base).
 import { envInt } from './lib/env.js'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
@@ -63,6 +64,9 @@ async function startTargets (ctx: Context): Promise<{ targets: Target[], skipped
   const direct = await startDirect(ctx)
   const ferry = await startFerry(ctx)
   const targets: Target[] = [direct, ferry]
+  // BENCH_BASELINE_ROOT: another built checkout (say, the previous commit) measured in the same run, for before/after.
+  const base = process.env.BENCH_BASELINE_ROOT
+  if (base !== undefined && base !== '') targets.push({ ...await startFerry({ ...ctx, root: base }), name: 'ferry@base' })
   const skipped: Skipped[] = []
   for (const t of [await startNginx(ctx, direct), await startFlyBehindNginx(ctx), await startPassenger(ctx)]) {
     if (isSkipped(t)) skipped.push(t)

@@ -40,6 +40,8 @@ export async function runTurbocacheBench (): Promise<void> {
   try {
     const direct = await startDirect(ctx)
     const ferry = await startFerry(ctx)
+    const baseRoot = process.env.BENCH_BASELINE_ROOT
+    const base = baseRoot === undefined || baseRoot === '' ? undefined : await startFerry({ ...ctx, root: baseRoot })
     console.log(`\nTurbocache benchmark (${ROUNDS} rounds of ${SECONDS} s, ${pickLoadTool().name})`)
     const cases: Case[] = [
       { name: 'direct /public (50 conns)', url: `${direct.url}public`, connections: 50 },
@@ -49,13 +51,15 @@ export async function runTurbocacheBench (): Promise<void> {
       { name: 'ferry /slow-plain uncached (1 conn)', url: `${ferry.url}slow-plain`, connections: 1 },
       { name: 'ferry /slow, hits (1 conn)', url: `${ferry.url}slow`, connections: 1 },
       { name: 'ferry /busy-plain uncached (50 conns)', url: `${ferry.url}busy-plain`, connections: 50 },
-      { name: 'ferry /busy, hits (50 conns)', url: `${ferry.url}busy`, connections: 50 }
+      { name: 'ferry /busy, hits (50 conns)', url: `${ferry.url}busy`, connections: 50 },
+      ...(base === undefined ? [] : [{ name: 'ferry@base /public, hits (50 conns)', url: `${base.url}public`, connections: 50 }])
     ]
     const results = await measure(cases)
     const rps = (name: string): number => median((results.get(name) ?? []).map(r => r.rps))
     const ratio = (cached: string, uncached: string): number => rps(cached) / rps(uncached)
     const verdict = (x: number, target: number): string => `${x.toFixed(2)}x (target ${target}x: ${x >= target ? 'MET' : 'NOT MET'})`
     console.log(`\n  hits vs the app served directly:              ${verdict(ratio('ferry /public, hits (50 conns)', 'direct /public (50 conns)'), 1.2)}`)
+    if (base !== undefined) console.log(`  hits, this build vs BENCH_BASELINE_ROOT's:   ${ratio('ferry /public, hits (50 conns)', 'ferry@base /public, hits (50 conns)').toFixed(2)}x`)
     console.log('  20 ms endpoint, cached vs uncached through Ferry:')
     console.log(`    20 ms of CPU work, 50 conns:                ${verdict(ratio('ferry /busy, hits (50 conns)', 'ferry /busy-plain uncached (50 conns)'), 50)}`)
     console.log(`    20 ms waiting (a timer), 1 conn:            ${verdict(ratio('ferry /slow, hits (1 conn)', 'ferry /slow-plain uncached (1 conn)'), 50)}`)

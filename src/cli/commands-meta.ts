@@ -7,6 +7,7 @@ import DetachProcess from '../commands/detach-process.js'
 import Stop from '../commands/stop.js'
 import MemoryStats from '../commands/memory-stats.js'
 import Status from '../commands/status.js'
+import ReopenLogs from '../commands/reopen-logs.js'
 import type { CommandMeta } from './man.js'
 
 export const COMMANDS: readonly CommandMeta[] = [
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CommandMeta[] = [
   { id: 'reload', summary: Reload.summary, description: Reload.description, examples: Reload.examples as CommandMeta['examples'], flags: Reload.flags, json: Reload.enableJsonFlag },
   { id: 'restart-app', summary: RestartApp.summary, description: RestartApp.description, examples: RestartApp.examples as CommandMeta['examples'], flags: RestartApp.flags, json: RestartApp.enableJsonFlag },
   { id: 'detach-process', summary: DetachProcess.summary, description: DetachProcess.description, examples: DetachProcess.examples as CommandMeta['examples'], flags: DetachProcess.flags, json: DetachProcess.enableJsonFlag },
+  { id: 'reopen-logs', summary: ReopenLogs.summary, description: ReopenLogs.description, examples: ReopenLogs.examples as CommandMeta['examples'], flags: ReopenLogs.flags, json: ReopenLogs.enableJsonFlag },
   { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
   { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags, json: Status.enableJsonFlag },
   { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }

@@ -77,11 +77,30 @@ const CONFIG_FILES = '.SH CONFIGURATION FILES\n' +
   '\\fB"base_uri"\\fR (a path prefix such as \\fB/blog\\fR) and any per\\-app option (environment, app type, startup file, ' +
   'start command, envvar, pool, lifecycle and turbocache options). A \\fBFerryfile.json\\fR in an app directory holds per\\-app ' +
   'options for that app, read automatically. For each app, later sources win: defaults, the file\\(aqs top level, the ' +
-  'environment, Ferryfile.json, the app\\(aqs entry, flags.\n' +
+  'environment, Ferryfile.json, the app\\(aqs entry, flags. A Ferryfile.json may not set \\fB"user"\\fR, \\fB"group"\\fR ' +
+  'or \\fB"pass\\-env"\\fR (its app\\(aqs owner writes it; \\fBE_CONFIG_UNTRUSTED\\fR); when Ferry runs as root, a ' +
+  '\\fB\\-\\-config\\fR file that sets them must belong to root, and neither it nor a directory or symlink on its path ' +
+  'may be writable by others (sticky directories such as /tmp excepted).\n' +
   '.PP\nRequests go to the app whose server name is the request\\(aqs Host (then wildcard names, then apps without names) ' +
   'and whose base URI is the longest prefix of the path; no app: 404. An app under a base URI receives the full path ' +
   '(as the client sent it) and the base URI in \\fBFERRY_BASE_URI\\fR and the \\fBX\\-Forwarded\\-Prefix\\fR header; its ' +
   'public/ directory is served under the base URI.\n'
+
+const APP_USERS = '.SH WHO APPS RUN AS\n' +
+  'When Ferry runs as root, app processes never do. Each runs as \\fB\\-\\-user\\fR if the operator gave it (a flag, or a ' +
+  '\\fB\\-\\-config\\fR file only root can write), else as the owner of its startup file (of the app directory for generic ' +
+  'apps), and as \\fBnobody\\fR when that owner is root. An app never runs as a user its directory\\(aqs owner could not ' +
+  'act as: when an ordinary user owns the directory and another user the startup file (a symlink, a package.json ' +
+  '"main" pointing elsewhere), it runs as the directory\\(aqs owner. The group is \\fB\\-\\-group\\fR or the user\\(aqs ' +
+  'primary group, never root\\(aqs. Not running as root, Ferry runs apps as its own user.\n' +
+  '.PP\nAn app process switched to another user gets a clean environment rather than root\\(aqs: \\fBPATH\\fR ' +
+  '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (and the directory of the node that runs Ferry, unless ' +
+  'that is in root\\(aqs home), ' +
+  '\\fBLANG\\fR, \\fBLANGUAGE\\fR, \\fBLC_*\\fR and \\fBTZ\\fR from Ferry\\(aqs environment, its user\\(aqs ' +
+  '\\fBHOME\\fR, \\fBUSER\\fR, \\fBLOGNAME\\fR and \\fBSHELL\\fR, the variables Ferry sets (\\fBNODE_ENV\\fR, ' +
+  '\\fBFERRY_APP_ENV\\fR, \\fBFERRY_APP_ROOT\\fR, \\fBFERRY_BASE_URI\\fR, \\fBIN_FERRY\\fR, \\fBPORT\\fR for generic apps) ' +
+  'and \\fB\\-\\-envvar\\fR; any other variable of Ferry\\(aqs environment only when \\fB\\-\\-pass\\-env\\fR \\fINAME\\fR names ' +
+  'it. Apps running as Ferry\\(aqs own user inherit its whole environment.\n'
 
 function mainPage (commands: readonly CommandMeta[]): string {
   const envs = (OPTIONS as readonly OptionSpec[]).filter(o => o.env !== undefined)
@@ -98,7 +117,7 @@ function mainPage (commands: readonly CommandMeta[]): string {
     'stop app processes (SIGTERM, then SIGKILL after 5 s), exit 0.\n' +
     '.TP\n\\fBSIGHUP\\fR\nSent to the watchdog of a daemon (or of an instance not on a terminal): re\\-read the \\fB\\-\\-config\\fR file, ' +
     'like \\fBferry reload\\fR. A watchdog in the foreground of a terminal stops instead.\n' +
-    CONFIG_FILES +
+    CONFIG_FILES + APP_USERS +
     '.SH SEE ALSO\n' + commands.map(c => `\\fBferry\\-${c.id}\\fR(1)`).join(', ') + '\n'
 }
 

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
 
 export default class Reload extends BaseCommand {
@@ -24,13 +24,16 @@ export default class Reload extends BaseCommand {
   }
 
   static override flags = {
+    name: instanceFlags.name,
+    port: instanceFlags.port,
+    socket: instanceFlags.socket,
     'instance-registry-dir': instanceFlags['instance-registry-dir'],
     timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<ReloadResult> {
     const { args, flags } = await this.parse(Reload)
-    const instance = selectInstanceFor({ command: 'reload', name: args.NAME, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
+    const instance = selectInstanceFor(selectionFrom('reload', flags, this.jsonEnabled(), args.NAME))
     const result = await reloadInstance(instance, flags.timeout * 1000)
     if (!this.jsonEnabled()) {
       const line = (what: string, list: readonly string[]): string => list.length === 0 ? '' : `${what}: ${list.join(', ')}\n`

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { restartApps, type RestartResult } from '../core/client/actions.js'
 
 export default class RestartApp extends BaseCommand {
@@ -11,13 +11,13 @@ export default class RestartApp extends BaseCommand {
     'processes finish their requests while new ones start, and new requests wait). APP is the app\'s directory ' +
     '(relative to the current one) or its name as `ferry status` lists it; without APP every app of the instance is ' +
     'restarted. Needs the full-admin account (run it as the instance\'s user or root). Exit codes: 0 restarted, ' +
-    '1 no instance or several without --instance, 2 not authorized, 3 the instance does not serve APP, or the admin ' +
+    '1 no instance or several without --name, 2 not authorized, 3 the instance does not serve APP, or the admin ' +
     'API did not answer.'
 
   static override examples = [
     { description: 'Restart every app of the only running instance', command: '<%= config.bin %> restart-app' },
     { description: 'Restart the app in the current directory without downtime', command: '<%= config.bin %> restart-app . --rolling' },
-    { description: 'Restart one app of the instance whose name starts with k3x', command: '<%= config.bin %> restart-app /srv/shop --instance k3x' }
+    { description: 'Restart one app of the instance whose name starts with k3x', command: '<%= config.bin %> restart-app /srv/shop --name k3x' }
   ]
 
   static override enableJsonFlag = true
@@ -28,14 +28,16 @@ export default class RestartApp extends BaseCommand {
 
   static override flags = {
     rolling: Flags.boolean({ description: 'replace one process at a time, new before old, so the app keeps serving [default: the instance\'s --rolling-restarts]' }),
-    instance: instanceFlags.instance,
+    name: instanceFlags.name,
+    port: instanceFlags.port,
+    socket: instanceFlags.socket,
     'instance-registry-dir': instanceFlags['instance-registry-dir'],
     timeout: instanceFlags.timeout(10)
   }
 
   async run (): Promise<RestartResult> {
     const { args, flags } = await this.parse(RestartApp)
-    const instance = selectInstanceFor({ command: 'restart-app --instance', name: flags.instance, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
+    const instance = selectInstanceFor(selectionFrom('restart-app --name', flags, this.jsonEnabled()))
     const result = await restartApps(instance, args.APP, flags.rolling, flags.timeout * 1000)
     if (!this.jsonEnabled()) {
       const how = result.method === 'rolling' ? ' (rolling)' : ''

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderProcessTable } from '../cli/render/status-fallback.js'
 import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/status.js'
-import { instanceFlags, selectInstanceFor } from '../cli/select-instance.js'
+import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { isFerryError } from '../core/errors.js'
 
@@ -11,7 +11,7 @@ export default class Status extends BaseCommand {
   static override description = 'Asks the instance\'s admin API (over its Unix socket) for the pool, server or request view. ' +
     'Text and XML match the layouts of passenger-status. When the API does not answer, shows the instance\'s processes ' +
     'from the process table instead and exits 3. Exit codes: 0 ok, 1 no instance or several without a name, ' +
-    '2 not authorized, 3 admin API unreachable.'
+    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable.'
 
   static override examples = [
     { description: 'Show the pool of the only running instance', command: '<%= config.bin %> status' },
@@ -28,15 +28,18 @@ export default class Status extends BaseCommand {
   static override flags = {
     show: Flags.string({ description: 'which view: pool, xml, json (the snapshot), server or requests [default: pool]', options: [...SHOW], default: 'pool' }),
     header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
-    verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views' }),
+    verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views', default: false }),
     'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
+    name: instanceFlags.name,
+    port: instanceFlags.port,
+    socket: instanceFlags.socket,
     'instance-registry-dir': instanceFlags['instance-registry-dir'],
     timeout: instanceFlags.timeout(5)
   }
 
   async run (): Promise<unknown> {
     const { args, flags } = await this.parse(Status)
-    const instance = selectInstanceFor({ command: 'status', name: args.NAME, registryDir: flags['instance-registry-dir'], json: this.jsonEnabled() })
+    const instance = selectInstanceFor(selectionFrom('status', flags, this.jsonEnabled(), args.NAME))
     const show = flags.show as Show
     try {
       if (this.jsonEnabled()) {

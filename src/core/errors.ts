@@ -25,6 +25,7 @@ export const ERRORS = {
   E_APP_NOT_FOUND: { exitCode: EXIT.notFound, httpStatus: 404, summary: 'the app directory does not exist, or the instance does not serve that app' },
   E_PROCESS_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'the instance has no app process with that PID' },
   E_CONFIG_INVALID: { exitCode: EXIT.usage, summary: 'the --config file or a Ferryfile.json cannot be used' },
+  E_CONFIG_UNTRUSTED: { exitCode: EXIT.usage, summary: 'a Ferryfile.json, or a --config file others could write, says who apps run as or what they inherit' },
   E_STARTUP_FILE_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'no startup file or start command was found' },
   E_PORT_IN_USE: { exitCode: EXIT.address, summary: 'the address or port is already in use' },
   E_LISTEN_FAILED: { exitCode: EXIT.address, summary: 'Ferry could not listen on the address' },
@@ -39,13 +40,18 @@ export const ERRORS = {
   E_SPAWN_FAILED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process could not be started' },
   E_QUEUE_FULL: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the request queue is full' },
   E_REQUEST_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer within --max-request-time' },
+  E_UPGRADE_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer an Upgrade request within --upgrade-timeout' },
+  E_UPGRADE_BODY: { exitCode: EXIT.failure, httpStatus: 400, summary: 'an Upgrade request carried a body, which Ferry does not forward' },
   E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
   E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' },
   // ferry status: the exit codes monitoring scripts rely on (1 no instance, 2 not authorized, 3 API unreachable).
   E_INSTANCE_NOT_FOUND: { exitCode: EXIT.failure, summary: 'no running instance, or none matching the name' },
   E_INSTANCE_AMBIGUOUS: { exitCode: EXIT.failure, summary: 'several instances run: a name is needed' },
   E_NOT_AUTHORIZED: { exitCode: EXIT.usage, summary: 'not allowed to read the instance\'s admin credentials or API' },
-  E_API_UNREACHABLE: { exitCode: EXIT.notFound, summary: 'the instance\'s admin API did not answer' }
+  E_API_UNREACHABLE: { exitCode: EXIT.notFound, summary: 'the instance\'s admin API did not answer' },
+  // Registry trust: credentials are never sent to an instance another user could have planted or altered.
+  E_INSTANCE_UNTRUSTED: { exitCode: EXIT.usage, summary: 'the instance\'s directory or files belong to another user, are writable by others or are symlinks: its admin credentials are not sent' },
+  E_REGISTRY_UNSAFE: { exitCode: EXIT.file, summary: 'the default instance registry directory is another user\'s, a symlink or writable by others' }
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -62,7 +62,7 @@ test('ferry restart-app: one app by relative path or symlink, every app, --rolli
   // --rolling, through a symlink to the app, with the instance named by a prefix.
   before = await pids()
   const name = basename(instanceDirIn(registry)).slice('ferry.'.length)
-  const rolling = await runCli(['restart-app', 'link', '--rolling', '--instance', name.slice(0, 3)], { env, cwd: dir })
+  const rolling = await runCli(['restart-app', 'link', '--rolling', '--name', name.slice(0, 3)], { env, cwd: dir })
   assert.equal(rolling.code, 0, rolling.stderr)
   assert.equal(rolling.stdout, `Restarting ${a} (rolling)\n`)
   await waitFor(async () => replaced(await pids(), a, before), 15_000, 'a replaced, rolling')
@@ -86,7 +86,7 @@ test('ferry restart-app: one app by relative path or symlink, every app, --rolli
   assert.equal(unknownJson.code, 3)
   assert.equal((JSON.parse(unknownJson.stdout) as { error: { code: string } }).error.code, 'E_APP_NOT_FOUND')
 
-  const noSuchInstance = await runCli(['restart-app', '--instance', 'zzzzzzzz'], { env })
+  const noSuchInstance = await runCli(['restart-app', '--name', 'zzzzzzzz'], { env })
   assert.equal(noSuchInstance.code, 1)
   assert.match(noSuchInstance.stderr, /^ferry: no running Ferry instance is named 'zzzzzzzz'.*\[E_INSTANCE_NOT_FOUND\]\n$/)
 })
@@ -116,6 +116,7 @@ test('ferry detach-process: the process finishes and exits, min-instances brings
   assert.equal((JSON.parse(againJson.stdout) as { error: { code: string } }).error.code, 'E_PROCESS_NOT_FOUND')
 
   const [next] = await readyOne()
+  // --instance still works, as a deprecated alias of --name.
   const json = await runCli(['detach-process', String(next), '--json', '--instance', name], { env })
   assert.equal(json.code, 0, json.stderr)
   assert.deepEqual(JSON.parse(json.stdout), { pid: next, detached: true })

@@ -4,6 +4,8 @@ import { createServer } from 'node:net'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { runCli } from '../helpers/cli.js'
+import { startFerry } from '../helpers/ferry.js'
+import { Client } from 'undici'
 import { fixtureApp, tmpDir } from '../helpers/tmp.js'
 
 /** Bad input: one line on stderr, naming what is wrong, a documented exit code, and no stack trace. */
@@ -46,6 +48,43 @@ test('a port already in use: exit 4', async t => {
   assert.equal(r.code, 4, r.stderr)
   assert.match(r.stderr, new RegExp(`ferry: 127\\.0\\.0\\.1:${port} is already in use.*--port`))
   assert.doesNotMatch(r.stderr, /\s+at .*:\d+:\d+/)
+})
+
+/** A start that fails once the core runs: the core's log line, then the CLI's one line with the code; no stack. */
+function assertStartError (r: { code: number | null, stderr: string }, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, r.stderr)
+  assert.match(r.stderr, new RegExp(`^ferry: .*${pattern.source}`, 'm'))
+  assert.doesNotMatch(r.stderr, /\s+at .*:\d+:\d+/)
+}
+
+test('--socket: a regular file or a live socket at the path is kept and is an error (exit 4); a stale socket is replaced', async t => {
+  const { readFileSync, writeFileSync, existsSync, statSync } = await import('node:fs')
+  const { spawn } = await import('node:child_process')
+  const dir = tmpDir(t)
+  const env = { FERRY_INSTANCE_REGISTRY_DIR: dir }
+  const file = `${dir}/data.txt`
+  writeFileSync(file, 'precious')
+  assertStartError(await runCli(['start', fixtureApp('hello'), '--socket', file], { env }), 4, /data\.txt exists and is a regular file, not a socket.*\[E_LISTEN_FAILED\]/)
+  assert.equal(readFileSync(file, 'utf8'), 'precious', 'the file is untouched')
+
+  const live = createServer(s => { s.on('error', () => {}); s.destroy() }).listen(`${dir}/live.sock`)
+  await once(live, 'listening')
+  t.after(() => live.close())
+  assertStartError(await runCli(['start', fixtureApp('hello'), '--socket', `${dir}/live.sock`], { env }), 4, /live\.sock is in use.*\[E_PORT_IN_USE\]/)
+  assert.ok(existsSync(`${dir}/live.sock`), 'the live socket is kept')
+
+  // A socket left by a process killed outright: nobody listens, so it is stale and replaced.
+  const stale = `${dir}/stale.sock`
+  const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] })
+  await once(holder.stdout!, 'data')
+  holder.kill('SIGKILL')
+  await once(holder, 'exit')
+  assert.ok(statSync(stale).isSocket())
+  const f = await startFerry(t, fixtureApp('hello'), ['--socket', stale], env)
+  assert.equal(f.url, `unix:${stale}`)
+  const client = new Client('http://localhost', { socketPath: stale })
+  t.after(() => client.close())
+  assert.equal((await client.request({ path: '/', method: 'GET' })).statusCode, 200)
 })
 
 test('an unwritable log file: exit 5', async t => {

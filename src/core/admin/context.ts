@@ -54,6 +54,12 @@ function turbocaching (store: MemoryStore | undefined): Record<string, unknown> 
 
 const speed = (value: number, over: string): Record<string, unknown> => ({ averaged_over: over, per: 'minute', value })
 
+/** What the read-only account sees of an option: --envvar's names, not its values (tokens, keys). */
+function withoutSecrets (name: string, value: unknown): unknown {
+  if (name !== 'envvar' || !Array.isArray(value)) return value
+  return value.map(v => String(v).split('=')[0])
+}
+
 export function createAdminContext (d: AdminContextDeps): AdminContext {
   const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
   return {
@@ -83,11 +89,12 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
       }
     },
     requestsJson: () => ({ requests: d.inflight.snapshot(Date.now()) }),
-    configJson: () => {
+    configJson: secrets => {
       const out: Record<string, { value: unknown, source: string }> = {}
       for (const [name, source] of Object.entries(d.config.sources)) {
         const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
-        out[name] = { value: (d.config.options as Record<string, unknown>)[key] ?? null, source }
+        const value = (d.config.options as Record<string, unknown>)[key] ?? null
+        out[name] = { value: secrets ? value : withoutSecrets(name, value), source }
       }
       return { options: out }
     },

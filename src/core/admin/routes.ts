@@ -15,7 +15,8 @@ export interface AdminContext {
   poolXml (verbose: boolean): Promise<string>
   serverJson (): unknown
   requestsJson (): unknown
-  configJson (): unknown
+  /** With `secrets` false (ro_admin), --envvar shows names only: their values are often API keys. */
+  configJson (secrets: boolean): unknown
   detachProcess (pid: number): boolean
   /** False when no group has that name. Without a method, the instance's default (--rolling-restarts). */
   restartGroup (name: string, method: 'blocking' | 'rolling' | undefined): boolean
@@ -29,11 +30,18 @@ export interface AdminContext {
 export interface Route {
   readonly method: 'GET' | 'POST'
   readonly access: Exclude<Access, 'none'>
-  handle (ctx: AdminContext, query: URLSearchParams, body: unknown): Promise<Reply> | Reply
+  /** `access` is who asked: 'read' (ro_admin) or 'admin'. */
+  handle (ctx: AdminContext, query: URLSearchParams, body: unknown, access: Exclude<Access, 'none'>): Promise<Reply> | Reply
 }
 
 const json = (value: unknown, status = 200): Reply => ({ status, type: 'json', body: JSON.stringify(value, null, 2) + '\n' })
-const truthy = (q: URLSearchParams, name: string): boolean => /^(1|true|yes)$/i.test(q.get(name) ?? '')
+/** A yes/no query parameter: absent is no; a value that is neither (say `undefined`) is the caller's bug: undefined. */
+const yesNo = (q: URLSearchParams, name: string): boolean | undefined => {
+  const v = q.get(name)
+  if (v === null || /^(0|false|no)$/i.test(v)) return false
+  return /^(1|true|yes)$/i.test(v) ? true : undefined
+}
+const badYesNo = (name: string): Reply => json({ status: 'error', message: `${name} must be true or false` }, 400)
 
 export const API_VERSION = '1.0'
 
@@ -42,11 +50,28 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/info.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
   '/version.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.info()) },
   '/pool.json': { method: 'GET', access: 'read', handle: async ctx => json(await ctx.poolJson()) },
-  '/pool.txt': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'text', body: await ctx.poolText(truthy(q, 'verbose'), truthy(q, 'colorize')) }) },
-  '/pool.xml': { method: 'GET', access: 'read', handle: async (ctx, q) => ({ type: 'xml', body: await ctx.poolXml(truthy(q, 'verbose')) }) },
+  '/pool.txt': {
+    method: 'GET',
+    access: 'read',
+    handle: async (ctx, q) => {
+      const verbose = yesNo(q, 'verbose')
+      const colorize = yesNo(q, 'colorize')
+      if (verbose === undefined) return badYesNo('verbose')
+      if (colorize === undefined) return badYesNo('colorize')
+      return { type: 'text', body: await ctx.poolText(verbose, colorize) }
+    }
+  },
+  '/pool.xml': {
+    method: 'GET',
+    access: 'read',
+    handle: async (ctx, q) => {
+      const verbose = yesNo(q, 'verbose')
+      return verbose === undefined ? badYesNo('verbose') : { type: 'xml', body: await ctx.poolXml(verbose) }
+    }
+  },
   '/server.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.serverJson()) },
   '/requests.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.requestsJson()) },
-  '/config.json': { method: 'GET', access: 'read', handle: ctx => json(ctx.configJson()) },
+  '/config.json': { method: 'GET', access: 'read', handle: (ctx, _q, _b, access) => json(ctx.configJson(access === 'admin')) },
   '/pool/detach_process.json': {
     method: 'POST',
     access: 'admin',

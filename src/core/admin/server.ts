@@ -1,5 +1,5 @@
 // The admin HTTP API on a Unix socket in the instance directory (owner-only). Transport rules live here: basic
-// auth (401 / 403), body limit (413), JSON bodies (422), unknown paths (404), wrong methods (405), and
+// auth (401, before anything else / 403), body limit (413), JSON bodies (422), unknown paths (404), wrong methods (405), and
 // `Cache-Control: no-store` on every answer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { chmodSync, rmSync } from 'node:fs'
@@ -40,11 +40,12 @@ function readBody (req: IncomingMessage): Promise<Buffer | 'too-large'> {
 
 async function handle (req: IncomingMessage, ctx: AdminContext, passwords: Passwords): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://admin')
+  // Credentials first: without them every path answers the same 401, so which endpoints exist is not discoverable.
+  const access = authorize(req.headers.authorization, passwords)
+  if (access === 'none') return error(401, 'authenticate as ro_admin or admin with the password in the instance directory')
   const route = ROUTES[url.pathname]
   if (route === undefined) return error(404, `no such endpoint: ${url.pathname}`)
   if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) return error(405, `${url.pathname} takes ${route.method}`)
-  const access = authorize(req.headers.authorization, passwords)
-  if (access === 'none') return error(401, 'authenticate as ro_admin or admin with the password in the instance directory')
   if (route.access === 'admin' && access !== 'admin') return error(403, `${url.pathname} needs the admin account`)
   let body: unknown
   if (route.method === 'POST') {
@@ -54,7 +55,7 @@ async function handle (req: IncomingMessage, ctx: AdminContext, passwords: Passw
       try { body = JSON.parse(raw.toString('utf8')) } catch { return error(422, 'the request body is not valid JSON') }
     }
   }
-  return await route.handle(ctx, url.searchParams, body)
+  return await route.handle(ctx, url.searchParams, body, access)
 }
 
 export type AdminListen = { readonly path: string } | { readonly host: string, readonly port: number }

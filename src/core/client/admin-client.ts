@@ -1,11 +1,13 @@
 // The admin API client the commands use: HTTP over the instance's Unix socket, authenticated with the password
-// from the instance directory. Failures become the FerryErrors whose exit codes monitoring relies on.
+// from the instance directory. Failures become the FerryErrors whose exit codes monitoring relies on. Credentials go
+// only to an instance whose files belong to the caller or root (see registry.ts, file-trust.ts).
 // Plain node:http rather than got: `ferry status` runs every few seconds from cron and monitoring, and importing
 // got measured 92 ms of a 260 ms run here, for one request on a local socket that needs none of its features.
-import { readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { FerryError } from '../errors.js'
 import type { InstanceRecord } from '../instance/registry.js'
+import { distrust } from '../instance/file-trust.js'
 
 export interface AdminReply { readonly status: number, readonly body: string }
 
@@ -17,21 +19,47 @@ export interface AdminRequest {
   readonly timeoutMs?: number
 }
 
+const isPermission = (err: unknown): boolean => ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')
+
+/**
+ * The account's password, read without following symlinks and checked on the open file (the registry checked the
+ * instance already; this closes the gap between that check and this read). E_INSTANCE_UNTRUSTED when it is not ours.
+ */
 function password (instance: InstanceRecord, account: 'ro_admin' | 'admin'): string {
   const path = account === 'admin' ? instance.paths.fullAdminPassword : instance.paths.readOnlyAdminPassword
+  let fd: number
   try {
-    return readFileSync(path, 'utf8').trim()
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EACCES' || code === 'EPERM') {
+    if (isPermission(err)) {
       throw new FerryError('E_NOT_AUTHORIZED', `cannot read ${path}: run this as the instance's user or with sudo`, { cause: err })
     }
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw untrusted(instance, `${path} is a symbolic link`)
     throw new FerryError('E_API_UNREACHABLE', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
   }
+  try {
+    const st = fstatSync(fd)
+    const why = !st.isFile() ? `${path} is not a regular file` : distrust(st, path)
+    if (why !== undefined) throw untrusted(instance, why)
+    return readFileSync(fd, 'utf8').trim()
+  } finally { closeSync(fd) }
+}
+
+const untrusted = (instance: InstanceRecord, why: string): FerryError =>
+  new FerryError('E_INSTANCE_UNTRUSTED', `instance ${instance.name} is not used: ${why}; its admin credentials were not sent`)
+
+/** The admin socket must be a socket of the caller's or root's, not a link to somewhere else. */
+function checkSocket (instance: InstanceRecord): void {
+  const path = instance.paths.adminSocket
+  const st = lstatSync(path, { throwIfNoEntry: false })
+  if (st === undefined) return // connecting reports it
+  const why = st.isSymbolicLink() || st.isSocket() ? distrust(st, path) : `${path} is not a socket`
+  if (why !== undefined) throw untrusted(instance, why)
 }
 
 export async function adminRequest (instance: InstanceRecord, path: string, o: AdminRequest = {}): Promise<AdminReply> {
   const account = o.account ?? 'ro_admin'
+  checkSocket(instance)
   const secret = password(instance, account)
   const timeoutMs = o.timeoutMs ?? 5000
   const body = o.body === undefined ? undefined : JSON.stringify(o.body)
@@ -45,6 +73,9 @@ export async function adminRequest (instance: InstanceRecord, path: string, o: A
     })
   } catch (err) {
     const e = err as NodeJS.ErrnoException
+    if (isPermission(err)) {
+      throw new FerryError('E_NOT_AUTHORIZED', `you may not connect to the admin socket of instance ${instance.name} (${e.code ?? ''}): run this as the instance's user or with sudo`, { cause: err })
+    }
     const why = e.code === 'ETIMEDOUT' ? `did not answer within ${timeoutMs / 1000} s` : `could not be reached (${e.code ?? e.message})`
     throw new FerryError('E_API_UNREACHABLE', `the admin API of instance ${instance.name} ${why}`, { cause: err })
   }

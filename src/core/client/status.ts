@@ -1,10 +1,11 @@
 // `ferry status`'s core: pick the instance, fetch the view from its admin API, and when the API does not answer,
 // read what the process table shows about that instance instead.
 import { FerryError } from '../errors.js'
-import { listInstances, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
+import { listInstances, refuseUntrusted, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
 import { scanProcesses, type ProcessInfo } from '../inspect/scan.js'
 import { readStat } from '../inspect/proc.js'
 import { adminRequest } from './admin-client.js'
+import type { AddressFilter } from '../instance/listens-on.js'
 
 export const SHOW = ['pool', 'xml', 'json', 'server', 'requests'] as const
 export type Show = typeof SHOW[number]
@@ -23,15 +24,24 @@ export interface Selected {
  * Selects the instance; E_INSTANCE_NOT_FOUND / E_INSTANCE_AMBIGUOUS carry the list for the CLI to show. `command` is
  * how the error tells the user to name one (`ferry <command> <NAME>`).
  */
-export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status'): Selected & { all: readonly InstanceRecord[] } {
+export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status',
+  where?: AddressFilter): Selected & { all: readonly InstanceRecord[] } {
   const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
-  const { live, cleaned, warnings } = listInstances(registryDir)
+  const { live, untrusted, cleaned, warnings } = listInstances(registryDir)
+  // Only the instances at the address asked for (--port, --socket) are candidates.
+  const candidates = where === undefined ? live : live.filter(where.test)
   try {
-    return { instance: selectInstance(live, name, { registryDir, command }), all: live, cleaned, warnings }
+    // An untrusted directory's address is not read, so only a name (or nothing) can mean one.
+    if (where === undefined) refuseUntrusted(live, untrusted, name)
+    if (where !== undefined && candidates.length === 0 && live.length > 0) {
+      throw new FerryError('E_INSTANCE_NOT_FOUND', `no running Ferry instance ${where.what}: running instances are ${live.map(i => i.name).join(', ')}`)
+    }
+    return { instance: selectInstance(candidates, name, { registryDir, command }), all: live, cleaned, warnings }
   } catch (err) {
     const e = err as FerryError
-    const code = live.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
-    throw Object.assign(new FerryError(code, e.message, { cause: err }), { instances: live, cleaned, warnings })
+    if (e.code === 'E_INSTANCE_UNTRUSTED' || e.code === 'E_NOT_AUTHORIZED') throw Object.assign(e, { instances: candidates, cleaned, warnings })
+    const code = candidates.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
+    throw Object.assign(new FerryError(code, e.message, { cause: err }), { instances: candidates, cleaned, warnings })
   }
 }
 

@@ -6,11 +6,16 @@
 // objects with "root" (relative to the file's directory), optional "server_names" (Host names, no port),
 // optional "base_uri" (a path prefix) and any per-app option. A Ferryfile.json in an app's root holds per-app
 // options for that app. Per app: default < config top level < environment < Ferryfile.json < app entry < flag.
-import { readFileSync, realpathSync, statSync } from 'node:fs'
+//
+// Options that decide who an app runs as or what it inherits (operatorOnly: user, group, pass-env) are the
+// operator's: a Ferryfile.json is written by the app's owner, so it may not set them, and when Ferry is root a
+// --config file that sets them must be one only root could have written (see trust.ts).
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { FerryError } from '../errors.js'
 import { OPTIONS, type FerryOptions, type OptionSpec } from './options.js'
 import { resolveOptions, type OptionSource, type RawValues, type ResolvedOptions } from './resolve.js'
+import { distrustReason } from './trust.js'
 
 export const FERRYFILE = 'Ferryfile.json'
 
@@ -65,8 +70,8 @@ export function defineAdHocApp (root: string, inputs: ServeInputs, overrides: Ra
 
 interface ConfigFile { readonly options: RawValues, readonly apps: Array<{ where: string, values: RawValues }> }
 
-function readConfigFile (path: string): ConfigFile {
-  const data = readJson(path, 'config file')
+function readConfigFile (path: string, euid = process.geteuid?.() ?? -1): ConfigFile {
+  const { data, stat } = readJson(path, 'config file')
   const options: Record<string, unknown> = {}
   let apps: Array<{ where: string, values: RawValues }> = []
   for (const [key, value] of Object.entries(data)) {
@@ -85,7 +90,19 @@ function readConfigFile (path: string): ConfigFile {
     if (spec === undefined || key === 'config') throw invalid(path, `unknown option "${key}"${suggestion(key)}`)
     options[key] = value
   }
+  // Only root switches users, so only then does it matter who wrote the file.
+  if (euid === 0) checkTrusted(path, stat, euid, [options, ...apps.map(a => a.values)])
   return { options, apps }
+}
+
+/** Refuses a --config file that sets operator-only options but could have been written by someone other than root. */
+function checkTrusted (path: string, stat: Stats, euid: number, scopes: readonly RawValues[]): void {
+  const key = scopes.flatMap(scope => Object.keys(scope)).find(k => SPECS.get(k)?.operatorOnly === true)
+  if (key === undefined) return
+  const why = distrustReason(path, stat, euid)
+  if (why === undefined) return
+  throw new FerryError('E_CONFIG_UNTRUSTED', `${path} sets "${key}", but ${why}; who apps run as and what they inherit may ` +
+    `come only from a file root alone can write: chown root and chmod go-w it (and its directories), or pass --${key}`)
 }
 
 function defineApp (where: string, values: RawValues, inputs: ServeInputs, fileOptions: RawValues | undefined): AppDefinition {
@@ -111,7 +128,7 @@ function defineApp (where: string, values: RawValues, inputs: ServeInputs, fileO
 }
 
 function readFerryfile (path: string): { options: RawValues, serverNames?: unknown, baseUri?: unknown } {
-  const data = readJson(path, FERRYFILE)
+  const { data } = readJson(path, FERRYFILE)
   checkKeys(path, 'the file', data, false)
   const options: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(data)) if (!APP_KEYS.has(key)) options[key] = value
@@ -128,6 +145,11 @@ function checkKeys (path: string, where: string, entry: Record<string, unknown>,
     const spec = SPECS.get(key)
     if (spec === undefined) throw invalid(path, `${where}: unknown key "${key}"${suggestion(key)}`)
     if (spec.perApp !== true) throw invalid(path, `${where}: "${key}" applies to the whole instance, not one app; set it at the top level or as a flag`)
+    // The app's owner writes its Ferryfile.json: it must not pick the user, group or inherited secrets of its app.
+    if (spec.operatorOnly === true && !rootAllowed) {
+      throw new FerryError('E_CONFIG_UNTRUSTED', `${path}: "${key}" says who the app runs as or what it inherits, ` +
+        `which only the operator decides: remove it from the file and pass --${key} or set it in the --config file`)
+    }
   }
 }
 
@@ -175,10 +197,18 @@ function checkUnique (apps: readonly AppDefinition[]): void {
   }
 }
 
-function readJson (path: string, what: string): Record<string, unknown> {
+/** The parsed object, and the stat of the very file that was read (not of whatever the path names a moment later). */
+function readJson (path: string, what: string): { data: Record<string, unknown>, stat: Stats } {
   let text: string
+  let stat: Stats
   try {
-    text = readFileSync(path, 'utf8')
+    const fd = openSync(path, 'r')
+    try {
+      stat = fstatSync(fd)
+      text = readFileSync(fd, 'utf8')
+    } finally {
+      closeSync(fd)
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
@@ -191,7 +221,7 @@ function readJson (path: string, what: string): Record<string, unknown> {
     throw invalid(path, `not valid JSON (${(err as Error).message})`)
   }
   if (!isObject(data)) throw invalid(path, 'must hold a JSON object')
-  return data
+  return { data, stat }
 }
 
 function fileExists (path: string): boolean {

@@ -1,5 +1,6 @@
 // The one table of Ferry's options. Flags (src/cli/flags.ts), the validator (resolve.ts), /config.json and the
 // man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
+import { trustProxyItemProblem } from './trust-proxy.js'
 
 export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
 export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
@@ -15,6 +16,11 @@ interface OptionBase {
   readonly commands?: readonly string[]
   /** May be set per app: in an app entry of a --config file, or in the app's Ferryfile.json. */
   readonly perApp?: boolean
+  /**
+   * Decides who app processes run as or what they inherit from Ferry: only the operator may set it (flags, or a
+   * --config file only root can write), never an app's own Ferryfile.json, which the app's owner writes.
+   */
+  readonly operatorOnly?: boolean
 }
 
 export interface IntegerOption extends OptionBase {
@@ -27,11 +33,21 @@ export interface IntegerOption extends OptionBase {
 export interface StringOption extends OptionBase { readonly kind: 'string', readonly default?: string, readonly placeholder: string }
 export interface BooleanOption extends OptionBase { readonly kind: 'boolean', readonly default?: boolean, readonly allowNo?: boolean }
 export interface EnumOption extends OptionBase { readonly kind: 'enum', readonly default?: string, readonly values: readonly string[] }
-export interface ListOption extends OptionBase { readonly kind: 'list', readonly placeholder: string }
+export interface ListOption extends OptionBase {
+  readonly kind: 'list'
+  readonly placeholder: string
+  /** Why an item cannot be used, or undefined when it can; absent: items are NAME=VALUE pairs. */
+  readonly checkItem?: (item: string) => string | undefined
+}
 export type OptionSpec = IntegerOption | StringOption | BooleanOption | EnumOption | ListOption
 
 export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] as const
 export type LogLevelName = typeof LOG_LEVELS[number]
+
+/** --pass-env items: a bare variable name. */
+function variableNameProblem (item: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(item) ? undefined : 'a variable NAME'
+}
 
 const START = ['start'] as const
 /** Options of the server core, shared by `ferry start` and `ferry fly`. */
@@ -44,13 +60,14 @@ export const OPTIONS = [
   { name: 'socket', kind: 'string', section: 'server', char: 'S', placeholder: 'PATH', help: 'listen on this Unix socket instead of TCP', commands: START },
   { name: 'daemonize', kind: 'boolean', section: 'server', char: 'd', default: false, help: 'run in the background (stop it with ferry stop)', commands: SERVE },
   { name: 'pid-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'where to write the watchdog PID', defaultText: '<registry>/ferry.<port>.pid when daemonized', commands: ['start', 'fly', 'stop'] },
-  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'the system temp dir', commands: ['start', 'fly', 'stop'] },
+  { name: 'instance-registry-dir', kind: 'string', section: 'server', placeholder: 'PATH', env: 'FERRY_INSTANCE_REGISTRY_DIR', help: 'directory that holds running instances\' state', defaultText: 'your own: /run/ferry for root, else $XDG_RUNTIME_DIR/ferry or <temp dir>/ferry-<uid>', commands: ['start', 'fly', 'stop'] },
   { name: 'socket-file', kind: 'string', section: 'server', placeholder: 'PATH', help: 'the Unix socket a front web server (nginx) proxies to', commands: ['fly'] },
   { name: 'socket-mode', kind: 'string', section: 'server', default: '0660', placeholder: 'MODE', help: 'permissions of the Unix socket (octal)', commands: SERVE },
   { name: 'socket-group', kind: 'string', section: 'server', placeholder: 'GROUP', help: 'group that owns the Unix socket (give it the front server\'s group, e.g. www-data)', defaultText: 'the user\'s group', commands: SERVE },
   { name: 'trust-front-headers', kind: 'boolean', section: 'server', default: false, help: 'on the Unix socket only: let the front server name the app with X-Ferry-App-Root (and X-Ferry-App-Env, X-Ferry-App-Type); an app root not seen before is spawned on its first request', commands: SERVE },
   { name: 'config', kind: 'string', section: 'server', char: 'c', placeholder: 'FILE', help: 'a JSON file of options and apps to serve (see ferry(1)); re-read by ferry reload or SIGHUP', commands: SERVE },
   { name: 'admin-address', kind: 'string', section: 'server', placeholder: 'HOST:PORT', help: 'also serve the admin API on this TCP address, with the same passwords (use a loopback address unless you mean to expose it)', defaultText: 'only the Unix socket in the instance directory', commands: SERVE },
+  { name: 'trust-proxy', kind: 'list', section: 'server', placeholder: 'ADDRESS', checkItem: trustProxyItemProblem, help: 'peers whose X-Forwarded-For/-Proto/-Host are kept (the peer is appended to X-Forwarded-For): an IP address, a CIDR range, loopback, or unix for the Unix socket (repeatable); from anyone else Ferry sets them itself', defaultText: 'nobody', commands: SERVE },
   { name: 'response-buffer-high-watermark', kind: 'integer', section: 'server', default: 134217728, min: 0, unit: 'bytes', help: 'read an app response ahead of a slow client up to this many bytes (0 = no limit)', commands: SERVE },
   // app
   { name: 'environment', kind: 'string', section: 'app', char: 'e', default: 'production', placeholder: 'NAME', help: 'app environment, given to Node apps as NODE_ENV', commands: SERVE, perApp: true },
@@ -58,8 +75,9 @@ export const OPTIONS = [
   { name: 'startup-file', kind: 'string', section: 'app', placeholder: 'FILE', help: 'the Node app\'s entry file', defaultText: 'app.js, server.js, index.js or package.json main/start', commands: SERVE, perApp: true },
   { name: 'app-start-command', kind: 'string', section: 'app', placeholder: 'COMMAND', help: 'start a generic app with this shell command; it must listen on $PORT', commands: SERVE, perApp: true },
   { name: 'envvar', kind: 'list', section: 'app', placeholder: 'NAME=VALUE', help: 'pass an environment variable to the app (repeatable)', commands: SERVE, perApp: true },
-  { name: 'user', kind: 'string', section: 'app', placeholder: 'USER', help: 'when Ferry runs as root: run app processes as this user (never root)', defaultText: 'the owner of the startup file (of the app directory for generic apps), or nobody when that is root', commands: SERVE, perApp: true },
-  { name: 'group', kind: 'string', section: 'app', placeholder: 'GROUP', help: 'when Ferry runs as root: run app processes in this group (never root)', defaultText: 'the user\'s primary group', commands: SERVE, perApp: true },
+  { name: 'user', kind: 'string', section: 'app', placeholder: 'USER', help: 'when Ferry runs as root: run app processes as this user (never root); a flag, or in a --config file only root can write, never in a Ferryfile.json', defaultText: 'the owner of the startup file (of the app directory for generic apps; the directory\'s owner when it is not root and the file is another user\'s), or nobody when that is root', commands: SERVE, perApp: true, operatorOnly: true },
+  { name: 'group', kind: 'string', section: 'app', placeholder: 'GROUP', help: 'when Ferry runs as root: run app processes in this group (never root); like --user, never in a Ferryfile.json', defaultText: 'the user\'s primary group', commands: SERVE, perApp: true, operatorOnly: true },
+  { name: 'pass-env', kind: 'list', section: 'app', placeholder: 'NAME', checkItem: variableNameProblem, help: 'app processes that run as another user (Ferry is root) get a clean environment (see ferry(1)); also pass them this variable of Ferry\'s environment (repeatable; never in a Ferryfile.json)', commands: SERVE, perApp: true, operatorOnly: true },
   { name: 'app-scheduling', kind: 'enum', section: 'app', values: ['batch', 'normal'], default: 'batch', help: 'Linux scheduling policy of app processes: batch (SCHED_BATCH) keeps their share of the CPU but a request waking one does not preempt the core, which then finishes its batch of I/O first (~20% more requests/s on a busy 2-core machine); normal is the system default. Where chrt(1) cannot set it, normal', commands: SERVE, perApp: true },
   { name: 'friendly-error-pages', kind: 'boolean', section: 'app', allowNo: true, help: 'show spawn errors and app output in error pages', defaultText: 'on in development only', commands: SERVE, perApp: true },
   { name: 'start-timeout', kind: 'integer', section: 'app', default: 90, min: 1, unit: 'seconds', help: 'how long an app process may take to become ready', commands: SERVE, perApp: true },
@@ -78,6 +96,8 @@ export const OPTIONS = [
   { name: 'max-requests', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'replace a process after it has served this many requests (0 = never)', commands: SERVE, perApp: true },
   { name: 'memory-limit', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'MB', help: 'replace a process whose private memory grows over this (0 = no limit)', commands: SERVE, perApp: true },
   { name: 'max-request-time', kind: 'integer', section: 'lifecycle', default: 0, min: 0, unit: 'seconds', help: 'answer 504 to a request that takes longer, and replace its process (0 = no limit)', commands: SERVE, perApp: true },
+  { name: 'upgrade-timeout', kind: 'integer', section: 'lifecycle', default: 60, min: 1, unit: 'seconds', help: 'answer 504 to an Upgrade request (a WebSocket handshake) the app has not answered within this long (as nginx\'s proxy_read_timeout)', commands: SERVE, perApp: true },
+  { name: 'websocket-drain-time', kind: 'integer', section: 'lifecycle', default: 300, min: 0, unit: 'seconds', help: 'how long a process taken out of rotation (restart, recycling, detach) keeps its open WebSockets (any Upgrade the app answered with 101) once its requests are done; meanwhile it does not count against --max-pool-size, so new processes serve; then it is stopped and they close (0 = at once)', commands: SERVE, perApp: true },
   { name: 'oob-work-every', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'ask each process for out-of-band work (such as garbage collection) every this many requests (0 = only when the app asks)', commands: SERVE, perApp: true },
   { name: 'max-oob-work-instances', kind: 'integer', section: 'lifecycle', default: 1, min: 1, help: 'most processes per app out of rotation for out-of-band work at once', commands: SERVE, perApp: true },
   { name: 'sticky-sessions', kind: 'boolean', section: 'lifecycle', default: false, help: 'send a client back to the process that served it first, named by a cookie', commands: SERVE, perApp: true },
@@ -88,6 +108,8 @@ export const OPTIONS = [
   { name: 'vary-turbocache-by-cookie', kind: 'string', section: 'cache', placeholder: 'NAME', help: 'make this cookie\'s value part of the cache key (other cookies are ignored for caching)', commands: SERVE, perApp: true },
   // log
   { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: SERVE },
+  { name: 'app-output-rate', kind: 'integer', section: 'log', default: 256, min: 0, unit: 'KiB/s', help: 'most of an app\'s output (stdout and stderr, all its processes together) logged per second on average; past it lines are dropped and a notice says how many (0 = no limit)', commands: SERVE, perApp: true },
+  { name: 'app-output-burst', kind: 'integer', section: 'log', default: 2048, min: 1, unit: 'KiB', help: 'how much app output may be logged at once above --app-output-rate (a start-up banner, a stack trace) before lines are dropped', commands: SERVE, perApp: true },
   { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'fly', 'stop'] }
 ] as const satisfies readonly OptionSpec[]
 

@@ -80,7 +80,9 @@ export function validate (spec: OptionSpec, value: unknown): unknown {
     case 'list': {
       const list = Array.isArray(value) ? value : [value]
       for (const item of list) {
-        if (typeof item !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*=/.test(item)) throw invalid(spec, item, spec.placeholder)
+        if (typeof item !== 'string') throw invalid(spec, item, spec.placeholder)
+        const problem = spec.checkItem === undefined ? (/^[A-Za-z_][A-Za-z0-9_]*=/.test(item) ? undefined : spec.placeholder) : spec.checkItem(item)
+        if (problem !== undefined) throw invalid(spec, item, problem)
       }
       return Object.freeze([...list])
     }

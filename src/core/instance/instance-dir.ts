@@ -5,17 +5,24 @@
 // An instance is visible to listInstances() only once `creation_finalized` exists, and that file is written last.
 //
 // Liveness without flock (Node has none): a directory belongs to a live instance when its watchdog_pid names a live
-// process (kill(pid, 0) succeeds or fails with EPERM) whose /proc/<pid>/cmdline shows the title 'Ferry watchdog' —
-// the title check guards against the PID having been reused by an unrelated process.
+// process (kill(pid, 0) succeeds or fails with EPERM) whose /proc/<pid>/cmdline shows the title 'Ferry watchdog' and
+// whose start time is the watchdog_start_time recorded beside the PID — so a reused PID, even another watchdog's, is
+// never taken for this instance.
+//
+// Modes: the directory and properties.json are readable by all (another user learns that an instance runs, and is
+// then told it is not authorized rather than that nothing runs); passwords and the admin socket are the owner's only.
 import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { FerryError } from '../errors.js'
+import { processStartTicks } from '../inspect/process-identity.js'
+import { ensureRegistryDir } from './registry-dir.js'
 
 export const INSTANCE_DIR_PREFIX = 'ferry.'
 /** `ferry.` + 8 lowercase alphanumerics: the only entries the registry scan ever looks at (or deletes). */
 export const INSTANCE_DIR_PATTERN = /^ferry\.[a-z0-9]{8}$/
-export const STRUCTURE_VERSION = { major: 1, minor: 0 } as const
+// 1.1: watchdog_start_time added (a 1.0 reader ignores it; a 1.1 reader of a 1.0 directory falls back to the title).
+export const STRUCTURE_VERSION = { major: 1, minor: 1 } as const
 export const WATCHDOG_TITLE = 'Ferry watchdog'
 
 const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
@@ -33,6 +40,8 @@ export interface InstanceProperties {
   readonly version: string
   readonly structure_version: { readonly major: number, readonly minor: number }
   readonly watchdog_pid: number
+  /** The watchdog's start time in clock ticks since boot (/proc/<pid>/stat field 22); null where unknown. */
+  readonly watchdog_start_time?: number | null
   readonly core_pid: number | null
   readonly listen: readonly string[]
   readonly created_at: number
@@ -115,11 +124,7 @@ function fileError (what: string, path: string, err: unknown): FerryError {
 }
 
 export function createInstanceDir (opts: CreateInstanceDirOptions): InstanceDir {
-  try {
-    mkdirSync(opts.registryDir, { recursive: true })
-  } catch (err) {
-    throw fileError('create the instance registry directory', opts.registryDir, err)
-  }
+  ensureRegistryDir(opts.registryDir)
 
   let name = ''
   let dir = ''
@@ -127,7 +132,7 @@ export function createInstanceDir (opts: CreateInstanceDirOptions): InstanceDir 
     name = randomString(NAME_ALPHABET, NAME_LENGTH)
     dir = join(opts.registryDir, INSTANCE_DIR_PREFIX + name)
     try {
-      mkdirSync(dir, { mode: 0o700 })
+      mkdirSync(dir, { mode: 0o755 })
       break
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt + 1 >= MAX_CREATE_ATTEMPTS) {
@@ -143,6 +148,7 @@ export function createInstanceDir (opts: CreateInstanceDirOptions): InstanceDir 
     version: opts.version,
     structure_version: { major: STRUCTURE_VERSION.major, minor: STRUCTURE_VERSION.minor },
     watchdog_pid: opts.watchdogPid,
+    watchdog_start_time: processStartTicks(opts.watchdogPid) ?? null,
     core_pid: null,
     listen: [...opts.listen],
     created_at: Math.floor(Date.now() / 1000),
@@ -226,6 +232,7 @@ function isProperties (v: unknown): v is InstanceProperties {
     typeof p['version'] === 'string' &&
     typeof sv === 'object' && sv !== null && Number.isInteger(sv['major']) && Number.isInteger(sv['minor']) &&
     isPid(p['watchdog_pid']) &&
+    (p['watchdog_start_time'] === undefined || p['watchdog_start_time'] === null || Number.isSafeInteger(p['watchdog_start_time'])) &&
     (p['core_pid'] === null || isPid(p['core_pid'])) &&
     Array.isArray(p['listen']) && p['listen'].every(a => typeof a === 'string') &&
     typeof p['created_at'] === 'number' &&
@@ -246,8 +253,12 @@ export function isProcessAlive (pid: number): boolean {
  * would delete its directory. An empty cmdline (zombie) is not a watchdog. When /proc cannot be read (not Linux, hidepid,
  * or the process vanished meanwhile) the answer falls back to plain liveness.
  */
-export function isWatchdogAlive (pid: number): boolean {
+export function isWatchdogAlive (pid: number, startTime?: number | null): boolean {
   if (!isProcessAlive(pid)) return false
+  if (startTime !== undefined && startTime !== null) {
+    const now = processStartTicks(pid)
+    if (now !== undefined && now !== startTime) return false // the PID was reused since the instance was registered
+  }
   let cmdline: string
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
@@ -255,6 +266,10 @@ export function isWatchdogAlive (pid: number): boolean {
     // No /proc (not Linux), or hidden by hidepid, or the process just exited: liveness alone decides.
     return isProcessAlive(pid)
   }
-  const title = cmdline.split('\0')[0] ?? ''
+  return isWatchdogTitle(cmdline.split('\0')[0] ?? '')
+}
+
+/** 'Ferry watchdog', or a prefix of it of at least 'Ferry w' (Linux truncates titles to the original argv's length). */
+export function isWatchdogTitle (title: string): boolean {
   return title.startsWith(WATCHDOG_TITLE) || (title.length >= 'Ferry w'.length && WATCHDOG_TITLE.startsWith(title))
 }

@@ -7,12 +7,19 @@
 //   - a name that matches none / several → E_USAGE       → exit 2 (a dedicated E_INSTANCE_UNKNOWN could map to 7,
 //                                                          so scripts can tell "that one is not running" from a typo)
 // Nothing here writes to the console or throws for cleanup problems: `cleaned` and `warnings` are for the CLI to print.
+//
+// Trust: a registry may be shared (an explicit --instance-registry-dir such as /tmp), so another user can plant a
+// directory that looks like an instance. An instance is believed only when its directory and files belong to the
+// caller or root, are not writable by group or others and are not symlinks, and the registry's own path is not
+// someone else's to change (registry-dir.ts). Others are `untrusted`: never listed, never cleaned, and a command that
+// meant one of them fails with why (refuseUntrusted) instead of sending it credentials.
 import { readdirSync, readFileSync, lstatSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { FerryError } from '../errors.js'
+import { distrust, myUid } from './file-trust.js'
+import { defaultRegistryDir, distrustRegistryPath } from './registry-dir.js'
 import {
-  INSTANCE_DIR_PATTERN, STRUCTURE_VERSION, inspectProperties, instancePaths, isWatchdogAlive,
+  INSTANCE_DIR_PATTERN, INSTANCE_DIR_PREFIX, STRUCTURE_VERSION, inspectProperties, instancePaths, isWatchdogAlive,
   type InstancePaths, type InstanceProperties
 } from './instance-dir.js'
 
@@ -21,9 +28,20 @@ export const CREATION_GRACE_MS = 60_000
 
 export type InstanceRecord = InstanceProperties & { readonly dir: string, readonly paths: InstancePaths }
 
+/** An instance directory that is not believed, and why; `code` is what a command that meant it fails with. */
+export interface UntrustedInstance {
+  readonly name: string
+  readonly dir: string
+  readonly reason: string
+  /** E_NOT_AUTHORIZED: the caller may not read it (another user's private directory); E_INSTANCE_UNTRUSTED otherwise. */
+  readonly code: 'E_INSTANCE_UNTRUSTED' | 'E_NOT_AUTHORIZED'
+}
+
 export interface ListResult {
   /** Live instances, oldest first. */
   readonly live: InstanceRecord[]
+  /** Directories not believed (whether live or not): not listed, not cleaned. */
+  readonly untrusted: UntrustedInstance[]
   /** Stale instance directories deleted by this scan. */
   readonly cleaned: string[]
   /** One line each: directories that could not be cleaned, or that were left alone for a reason worth telling. */
@@ -35,12 +53,12 @@ export interface ListOptions {
   readonly remove?: (dir: string) => void
 }
 
-/** `--instance-registry-dir`, else $FERRY_INSTANCE_REGISTRY_DIR, else the system temp dir; always absolute. */
-export function registryDirFrom (opts: { instanceRegistryDir?: string, env: NodeJS.ProcessEnv }): string {
+/** `--instance-registry-dir`, else $FERRY_INSTANCE_REGISTRY_DIR, else the caller's own default (registry-dir.ts); always absolute. */
+export function registryDirFrom (opts: { instanceRegistryDir?: string | undefined, env: NodeJS.ProcessEnv }): string {
   const fromEnv = opts.env['FERRY_INSTANCE_REGISTRY_DIR']
   const dir = opts.instanceRegistryDir !== undefined && opts.instanceRegistryDir !== ''
     ? opts.instanceRegistryDir
-    : fromEnv !== undefined && fromEnv !== '' ? fromEnv : tmpdir()
+    : fromEnv !== undefined && fromEnv !== '' ? fromEnv : defaultRegistryDir({ env: opts.env })
   return resolve(dir)
 }
 
@@ -66,10 +84,11 @@ function readPidFile (path: string): number | undefined {
  *   not live and (finalized or older than 60 s)   → stale: deleted, reported in `cleaned` (or `warnings` on failure)
  *   not live, unfinalized, younger than 60 s      → left alone (being created)
  *   properties of another structure major version → left alone with a warning
+ *   untrusted (see distrustInstance), live or not    → left alone, reported in `untrusted` and `warnings`
  */
 export function listInstances (registryDir: string, opts: ListOptions = {}): ListResult {
   const remove = opts.remove ?? defaultRemove
-  const result: ListResult = { live: [], cleaned: [], warnings: [] }
+  const result: ListResult = { live: [], untrusted: [], cleaned: [], warnings: [] }
   let entries
   try {
     entries = readdirSync(registryDir, { withFileTypes: true })
@@ -81,10 +100,19 @@ export function listInstances (registryDir: string, opts: ListOptions = {}): Lis
   }
 
   const now = Date.now()
+  const registryDistrust = distrustRegistryPath(registryDir)
   for (const entry of entries) {
     if (!entry.isDirectory() || !INSTANCE_DIR_PATTERN.test(entry.name)) continue
     const dir = join(registryDir, entry.name)
     const paths = instancePaths(dir)
+    const untrusted = registryDistrust !== undefined
+      ? { reason: `the instance registry is not safe: ${registryDistrust}`, code: 'E_INSTANCE_UNTRUSTED' as const }
+      : distrustInstance(dir, paths)
+    if (untrusted !== undefined) {
+      result.untrusted.push({ name: entry.name.slice(INSTANCE_DIR_PREFIX.length), dir, ...untrusted })
+      result.warnings.push(`ignored instance directory ${dir}: ${untrusted.reason}`)
+      continue
+    }
 
     let mtimeMs: number
     let finalized: boolean
@@ -105,7 +133,7 @@ export function listInstances (registryDir: string, opts: ListOptions = {}): Lis
       continue
     }
     const pid = state.kind === 'ok' ? state.properties.watchdog_pid : readPidFile(paths.watchdogPid)
-    const live = pid !== undefined && isWatchdogAlive(pid)
+    const live = pid !== undefined && isWatchdogAlive(pid, state.kind === 'ok' ? state.properties.watchdog_start_time : undefined)
 
     if (live) {
       if (finalized && state.kind === 'ok') result.live.push({ ...state.properties, dir, paths })
@@ -123,6 +151,47 @@ export function listInstances (registryDir: string, opts: ListOptions = {}): Lis
   }
   result.live.sort((a, b) => a.created_at - b.created_at || a.name.localeCompare(b.name))
   return result
+}
+
+/**
+ * Why `dir` and the files a command reads or talks to may not be believed, or undefined when they may. Files not
+ * there yet are fine (the reader then fails on its own). A directory the caller may not look into is E_NOT_AUTHORIZED.
+ */
+function distrustInstance (dir: string, paths: InstancePaths): Omit<UntrustedInstance, 'name' | 'dir'> | undefined {
+  const files = [paths.properties, paths.watchdogPid, paths.corePid, paths.readOnlyAdminPassword, paths.fullAdminPassword,
+    paths.creationFinalized, paths.adminSocket]
+  try {
+    const why = distrust(lstatSync(dir), `instance directory ${dir}`)
+    if (why !== undefined) return { reason: why, code: 'E_INSTANCE_UNTRUSTED' }
+    for (const file of files) {
+      const st = lstatSync(file, { throwIfNoEntry: false })
+      const fileWhy = st === undefined ? undefined : distrust(st, file)
+      if (fileWhy !== undefined) return { reason: fileWhy, code: 'E_INSTANCE_UNTRUSTED' }
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') {
+      return { reason: `you (uid ${myUid()}) may not read instance directory ${dir}: run this as its owner or with sudo`, code: 'E_NOT_AUTHORIZED' }
+    }
+    if (code === 'ENOENT') return undefined // removed meanwhile: the scan below skips it
+    return { reason: `cannot inspect instance directory ${dir}: ${errorLine(err)}`, code: 'E_INSTANCE_UNTRUSTED' }
+  }
+  return undefined
+}
+
+/**
+ * Before selecting: when `name` (or, without a name, every instance) can only mean an untrusted one, fail with why —
+ * E_INSTANCE_UNTRUSTED or E_NOT_AUTHORIZED (exit 2) — rather than "no instance", and without sending credentials.
+ */
+export function refuseUntrusted (list: readonly InstanceRecord[], untrusted: readonly UntrustedInstance[], name: string | undefined): void {
+  const matches = (n: string): boolean => name === undefined || n.startsWith(name)
+  if (name === '' || list.some(i => matches(i.name))) return
+  const meant = untrusted.filter(u => matches(u.name))
+  const first = meant[0]
+  if (first === undefined) return
+  const more = meant.length > 1 ? ` (and ${meant.length - 1} more)` : ''
+  throw new FerryError(first.code, `instance ${first.name}${more} is not used: ${first.reason}` +
+    (first.code === 'E_INSTANCE_UNTRUSTED' ? '; its admin credentials were not sent' : ''))
 }
 
 export interface SelectContext {

@@ -20,6 +20,11 @@ export class AppProcess {
   sessions = 0
   /** Requests completed by this process. */
   processed = 0
+  /**
+   * Connections the app took over (an Upgrade it answered with 101, such as a WebSocket). They may stay open for
+   * hours, so they hold no request slot; they only keep a retired process alive (see Group, tunnel drain).
+   */
+  tunnels = 0
   lastUsed: number
   /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
   elu = 0
@@ -48,6 +53,12 @@ export class AppProcess {
 
   /** Alive and coming back to rotation: ready, or away doing out-of-band work. */
   get live (): boolean { return this.state === 'ready' || this.state === 'oob' }
+
+  /**
+   * Retired, with nothing left but tunnels: it serves no request and never will, so it does not count against the
+   * pool's size (a restart must not wait for long-lived connections to end).
+   */
+  get onlyTunnelsLeft (): boolean { return this.state === 'stopping' && this.sessions === 0 && this.tunnels > 0 }
 
   /** True when it can take no more requests: a bounded concurrency that is used up. */
   get totallyBusy (): boolean {

@@ -7,18 +7,23 @@ export interface Candidate {
   readonly sessions: number
   /** 0 = unlimited. */
   readonly concurrency: number
+  /** Open tunnels (WebSockets): no request slot, but work for the process, so they spread new ones out. */
+  readonly tunnels?: number
 }
 
 export function pickLeastBusy<T extends Candidate> (candidates: readonly T[]): T | undefined {
   let best: T | undefined
   let bestScore = Infinity
+  let bestTunnels = Infinity
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!
     if (c.state !== 'ready') continue
     if (c.concurrency > 0 && c.sessions >= c.concurrency) continue
-    // Bounded processes rank by how full they are, unlimited ones by how many requests they hold.
-    const score = c.concurrency > 0 ? c.sessions / c.concurrency : c.sessions
-    if (score < bestScore) { best = c; bestScore = score }
+    // Bounded processes rank by how full they are, unlimited ones by how many requests and tunnels they hold.
+    // Among equals, fewer tunnels first: otherwise every WebSocket of a quiet app would land on its oldest process.
+    const tunnels = c.tunnels ?? 0
+    const score = c.concurrency > 0 ? c.sessions / c.concurrency : c.sessions + tunnels
+    if (score < bestScore || (score === bestScore && tunnels < bestTunnels)) { best = c; bestScore = score; bestTunnels = tunnels }
   }
   return best
 }

@@ -19,6 +19,8 @@ export interface PoolEventMap {
   recycle: [group: Group, process: AppProcess, reason: RecycleReason]
   memoryOver: [group: Group, process: AppProcess, kb: number, limitKb: number]
   oobWork: [group: Group, process: AppProcess, phase: 'start' | 'done' | 'timeout']
+  /** A retired process kept for its tunnels ('waiting'), or stopped at the end of the drain time ('closing'). */
+  tunnelDrain: [group: Group, process: AppProcess, phase: 'waiting' | 'closing']
 }
 
 export class PoolEvents extends EventEmitter<PoolEventMap> {}

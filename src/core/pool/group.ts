@@ -40,9 +40,19 @@ export interface GroupOptions {
   readonly oobTimeoutMs?: number
   /** A process whose event-loop utilization is at least this (0..1) counts as saturated; 0 = not used. */
   readonly saturationElu?: number
+  /**
+   * How long a retired process with nothing left but tunnels (see AppProcess.tunnels) is kept for them; then it is
+   * stopped, which closes them. Default DEFAULT_TUNNEL_DRAIN_MS.
+   */
+  readonly tunnelDrainMs?: number
+  /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
+  readonly outputLimit?: OutputLimit
 }
 
-export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck'
+/** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
+export interface OutputLimit { readonly bytesPerSecond: number, readonly burstBytes: number }
+
+export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
 /** A process that dies sooner than this after starting counts as a failed start for the back-off. */
 const EARLY_DEATH_MS = 10_000
@@ -55,6 +65,8 @@ const EARLY_DEATH_MS = 10_000
 const GOOD_RUN_MS = 5_000
 const MAX_BACKOFF_MS = 30_000
 const DEFAULT_OOB_TIMEOUT_MS = 60_000
+/** --websocket-drain-time's default: long enough for most sessions to end on their own, short enough for a deploy. */
+export const DEFAULT_TUNNEL_DRAIN_MS = 300_000
 
 export class Group {
   readonly name: string
@@ -77,6 +89,8 @@ export class Group {
   #retiredAhead = 0
   #rollingSpawn = false
   #memoryTimer: NodeJS.Timeout | undefined
+  /** Retired processes kept only for their tunnels, and the timer that stops each at the end of the drain time. */
+  readonly #tunnelDrains = new Map<AppProcess, NodeJS.Timeout>()
   /** A restart asked for by restart.txt, applied by the next request (see applyPendingRestart). */
   #restartPending = false
   /** When a request last arrived for this app (ms since the epoch). */
@@ -152,6 +166,7 @@ export class Group {
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
   get maxQueue (): number { return this.#o.maxQueue }
+  get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
 
@@ -242,7 +257,7 @@ export class Group {
     }
     if (p.sessions === 0) {
       if (p.state === 'oob') void this.#runOob(p)
-      else if (p.state === 'stopping') this.#stopProcess(p)
+      else if (p.state === 'stopping') this.#stopOrDrain(p)
     }
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
     this.#drain()
@@ -251,6 +266,48 @@ export class Group {
   #stopProcess (p: AppProcess): void {
     if (p.killWhenIdle) p.kill()
     else void p.stop(this.#o.stopGraceMs)
+  }
+
+  /**
+   * The request that checked `p` out turned its connection into a tunnel (the app answered an Upgrade with 101):
+   * its request slot is free again, and the process is kept for the tunnel until closeTunnel().
+   */
+  toTunnel (p: AppProcess): void {
+    p.tunnels++
+    this.release(p)
+  }
+
+  /** A tunnel on `p` closed; called once per toTunnel(). A retired process goes once its last tunnel has. */
+  closeTunnel (p: AppProcess): void {
+    p.tunnels--
+    p.lastUsed = this.#o.now()
+    if (p.state === 'stopping' && p.sessions === 0 && p.tunnels === 0) this.#stopProcess(p)
+  }
+
+  /**
+   * A retired process whose requests are done: it stops now, or, when it still carries tunnels, at the latest after
+   * the drain time. Meanwhile it no longer counts against the pool (see AppProcess.onlyTunnelsLeft), so its
+   * replacement starts at once and a restart never waits for long-lived connections.
+   */
+  #stopOrDrain (p: AppProcess): void {
+    if (p.tunnels === 0 || p.killWhenIdle) { this.#stopProcess(p); return }
+    if (this.#tunnelDrains.has(p)) return
+    const ms = this.#o.tunnelDrainMs ?? DEFAULT_TUNNEL_DRAIN_MS
+    this.#tunnelDrains.set(p, setTimeout(() => {
+      this.#tunnelDrains.delete(p)
+      if (p.state === 'dead') return
+      this.#o.events.emit('tunnelDrain', this, p, 'closing')
+      this.#stopProcess(p)
+    }, ms).unref())
+    this.#o.events.emit('tunnelDrain', this, p, 'waiting')
+    // Later, as when a process exits: the caller (a rolling restart retiring one ahead) finishes its bookkeeping first.
+    queueMicrotask(() => this.#roomFreed())
+  }
+
+  /** Pool room was given back (a process exited, or is kept only for its tunnels): a restart or queue may go on. */
+  #roomFreed (): void {
+    if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
+    this.#maybeSpawn()
   }
 
   /** Hands the process to the requests waiting for it by cookie; if it will not serve again, they wait for any. */
@@ -275,10 +332,13 @@ export class Group {
     }
   }
 
-  /** A stuck process (--max-request-time): out of rotation now, killed once its other requests end or time out. */
-  abandon (p: AppProcess): void {
-    if (p.state === 'dead') return
-    this.#o.events.emit('recycle', this, p, 'stuck')
+  /**
+   * A stuck process (--max-request-time), or one that refuses connections (`unreachable`: it died and its exit is
+   * not handled yet, or its socket is gone): out of rotation now, killed once its other requests end or time out.
+   */
+  abandon (p: AppProcess, reason: 'stuck' | 'unreachable' = 'stuck'): void {
+    if (p.state === 'dead' || p.killWhenIdle) return
+    this.#o.events.emit('recycle', this, p, reason)
     p.killWhenIdle = true
     // Retiring a process killWhenIdle stops it with SIGKILL once its requests end (see #stopProcess).
     if (p.live) this.#retire(p)
@@ -384,7 +444,7 @@ export class Group {
   #retire (p: AppProcess): void {
     if (!p.live) return
     p.state = 'stopping'
-    if (p.sessions === 0) this.#stopProcess(p)
+    if (p.sessions === 0) this.#stopOrDrain(p)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
   }
 
@@ -521,6 +581,8 @@ export class Group {
   #onExit (p: AppProcess, info: ExitInfo): void {
     const unexpected = p.live
     p.state = 'dead'
+    clearTimeout(this.#tunnelDrains.get(p))
+    this.#tunnelDrains.delete(p)
     const i = this.processes.indexOf(p)
     if (i >= 0) this.processes.splice(i, 1)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
@@ -540,7 +602,8 @@ export class Group {
     let ready = this.liveCount
     for (const p of this.processes) {
       if (ready <= this.#o.minInstances) break
-      if (p.state !== 'ready' || p.sessions > 0 || now - p.lastUsed < this.#o.idleTimeMs) continue
+      // An open tunnel (a WebSocket) is use, however quiet.
+      if (p.state !== 'ready' || p.sessions > 0 || p.tunnels > 0 || now - p.lastUsed < this.#o.idleTimeMs) continue
       p.state = 'stopping'
       ready--
       this.#o.events.emit('idleStop', this, p)

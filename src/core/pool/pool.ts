@@ -19,7 +19,7 @@ export interface PoolOptions {
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
   Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
-  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu'>>
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit'>>
 
 export class Pool {
   readonly events = new PoolEvents()
@@ -36,10 +36,13 @@ export class Pool {
     this.now = options.now ?? Date.now
   }
 
-  /** Processes running or being spawned, all groups together. */
+  /** Processes running or being spawned, all groups together; retired ones kept only for their tunnels do not count. */
   get capacityUsed (): number {
     let n = 0
-    for (const g of this.groups.values()) n += g.processes.length + g.spawning
+    for (const g of this.groups.values()) {
+      n += g.spawning
+      for (const p of g.processes) if (!p.onlyTunnelsLeft) n++
+    }
     return n
   }
 

@@ -8,6 +8,8 @@ export interface ProcessSnapshot {
   readonly pid: number
   readonly state: ProcessState
   readonly sessions: number
+  /** Open tunnels (upgraded connections such as WebSockets); they are not sessions. */
+  readonly tunnels: number
   readonly processed: number
   readonly concurrency: number
   readonly spawned_at: number
@@ -59,6 +61,7 @@ export function buildPoolSnapshot (pool: Pool, now: number): PoolSnapshot {
       pid: p.pid,
       state: p.state,
       sessions: p.sessions,
+      tunnels: p.tunnels,
       processed: p.processed,
       concurrency: p.concurrency,
       spawned_at: p.spawnedAt,

@@ -10,8 +10,9 @@ import type { AppProcess } from '../pool/app-process.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import { FerryError } from '../errors.js'
 import { Upstreams } from './upstreams.js'
-import { proxyRequest, type ProxyContext } from './proxy.js'
-import { pipeUpgrade } from './upgrade.js'
+import { forwardedProto, proxyRequest, type ProxyContext } from './proxy.js'
+import { checkRequest } from './request-checks.js'
+import { acceptUpgrade, type UpgradeHooks } from './upgrade.js'
 import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
@@ -31,6 +32,8 @@ export interface FrontOptions {
   readonly logger: Logger
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
+  /** --trust-proxy: whether a peer (its address; undefined on a Unix socket) may set X-Forwarded-*. */
+  readonly trustsPeer?: ((remoteAddress: string | undefined) => boolean) | undefined
   /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
   readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
 }
@@ -68,7 +71,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const status = statusOf(err)
     const id = errorId()
     const message = err instanceof Error ? err.message : String(err)
-    if (status >= 500 && status !== 503) o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`)
+    // Keyed without the URL and ID: a crash-looping app fails every request alike, and that is one line a window.
+    if (status >= 500 && status !== 503) {
+      o.logger.error(`${req.method ?? ''} ${req.url ?? ''}: ${message} (error ID ${id})`,
+        `requests answered ${status} (their URLs and error IDs are not logged one by one): ${message}`)
+    }
     const detail = friendly ? { message, failure: isSpawnError(err) ? err.failure : undefined } : undefined
     const wantsJson = (req.headers['content-type'] ?? '').startsWith('application/json')
     sendError(res, req.method, status, renderErrorPage({ status, id, detail }), wantsJson)
@@ -90,7 +97,22 @@ export function createFrontServer (o: FrontOptions): FrontServer {
           failPage(req, res, isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err }), route.friendlyErrorPages)
         },
         cache: route.turbocache,
-        prefix: route.baseUri === '/' ? undefined : route.baseUri
+        prefix: route.baseUri === '/' ? undefined : route.baseUri,
+        trustsPeer: o.trustsPeer,
+        retryElsewhere: (entry, p, recorder) => {
+          // The process refused the connection: it leaves rotation now rather than when its exit is noticed, and the
+          // request (none of which reached it) goes to another process, a few times at most.
+          group.release(p)
+          group.abandon(p, 'unreachable')
+          upstreams.discard(p)
+          if (entry.res.destroyed) return
+          entry.retries++
+          if (entry.retries > MAX_UNREACHABLE_RETRIES) {
+            failPage(entry.req, entry.res, new FerryError('E_APP_RESPONSE', `app process ${p.pid} of ${group.name} could not be reached`), route.friendlyErrorPages)
+            return
+          }
+          toProcess(entry.req, entry.res, entry, route, recorder)
+        }
       }
       contexts.set(route, ctx)
     }
@@ -107,7 +129,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
     const body = req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
-    const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie)
+    const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie, entry)
     // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
     // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
     if (route.maxRequestTimeMs > 0) entry.exchange = exchange
@@ -124,7 +146,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   }
 
   /** The app for this request; answers it (400/404/error page) and returns undefined when there is none. */
-  const routeFor = (req: IncomingMessage, res: ServerResponse): AppRoute | undefined => {
+  const routeFor = (req: IncomingMessage, res: ResponseSink): AppRoute | undefined => {
     const named = req.headers['x-ferry-app-root']
     if (named === undefined) {
       const route = router.resolve(req.headers.host, req.url ?? '/')
@@ -151,7 +173,18 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Requests read by node's HTTP server: anything the lean front does not take. */
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // node parses pipelined requests ahead: those behind a refused one are never acted on (the connection closes
+    // after the refusal), nor counted in flight for an answer that will never be written.
+    if (refused.has(req.socket)) { req.resume(); return }
+    lastRequest.set(req.socket, req)
     const entry = begin(req, res)
+    const refusal = checkRequest(req)
+    if (refusal !== undefined) {
+      refused.add(req.socket)
+      res.shouldKeepAlive = false
+      answerPlain(res, req.method, refusal.status, `${refusal.reason}\n`)
+      return
+    }
     const route = routeFor(req, res)
     if (route === undefined) return
     entry.route = route
@@ -177,8 +210,20 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   /** Turbocache, then a process of the app's group (checked out, or waited for in its queue). */
   const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
     // A hit never touches the pool: no process is checked out and no queue is entered.
-    const cached = route.turbocache?.handle(req, res)
-    if (cached === true) return
+    const cache = route.turbocache
+    if (cache !== undefined) {
+      const trusted = o.trustsPeer !== undefined && o.trustsPeer(req.socket.remoteAddress)
+      // A trusted proxy may name another host than Host (X-Forwarded-Host, Forwarded) for the app to build URLs
+      // from: the cache keys on Host, so such a request neither reads nor fills it.
+      if (trusted && namesAnotherHost(req)) { toProcess(req, res, entry, route, undefined); return }
+      const cached = cache.handle(req, res, trusted ? forwardedProto(req, true) : 'http')
+      if (cached === true) return
+      toProcess(req, res, entry, route, cached)
+    } else toProcess(req, res, entry, route, undefined)
+  }
+
+  /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */
+  const toProcess = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
     const group = route.group
     // A boolean the restart.txt watcher sets; the file system is never looked at here.
     if (group.restartPending) group.applyPendingRestart()
@@ -219,12 +264,23 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     socket.once('close', () => { stats.activeConnections--; lean.delete(c) })
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const route = req.headers['x-ferry-app-root'] === undefined ? router.resolve(req.headers.host, req.url ?? '/') : undefined
-    const p = route?.group.checkout()
-    if (route === undefined || p === undefined) { socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'); return }
-    pipeUpgrade(req, socket, head, p.target, () => route.group.release(p))
-  })
+  // Upgrades take the same path as requests (upgrade.ts); an answer other than 101 gives the connection back here.
+  const upgradeHooks: UpgradeHooks = {
+    begin,
+    route: routeFor,
+    fail: failPage,
+    resume: (socket: Socket): void => {
+      const c = new LeanConnection(socket, leanHandlers)
+      lean.add(c)
+      socket.once('close', () => lean.delete(c))
+    },
+    closing: () => draining,
+    trustsPeer: o.trustsPeer
+  }
+  // node emits 'upgrade' as soon as it parses the request, even behind pipelined requests still being answered.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => afterEarlierResponses(socket, () => {
+    if (!socket.destroyed) acceptUpgrade(req, socket as Socket, head, upgradeHooks)
+  }))
 
   // One sweep over the requests in flight rather than a timer per request: the request path pays nothing for it.
   const sweeper = setInterval(() => timeOutStuckRequests(inflight, o.logger), SWEEP_MS).unref()
@@ -250,6 +306,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   return { server, stats, upstreams, inflight, drain }
 }
+
+/** How many other processes a request may be given to when the one it was sent to cannot be reached. */
+const MAX_UNREACHABLE_RETRIES = 3
 
 /** How often requests are compared with --max-request-time. */
 const SWEEP_MS = 250
@@ -287,9 +346,40 @@ function timeOutStuckRequests (inflight: Inflight, logger: Logger): void {
   }
 }
 
+function namesAnotherHost (req: RequestHead): boolean {
+  const forwardedHost = req.headers['x-forwarded-host']
+  return req.headers.forwarded !== undefined || (forwardedHost !== undefined && forwardedHost !== req.headers.host)
+}
+
+/** Connections whose last answer is a refusal (framing or Host): what follows on them is not read as requests. */
+const refused = new WeakSet<Duplex>()
+
+/** The request node's server read last on each connection: a parse error after it may be inside its body. */
+const lastRequest = new WeakMap<Duplex, IncomingMessage>()
+
+/** The response node's server is writing on this connection, if any (pipelined ones wait behind it for their turn). */
+function pendingResponse (socket: Duplex): ServerResponse | undefined {
+  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined
+}
+
+/** Runs `fn` once node's server has finished every response it owes on this connection (it hands them the socket in turn). */
+function afterEarlierResponses (socket: Duplex, fn: () => void): void {
+  const pending = pendingResponse(socket)
+  if (pending === undefined) { fn(); return }
+  pending.once('close', () => setImmediate(() => afterEarlierResponses(socket, fn)))
+}
+
 /** Malformed requests get a minimal answer on their own connection; everyone else is unaffected. */
 function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return }
+  // The bad bytes were inside a request's body: that request is broken and may already be at the app. The connection
+  // is closed, which aborts it there; an error answer now could only be taken for the answer to another request.
+  if (lastRequest.get(socket)?.complete === false) { socket.destroy(); return }
+  // Bytes after a request that said Connection: close: that request is answered, the rest ignored (as nginx does).
+  if (err.code === 'HPE_CLOSED_CONNECTION') { afterEarlierResponses(socket, () => socket.end()); return }
+  // Requests read before the bad one are answered first, in order: a 400 written now would take the place of their
+  // responses (and leave them in flight forever).
+  if (pendingResponse(socket) !== undefined) { afterEarlierResponses(socket, () => answerClientError(err, socket)); return }
   const [status, text] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'Request Header Fields Too Large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request']

@@ -11,37 +11,75 @@ const FOR_FERRY = new Set(['x-ferry-oob-work'])
  * to use), which are Ferry's alone.
  */
 const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-ferry-app-root', 'x-ferry-app-env', 'x-ferry-app-type'])
+/**
+ * Headers Ferry decides or reads itself: framing and Host come from the parsed request (written by the proxy), and
+ * Ferry's cache and routing read Cookie, Authorization and the forwarded headers. A client that lists one of them in
+ * Connection must not make the app see another request than the one Ferry judged, so such tokens are ignored.
+ */
+const NOT_DROPPABLE = new Set(['host', 'content-length', 'transfer-encoding', 'cookie', 'authorization',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix'])
 
 export interface ForwardInfo {
   readonly clientAddress: string | undefined
-  readonly proto: 'http' | 'https'
+  /** The scheme the client used: Ferry's own (`http`), or what a trusted proxy said. */
+  readonly proto: string
   /** The app's base URI when it is not `/`. */
   readonly prefix?: string | undefined
+  /** The request's Host as Ferry parsed (and checked) it; undefined for an HTTP/1.0 request without one. */
+  readonly host: string | undefined
+  /** The peer is a trusted proxy (--trust-proxy): its X-Forwarded-For/-Host are kept (and the peer appended). */
+  readonly trusted?: boolean
 }
 
-/** Builds the flat [name, value, …] list sent to the app from the client's raw headers. */
+/**
+ * Builds the flat [name, value, …] list sent to the app from the client's raw headers. Host is Ferry's parsed one,
+ * and Content-Length / Transfer-Encoding are never copied: the proxy frames the body it forwards itself.
+ */
 export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo): string[] {
   const out: string[] = []
   const dropped = connectionTokens(raw)
-  let host: string | undefined
+  const trusted = info.trusted === true
+  let hostSent = false
   let forwardedFor: string | undefined
+  let forwardedHost: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || FORWARDED_SET.has(lower) || (dropped !== undefined && dropped.has(lower))) continue
-    const value = raw[i + 1]!
-    if (lower === 'x-forwarded-for') { forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`; continue }
-    if (lower === 'host') host = value
-    out.push(name, value)
+    if (lower === 'host') {
+      if (!hostSent && info.host !== undefined) out.push(name, info.host)
+      hostSent = true
+      continue
+    }
+    if (lower === 'x-forwarded-for') {
+      if (trusted) forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`
+      continue
+    }
+    if (lower === 'x-forwarded-host') {
+      if (trusted && forwardedHost === undefined) forwardedHost = raw[i + 1]!
+      continue
+    }
+    if (HOP_BY_HOP.has(lower) || FORWARDED_SET.has(lower) || lower === 'content-length' || (dropped !== undefined && dropped.has(lower))) continue
+    // A name with `_` is another header's twin to CGI-style apps (WSGI, Rack: X_Forwarded_For is X-Forwarded-For),
+    // dropped as nginx drops it; and from an untrusted peer, every other way of saying who the client is or which
+    // scheme it used (Forwarded, X-Forwarded-Ssl/-Port/-Scheme, X-Real-IP) is a forgery.
+    if (lower.includes('_') || (!trusted && isClientClaim(lower))) continue
+    out.push(name, raw[i + 1]!)
   }
+  // An HTTP/1.0 client may send no Host (or name it only in an absolute-form target), but the app gets HTTP/1.1,
+  // where one is required (node answers 400).
+  if (!hostSent || info.host === undefined) out.push('Host', info.host ?? 'localhost')
   if (info.clientAddress !== undefined) forwardedFor = forwardedFor === undefined ? info.clientAddress : `${forwardedFor}, ${info.clientAddress}`
   if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor)
   out.push('X-Forwarded-Proto', info.proto)
-  if (host !== undefined) out.push('X-Forwarded-Host', host)
-  // An HTTP/1.0 client may send no Host, but the app gets HTTP/1.1, where one is required (node answers 400).
-  else out.push('Host', 'localhost')
+  forwardedHost ??= info.host
+  if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost)
   if (info.prefix !== undefined) out.push('X-Forwarded-Prefix', info.prefix)
   return out
+}
+
+/** Headers by which a client could claim an address, host or scheme, besides the X-Forwarded-For/-Proto/-Host Ferry sets. */
+function isClientClaim (lower: string): boolean {
+  return lower === 'forwarded' || lower === 'x-real-ip' || lower.startsWith('x-forwarded-')
 }
 
 /** A character of a header name (a token, RFC 9110 §5.1), and one of a header value as node allows it when writing. */
@@ -61,6 +99,7 @@ function connectionTokens (raw: readonly string[]): Set<string> | undefined {
     if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue
     tokens = addConnectionTokens(tokens, raw[i + 1]!)
   }
+  if (tokens !== undefined) for (const name of NOT_DROPPABLE) tokens.delete(name)
   return tokens
 }
 
@@ -123,6 +162,12 @@ export function responseHeadLinesForClient (head: AppHead): HeaderLines {
   if (run >= 0) out += text.slice(run)
   return { text: out, hasLength, hasDate }
 }
+
+/**
+ * A Host value as RFC 9110 §7.2 allows it: a reg-name or an IP literal, and an optional port. Anything else (a
+ * second Host, `/`, `@`, spaces, bytes above 0x7e) is refused with 400 before routing, caching or forwarding.
+ */
+export const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/
 
 /** True when the request carries a body to stream to the app. */
 export function hasRequestBody (headers: Record<string, string | string[] | undefined>): boolean {

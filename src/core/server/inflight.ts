@@ -23,6 +23,8 @@ export interface InflightEntry {
   /** When it was handed to the process (ms since the epoch), for --max-request-time; 0 while queued or without a limit. */
   dispatchedAt: number
   exchange: Abortable | undefined
+  /** Times it was given to another process because the one it was sent to could not be reached. */
+  retries: number
   prev: InflightEntry | undefined
   next: InflightEntry | undefined
 }
@@ -53,7 +55,7 @@ export class Inflight {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry

@@ -7,7 +7,7 @@ import { INVALID_VALUE_CHAR, requestHeadersForApp, responseHeadLinesForClient, r
 import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
-import type { Abortable } from './inflight.js'
+import type { Abortable, InflightEntry } from './inflight.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -18,10 +18,17 @@ export interface ProxyContext {
   readonly onDone: (p: AppProcess, failure: Error | undefined, oobRequested: boolean) => void
   /** Called when the app failed before a response started: the caller answers with an error page. */
   readonly onFailedBeforeResponse: (req: RequestHead, res: ResponseSink, err: Error) => void
+  /**
+   * The process refused the connection (it died, or its socket is gone): called instead of onDone, so the caller can
+   * take the process out of rotation and give the request to another. Absent: the request fails with 502.
+   */
+  readonly retryElsewhere?: ((entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined) => void) | undefined
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
   /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
   readonly prefix?: string | undefined
+  /** --trust-proxy: whether a peer's X-Forwarded-* headers are kept; absent when no peer is trusted. */
+  readonly trustsPeer?: ((remoteAddress: string | undefined) => boolean) | undefined
 }
 
 /**
@@ -30,13 +37,27 @@ export interface ProxyContext {
  * `setCookie`: a Set-Cookie value Ferry adds to the response (sticky sessions). Returns a handle that can abort it.
  */
 export function proxyRequest (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
-  ctx: ProxyContext, recorder?: Recorder, setCookie?: string): Abortable {
-  const exchange = new Exchange(req, res, body, p, pool, ctx, recorder, setCookie)
+  ctx: ProxyContext, recorder?: Recorder, setCookie?: string, entry?: InflightEntry): Abortable {
+  const exchange = new Exchange(req, res, body, p, pool, ctx, recorder, setCookie, entry)
   exchange.start(false)
   return exchange
 }
 
 const OOB_HEADER = 'x-ferry-oob-work'
+
+/** Connection errors that mean the process is not there to take requests (not a limit of the core's own). */
+function isUnreachable (err: NodeJS.ErrnoException | undefined): boolean {
+  const code = err?.code
+  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET'
+}
+
+/** The scheme the client used: what a trusted proxy says in X-Forwarded-Proto (its first value), else Ferry's own. */
+export function forwardedProto (req: RequestHead, trusted: boolean): 'http' | 'https' {
+  if (!trusted) return 'http'
+  const sent = req.headers['x-forwarded-proto']
+  const first = (Array.isArray(sent) ? sent[0] : sent)?.split(',')[0]?.trim().toLowerCase()
+  return first === 'https' ? 'https' : 'http'
+}
 
 /** Ferry's sticky-session cookie is built from configuration: checked as node would check it before it is written. */
 function checkedValue (value: string): string {
@@ -44,14 +65,34 @@ function checkedValue (value: string): string {
   return value
 }
 
-/** The request head for the app: one string, so it goes out in one write. */
-function requestHead (req: RequestHead, chunkedBody: boolean, prefix: string | undefined): string {
-  const headers = requestHeadersForApp(req.rawHeaders, { clientAddress: req.socket.remoteAddress, proto: 'http', prefix })
+/**
+ * The request head for the app: one string, so it goes out in one write. `framing` is the body's framing line as Ferry
+ * forwards it (never the client's own Content-Length or Transfer-Encoding, which are not copied).
+ */
+function requestHead (req: RequestHead, framing: string, ctx: ProxyContext): string {
+  const trusted = ctx.trustsPeer !== undefined && ctx.trustsPeer(req.socket.remoteAddress)
+  const headers = requestHeadersForApp(req.rawHeaders, {
+    clientAddress: req.socket.remoteAddress,
+    proto: forwardedProto(req, trusted),
+    prefix: ctx.prefix,
+    host: req.headers.host,
+    trusted
+  })
   let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
-  if (chunkedBody) head += 'Transfer-Encoding: chunked\r\n'
-  return head + '\r\n'
+  return head + framing + '\r\n'
 }
+
+/** How the body Ferry forwards is framed: the length node parsed, chunks for a chunked body, nothing without one. */
+function framingOf (req: RequestHead, hasBody: boolean): string {
+  const length = req.headers['content-length']
+  if (!hasBody) return length === '0' ? 'Content-Length: 0\r\n' : ''
+  return length !== undefined && req.headers['transfer-encoding'] === undefined ? `Content-Length: ${length}\r\n` : CHUNKED
+}
+const CHUNKED = 'Transfer-Encoding: chunked\r\n'
+
+/** Methods a request may be sent again for after a kept-alive connection closed with nothing received (RFC 9110 §9.2.1: safe). */
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 class Exchange implements ParserEvents, UpstreamUser, Abortable {
   readonly #req: RequestHead
@@ -73,9 +114,13 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
   #response: AppHead | undefined
   readonly #setCookie: string | undefined
   #oobRequested = false
+  readonly #entry: InflightEntry | undefined
+  /** Sent once already on a connection that then closed unanswered: the app may have seen it. */
+  #maybeDelivered = false
 
   constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
-    ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined) {
+    ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined, entry: InflightEntry | undefined) {
+    this.#entry = entry
     this.#body = body
     this.#recorder = recorder
     this.#setCookie = setCookie
@@ -95,10 +140,13 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
     this.#parser = new ResponseParser(this, this.#req.method === 'HEAD')
     upstream.lend(this)
     const body = this.#body
-    const chunked = body !== undefined && this.#req.headers['content-length'] === undefined
-    socket.write(requestHead(this.#req, chunked, this.#ctx.prefix), 'latin1')
-    if (body !== undefined) this.#sendBody(body, chunked)
-    else this.#requestSent = true
+    const framing = framingOf(this.#req, body !== undefined)
+    socket.write(requestHead(this.#req, framing, this.#ctx), 'latin1')
+    if (body === undefined) this.#requestSent = true
+    // A new connection's body is read only once it is connected, so a process that cannot be reached has consumed
+    // none of it and the request can still go to another (see onUpstreamClose).
+    else if (socket.connecting) socket.once('connect', () => this.#sendBody(body, framing === CHUNKED))
+    else this.#sendBody(body, framing === CHUNKED)
   }
 
   #sendBody (req: Readable, chunked: boolean): void {
@@ -133,10 +181,25 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable {
 
   onUpstreamClose (): void {
     if (this.#done) return
-    // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe.
-    if (this.#upstream.reused && this.#fromApp === 0 && this.#body === undefined && !this.#res.destroyed) {
-      this.start(true)
-      return
+    if (this.#fromApp === 0 && !this.#res.destroyed) {
+      const upstream = this.#upstream
+      // The process could not be reached at all: nothing reached the app, whatever the method, so another may serve it.
+      const retry = this.#ctx.retryElsewhere
+      if (!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
+        this.#done = true
+        upstream.lend(undefined)
+        retry(this.#entry, this.#p, this.#recorder)
+        return
+      }
+      // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe for
+      // a request that changes nothing (a POST may have been acted on before the app closed).
+      if (upstream.reused && this.#body === undefined && RETRYABLE.has(this.#req.method ?? 'GET')) {
+        // The app may have been working on it when it died (a request that kills its process): then it is not
+        // handed to yet another process when this one turns out to be gone.
+        this.#maybeDelivered = true
+        this.start(true)
+        return
+      }
     }
     try {
       this.#parser.finishOnClose()

@@ -55,6 +55,19 @@ function endOfGoodLines (text: string, from: number): number {
 
 const isBlank = (c: number): boolean => c === 32 || c === 9
 
+/** The tokens of a Connection value, lowercased: comma-separated, blanks (SP and HTAB only) around each removed. */
+function connectionTokens (value: string): string[] {
+  const out: string[] = []
+  for (const t of value.split(',')) {
+    let a = 0
+    let b = t.length
+    while (a < b && isBlank(t.charCodeAt(a))) a++
+    while (b > a && isBlank(t.charCodeAt(b - 1))) b--
+    out.push(t.slice(a, b).toLowerCase())
+  }
+  return out
+}
+
 /** The line that starts at `at`, shortened for the log. */
 function lineAt (text: string, at: number): string {
   const eol = text.indexOf('\r\n', at)
@@ -120,10 +133,8 @@ export class ResponseParser {
 
   #head (buf: Buffer): number {
     const end = buf.indexOf(HEAD_END)
-    if (end < 0) {
-      if (buf.length > MAX_HEAD_BYTES) throw new ParseError('the app sent a response head over 64 KiB')
-      return -1
-    }
+    if (end < 0 ? buf.length > MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) throw new ParseError('the app sent a response head over 64 KiB')
+    if (end < 0) return -1
     // The head with its last line's CRLF, so that every header line ends in one.
     const text = buf.toString('latin1', 0, end + 2)
     const firstEol = text.indexOf('\r\n')
@@ -160,19 +171,24 @@ export class ResponseParser {
       at = eol + 2
       const lower = name.toLowerCase()
       if (lower === 'content-length') {
-        if (!/^\d+$/.test(value) || (length >= 0 && length !== Number(value))) throw new ParseError('the app sent an invalid Content-Length')
+        // One length, digits only: a repeated one (even equal) is refused, as node refuses it.
+        if (!/^\d{1,15}$/.test(value) || length >= 0) throw new ParseError('the app sent an invalid or repeated Content-Length')
         length = Number(value)
       } else if (lower === 'transfer-encoding') {
-        chunked = /(?:^|,)\s*chunked\s*$/i.test(value)
+        // Only plain chunked: any other coding (or a second header) would need reading until close, which a
+        // keep-alive connection cannot do safely; an app server never needs it.
+        if (chunked || value.toLowerCase() !== 'chunked') throw new ParseError(`the app sent a Transfer-Encoding Ferry does not accept: ${JSON.stringify(value.slice(0, 80))}`)
+        chunked = true
       } else if (lower === 'connection') {
-        if (/\bclose\b/i.test(value)) this.#keepAlive = false
-        else if (/\bkeep-alive\b/i.test(value)) this.#keepAlive = true
+        const tokens = connectionTokens(value)
+        if (tokens.includes('close')) this.#keepAlive = false
+        else if (tokens.includes('keep-alive')) this.#keepAlive = true
       }
       headers.push(name, value)
       names.push(lower)
     }
-    // A body framed both ways is read as chunked (RFC 9112 §6.3), and the length is not passed on.
-    if (chunked && length >= 0) length = -1
+    // A body framed both ways may be an attempt at response splitting (RFC 9112 §6.3): refused, as node refuses it.
+    if (chunked && length >= 0) throw new ParseError('the app sent both Transfer-Encoding and Content-Length')
     this.#events.onHead(new AppHead(status, statusText, headers, names, text, lineStarts, chunked))
     this.#frame(status, length, chunked)
   }
@@ -205,7 +221,8 @@ export class ResponseParser {
     }
     const text = buf.toString('latin1', 0, nl)
     const semi = text.indexOf(';')
-    const hex = (semi < 0 ? text : text.slice(0, semi)).trim()
+    // No blanks around the size: a lenient reading here is how two parsers come to disagree about a body.
+    const hex = semi < 0 ? text : text.slice(0, semi)
     if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new ParseError('the app sent an invalid chunk size')
     this.#remaining = Number.parseInt(hex, 16)
     this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData

@@ -19,6 +19,8 @@ export interface AppRoute {
   readonly stickyCookie: string | undefined
   /** 0 = no limit. */
   readonly maxRequestTimeMs: number
+  /** How long the app may take to answer an Upgrade request before the client gets 504. */
+  readonly upgradeTimeoutMs: number
   readonly friendlyErrorPages: boolean
   /** Named by the front server's headers rather than configured. */
   readonly adHoc: boolean

@@ -3,7 +3,7 @@
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { renderHeaderLines, type HeaderLines } from './raw-response.js'
-import { cookieValue, urlKey, withCookieVariant } from '../cache/key.js'
+import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import type { CachedResponse } from '../cache/types.js'
@@ -55,16 +55,19 @@ export class Turbocache {
   }
 
   /** The request's URL key (every cookie variant of the URL shares it), under this cache's namespace. */
-  #urlKey (req: RequestHead): string {
-    return this.#ns + urlKey({ scheme: 'http', host: req.headers.host ?? '', url: req.url ?? '/' })
+  #urlKey (req: RequestHead, scheme: Scheme): string {
+    return this.#ns + urlKey({ scheme, host: req.headers.host ?? '', url: req.url ?? '/' })
   }
 
-  /** Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. */
-  handle (req: RequestHead, res: ResponseSink): true | Recorder | undefined {
+  /**
+   * Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. `scheme`: what the
+   * client used (https only when a trusted proxy says so), so an app's http and https answers never share an entry.
+   */
+  handle (req: RequestHead, res: ResponseSink, scheme: Scheme = 'http'): true | Recorder | undefined {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
-    const url = this.#urlKey(req)
+    const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
     if (mode === 'lookup') {
       this.store.counters.fetches++
@@ -83,7 +86,10 @@ export class Turbocache {
   invalidate (req: RequestHead, status: number, appHeaders: readonly string[]): void {
     const method = req.method ?? 'GET'
     if (method === 'GET' || method === 'HEAD') return
-    for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', toObject(appHeaders))) this.store.deleteUrl(this.#ns + urlKey)
+    const headers = toObject(appHeaders)
+    for (const scheme of SCHEMES) {
+      for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', headers, scheme)) this.store.deleteUrl(this.#ns + urlKey)
+    }
   }
 
   /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
@@ -91,6 +97,9 @@ export class Turbocache {
 
   get now (): number { return this.#now() }
 }
+
+/** An unsafe request changes a resource whichever scheme it was asked for by. */
+const SCHEMES: readonly Scheme[] = ['http', 'https']
 
 /** Each entry's header lines, rendered on its first hit; null when they cannot be (they go through writeHead). */
 const rendered = new WeakMap<CachedResponse, HeaderLines | null>()

@@ -25,6 +25,10 @@ export class Upstream {
   readonly socket: Socket
   /** True once it has carried an exchange: the app may have closed it just as it is sent on again. */
   reused = false
+  /** False until the connection is made: closing before that means nothing was sent to the app. */
+  connected = false
+  /** Why the connection failed, if it did. */
+  error: NodeJS.ErrnoException | undefined
   #user: UpstreamUser | undefined
 
   constructor (target: UpstreamTarget, onClose: (u: Upstream) => void) {
@@ -32,7 +36,8 @@ export class Upstream {
     const socket = target.kind === 'unix' ? connect({ path: target.socketPath, onread }) : connect({ port: target.port, host: target.host, onread })
     this.socket = socket
     socket.setNoDelay(true)
-    socket.on('error', () => socket.destroy())
+    socket.once('connect', () => { this.connected = true })
+    socket.on('error', (err: NodeJS.ErrnoException) => { this.error ??= err; socket.destroy() })
     socket.on('timeout', () => socket.destroy())
     socket.on('close', () => {
       onClose(this)

@@ -21,6 +21,8 @@ export interface DetectOptions {
   readonly user?: string | undefined
   readonly group?: string | undefined
   readonly scheduling?: 'batch' | 'normal' | undefined
+  /** Variables of Ferry's environment an app running as another user still gets (--pass-env). */
+  readonly passEnv?: readonly string[] | undefined
 }
 
 const DEFAULT_STARTUP_FILES = ['app.js', 'server.js', 'index.js'] as const
@@ -34,11 +36,12 @@ export function detectApp (root: string, opts: DetectOptions): AppSpec {
     env: Object.freeze({ ...opts.envvars }),
     startTimeoutMs: opts.startTimeoutSeconds * 1000,
     socketDir: opts.socketDir,
-    ...(opts.scheduling === undefined ? {} : { scheduling: opts.scheduling })
+    ...(opts.scheduling === undefined ? {} : { scheduling: opts.scheduling }),
+    ...(opts.passEnv === undefined || opts.passEnv.length === 0 ? {} : { passEnv: Object.freeze([...opts.passEnv]) })
   }
   const command = opts.appStartCommand?.trim()
   const identity = (ownerOf: string): { identity?: Identity } => {
-    const id = appIdentity({ ownerOf, user: opts.user, group: opts.group })
+    const id = appIdentity({ appRoot, ownerOf, user: opts.user, group: opts.group })
     return id === undefined ? {} : { identity: Object.freeze(id) }
   }
   // A start command always means a generic app, whatever --app-type says: it is the only way we know to run it.

@@ -29,6 +29,8 @@ export interface AppSpec {
   readonly socketDir: string
   /** Set when Ferry runs as root: the unprivileged user and group the app's processes run as. */
   readonly identity?: Identity
+  /** Names of Ferry's environment variables an app running as another user still gets (--pass-env). */
+  readonly passEnv?: readonly string[]
   /** The Linux scheduling policy asked for its processes (--app-scheduling); absent means the system default. */
   readonly scheduling?: 'batch' | 'normal'
 }

@@ -203,6 +203,7 @@ export class AppSet {
       turbocache: store === undefined || o.disableTurbocaching ? undefined : new Turbocache({ maxBytes: store.maxBytes, store, app: def.root, varyByCookie: o.varyTurbocacheByCookie }),
       stickyCookie: o.stickySessions ? o.stickySessionsCookieName : undefined,
       maxRequestTimeMs: o.maxRequestTime * 1000,
+      upgradeTimeoutMs: o.upgradeTimeout * 1000,
       friendlyErrorPages: o.friendlyErrorPages ?? o.environment === 'development',
       adHoc
     })
@@ -239,7 +240,8 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     socketDir,
     user: o.user,
     group: o.group,
-    scheduling: o.appScheduling
+    scheduling: o.appScheduling,
+    passEnv: o.passEnv
   })
 }
 
@@ -257,7 +259,9 @@ function groupSettings (o: FerryOptions): GroupSettings {
     memoryCheckMs: MEMORY_CHECK_MS,
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
-    saturationElu: o.saturationElu / 100
+    saturationElu: o.saturationElu / 100,
+    tunnelDrainMs: o.websocketDrainTime * 1000,
+    outputLimit: { bytesPerSecond: o.appOutputRate * 1024, burstBytes: o.appOutputBurst * 1024 }
   }
 }
 

@@ -1,10 +1,11 @@
 // The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
+import { trustedPeers } from '../config/trust-proxy.js'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '../log/logger.js'
-import { LogFile } from '../log/log-file.js'
+import { LogFile, stderrSink } from '../log/log-file.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { Pool } from '../pool/pool.js'
 import { createLoaders } from '../spawn/detect.js'
@@ -35,8 +36,9 @@ async function main (): Promise<void> {
   delete process.env.FERRY_CORE_CONFIG
   const o = config.options
   startBeating(o.coreHeartbeatTimeout * 1000)
-  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
-  const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'core ')
+  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile, { prefix: 'core ' })
+  // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
+  const logger = createLogger(logFile ?? stderrSink('core '), o.logLevel, 'core ')
   // The watchdog makes this directory and removes it after the core exits, however it exits.
   const socketDir = config.socketDir ?? mkdtempSync(join(tmpdir(), 'ferry-'))
   // Traversable but not listable: apps running as other users reach their own subdirectory (see node-loader).
@@ -60,16 +62,19 @@ async function main (): Promise<void> {
       highWatermark: o.responseBufferHighWatermark,
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
+      trustsPeer: trustedPeers(o.trustProxy),
       adHocApp: (root, env, type) => apps.adHoc(root, env, type)
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
-    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, o)
+    // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
+    // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options)
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
         pool, stats: front.stats, inflight: front.inflight, cacheStore,
         shutdown: () => stop('shutdown requested through the admin API'),
-        reopenLogs: () => reopenLogs(logFile),
+        reopenLogs: () => reopenLogs(logFile, logger),
         reload: () => reload('reload requested through the admin API')
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
@@ -156,9 +161,11 @@ function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: L
 }
 
 /** Reopens the core's log file and asks the watchdog to reopen its own; false when logging goes to a terminal. */
-function reopenLogs (logFile: LogFile | undefined): boolean {
+function reopenLogs (logFile: LogFile | undefined, logger: Logger): boolean {
   if (logFile === undefined) return false
   logFile.reopen()
+  // The new file's first line says why it began, and shows at once that the instance writes to it.
+  logger.notice(`reopened the log file ${logFile.path} (ferry reopen-logs)`)
   if (process.connected) process.send?.({ type: 'reopen-logs' })
   return true
 }

@@ -2,7 +2,7 @@
 // admin API socket there), and finalized once the core listens, so it becomes visible only for a working
 // instance; it follows core restarts and is removed when the watchdog exits. Stale entries of dead instances are
 // cleaned first, with a notice.
-import { createInstanceDir, type InstanceDir } from '../instance/instance-dir.js'
+import { createInstanceDir, type InstanceDir, type IntegrationMode } from '../instance/instance-dir.js'
 import { listInstances, registryDirFrom } from '../instance/registry.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
@@ -12,14 +12,15 @@ export class InstanceEntry {
   readonly #logger: Logger
   #finalized = false
 
-  constructor (instanceRegistryDir: string | undefined, logger: Logger) {
+  /** integrationMode: 'flying' for `ferry fly` (behind a front server), as properties.json tells `ferry status`. */
+  constructor (instanceRegistryDir: string | undefined, logger: Logger, integrationMode: IntegrationMode = 'standalone') {
     this.#logger = logger
     const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
     const { cleaned, warnings } = listInstances(registryDir)
     for (const dir of cleaned) logger.notice(`cleaned stale instance directory ${dir}`)
     for (const w of warnings) logger.warn(w)
     try {
-      this.#dir = createInstanceDir({ registryDir, watchdogPid: process.pid, version: FERRY_VERSION, integrationMode: 'standalone', listen: [] })
+      this.#dir = createInstanceDir({ registryDir, watchdogPid: process.pid, version: FERRY_VERSION, integrationMode, listen: [] })
     } catch (err) {
       // Serving matters more than being listed: say so, and go on without an admin API.
       logger.warn(`could not register this instance in ${registryDir}: ${(err as Error).message}`)

@@ -1,12 +1,13 @@
 // `ferry start`'s core: checks what can be checked before anything is forked (app directory, startup file, log
 // file, pid file), then runs the watchdog in this process (foreground) or in a detached one (--daemonize).
 import { spawn } from 'node:child_process'
-import { openSync, closeSync, realpathSync } from 'node:fs'
+import { closeSync, realpathSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FerryError } from '../errors.js'
 import { createLogger } from '../log/logger.js'
 import { LogFile } from '../log/log-file.js'
+import { openLogForAppend } from '../log/open-log.js'
 import { runWatchdog } from './watchdog.js'
 import { parseAdminAddress } from './admin-api.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
@@ -37,11 +38,7 @@ export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): 
 
 export function openLogFile (path: string): number {
   // The directory is not created: a typo in the path should fail here, not quietly make directories as root.
-  try {
-    return openSync(path, 'a', 0o640)
-  } catch (err) {
-    throw new FerryError('E_LOG_FILE', `cannot write log file ${path}: ${(err as Error).message}; pass a writable --log-file`, { cause: err })
-  }
+  return openLogForAppend(path)
 }
 
 export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) => void): Launched {

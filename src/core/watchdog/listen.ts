@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import { chmodSync, chownSync, existsSync, unlinkSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, unlinkSync, type Stats } from 'node:fs'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { FerryError } from '../errors.js'
@@ -57,13 +57,30 @@ function setSocketAccess (path: string, o: ListenOptions): void {
   }
 }
 
-/** A socket file left by a dead instance is removed; one that still answers is in use. */
+/**
+ * Clears the way for listening on `path`: only a socket file nobody listens on (connect says ECONNREFUSED) is removed.
+ * Anything else stays and is an error: a live socket (E_PORT_IN_USE), or a regular file, directory or symlink
+ * (E_LISTEN_FAILED) — `--socket` must never delete something that merely has the name it was given.
+ */
 async function removeStaleSocket (path: string): Promise<void> {
-  if (!existsSync(path)) return
-  const alive = await new Promise<boolean>(resolve => {
+  const st = lstatSync(path, { throwIfNoEntry: false })
+  if (st === undefined) return
+  if (!st.isSocket()) {
+    throw new FerryError('E_LISTEN_FAILED', `${path} exists and is ${describeFileType(st)}, not a socket: Ferry removes only stale sockets; remove it yourself or pass another --socket`)
+  }
+  const code = await new Promise<string>(resolve => {
     const s = connect(path)
-    s.once('connect', () => { s.destroy(); resolve(true) })
-    s.once('error', () => resolve(false))
+    s.once('connect', () => { s.destroy(); resolve('connected') })
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
   })
-  if (!alive) unlinkSync(path)
+  if (code === 'ECONNREFUSED') { unlinkSync(path); return }
+  if (code === 'connected') throw new FerryError('E_PORT_IN_USE', `socket ${path} is in use: another server listens on it; stop it, or pass another --socket`)
+  throw new FerryError('E_LISTEN_FAILED', `cannot tell whether socket ${path} is in use (${code}): remove it yourself if it is stale, or pass another --socket`)
+}
+
+function describeFileType (st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link'
+  if (st.isDirectory()) return 'a directory'
+  if (st.isFile()) return 'a regular file'
+  return 'a special file'
 }

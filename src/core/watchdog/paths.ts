@@ -1,7 +1,8 @@
 // Where an instance keeps its pid and log files by default: derived from the same options by `start` and `stop`,
 // so `ferry stop --port N` finds what `ferry start -d --port N` wrote.
 import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { registryDirFrom } from '../instance/registry.js'
+import { ensureRegistryDir } from '../instance/registry-dir.js'
 import { join, resolve } from 'node:path'
 
 export interface PathOptions {
@@ -13,7 +14,7 @@ export interface PathOptions {
 }
 
 export function registryDir (o: PathOptions): string {
-  return resolve(o.instanceRegistryDir ?? tmpdir())
+  return registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
 }
 
 function stem (o: PathOptions): string {
@@ -25,7 +26,11 @@ export function defaultPidFile (o: PathOptions): string {
   return o.pidFile !== undefined ? resolve(o.pidFile) : join(registryDir(o), `${stem(o)}.pid`)
 }
 
+/** The log file; when it goes to the registry (the default), the registry is made first (registry-dir.ts). */
 export function defaultDaemonLogFile (o: PathOptions): string {
-  return o.logFile !== undefined ? resolve(o.logFile) : join(registryDir(o), `${stem(o)}.log`)
+  if (o.logFile !== undefined) return resolve(o.logFile)
+  const dir = registryDir(o)
+  ensureRegistryDir(dir)
+  return join(dir, `${stem(o)}.log`)
 }
 

@@ -38,7 +38,8 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
   process.title = 'Ferry watchdog'
   return new Promise(resolve => {
     let core: ChildProcess | undefined
-    const entry = new InstanceEntry(o.config.options.instanceRegistryDir, o.logger)
+    // --socket-file is `ferry fly`'s own option: the instance serves behind a front server.
+    const entry = new InstanceEntry(o.config.options.instanceRegistryDir, o.logger, o.config.options.socketFile !== undefined ? 'flying' : 'standalone')
     let config: CoreConfig = entry.dir === undefined ? o.config : { ...o.config, instanceDir: entry.dir }
     let stopping = false
     let everListened = false

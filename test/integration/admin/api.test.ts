@@ -157,3 +157,19 @@ test('admin API: /reopen_logs.json without a log file is refused', async t => {
   assert.equal(r.status, 409)
   assert.equal((JSON.parse(r.body) as { code: string }).code, 'NO_LOG_FILE')
 })
+
+test('admin API: 401 before 404/405 (no route discovery without credentials); ro_admin sees --envvar names only', async t => {
+  const registry = tmpDir(t)
+  await startFerry(t, fixtureApp('hello'), ['--envvar', 'SECRET_TOKEN=hunter2', '--envvar', 'MODE=a=b'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  assert.equal((await call('/nope.json', { account: 'none' })).status, 401, 'an unknown path')
+  assert.equal((await call('/pool.json', { method: 'POST', account: 'none' })).status, 401, 'a known path, wrong method')
+  assert.equal((await call('/nope.json', { password: 'wrong' })).status, 401, 'a wrong password')
+  assert.equal((await call('/nope.json')).status, 404, 'with credentials, unknown paths are still 404')
+
+  const asReader = await call('/config.json')
+  assert.ok(!asReader.body.includes('hunter2'), asReader.body)
+  assert.deepEqual((JSON.parse(asReader.body) as { options: Record<string, { value: unknown }> }).options['envvar']!.value, ['SECRET_TOKEN', 'MODE'])
+  const asAdmin = JSON.parse((await call('/config.json', { account: 'admin' })).body) as { options: Record<string, { value: unknown }> }
+  assert.deepEqual(asAdmin.options['envvar']!.value, ['SECRET_TOKEN=hunter2', 'MODE=a=b'])
+})

@@ -2,7 +2,7 @@
 // first request, stripped before the app, removed when idle), and the refusals that keep those headers safe.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cpSync, statSync, symlinkSync } from 'node:fs'
+import { cpSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { Client } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
@@ -31,6 +31,8 @@ test('fly: a socket of mode 0660; an app root named by the front server is spawn
   assert.equal(statSync(socket).mode & 0o777, 0o660)
   const send = overSocket(t, socket)
   const call = adminClient(t, instanceDirIn(registry))
+  const props = JSON.parse(readFileSync(join(instanceDirIn(registry), 'properties.json'), 'utf8')) as { integration_mode: string }
+  assert.equal(props.integration_mode, 'flying', 'properties.json tells status tools this instance flies behind a front server')
   const groups = async (): Promise<number> => (JSON.parse((await call('/pool.json')).body) as { pool: { groups: unknown[] } }).pool.groups.length
   assert.equal(await groups(), 0, 'no app until one is named')
   assert.equal((await send('/')).status, 404, 'no configured app answers an unnamed request')

@@ -53,3 +53,49 @@ test('SIGKILL of an app process mid-request: 502 for that request only, and the 
   assert.equal(isAlive(victim), false)
   assert.equal((await get(`${f.url}/pid`)).status, 200)
 })
+
+test('kill -9 of an app process under load fails at most the requests it had in flight', async t => {
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
+  const [victim] = childPids(f.corePid)
+  const CLIENTS = 4
+  let killed = false
+  let failures = 0
+  let afterKill = 0
+  const client = async (): Promise<void> => {
+    // Bounded by count, not time: the loop ends on its own however slow the machine is.
+    for (let i = 0; i < 400 && afterKill < 300; i++) {
+      const r = await get(`${f.url}/pid`)
+      if (killed) afterKill++
+      if (r.status !== 200) failures++
+    }
+  }
+  const load = Array.from({ length: CLIENTS }, client)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  process.kill(victim!, 'SIGKILL')
+  killed = true
+  await Promise.all(load)
+  assert.ok(afterKill > 0, 'requests were made after the kill')
+  // Each client has one request in flight at a time: only those can have been on the process when it died.
+  assert.ok(failures <= CLIENTS, `${failures} requests failed (at most ${CLIENTS} were in flight)`)
+})
+
+test('a process whose socket is gone leaves rotation at once; requests go to another and none fails', async t => {
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
+  const gone = (await getJson<{ pid: number }>(`${f.url}/close-server`)).pid
+  // server.close() also closes the process's idle keep-alive connections: a request racing that close on one of
+  // them may have been delivered, and is not sent elsewhere. Past it, every request finds the socket gone.
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const statuses: number[] = []
+  const pids = new Set<number>()
+  for (let i = 0; i < 20; i++) {
+    const r = await get(`${f.url}/pid`)
+    statuses.push(r.status)
+    if (r.status === 200) pids.add((JSON.parse(r.body) as { pid: number }).pid)
+  }
+  assert.deepEqual(statuses, Array(20).fill(200))
+  assert.equal(pids.has(gone), false)
+  await waitFor(() => !isAlive(gone), 10_000, 'the unreachable process to be stopped')
+  assert.match(f.output(), new RegExp(`replacing app process ${gone} .*refused a connection`))
+})

@@ -43,15 +43,26 @@ http {
     server unix:${socket};
     keepalive 16;
   }
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    ''      '';
+  }
   server {
     listen 127.0.0.1:${port} default_server;
     server_name _;
     location / {
       proxy_pass http://ferry;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header Forwarded "";
+      proxy_set_header X-Ferry-App-Root "";
+      proxy_set_header X-Ferry-App-Env "";
+      proxy_set_header X-Ferry-App-Type "";
     }
   }
   server {
@@ -60,9 +71,16 @@ http {
     location / {
       proxy_pass http://ferry;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header Forwarded "";
       proxy_set_header X-Ferry-App-Root ${namedRoot};
+      proxy_set_header X-Ferry-App-Env production;
+      proxy_set_header X-Ferry-App-Type "";
     }
   }
 }
@@ -99,14 +117,14 @@ test('nginx in front of ferry fly: virtual hosts, nginx restarts, reloads, apps 
   write(['a', 'b'])
   const socket = join(dir, 'ferry.sock')
   const registry = tmpDir(t)
-  await startFly(t, socket, ['--config', config, '--trust-front-headers', '--instance-registry-dir', registry,
+  await startFly(t, socket, ['--config', config, '--trust-front-headers', '--trust-proxy', 'unix', '--instance-registry-dir', registry,
     ...(asRoot ? ['--socket-group', 'www-data'] : [])])
   const port = await freePort()
   const conf = join(dir, 'nginx.conf')
   writeFileSync(conf, nginxConf(dir, port, socket, join(dir, 'named')))
   let nginx = await startNginx(t, conf, dir, port)
-  const via = async (host: string): Promise<{ name: string, pid: number, status: number }> => {
-    const res = await request(`http://127.0.0.1:${port}/`, { headers: { host } })
+  const via = async (host: string, headers: Record<string, string> = {}): Promise<{ name: string, pid: number, status: number }> => {
+    const res = await request(`http://127.0.0.1:${port}/`, { headers: { host, ...headers } })
     const text = await res.body.text()
     return res.statusCode === 200 ? { ...(JSON.parse(text) as { name: string, pid: number }), status: 200 } : { name: '', pid: 0, status: res.statusCode }
   }
@@ -116,6 +134,9 @@ test('nginx in front of ferry fly: virtual hosts, nginx restarts, reloads, apps 
   assert.equal(a.name, 'a')
   assert.equal(b.name, 'b')
   assert.equal((await via('nowhere.test')).status, 404)
+  // The default block clears a client's X-Ferry-* headers: it cannot name another app root (or get a 400 for trying).
+  const spoofed = await via('a.test', { 'x-ferry-app-root': join(dir, 'b'), 'x-ferry-app-env': 'development' })
+  assert.equal(spoofed.name, 'a')
 
   await stopNginx(nginx)
   nginx = await startNginx(t, conf, dir, port)

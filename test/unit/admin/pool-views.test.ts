@@ -49,8 +49,8 @@ function singleGroup (instance = INSTANCE): StatusSnapshot {
         failures: 0,
         last_spawn_error: null,
         processes: [
-          { pid: 3306, state: 'ready', sessions: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null },
-          { pid: 3355, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null }
+          { pid: 3306, state: 'ready', sessions: 0, tunnels: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null },
+          { pid: 3355, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null }
         ]
       }]
     },
@@ -85,9 +85,9 @@ function multiGroup (): StatusSnapshot {
           failures: 1,
           last_spawn_error: 'spawn failed: exit code 1\n  at <loader> & friends',
           processes: [
-            { pid: 41001, state: 'stopping', sessions: 1, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0', event_loop_utilization: null },
-            { pid: 41002, state: 'ready', sessions: 12, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js', event_loop_utilization: null },
-            { pid: 41003, state: 'ready', sessions: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js', event_loop_utilization: null }
+            { pid: 41001, state: 'stopping', sessions: 1, tunnels: 0, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0', event_loop_utilization: null },
+            { pid: 41002, state: 'ready', sessions: 12, tunnels: 0, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js', event_loop_utilization: null },
+            { pid: 41003, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js', event_loop_utilization: null }
           ]
         },
         {
@@ -104,7 +104,7 @@ function multiGroup (): StatusSnapshot {
           failures: 0,
           last_spawn_error: null,
           processes: [
-            { pid: 1234567, state: 'ready', sessions: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server', event_loop_utilization: null }
+            { pid: 1234567, state: 'ready', sessions: 0, tunnels: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server', event_loop_utilization: null }
           ]
         }
       ]

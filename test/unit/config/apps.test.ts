@@ -1,7 +1,7 @@
 // The --config file and Ferryfile.json: what they may say, what wins, and the one-line errors for what they may not.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, lchownSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadServeConfig } from '../../../src/core/config/apps.js'
 import { tmpDir } from '../../helpers/tmp.js'
@@ -104,4 +104,64 @@ test('Ferryfile.json: per-app options only, and "root" is not its to say', t => 
 test('a missing --config file is one plain line', () => {
   assert.throws(() => loadServeConfig({ flags: {}, env: {}, configFile: '/nonexistent/ferry.json' }),
     { code: 'E_CONFIG_INVALID', message: 'cannot read config file /nonexistent/ferry.json: it does not exist' })
+})
+
+// Who an app runs as, and what it inherits, is the operator's to say: never the app's own Ferryfile.json.
+for (const [key, value] of [['user', 'daemon'], ['group', 'shadow'], ['pass-env', ['SECRET_TOKEN']]] as const) {
+  test(`Ferryfile.json may not set "${key}": a one-line E_CONFIG_UNTRUSTED naming the file and the way out`, t => {
+    const { dir, file } = layout(t, { apps: [{ root: 'a' }] }, { a: { [key]: value } })
+    assert.throws(() => load(file), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'E_CONFIG_UNTRUSTED')
+      assert.equal(err.message, `${join(realpathSync(dir), 'a', 'Ferryfile.json')}: "${key}" says who the app runs as or what it inherits, ` +
+        `which only the operator decides: remove it from the file and pass --${key} or set it in the --config file`)
+      return true
+    })
+  })
+}
+
+test('the --config file and flags may set them (the operator\'s choice)', t => {
+  const { file } = layout(t, { user: 'daemon', apps: [{ root: 'a', group: 'daemon', 'pass-env': ['TZ_DB', 'SECRET_TOKEN'] }] })
+  const [a] = load(file, { 'pass-env': ['OTHER'] }).apps
+  assert.equal(a!.options.user, 'daemon')
+  assert.equal(a!.options.group, 'daemon')
+  assert.deepEqual(a!.options.passEnv, ['OTHER'], 'a flag wins, as for every option')
+  assert.throws(() => load(file, { 'pass-env': ['A=b'] }), /--pass-env: expected a variable NAME, got "A=b"/)
+})
+
+const asRoot = process.geteuid?.() === 0
+const needsRoot = asRoot ? false : 'only root switches users, so only then is the --config file\'s writer checked'
+
+test('as root: a --config file that sets "user" must be one only root can write', { skip: needsRoot }, t => {
+  const untrusted = (file: string, why: RegExp): void => {
+    assert.throws(() => load(file), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'E_CONFIG_UNTRUSTED')
+      assert.match(err.message, why)
+      assert.match(err.message, /; who apps run as and what they inherit may come only from a file root alone can write: chown root and chmod go-w it \(and its directories\), or pass --user$/)
+      assert.doesNotMatch(err.message, /\n/)
+      return true
+    })
+  }
+  const ok = layout(t, { user: 'daemon', apps: [{ root: 'a' }] })
+  assert.equal(load(ok.file).apps[0]!.options.user, 'daemon', 'root\'s file, 0644, in root\'s directory')
+
+  const writable = layout(t, { user: 'daemon', apps: [{ root: 'a' }] })
+  chmodSync(writable.file, 0o666)
+  untrusted(writable.file, /sets "user", but its group or others can write it;/)
+
+  const theirs = layout(t, { apps: [{ root: 'a', user: 'daemon' }] })
+  chownSync(theirs.file, 65534, 65534)
+  untrusted(theirs.file, /sets "user", but it belongs to uid 65534/)
+
+  const openDir = layout(t, { user: 'daemon', apps: [{ root: 'a' }] })
+  chmodSync(openDir.dir, 0o777)
+  untrusted(openDir.file, new RegExp(`its group or others can write its directory ${openDir.dir};`))
+
+  const link = join(tmpDir(t), 'ferry.json')
+  symlinkSync(ok.file, link)
+  lchownSync(link, 65534, 65534)
+  untrusted(link, new RegExp(`the symlink ${link} belongs to uid 65534`))
+
+  const other = layout(t, { 'max-pool-size': 2, apps: [{ root: 'a' }] })
+  chmodSync(other.file, 0o666)
+  assert.equal(load(other.file).instance.options.maxPoolSize, 2, 'a file that says nothing about users is not checked')
 })

@@ -12,7 +12,7 @@ import { deadPid, fakeWatchdog } from './procs.js'
 const opts = (registryDir: string, watchdogPid: number) =>
   ({ registryDir, watchdogPid, version: '0.1.0', integrationMode: 'standalone' as const, listen: ['http://127.0.0.1:3000'] })
 
-test('creates ferry.<8 chars> with mode 0700, properties, pid file and two 0600 passwords; no socket yet', async t => {
+test('creates ferry.<8 chars> with mode 0755, properties, pid file and two 0600 passwords; no socket yet', async t => {
   const reg = tmpDir(t)
   const wd = await fakeWatchdog(t)
   const before = Math.floor(Date.now() / 1000)
@@ -21,7 +21,7 @@ test('creates ferry.<8 chars> with mode 0700, properties, pid file and two 0600 
   assert.match(inst.name, /^[a-z0-9]{8}$/)
   assert.equal(inst.dir, join(reg, `ferry.${inst.name}`))
   assert.match(basename(inst.dir), INSTANCE_DIR_PATTERN)
-  assert.equal(statSync(inst.dir).mode & 0o777, 0o700)
+  assert.equal(statSync(inst.dir).mode & 0o777, 0o755, 'others may see it runs; its secrets are 0600')
 
   const text = readFileSync(inst.paths.properties, 'utf8')
   assert.match(text, /^\{\n {2}"name"/, 'pretty-printed')
@@ -29,8 +29,9 @@ test('creates ferry.<8 chars> with mode 0700, properties, pid file and two 0600 
   assert.equal(p.name, inst.name)
   assert.match(p.instance_id, /^[a-z0-9]+-[a-z0-9]{6}-[a-z0-9]{6}$/)
   assert.equal(p.version, '0.1.0')
-  assert.deepEqual(p.structure_version, { major: 1, minor: 0 })
+  assert.deepEqual(p.structure_version, { major: 1, minor: 1 })
   assert.equal(p.watchdog_pid, wd)
+  assert.equal(p.watchdog_start_time, Number(readFileSync(`/proc/${wd}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]), 'field 22 of its stat')
   assert.equal(p.core_pid, null)
   assert.deepEqual(p.listen, ['http://127.0.0.1:3000'])
   assert.ok(p.created_at >= before && p.created_at <= Math.floor(Date.now() / 1000) + 1)
@@ -79,7 +80,7 @@ test('an instance is listed only once finalize() has run', async t => {
   const inst = createInstanceDir(opts(reg, wd))
   inst.setCorePid(process.pid)
   let r = listInstances(reg)
-  assert.deepEqual(r, { live: [], cleaned: [], warnings: [] })
+  assert.deepEqual(r, { live: [], untrusted: [], cleaned: [], warnings: [] })
   assert.ok(existsSync(inst.dir), 'an unfinalized fresh directory is left alone')
 
   inst.finalize()

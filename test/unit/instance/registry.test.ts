@@ -1,13 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { tmpDir } from '../../helpers/tmp.js'
 import { createInstanceDir, type CreateInstanceDirOptions } from '../../../src/core/instance/instance-dir.js'
 import {
   listInstances, registryDirFrom, selectInstance, renderInstanceTable, formatAge, type InstanceRecord
 } from '../../../src/core/instance/registry.js'
+import { defaultRegistryDir } from '../../../src/core/instance/registry-dir.js'
 import { deadPid, fakeWatchdog } from './procs.js'
 
 const opts = (registryDir: string, watchdogPid: number, listen = ['http://127.0.0.1:3000']): CreateInstanceDirOptions =>
@@ -18,16 +18,16 @@ const ago = (dir: string, seconds: number): void => {
   utimesSync(dir, t, t)
 }
 
-test('registryDirFrom: flag, else FERRY_INSTANCE_REGISTRY_DIR, else the temp dir; always absolute', () => {
+test('registryDirFrom: flag, else FERRY_INSTANCE_REGISTRY_DIR, else the caller\'s own default; always absolute', () => {
   assert.equal(registryDirFrom({ instanceRegistryDir: '/a', env: { FERRY_INSTANCE_REGISTRY_DIR: '/b' } }), '/a')
   assert.equal(registryDirFrom({ env: { FERRY_INSTANCE_REGISTRY_DIR: '/b' } }), '/b')
-  assert.equal(registryDirFrom({ env: { FERRY_INSTANCE_REGISTRY_DIR: '' } }), resolve(tmpdir()))
-  assert.equal(registryDirFrom({ env: {} }), resolve(tmpdir()))
+  assert.equal(registryDirFrom({ env: { FERRY_INSTANCE_REGISTRY_DIR: '' } }), defaultRegistryDir({ env: {} }))
+  assert.equal(registryDirFrom({ env: {} }), '/run/ferry', 'tests run as root: root\'s registry is under /run')
   assert.equal(registryDirFrom({ instanceRegistryDir: 'rel', env: {} }), resolve('rel'))
 })
 
 test('a missing registry lists nothing and does not throw', t => {
-  assert.deepEqual(listInstances(join(tmpDir(t), 'nope')), { live: [], cleaned: [], warnings: [] })
+  assert.deepEqual(listInstances(join(tmpDir(t), 'nope')), { live: [], untrusted: [], cleaned: [], warnings: [] })
 })
 
 test('a finalized instance whose watchdog has exited is stale: deleted and reported', async t => {
@@ -35,7 +35,7 @@ test('a finalized instance whose watchdog has exited is stale: deleted and repor
   const inst = createInstanceDir(opts(reg, await deadPid()))
   inst.finalize()
   const r = listInstances(reg)
-  assert.deepEqual(r, { live: [], cleaned: [inst.dir], warnings: [] })
+  assert.deepEqual(r, { live: [], untrusted: [], cleaned: [inst.dir], warnings: [] })
   assert.equal(existsSync(inst.dir), false)
 })
 
@@ -43,7 +43,7 @@ test('PID reuse guard: a live PID that is not a Ferry watchdog makes the directo
   const reg = tmpDir(t)
   const inst = createInstanceDir(opts(reg, process.pid)) // the test runner: alive, but titled "node …"
   inst.finalize()
-  assert.deepEqual(listInstances(reg), { live: [], cleaned: [inst.dir], warnings: [] })
+  assert.deepEqual(listInstances(reg), { live: [], untrusted: [], cleaned: [inst.dir], warnings: [] })
 })
 
 test('live instances are listed oldest first; stale ones beside them are cleaned', async t => {
@@ -69,7 +69,7 @@ test('unfinalized: left alone while younger than 60 s, cleaned once older, unles
   const slow = createInstanceDir(opts(reg, await fakeWatchdog(t)))
   ago(slow.dir, 120)
   const r = listInstances(reg)
-  assert.deepEqual(r, { live: [], cleaned: [old.dir], warnings: [] })
+  assert.deepEqual(r, { live: [], untrusted: [], cleaned: [old.dir], warnings: [] })
   assert.ok(existsSync(fresh.dir))
   assert.ok(existsSync(slow.dir), 'a watchdog slow to finalize keeps its directory')
 })
@@ -129,7 +129,7 @@ test('only ferry.<8 chars> directories are considered: pid/log files, symlinks a
     ago(join(reg, name), 120)
   }
   writeFileSync(join(elsewhere, 'creation_finalized'), '')
-  assert.deepEqual(listInstances(reg), { live: [], cleaned: [], warnings: [] })
+  assert.deepEqual(listInstances(reg), { live: [], untrusted: [], cleaned: [], warnings: [] })
   for (const name of ['ferry.8080.pid', 'ferry.8080.log', 'ferry.abcdefgh', 'ferry-xyz', 'ferry.ABCDEFGH', 'ferry.symlink1']) {
     assert.ok(existsSync(join(reg, name)), name)
   }

@@ -28,3 +28,11 @@ test('bounded processes rank by how full they are', () => {
 test('empty list gives undefined', () => {
   assert.equal(pickLeastBusy([]), undefined)
 })
+
+test('open tunnels count as load for unlimited processes, and break ties for bounded ones', () => {
+  const t = (sessions: number, tunnels: number, concurrency = 0): Candidate => ({ state: 'ready', sessions, concurrency, tunnels })
+  const unlimited = [t(0, 3), t(1, 0), t(0, 2)]
+  assert.equal(pickLeastBusy(unlimited), unlimited[1])
+  const bounded = [t(1, 2, 4), t(1, 0, 4), t(2, 0, 4)]
+  assert.equal(pickLeastBusy(bounded), bounded[1])
+})

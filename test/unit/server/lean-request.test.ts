@@ -69,3 +69,11 @@ test('up to 100 header lines are taken', () => {
 test('obs-text in values is kept, as node keeps it', () => {
   assert.equal(parseLeanHead(head('GET / HTTP/1.1', 'Host: x', 'X-Name: caf\xe9'))?.headers['x-name'], 'caf\xe9')
 })
+
+test('only SP and HTAB are trimmed from a value, as node trims: 0xA0 stays', () => {
+  assert.equal(parseLeanHead(head('GET / HTTP/1.1', 'Host: x', 'X-Name: \t a\xa0 \t'))?.headers['x-name'], 'a\xa0')
+})
+
+test('a Host Ferry refuses (invalid characters) goes to node\'s path, which answers 400', () => {
+  for (const host of ['a b', 'a/b', 'a@b', 'a\xa0']) assert.equal(parseLeanHead(head('GET / HTTP/1.1', `Host: ${host}`)), undefined, host)
+})

@@ -72,10 +72,22 @@ test('informational responses are skipped; an empty reason phrase is allowed', (
   assert.equal(r.body, 'ok')
 })
 
-test('chunked wins over Content-Length when both are sent', () => {
-  const r = parse('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n')
-  assert.equal(r.body, 'ok')
-  assert.equal(r.chunked, true)
+test('framing Ferry and node could read two ways is refused: both framings, a repeated length, other codings, blanks in a chunk size', () => {
+  const bad = [
+    'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 2\r\nok\r\n0\r\n\r\n',
+    `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\nContent-Length: 0\r\n\r\n`
+  ]
+  for (const text of bad) assert.throws(() => parse(text), /./, JSON.stringify(text.slice(0, 90)))
+})
+
+test('Connection tokens are whole tokens: a keep-alive inside another token does not keep an HTTP/1.0 connection', () => {
+  assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: \xa0keep-alive\r\nContent-Length: 1\r\n\r\nx').reusable, false)
+  assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: x-keep-alive\r\nContent-Length: 1\r\n\r\nx').reusable, false)
+  assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: Upgrade,\tKeep-Alive \r\nContent-Length: 1\r\n\r\nx').reusable, true)
 })
 
 test('malformed responses are refused with a ParseError', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { Router, hostName, pathInApp, underBase, type AppRoute } from '../../../src/core/server/router.js'
 
 function route (root: string, serverNames: string[], baseUri = '/', adHoc = false): AppRoute {
-  return { root, serverNames, baseUri, adHoc, group: undefined as never, staticFiles: undefined, turbocache: undefined, stickyCookie: undefined, maxRequestTimeMs: 0, friendlyErrorPages: false }
+  return { root, serverNames, baseUri, adHoc, group: undefined as never, staticFiles: undefined, turbocache: undefined, stickyCookie: undefined, maxRequestTimeMs: 0, upgradeTimeoutMs: 60_000, friendlyErrorPages: false }
 }
 
 test('host and longest base URI', () => {

@@ -1,0 +1,76 @@
+// Whose files Ferry may believe and write through. Pid files, log files and instance directories often live in shared
+// places, where another local user can plant a file, a symlink or a whole fake instance with the expected name. So:
+//   - a file Ferry writes is created exclusively when new, and an existing one is used only when it belongs to the
+//     caller or root and has no other hard links; a symlink is followed only when the caller or root made it
+//     (as the kernel's protected_symlinks does in sticky directories, whether or not that is switched on);
+//   - a file or directory Ferry believes (instance directory, passwords, pid file) must belong to the caller or root,
+//     must not be writable by group or others, and must not be a symlink.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs'
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW } = constants
+
+/** The caller's effective uid (0 where there are no uids). */
+export const myUid = (): number => process.geteuid?.() ?? 0
+
+/** Files of these users are trusted: the caller's own, and root's (root can do anything to us anyway). */
+export const isTrustedOwner = (uid: number): boolean => uid === myUid() || uid === 0
+
+/**
+ * Why `st` (from lstat) may not be believed, or undefined when it may: a symlink, another user's, or writable by
+ * group or others. `what` names it in the reason, e.g. 'instance directory /run/ferry/ferry.abc'.
+ */
+export function distrust (st: Stats, what: string): string | undefined {
+  if (st.isSymbolicLink()) return `${what} is a symbolic link`
+  if (!isTrustedOwner(st.uid)) return `${what} belongs to uid ${st.uid}, not to you (uid ${myUid()}) or root`
+  if ((st.mode & 0o022) !== 0) {
+    const who = (st.mode & 0o022) === 0o022 ? 'its group and others' : (st.mode & 0o020) !== 0 ? 'its group' : 'others'
+    return `${what} is writable by ${who} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+  }
+  return undefined
+}
+
+/** Why an existing file may not be written by Ferry, or undefined. `st` from fstat of the opened file. */
+function refuseToWrite (st: Stats): string | undefined {
+  if (st.isDirectory()) return 'it is a directory'
+  if (!isTrustedOwner(st.uid)) return `it belongs to uid ${st.uid}, not to you (uid ${myUid()}) or root`
+  if (st.isFile() && st.nlink > 1) return `it has ${st.nlink - 1} other hard link(s), which may be anyone's file`
+  return undefined
+}
+
+export class UnsafeFileError extends Error {
+  constructor (readonly path: string, readonly reason: string) { super(`${path}: ${reason}`) }
+}
+
+/**
+ * Opens `path` for writing (`flags`: e.g. O_WRONLY | O_APPEND) without being led elsewhere: a new file is created
+ * exclusively with `mode`; an existing one must pass refuseToWrite(); a symlink is followed only when the caller or
+ * root owns it (e.g. /dev/stdout). Throws UnsafeFileError with the reason, or the system error.
+ */
+export function openOwnFile (path: string, flags: number, mode: number): number {
+  for (let attempt = 0; ; attempt++) {
+    const link = lstatSync(path, { throwIfNoEntry: false })
+    let fd: number
+    try {
+      if (link === undefined) fd = openSync(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+      else if (!link.isSymbolicLink()) fd = openSync(path, flags | O_NOFOLLOW)
+      else if (!isTrustedOwner(link.uid)) throw new UnsafeFileError(path, `it is a symbolic link made by uid ${link.uid}, not by you (uid ${myUid()}) or root`)
+      else fd = openSync(path, flags | O_CREAT, mode)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      // Created or replaced by someone else between lstat and open: look again (once), never follow blindly.
+      if ((code === 'EEXIST' || code === 'ELOOP' || code === 'ENOENT') && attempt === 0) continue
+      if (code === 'ELOOP') throw new UnsafeFileError(path, 'it is a symbolic link')
+      throw err
+    }
+    const reason = refuseToWrite(fstatSync(fd))
+    if (reason === undefined) return fd
+    closeSync(fd)
+    throw new UnsafeFileError(path, reason)
+  }
+}
+
+/** The file's text, refusing (ELOOP) to read it through a symlink. */
+export function readNoFollow (path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW)
+  try { return readFileSync(fd, 'utf8') } finally { closeSync(fd) }
+}
