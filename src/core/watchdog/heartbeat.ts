@@ -19,12 +19,14 @@ export function beatIntervalMs (timeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(timeoutMs / 4)))
 }
 
-/** Core: beats until it exits. */
+/** Core: beats at once (so the watchdog's start-up allowance ends as soon as it can), then until it exits. */
 export function startBeating (timeoutMs: number): void {
   if (timeoutMs <= 0 || process.send === undefined) return
-  setInterval(() => {
+  const beat = (): void => {
     if (process.connected) process.send?.(BEAT, undefined, {}, () => {})
-  }, beatIntervalMs(timeoutMs)).unref()
+  }
+  beat()
+  setInterval(beat, beatIntervalMs(timeoutMs)).unref()
 }
 
 /**
