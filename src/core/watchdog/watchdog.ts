@@ -46,6 +46,8 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     let registered = false
     const restarts: number[] = []
     let listener: RawListener | undefined
+    /** This instance bound the front's socket (a core handed it over), so a Unix socket file there is its own. */
+    let keptOne = false
 
     const start = (): void => {
       const stdio = o.output === 'inherit' ? 'inherit' : o.output
@@ -64,7 +66,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       })
       child.on('message', (m, handle) => {
         if (isHeartbeat(m)) return
-        if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; return }
+        if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; keptOne = true; return }
         if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
         if ((m as { type?: unknown }).type === 'stopping') { letGoOfListener(); return }
         if ((m as { type?: unknown }).type === 'reopen-logs') { o.reopenLogs?.(); return }
@@ -120,8 +122,9 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     }
 
     const finish = (code: number): void => {
+      // Only a socket this instance bound (its first core handed it over); never one found in use at start.
+      if (keptOne) removeSocketFile(o.config.options.socket ?? o.config.options.socketFile)
       letGoOfListener()
-      removeSocketFile(o.config.options.socket ?? o.config.options.socketFile)
       entry.remove()
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
