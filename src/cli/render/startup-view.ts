@@ -17,7 +17,7 @@ export class StartupView {
 
   constructor (minInstances: number) {
     this.#minInstances = minInstances
-    this.#tracker = new StartupTracker(minInstances)
+    this.#tracker = new StartupTracker()
   }
 
   /** Returns true exactly once: when the banner should be printed. */

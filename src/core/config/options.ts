@@ -92,6 +92,7 @@ export const OPTIONS = [
   { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: SERVE, perApp: true },
   { name: 'saturation-elu', kind: 'integer', section: 'pool', default: 80, min: 0, max: 100, unit: '%', help: 'grow a Node app\'s group when every process\'s event loop is busy at least this share of the time (0 = grow only when every process is at --concurrency)', commands: SERVE, perApp: true },
   // lifecycle
+  { name: 'core-heartbeat-timeout', kind: 'integer', section: 'lifecycle', default: 30, min: 0, unit: 'seconds', help: 'restart the Ferry core when it has sent its watchdog no heartbeat for this long: it hangs or was stopped (0 = never)', commands: SERVE },
   { name: 'rolling-restarts', kind: 'boolean', section: 'lifecycle', default: false, help: 'restart apps one process at a time, new before old, so they keep serving (restart.txt and restart-app)', commands: SERVE, perApp: true },
   { name: 'stat-throttle-rate', kind: 'integer', section: 'lifecycle', default: 1, min: 0, unit: 'seconds', help: 'how often to look at tmp/restart.txt and tmp/always_restart.txt in the app root (0 = never)', commands: SERVE, perApp: true },
   { name: 'max-requests', kind: 'integer', section: 'lifecycle', default: 0, min: 0, help: 'replace a process after it has served this many requests (0 = never)', commands: SERVE, perApp: true },

@@ -56,6 +56,13 @@ export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreach
 
 /** A process that dies sooner than this after starting counts as a failed start for the back-off. */
 const EARLY_DEATH_MS = 10_000
+/**
+ * A process that has been up this long and answered at least one request proves the app starts and serves: the
+ * back-off starts again from its first step (250 ms) for whatever fails next, instead of where an old crash loop
+ * left it (30 s). Half of EARLY_DEATH_MS: past start-up and its first requests, which is where crash loops die, and
+ * soon enough that a crash loop fixed a few seconds ago does not turn one early death into a 30 s outage.
+ */
+const GOOD_RUN_MS = 5_000
 const MAX_BACKOFF_MS = 30_000
 const DEFAULT_OOB_TIMEOUT_MS = 60_000
 /** --websocket-drain-time's default: long enough for most sessions to end on their own, short enough for a deploy. */
@@ -421,6 +428,8 @@ export class Group {
    */
   restart (method: 'blocking' | 'rolling' = this.defaultRestartMethod): void {
     this.#o.events.emit('restart', this, method)
+    // Someone changed something (a deploy, a fix): try it now rather than after the old crash loop's back-off.
+    this.#resetBackoff()
     const old = this.processes.filter(p => p.live)
     if (method === 'blocking') {
       this.#toReplace = []
@@ -547,7 +556,19 @@ export class Group {
     })
   }
 
+  #resetBackoff (): void {
+    this.failures = 0
+    this.backoffUntil = 0
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
+  }
+
+  #hadGoodRun (p: AppProcess): boolean {
+    return p.processed > 0 && this.#o.now() - p.spawnedAt >= GOOD_RUN_MS
+  }
+
   #recordFailure (err: FerryError): void {
+    if (this.processes.some(p => p.live && this.#hadGoodRun(p))) this.failures = 0
     this.failures++
     this.lastSpawnError = err
     this.backoffUntil = this.#o.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1))
@@ -567,6 +588,7 @@ export class Group {
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
     this.#o.events.emit('exited', this, p, info, unexpected)
     if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
+    if (this.#hadGoodRun(p)) this.failures = 0
     if (unexpected) {
       const early = this.#o.now() - p.spawnedAt < EARLY_DEATH_MS
       if (early) this.#recordFailure(new FerryError('E_SPAWN_EXITED', `app process ${p.pid} of ${this.name} died ${describeExit(info)} soon after starting`))

@@ -45,15 +45,28 @@ export interface Child {
   kill (): void
 }
 
+/**
+ * The app's lifeline. Every app runs in a process group of its own, and a shell forks a watcher into that group before
+ * it execs the app: the watcher blocks reading a pipe whose only write end the core holds, and kills the whole group
+ * (the app and everything it started) when the pipe ends. It ends when the core exits, however it dies (SIGKILL
+ * included: the kernel closes the pipe), and when the core closes it after the app exited, which also ends what the
+ * app left behind. No prctl(PR_SET_PDEATHSIG) is needed, and unlike it this reaches the app's own children.
+ * The app itself keeps /dev/null on stdin, and the watcher holds none of the app's other pipes (nor node's fd 3).
+ */
+const LIFELINE = 'exec 9<&0 </dev/null; ' +
+  // A short command line of its own, so that ps and memory-stats show what it is: "sh -c … ferry-lifeline".
+  '(exec /bin/sh -c \'read -r _; kill -KILL 0\' ferry-lifeline <&9 >/dev/null 2>&1 3<&- 9<&-) & ' +
+  'exec 9<&-; exec "$@"'
+
 /** Starts the process; rejects with an E_SPAWN_FAILED SpawnError when it cannot be started at all. */
 export async function startChild (opts: ChildOptions): Promise<Child> {
-  const stdio: StdioOptions = opts.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
-  // Not detached: the app stays in the core's process group, so the watchdog can end the whole group at once.
+  const stdio: StdioOptions = opts.ipc === true ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe']
+  // Detached (a group of its own, see LIFELINE), so that killing the app's group never reaches the core.
   // Never as root: when Ferry is root, the app runs as the user detect chose (uid/gid set before exec).
   const id = opts.app.identity
   const as = id === undefined ? {} : { uid: id.uid, gid: id.gid }
   const { file, args } = await scheduledCommand(opts.app, opts.file, opts.args)
-  const proc = spawn(file, args, { cwd: opts.app.root, env: opts.env, stdio, detached: false, ...as })
+  const proc = spawn('/bin/sh', ['-c', LIFELINE, 'ferry-app', file, ...args], { cwd: opts.app.root, env: opts.env, stdio, detached: true, ...as })
   try {
     await once(proc, 'spawn')
   } catch (err) {
@@ -102,6 +115,7 @@ function watchExit (proc: ChildProcess, state: { forced: boolean }, afterExit?: 
   const pipesClosed = Promise.all([proc.stdout, proc.stderr].map(whenClosed))
   return new Promise(resolve => {
     proc.once('exit', (code, signal) => {
+      proc.stdin?.destroy() // the lifeline: its watcher now ends whatever the app left in its group
       const info: ExitInfo = { code, signal, forced: state.forced }
       void untilOrTimeout(pipesClosed, CLOSE_WAIT_MS)
         .then(() => afterExit?.())

@@ -18,6 +18,8 @@ import { AppSet, type ReloadSummary } from './app-set.js'
 import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
+import { startBeating } from './heartbeat.js'
+import { handOverListener, listenOnKeptSocket } from './kept-listener.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
 
@@ -33,10 +35,12 @@ async function main (): Promise<void> {
   const config = JSON.parse(process.env.FERRY_CORE_CONFIG ?? '{}') as CoreConfig
   delete process.env.FERRY_CORE_CONFIG
   const o = config.options
+  startBeating(o.coreHeartbeatTimeout * 1000)
   const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile, { prefix: 'core ' })
   // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
   const logger = createLogger(logFile ?? stderrSink('core '), o.logLevel, 'core ')
-  const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
+  // The watchdog makes this directory and removes it after the core exits, however it exits.
+  const socketDir = config.socketDir ?? mkdtempSync(join(tmpdir(), 'ferry-'))
   // Traversable but not listable: apps running as other users reach their own subdirectory (see node-loader).
   chmodSync(socketDir, 0o711)
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
@@ -77,7 +81,10 @@ async function main (): Promise<void> {
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
-    const url = await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+    const url = config.keptListener === true
+      ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
+      : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+    if (config.keptListener !== true) handOverListener(front.server)
     pool.startGroups()
     if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
       void batchScheduler().then(chrt => {
@@ -136,6 +143,8 @@ function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: L
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
     if (signals > 1) return
     logger.notice(`${why}: shutting down gracefully (send the signal twice more to force it)`)
+    // The watchdog lets go of its copy of the listening socket, so new clients are refused, not queued for nobody.
+    if (process.connected) process.send?.({ type: 'stopping' }, undefined, {}, () => {})
     void (async () => {
       await front.drain(DRAIN_GRACE_MS)
       apps.close()

@@ -12,7 +12,8 @@ import { runWatchdog } from './watchdog.js'
 import { parseAdminAddress } from './admin-api.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
-import { isStartEvent, StartupTracker, type CoreConfig, type StartEvent } from './messages.js'
+import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+import { isStartedMessage } from './hand-off.js'
 import type { AppDefinition } from '../config/apps.js'
 import { detectDefinedApp } from './app-set.js'
 
@@ -70,21 +71,38 @@ export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => vo
   })
   closeSync(fd)
   return new Promise((resolve, reject) => {
-    const tracker = new StartupTracker(o.minInstances)
     let name: string | undefined
-    const release = (): void => {
-      child.removeAllListeners()
-      if (child.connected) child.disconnect()
+    let started = false
+    let settled = false
+    // The daemon ends the hand-off (hand-off.ts): this side never disconnects, it only stops holding the CLI open.
+    // Disconnecting from inside a 'message' handler while more messages are queued crashes node (kPendingMessages).
+    const settle = (outcome: () => void): void => {
+      if (settled) return
+      settled = true
+      child.removeAllListeners('message')
+      child.removeAllListeners('exit')
+      child.removeAllListeners('disconnect')
+      child.channel?.unref()
       child.unref()
-      resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name, done: Promise.resolve(0) })
+      outcome()
     }
+    child.on('error', () => { /* a channel error after settling: the daemon lives on or its exit said why */ })
     child.on('message', m => {
+      if (isStartedMessage(m)) { started = true; return }
       if (!isStartEvent(m)) return
       onEvent(m)
-      if (m.type === 'error') { child.removeAllListeners(); reject(new FerryError(m.code as never, m.message)) }
+      if (m.type === 'error') settle(() => reject(new FerryError(m.code as never, m.message)))
       if (m.type === 'registered') name = m.name
-      if (tracker.complete(m)) release()
     })
-    child.once('exit', code => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`)))
+    child.once('disconnect', () => {
+      if (started) settle(() => resolve({ watchdogPid: child.pid ?? 0, pidFile, logFile, name, done: Promise.resolve(0) }))
+    })
+    child.once('exit', code => {
+      const failed = (): void => settle(() => reject(new FerryError('E_CORE_START_FAILED', `the daemon exited with code ${code ?? '?'} while starting; see ${logFile}`)))
+      // The exit can be seen before the daemon's last messages (its error) are read: read them first.
+      if (!child.connected) { failed(); return }
+      child.once('disconnect', failed)
+      setTimeout(failed, 1000).unref()
+    })
   })
 }

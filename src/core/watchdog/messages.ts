@@ -15,6 +15,10 @@ export interface CoreConfig {
   readonly sources: Readonly<Record<string, OptionSource>>
   /** The instance directory the watchdog made (admin socket, passwords); absent when it could not be made. */
   readonly instanceDir?: string
+  /** The core's private directory (app sockets), made and removed by the watchdog for each core it starts. */
+  readonly socketDir?: string
+  /** The watchdog keeps the front's listening socket (see kept-listener.ts): take it rather than bind. */
+  readonly keptListener?: boolean
 }
 
 export type StartEvent =
@@ -34,17 +38,18 @@ export function isStartEvent (m: unknown): m is StartEvent {
 /**
  * Decides when start-up is over, whatever order the events arrive in (a fast app can be ready before the core
  * listens): the instance is registered and, when processes are pre-started, the first one is ready or failed.
+ * How many are pre-started comes from the core's `listening` event (all apps together): the launcher's own count
+ * can be wrong, e.g. `ferry fly` without --config serves no app until a request names one.
  */
 export class StartupTracker {
   #registered = false
   #firstSpawnSettled = false
   #reported = false
-  readonly #minInstances: number
-
-  constructor (minInstances: number) { this.#minInstances = minInstances }
+  #minInstances = 0
 
   /** True exactly once: when this event completes start-up. */
   complete (e: StartEvent): boolean {
+    if (e.type === 'listening') this.#minInstances = e.minInstances
     if (e.type === 'registered') this.#registered = true
     if (e.type === 'spawned' || e.type === 'spawn-failed') this.#firstSpawnSettled = true
     if (this.#reported || !this.#registered || (this.#minInstances > 0 && !this.#firstSpawnSettled)) return false

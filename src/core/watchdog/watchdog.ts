@@ -1,11 +1,17 @@
-// The watchdog ("Ferry watchdog"): starts the core, restarts it when it crashes, and stops it on SIGINT/SIGTERM.
-// The core runs in its own process group, so the watchdog can always clean up the core's app processes, even
-// after the core was killed outright.
+// The watchdog ("Ferry watchdog"): starts the core, restarts it when it crashes or hangs (heartbeat.ts), and stops
+// it on SIGINT/SIGTERM. It keeps a copy of the front's listening socket (kept-listener.ts), so clients wait rather
+// than being refused while a core is replaced. The core runs in its own process group, which the watchdog kills
+// after it exits; app processes have groups of their own and die with the core through their lifelines (child.ts).
 import { fork, type ChildProcess } from 'node:child_process'
+import { chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { InstanceEntry } from './instance.js'
+import { isHeartbeat, watchHeartbeat } from './heartbeat.js'
+import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
 
 const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
 const STOP_GRACE_MS = 45_000
@@ -39,16 +45,30 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     let everListened = false
     let registered = false
     const restarts: number[] = []
+    let listener: RawListener | undefined
+    /** This instance bound the front's socket (a core handed it over), so a Unix socket file there is its own. */
+    let keptOne = false
 
     const start = (): void => {
       const stdio = o.output === 'inherit' ? 'inherit' : o.output
+      const socketDir = makeSocketDir()
       core = fork(CORE_MAIN, [], {
         detached: true,
         stdio: ['ignore', stdio, stdio, 'ipc'],
-        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify(config) }
+        env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify({ ...config, socketDir, keptListener: listener !== undefined }) }
       })
       const child = core
-      child.on('message', m => {
+      const stopWatching = watchHeartbeat(child, config.options.coreHeartbeatTimeout * 1000, silentMs => {
+        if (stopping) return
+        o.logger.error(`Ferry core (pid ${child.pid ?? '?'}) sent no heartbeat for ${Math.round(silentMs / 1000)} s ` +
+          '(--core-heartbeat-timeout): it hangs; killing it so that it is restarted')
+        killGroup(child.pid)
+      })
+      child.on('message', (m, handle) => {
+        if (isHeartbeat(m)) return
+        if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; keptOne = true; return }
+        if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
+        if ((m as { type?: unknown }).type === 'stopping') { letGoOfListener(); return }
         if ((m as { type?: unknown }).type === 'reopen-logs') { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
         o.onEvent(m)
@@ -61,7 +81,17 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
           if (first) o.onEvent(entry.name !== undefined ? { type: 'registered', name: entry.name } : { type: 'registered' })
         }
       })
-      child.once('exit', (code, signal) => onCoreExit(child, code, signal))
+      child.once('exit', (code, signal) => {
+        stopWatching()
+        // Its app processes end through their lifelines (spawn/child.ts); their sockets' directory goes now.
+        rmSync(socketDir, { recursive: true, force: true })
+        onCoreExit(child, code, signal)
+      })
+    }
+
+    const letGoOfListener = (): void => {
+      listener?.close()
+      listener = undefined
     }
 
     const onCoreExit = (child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void => {
@@ -84,6 +114,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       if (stopping) return
       stopping = true
       o.logger.notice(`${sig} received: stopping Ferry`)
+      letGoOfListener()
       const child = core
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) { finish(0); return }
       child.kill('SIGTERM')
@@ -91,6 +122,9 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
     }
 
     const finish = (code: number): void => {
+      // Only a socket this instance bound (its first core handed it over); never one found in use at start.
+      if (keptOne) removeSocketFile(o.config.options.socket ?? o.config.options.socketFile)
+      letGoOfListener()
       entry.remove()
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
@@ -121,4 +155,20 @@ function keepBoundPort (config: CoreConfig, url: string): CoreConfig {
   const m = /^http:\/\/.*:(\d+)$/.exec(url)
   if (m === null || config.options.port === Number(m[1])) return config
   return { ...config, options: { ...config.options, port: Number(m[1]) } }
+}
+
+/** A core's private directory for its apps' sockets: traversable but not listable, so apps running as other users
+ *  reach their own subdirectory (see node-loader) and nobody lists the others. */
+function makeSocketDir (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-'))
+  chmodSync(dir, 0o711)
+  return dir
+}
+
+/** The front's Unix socket: a core that took the kept socket cannot unlink it on close (it never bound the path). */
+function removeSocketFile (path: string | undefined): void {
+  if (path === undefined) return
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path)
+  } catch { /* already gone */ }
 }

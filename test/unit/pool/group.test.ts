@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FerryError } from '../../../src/core/errors.js'
+import { Pool } from '../../../src/core/pool/pool.js'
 import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
 
 
@@ -162,4 +163,50 @@ test('rolling restart whose new version fails to start keeps the old processes s
   await tick(50)
   assert.deepEqual(g.processes.filter(p => p.state === 'ready').map(p => p.pid), [old])
   assert.match(g.lastSpawnError?.message ?? '', /scripted failure/)
+})
+
+/** A group on a clock the test moves, after a crash loop of eight failed starts (back-off at its 30 s cap). */
+async function afterCrashLoop (t: import('node:test').TestContext): Promise<{ g: ReturnType<ReturnType<typeof poolWith>['addGroup']>, loader: ReturnType<typeof scriptedLoader>, clock: { ms: number } }> {
+  const clock = { ms: 1_000_000 }
+  const loader = scriptedLoader(Array<'fail'>(8).fill('fail'))
+  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader }, now: () => clock.ms })
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 0 })
+  for (let i = 0; i < 8; i++) {
+    clock.ms += 60_000
+    await assert.rejects(g.acquire(), /scripted failure/)
+  }
+  assert.equal(g.backoffUntil - clock.ms, 30_000)
+  return { g, loader, clock }
+}
+
+test('back-off: a process up and serving for 5 s resets it, so its early death costs 250 ms, not 30 s', async t => {
+  const { g, loader, clock } = await afterCrashLoop(t)
+  clock.ms += 60_000 // the fix is deployed; the next start works
+  const p = await g.acquire()
+  g.release(p)
+  clock.ms += 6_000
+  loader.spawned[0]!.die()
+  await tick()
+  assert.equal(g.failures, 1)
+  assert.equal(g.backoffUntil - clock.ms, 250)
+})
+
+test('back-off: a process that dies early without a good run still counts on from the crash loop', async t => {
+  const { g, loader, clock } = await afterCrashLoop(t)
+  clock.ms += 60_000
+  await g.acquire() // checked out, never answers
+  clock.ms += 1_000
+  loader.spawned[0]!.die()
+  await tick()
+  assert.equal(g.failures, 9)
+  assert.equal(g.backoffUntil - clock.ms, 30_000)
+})
+
+test('back-off: a restart (restart.txt, restart-app) tries at once instead of waiting out the crash loop', async t => {
+  const { g, loader } = await afterCrashLoop(t)
+  g.restart()
+  const p = await g.acquire()
+  assert.equal(p.pid, loader.spawned[0]!.pid)
+  assert.equal(g.failures, 0)
 })
