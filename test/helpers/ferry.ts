@@ -62,3 +62,15 @@ export async function runFerry (t: TestContext, argv: readonly string[], env: No
 export function readyCount (f: RunningFerry): number {
   return f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 }
+
+/**
+ * Waits (5 s at most) for the instance's output to match `re`. The core writes its log in the background, so a line
+ * about a request may arrive after the request's response: asserting on the output at once would race it.
+ */
+export async function logged (f: RunningFerry, re: RegExp, what?: string): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!re.test(f.output())) {
+    if (Date.now() > deadline) throw new Error(`${what ?? 'the output'} never matched ${String(re)}:\n${f.output()}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}

@@ -6,7 +6,7 @@ import { cpSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { Client } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, startFly } from '../../helpers/ferry.js'
+import { startFerry, startFly, logged } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { runCli } from '../../helpers/cli.js'
@@ -49,7 +49,7 @@ test('fly: a socket of mode 0660; an app root named by the front server is spawn
 
   await waitFor(() => !isAlive(seen.pid), 10_000, 'the idle process to stop')
   await waitFor(async () => await groups() === 0, 10_000, 'the idle app to be removed')
-  assert.match(f.output(), /named by the front server\) was idle/)
+  await logged(f, /named by the front server\) was idle/)
   const back = await send('/', { 'X-Ferry-App-Root': app })
   assert.equal(back.status, 200, 'named again: spawned again')
 })

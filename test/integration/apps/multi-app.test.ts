@@ -6,7 +6,7 @@ import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { runFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { runFerry, type RunningFerry, logged } from '../../helpers/ferry.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
@@ -54,7 +54,7 @@ test('routing: by Host, then the longest base URI; unknown hosts get 404 naming 
     ]
   }))
   const f = await startWithConfig(t, join(dir, 'ferry.json'), registry)
-  assert.match(f.output(), /App:\s+3 apps/)
+  await logged(f, /App:\s+3 apps/)
   assert.equal((await seen(f, 'a.test')).name, 'a')
   assert.equal((await seen(f, 'A.TEST:1234', '/x')).name, 'a')
   assert.equal((await seen(f, 'b.test')).name, 'b')
@@ -109,7 +109,7 @@ test('reload (SIGHUP, then the admin API): added apps start at once, removed one
   assert.equal(after.groups.some(g => g.name.endsWith('/remove')), false)
   assert.equal((await via(f, 'remove.test')).status, 404)
   assert.equal((await seen(f, 'add.test')).name, 'add')
-  assert.match(f.output(), /configuration reloaded: 1 added, 1 removed, 1 changed, 1 unchanged/)
+  await logged(f, /configuration reloaded: 1 added, 1 removed, 1 changed, 1 unchanged/)
 
   writeFileSync(file, '{ "apps": [ { "root": "nope" } ] }')
   const refused = await call('/reload.json', { method: 'POST', account: 'admin', body: '{}' })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, readyCount } from '../../helpers/ferry.js'
+import { startFerry, readyCount, logged } from '../../helpers/ferry.js'
 import { get, getJson } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
 
@@ -25,7 +25,7 @@ test('a full queue answers 503 with an explanation; the rest are served', async 
   assert.match(refused.body, /heavy load \(queue full\)/)
   assert.match(String(refused.headers['cache-control']), /no-store/)
   assert.equal(refused.headers['retry-after'], '5', 'a 503 says when to try again')
-  assert.match(f.output(), /request queue of .* is full/)
+  await logged(f, /request queue of .* is full/)
 })
 
 test('concurrency 1: the pool spawns more processes under load, then idles back to min-instances', async t => {
@@ -98,5 +98,5 @@ test('a process whose socket is gone leaves rotation at once; requests go to ano
   assert.deepEqual(statuses, Array(20).fill(200))
   assert.equal(pids.has(gone), false)
   await waitFor(() => !isAlive(gone), 10_000, 'the unreachable process to be stopped')
-  assert.match(f.output(), new RegExp(`replacing app process ${gone} .*refused a connection`))
+  await logged(f, new RegExp(`replacing app process ${gone} .*refused a connection`))
 })

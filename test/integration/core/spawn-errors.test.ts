@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startFerry, logged } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 
 test('spawn error in development: 500 page with the app output and the command', async t => {
@@ -10,8 +10,8 @@ test('spawn error in development: 500 page with the app output and the command',
   assert.equal(r.status, 500)
   assert.match(r.body, /boom at startup/)
   assert.match(r.body, /Command/)
-  assert.match(f.output(), /boom at startup/, 'the output is logged too')
-  assert.match(f.output(), /The app failed to start/, 'the banner warns')
+  await logged(f, /boom at startup/, 'the output is logged too')
+  await logged(f, /The app failed to start/, 'the banner warns')
 })
 
 test('spawn error in production: a plain 500 page that leaks nothing', async t => {
@@ -21,7 +21,7 @@ test('spawn error in production: a plain 500 page that leaks nothing', async t =
   assert.doesNotMatch(r.body, /boom|node|crashing/i)
   assert.match(r.body, /Error ID: <code>[0-9a-f]{8}<\/code>/)
   // Repeated crashes back off: the log shows the next attempt is scheduled, not immediate.
-  assert.match(f.output(), /next attempt for .* in \d+ ms/)
+  await logged(f, /next attempt for .* in \d+ ms/)
 })
 
 test('a generic app started with --app-start-command', async t => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, readyCount } from '../../helpers/ferry.js'
+import { startFerry, readyCount, logged } from '../../helpers/ferry.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -28,7 +28,7 @@ test('max-requests: processes are replaced after N requests, under load, without
   for (const [pid, n] of replaced) assert.ok(n >= 40, `process ${pid} was replaced after only ${n} requests`)
   const mean = replaced.reduce((sum, [, n]) => sum + n, 0) / replaced.length
   assert.ok(mean <= 100, `replaced processes served ${mean} requests on average`)
-  assert.match(f.output(), /replacing app process \d+ of .*: it served \d+ requests \(--max-requests\)/)
+  await logged(f, /replacing app process \d+ of .*: it served \d+ requests \(--max-requests\)/)
 })
 
 test('memory-limit: a process that grows past the limit is replaced after its current request', async t => {
@@ -41,7 +41,7 @@ test('memory-limit: a process that grows past the limit is replaced after its cu
   await waitFor(() => !isAlive(before), 15_000, 'the old process to stop')
   const after = await pidOf(f.url)
   assert.notEqual(after, before)
-  assert.match(f.output(), new RegExp(`app process ${before} of .* uses \\d+ MB of private memory, over the 120 MB limit`))
+  await logged(f, new RegExp(`app process ${before} of .* uses \\d+ MB of private memory, over the 120 MB limit`))
 })
 
 test('max-request-time: a hanging request gets 504, its process is killed and replaced, others are served', async t => {
@@ -56,10 +56,13 @@ test('max-request-time: a hanging request gets 504, its process is killed and re
   assert.equal(reply.status, 504)
   assert.match(reply.body, /did not answer in time/)
   assert.ok(took >= 1000 && took < 3500, `answered after ${took} ms`)
+  // The log is written in the background: the 504 may reach the client before its line reaches the terminal.
+  await waitFor(() => /replacing app process \d+ of .*: a request timed out \(--max-request-time\)/.test(f.output()), 5_000, 'the timeout to be logged')
   const stuck = Number(/no response from app process (\d+)/.exec(f.output())?.[1])
+  assert.ok(stuck > 0, 'the stuck process is named in the log')
   assert.notEqual(stuck, meanwhile.pid, 'the other request went to the other process')
   await waitFor(() => !isAlive(stuck), 5_000, 'the stuck process to be killed')
-  assert.match(f.output(), /replacing app process \d+ of .*: a request timed out \(--max-request-time\)/)
+  await logged(f, /replacing app process \d+ of .*: a request timed out \(--max-request-time\)/)
   await waitFor(() => readyCount(f) === 3, 15_000, 'a replacement')
   const r = await get(`${f.url}/`)
   assert.equal(r.status, 200)

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry, readyCount } from '../../helpers/ferry.js'
+import { startFerry, type RunningFerry, readyCount, logged } from '../../helpers/ferry.js'
 import { getJson } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -48,7 +48,7 @@ test('restart.txt: a new mtime restarts the app on the next request; an unchange
   const second = await pidOf(f.url)
   assert.notEqual(second, first, 'the request after the change was served by a new process')
   assert.equal(await pidOf(f.url), second, 'and only once')
-  assert.match(f.output(), /tmp\/restart\.txt changed: restarting/)
+  await logged(f, /tmp\/restart\.txt changed: restarting/)
 })
 
 test('always_restart.txt: every request gets a fresh process while the file exists', async t => {
@@ -88,7 +88,7 @@ test('rolling restart under constant load: zero failed requests and every PID ch
   assert.ok(result.ok > 50, `load ran (${result.ok} requests)`)
   const after = await poolPids(call)
   assert.equal(after.filter(p => before.includes(p)).length, 0, `PIDs ${before.join(',')} → ${after.join(',')}`)
-  assert.match(f.output(), /restarting .* \(rolling\)/)
+  await logged(f, /restarting .* \(rolling\)/)
 })
 
 test('a bad deploy during a rolling restart: old processes keep serving, the error shows in status, the next restart works', async t => {

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, cpSync, mkdirSync, readFileSync, readdirSync, sym
 import { join } from 'node:path'
 import { Client } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, startFly } from '../../helpers/ferry.js'
+import { startFerry, startFly, logged } from '../../helpers/ferry.js'
 import { getJson } from '../../helpers/http.js'
 import { runCli } from '../../helpers/cli.js'
 
@@ -77,7 +77,7 @@ test('as root, flying: an app named by X-Ferry-App-Root cannot pick its user by 
   const res = await client.request({ path: '/', method: 'GET', headers: { host: 'front.test', 'X-Ferry-App-Root': dir } })
   const body = await res.body.text()
   assert.equal(res.statusCode, 500, body)
-  assert.match(f.output(), /Ferryfile\.json: "group" says who the app runs as or what it inherits/)
+  await logged(f, /Ferryfile\.json: "group" says who the app runs as or what it inherits/)
 })
 
 test('as root: a --config file others can write may not set the user', { skip }, async t => {
