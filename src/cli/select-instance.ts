@@ -63,6 +63,23 @@ export const instanceFlags = {
   timeout: (seconds: number) => Flags.integer({ description: `seconds to wait for the admin API [default: ${seconds}]`, min: 1, default: seconds })
 }
 
+/** The flags every command that talks to an instance's admin API takes, the same way everywhere. */
+export function instanceSelectionFlags (timeoutSeconds: number): {
+  name: typeof instanceFlags.name
+  port: typeof instanceFlags.port
+  socket: typeof instanceFlags.socket
+  'instance-registry-dir': typeof instanceFlags['instance-registry-dir']
+  timeout: ReturnType<typeof instanceFlags.timeout>
+} {
+  return {
+    name: instanceFlags.name,
+    port: instanceFlags.port,
+    socket: instanceFlags.socket,
+    'instance-registry-dir': instanceFlags['instance-registry-dir'],
+    timeout: instanceFlags.timeout(timeoutSeconds)
+  }
+}
+
 /** Parsed instance flags → what selectInstanceFor needs (NAME argument, if any, merged with --name). */
 export function selectionFrom (command: string, flags: { name?: string | undefined, port?: number | undefined, socket?: string | undefined, 'instance-registry-dir'?: string | undefined },
   json: boolean, arg?: string): SelectFor {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
 
 export default class Reload extends BaseCommand {
@@ -24,11 +24,7 @@ export default class Reload extends BaseCommand {
   }
 
   static override flags = {
-    name: instanceFlags.name,
-    port: instanceFlags.port,
-    socket: instanceFlags.socket,
-    'instance-registry-dir': instanceFlags['instance-registry-dir'],
-    timeout: instanceFlags.timeout(10)
+    ...instanceSelectionFlags(10)
   }
 
   async run (): Promise<ReloadResult> {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { reopenLogs } from '../core/client/reopen-logs.js'
 
 export default class ReopenLogs extends BaseCommand {
@@ -35,11 +35,7 @@ export default class ReopenLogs extends BaseCommand {
   }
 
   static override flags = {
-    name: instanceFlags.name,
-    port: instanceFlags.port,
-    socket: instanceFlags.socket,
-    'instance-registry-dir': instanceFlags['instance-registry-dir'],
-    timeout: instanceFlags.timeout(10)
+    ...instanceSelectionFlags(10)
   }
 
   async run (): Promise<{ instance: string, reopened: true }> {

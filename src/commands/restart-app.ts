@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { restartApps, type RestartResult } from '../core/client/actions.js'
 
 export default class RestartApp extends BaseCommand {
@@ -28,11 +28,7 @@ export default class RestartApp extends BaseCommand {
 
   static override flags = {
     rolling: Flags.boolean({ description: 'replace one process at a time, new before old, so the app keeps serving [default: the instance\'s --rolling-restarts]' }),
-    name: instanceFlags.name,
-    port: instanceFlags.port,
-    socket: instanceFlags.socket,
-    'instance-registry-dir': instanceFlags['instance-registry-dir'],
-    timeout: instanceFlags.timeout(10)
+    ...instanceSelectionFlags(10)
   }
 
   async run (): Promise<RestartResult> {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderProcessTable } from '../cli/render/status-fallback.js'
 import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/status.js'
-import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { isFerryError } from '../core/errors.js'
 
@@ -30,11 +30,7 @@ export default class Status extends BaseCommand {
     header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
     verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views', default: false }),
     'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
-    name: instanceFlags.name,
-    port: instanceFlags.port,
-    socket: instanceFlags.socket,
-    'instance-registry-dir': instanceFlags['instance-registry-dir'],
-    timeout: instanceFlags.timeout(5)
+    ...instanceSelectionFlags(5)
   }
 
   async run (): Promise<unknown> {
