@@ -1,0 +1,83 @@
+// Reproductions from a hostile review of issue 13 as merged (upgrades, departures, pipelining) against a real Ferry:
+// each is marked todo until its fix lands, and fails on main as of this review.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { getJson } from '../../helpers/http.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Opens a connection to `url`, sends `payload`, and resolves the socket with what came back so far once `until` matches it. */
+async function open (t: TestContext, url: string, payload: string, until: RegExp): Promise<Socket> {
+  const { hostname, port } = new URL(url)
+  const s = connect(Number(port), hostname)
+  t.after(() => { s.destroy() })
+  s.on('error', () => {})
+  s.setEncoding('latin1')
+  let seen = ''
+  s.write(payload, 'latin1')
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`no ${String(until)} within 10 s: ${JSON.stringify(seen)}`)) }, 10_000)
+    s.on('data', (d: string) => {
+      seen += d
+      if (until.test(seen)) { clearTimeout(timer); resolve() }
+    })
+  })
+  return s
+}
+
+/** A graceful stop may wait for what these tests leave in flight: the watchdog's SIGTERM, then the core's, force it. */
+async function forceStop (f: RunningFerry): Promise<void> {
+  f.proc.kill('SIGTERM')
+  for (let i = 0; i < 2; i++) {
+    await sleep(200)
+    try { process.kill(f.corePid, 'SIGTERM') } catch { /* it has already exited */ }
+  }
+}
+
+test('a client cannot grow the pool past --max-pool-size by opening a WebSocket on each process it gets recycled', {
+  todo: 'a process recycled by --max-requests (or --memory-limit) keeps its tunnels for --websocket-drain-time (300 s) ' +
+    'outside --max-pool-size, with no cap on how many such processes: one WebSocket plus N requests per cycle adds a process'
+}, async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('upgrade-lab'), ['--max-pool-size', '1', '--max-requests', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  try {
+    for (let cycle = 0; cycle < 4; cycle++) {
+      await open(t, f.url, 'GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n', /"pid":\d+/)
+      for (let i = 0; i < 2; i++) await getJson(f.url + '/open')
+    }
+    const { pool } = JSON.parse((await call('/pool.json')).body) as { pool: { process_count: number } }
+    // Four WebSockets from one client: whatever the cap on processes kept for their tunnels, it is not "one more per
+    // recycling" (an attacker repeats this every second for 300 s: hundreds of app processes).
+    assert.ok(pool.process_count <= 2, `${pool.process_count} app processes with --max-pool-size 1`)
+  } finally {
+    await forceStop(f)
+  }
+})
+
+test('pipelined requests with unsafe methods reach the app one at a time, in order (RFC 9112 §9.3.2)', {
+  todo: 'node\'s parser emits every pipelined request at once and Ferry dispatches each: 300 POSTs pipelined on one ' +
+    'connection are 300 concurrent requests in the app (one connection fills the queue; nginx takes one at a time)'
+}, async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  try {
+    const post = 'POST /slow?ms=3000 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n'
+    const { hostname, port } = new URL(f.url)
+    const s = connect(Number(port), hostname)
+    t.after(() => { s.destroy() })
+    s.on('error', () => {})
+    s.write(post.repeat(5) + 'DELETE /slow?ms=1 HTTP/1.1\r\nHost: a.test\r\n\r\n')
+    await sleep(1000)
+    const { requests } = JSON.parse((await call('/requests.json')).body) as { requests: Array<{ method: string, path: string }> }
+    assert.equal(requests.length, 1, `in flight from one connection: ${requests.map(r => `${r.method} ${r.path}`).join(', ')}`)
+    assert.equal((await getJson<Record<string, number>>(f.url + '/arrivals'))['DELETE /slow'], undefined, 'the DELETE waits for the POSTs before it')
+  } finally {
+    await forceStop(f)
+  }
+})
