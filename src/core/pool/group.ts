@@ -22,6 +22,8 @@ export interface GroupOptions {
   /** How long a stopping process may take after SIGTERM before SIGKILL. */
   readonly stopGraceMs?: number
   readonly hasRoom: () => boolean
+  /** Whether one more process may be kept only for its tunnels (the pool bounds them); absent: always. */
+  readonly mayKeepForTunnels?: () => boolean
   readonly now: () => number
   readonly events: PoolEvents
   /** How restarts asked for without a method (restart.txt, restart-app) are done. */
@@ -129,7 +131,7 @@ export class Group {
    * New settings (a reload changed the app's configuration): processes spawned from now on use them, and a
    * rolling restart replaces the running ones, so the app keeps serving throughout.
    */
-  reconfigure (options: Omit<GroupOptions, 'hasRoom' | 'now' | 'events'>): void {
+  reconfigure (options: Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'events'>): void {
     if (options.app.root !== this.name) throw new Error(`reconfigure: ${options.app.root} is not ${this.name}`)
     this.#o = { ...this.#o, ...options }
     this.#startTimers()
@@ -292,6 +294,15 @@ export class Group {
   #stopOrDrain (p: AppProcess): void {
     if (p.tunnels === 0 || p.killWhenIdle) { this.#stopProcess(p); return }
     if (this.#tunnelDrains.has(p)) return
+    if (this.#o.mayKeepForTunnels?.() === false) {
+      // Too many kept for tunnels: this group's oldest one goes now (closing its tunnels), or else this one.
+      const oldest = this.#tunnelDrains.keys().next().value as AppProcess | undefined
+      if (oldest === undefined) { this.#o.events.emit('tunnelDrain', this, p, 'closing'); this.#stopProcess(p); return }
+      clearTimeout(this.#tunnelDrains.get(oldest))
+      this.#tunnelDrains.delete(oldest)
+      this.#o.events.emit('tunnelDrain', this, oldest, 'closing')
+      this.#stopProcess(oldest)
+    }
     const ms = this.#o.tunnelDrainMs ?? DEFAULT_TUNNEL_DRAIN_MS
     this.#tunnelDrains.set(p, setTimeout(() => {
       this.#tunnelDrains.delete(p)

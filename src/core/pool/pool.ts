@@ -48,10 +48,22 @@ export class Pool {
 
   hasRoom (): boolean { return this.capacityUsed < this.maxPoolSize }
 
+  /**
+   * Processes kept only for their tunnels do not count against the pool (a restart must not wait for WebSockets),
+   * so they are bounded on their own: at most --max-pool-size of them, or a client that opens a WebSocket on every
+   * process before it is recycled could grow the pool without limit.
+   */
+  mayKeepForTunnels (): boolean {
+    let n = 0
+    for (const g of this.groups.values()) for (const p of g.processes) if (p.onlyTunnelsLeft) n++
+    return n <= this.maxPoolSize
+  }
+
   addGroup (app: AppSpec, settings: GroupSettings): Group {
     const group = new Group({
       ...this.groupOptions(app, settings),
       hasRoom: () => this.hasRoom(),
+      mayKeepForTunnels: () => this.mayKeepForTunnels(),
       now: this.now,
       events: this.events
     })
@@ -75,7 +87,7 @@ export class Pool {
   }
 
   /** The options a group is built with, for reconfigure(). */
-  groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'now' | 'events'> {
+  groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'events'> {
     return { app, loader: this.#o.loaders[app.type], ...settings, stopGraceMs: this.#o.stopGraceMs }
   }
 

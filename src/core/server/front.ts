@@ -18,7 +18,6 @@ import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
-import { forget, whileOpen, type ClientWatcher } from './client-watch.js'
 import type { Recorder } from './turbocache.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
@@ -188,8 +187,15 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     // after the refusal), nor counted in flight for an answer that will never be written.
     if (refused.has(req.socket)) { req.resume(); return }
     lastRequest.set(req.socket, req)
+    // node parses pipelined requests ahead and hands each over at once; they are served one at a time, in order, as
+    // the lean front and nginx serve them (RFC 9112 §9.3.2), each once node gives its response the connection.
+    // Otherwise one connection could put any number of (unsafe) requests in the app at once, past every budget.
+    if (res.socket === null) { res.once('socket', () => { if (!refused.has(req.socket)) serveParsed(req, res) }); return }
+    serveParsed(req, res)
+  }
+
+  const serveParsed = (req: IncomingMessage, res: ServerResponse): void => {
     const entry = begin(req, res)
-    if (res.socket === null) closeWithConnection(req.socket, res)
     const refusal = checkRequest(req)
     if (refusal !== undefined) {
       refused.add(req.socket)
@@ -340,23 +346,6 @@ function answerNoApp (req: RequestHead, res: ResponseSink): void {
   // eslint-disable-next-line no-control-regex
   const host = (req.headers.host ?? '(no Host header)').slice(0, 255).replace(/[\x00-\x1f\x7f]/g, '?')
   answerPlain(res, req.method, 404, `No app is configured for host ${host} at this path.\n`)
-}
-
-/**
- * A response node's server queued behind another on the same connection (a pipelined request) is given the socket
- * only when the one before it is done, and until then never hears of the connection closing: closed here as node
- * closes the others, so its in-flight entry, its place in a queue and its exchange with an app all let go.
- */
-function closeWithConnection (socket: Socket, res: ServerResponse): void {
-  const watcher: ClientWatcher = {
-    clientClosed: () => {
-      if (res.socket !== null || res.destroyed) return
-      res.destroy()
-      res.emit('close')
-    }
-  }
-  whileOpen(socket, watcher)
-  res.once('close', () => forget(socket, watcher))
 }
 
 /**

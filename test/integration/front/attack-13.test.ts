@@ -1,5 +1,5 @@
 // Reproductions from a hostile review of issue 13 as merged (upgrades, departures, pipelining) against a real Ferry:
-// each is marked todo until its fix lands, and fails on main as of this review.
+// each failed before its fix.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
@@ -38,10 +38,7 @@ async function forceStop (f: RunningFerry): Promise<void> {
   }
 }
 
-test('a client cannot grow the pool past --max-pool-size by opening a WebSocket on each process it gets recycled', {
-  todo: 'a process recycled by --max-requests (or --memory-limit) keeps its tunnels for --websocket-drain-time (300 s) ' +
-    'outside --max-pool-size, with no cap on how many such processes: one WebSocket plus N requests per cycle adds a process'
-}, async t => {
+test('a client cannot grow the pool past --max-pool-size by opening a WebSocket on each process it gets recycled', async t => {
   const registry = tmpDir(t)
   const f = await startFerry(t, fixtureApp('upgrade-lab'), ['--max-pool-size', '1', '--max-requests', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
@@ -59,11 +56,7 @@ test('a client cannot grow the pool past --max-pool-size by opening a WebSocket 
   }
 })
 
-test('pipelined requests with unsafe methods reach the app one at a time, in order (RFC 9112 §9.3.2)', {
-  todo: 'node\'s parser emits every pipelined request at once and Ferry dispatches each: 300 POSTs pipelined on one ' +
-    'connection are 300 concurrent requests in the app; with --concurrency 1, 150 of them make every other client 503; ' +
-    '6 connections of 4,000 took the core to 19,161 descriptors of 20,000 (nginx takes one at a time)'
-}, async t => {
+test('pipelined requests with unsafe methods reach the app one at a time, in order (RFC 9112 §9.3.2)', async t => {
   const registry = tmpDir(t)
   const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
@@ -83,10 +76,7 @@ test('pipelined requests with unsafe methods reach the app one at a time, in ord
   }
 })
 
-test('one connection that pipelines downloads and reads nothing stays within --response-buffer-budget', {
-  todo: 'every pipelined request is dispatched at once and each response may hold ~64-128 KiB past the budget: 1,000 ' +
-    'pipelined downloads on one connection held 117 MB with a 64 MiB budget (core RSS 64 -> 518 MB; 5 such connections: 550 MB)'
-}, async t => {
+test('one connection that pipelines downloads and reads nothing stays within --response-buffer-budget', async t => {
   const registry = tmpDir(t)
   const budget = 4 * 1024 * 1024
   const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1', '--response-buffer-budget', String(budget)], { FERRY_INSTANCE_REGISTRY_DIR: registry })
