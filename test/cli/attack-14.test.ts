@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, closeSync, constants, lchownSync, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
-import { startFerry } from '../helpers/ferry.js'
+import { runFerry, startFerry } from '../helpers/ferry.js'
 import { fixtureApp, tmpDir } from '../helpers/tmp.js'
 
 const asRoot = process.geteuid?.() === 0
@@ -117,4 +117,28 @@ test('an app\'s Ferryfile.json symlinked to another user\'s private Ferryfile.js
   }
   const env = await (await fetch(`${url}/`)).json() as Record<string, string>
   assert.equal(env['VICTIM_SECRET'], undefined)
+})
+
+test('as root, a --config file another user wrote cannot run a command of theirs as an app directory\'s owner', {
+  skip, todo: 'only "user", "group" and "pass-env" are checked: "root" + "app-start-command" (or "envvar" NODE_OPTIONS, "startup-file") pick the user anyway'
+}, async t => {
+  // The victim's app directory (daemon's); the attacker (nobody) writes a --config that names it.
+  const victim = join(tmpDir(t), 'victim')
+  mkdirSync(victim)
+  writeFileSync(join(victim, 'app.js'), "require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT || 3000)\n")
+  chownSync(join(victim, 'app.js'), DAEMON, DAEMON)
+  chownSync(victim, DAEMON, DAEMON)
+  const dir = sharedDir(t)
+  const mark = join(dir, 'ran-as')
+  const config = join(dir, 'ferry.json')
+  writeFileSync(config, JSON.stringify({
+    apps: [{ root: victim, 'app-type': 'generic', 'app-start-command': `id -u > ${mark}; exec ${process.execPath} app.js` }]
+  }))
+  chownSync(config, NOBODY, NOBODY)
+
+  try {
+    await runFerry(t, ['start', '--config', config, '--port', '0', '--address', '127.0.0.1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  } catch {} // refusing the file is the expected outcome
+  const ran = spawnSync('cat', [mark]).stdout.toString().trim()
+  assert.equal(ran, '', `nobody's command ran as uid ${ran}`)
 })
