@@ -142,3 +142,23 @@ test('as root, a --config file another user wrote cannot run a command of theirs
   const ran = spawnSync('cat', [mark]).stdout.toString().trim()
   assert.equal(ran, '', `nobody's command ran as uid ${ran}`)
 })
+
+test('as root, an app whose public/ is a symlink to another user\'s private directory does not serve that user\'s files', {
+  skip, todo: 'static.ts resolves public/ with realpath and the core (root) reads whatever it names: public -> /etc serves /etc/shadow'
+}, async t => {
+  const victim = join(tmpDir(t), 'victim')
+  mkdirSync(victim, { mode: 0o700 })
+  writeFileSync(join(victim, 'secret.txt'), 'victim-secret\n', { mode: 0o600 })
+  chownSync(join(victim, 'secret.txt'), DAEMON, DAEMON)
+  chownSync(victim, DAEMON, DAEMON)
+  const app = join(tmpDir(t), 'app')
+  mkdirSync(app)
+  writeFileSync(join(app, 'app.js'), "require('node:http').createServer((q, s) => s.end('from the app')).listen(process.env.PORT || 3000)\n")
+  symlinkSync(victim, join(app, 'public'))
+  for (const p of [app, join(app, 'app.js'), join(app, 'public')]) lchownSync(p, NOBODY, NOBODY)
+  assert.notEqual(spawnSync('cat', [join(app, 'public', 'secret.txt')], { uid: NOBODY, gid: NOBODY }).status, 0, 'nobody cannot read it itself')
+
+  const f = await startFerry(t, app, [], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  const body = await (await fetch(`${f.url}/secret.txt`)).text()
+  assert.doesNotMatch(body, /victim-secret/)
+})
