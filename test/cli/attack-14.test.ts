@@ -44,7 +44,7 @@ test('a FIFO another user planted at --log-file is refused at once; ferry start 
   let r
   try {
     r = await runCli(['start', fixtureApp('hello'), '-d', '--port', '0', '--address', '127.0.0.1', '--log-file', fifo, '--pid-file', pidFile],
-      { env, timeoutMs: 10_000 })
+      { env, timeoutMs: 6_000 })
   } catch (err) {
     releaseFifo(fifo)
     throw err
@@ -63,7 +63,7 @@ test('a core restarted after logrotate, with another user\'s symlink planted at 
   symlinkSync(join(dir, 'anywhere'), log)
   lchownSync(log, NOBODY, NOBODY)
   process.kill(f.corePid, 'SIGKILL')
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 6_000
   let last = ''
   for (;;) {
     try {
@@ -71,7 +71,7 @@ test('a core restarted after logrotate, with another user\'s symlink planted at 
       last = String(res.status)
       if (res.status === 200) break
     } catch (err) { last = (err as Error).message }
-    if (Date.now() > deadline) assert.fail(`no 200 within 10 s of the core's restart (last: ${last})`)
+    if (Date.now() > deadline) assert.fail(`no 200 within 6 s of the core's restart (last: ${last})`)
     await new Promise(resolve => setTimeout(resolve, 200))
   }
 })
