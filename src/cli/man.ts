@@ -78,9 +78,10 @@ const CONFIG_FILES = '.SH CONFIGURATION FILES\n' +
   'start command, envvar, pool, lifecycle and turbocache options). A \\fBFerryfile.json\\fR in an app directory holds per\\-app ' +
   'options for that app, read automatically. For each app, later sources win: defaults, the file\\(aqs top level, the ' +
   'environment, Ferryfile.json, the app\\(aqs entry, flags. A Ferryfile.json may not set \\fB"user"\\fR, \\fB"group"\\fR ' +
-  'or \\fB"pass\\-env"\\fR (its app\\(aqs owner writes it; \\fBE_CONFIG_UNTRUSTED\\fR); when Ferry runs as root, a ' +
-  '\\fB\\-\\-config\\fR file that sets them must belong to root, and neither it nor a directory or symlink on its path ' +
-  'may be writable by others (sticky directories such as /tmp excepted).\n' +
+  'or \\fB"pass\\-env"\\fR (its app\\(aqs owner writes it; \\fBE_CONFIG_UNTRUSTED\\fR), and is read only as a regular ' +
+  'file (not a symlink) owned by the app directory\\(aqs owner or root. When Ferry runs as root, any ' +
+  '\\fB\\-\\-config\\fR file must belong to root, and neither it nor a directory or symlink on its path ' +
+  'may be writable by others (sticky directories such as /tmp excepted): it says what runs and as whom.\n' +
   '.PP\nRequests go to the app whose server name is the request\\(aqs Host (then wildcard names, then apps without names) ' +
   'and whose base URI is the longest prefix of the path; no app: 404. An app under a base URI receives the full path ' +
   '(as the client sent it) and the base URI in \\fBFERRY_BASE_URI\\fR and the \\fBX\\-Forwarded\\-Prefix\\fR header; its ' +

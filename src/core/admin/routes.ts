@@ -1,5 +1,6 @@
 // The admin API's routes as one table: path, method, who may call it, and what it answers. The server (server.ts)
 // does transport, limits and auth; handlers only turn the context into a reply.
+import { isFerryError } from '../errors.js'
 import type { Access } from './auth.js'
 
 export interface Reply {
@@ -95,9 +96,19 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/reopen_logs.json': {
     method: 'POST',
     access: 'admin',
-    handle: ctx => ctx.reopenLogs()
-      ? json({ status: 'ok' })
-      : json({ status: 'error', code: 'NO_LOG_FILE', message: 'this instance logs to its terminal (no --log-file): nothing to reopen' }, 409)
+    handle: ctx => {
+      let reopened: boolean
+      try {
+        reopened = ctx.reopenLogs()
+      } catch (err) {
+        // The path cannot be opened (a link planted there, say): the caller is told why; the old file stays in use.
+        if (isFerryError(err)) return json({ status: 'error', code: err.code, message: err.message }, 422)
+        throw err
+      }
+      return reopened
+        ? json({ status: 'ok' })
+        : json({ status: 'error', code: 'NO_LOG_FILE', message: 'this instance logs to its terminal (no --log-file): nothing to reopen' }, 409)
+    }
   },
   '/reload.json': {
     method: 'POST',

@@ -9,5 +9,13 @@ export async function reopenLogs (instance: InstanceRecord, timeoutMs: number): 
   if (reply.status === 409) {
     throw new FerryError('E_LOG_FILE', `instance ${instance.name} logs to its terminal (started without --log-file): there is no log file to reopen`)
   }
+  if (reply.status === 422) {
+    const why = parsed(reply.body)
+    throw new FerryError('E_LOG_FILE', `instance ${instance.name} kept its old log file: ${why ?? 'the path could not be opened'}`)
+  }
   if (reply.status !== 200) throw new FerryError('E_API_UNREACHABLE', `the admin API answered ${reply.status} to /reopen_logs.json`)
+}
+
+function parsed (body: string): string | undefined {
+  try { return (JSON.parse(body) as { message?: string }).message } catch { return undefined }
 }

@@ -10,7 +10,7 @@
 // Options that decide who an app runs as or what it inherits (operatorOnly: user, group, pass-env) are the
 // operator's: a Ferryfile.json is written by the app's owner, so it may not set them, and when Ferry is root a
 // --config file that sets them must be one only root could have written (see trust.ts).
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { FerryError } from '../errors.js'
 import { OPTIONS, type FerryOptions, type OptionSpec } from './options.js'
@@ -72,6 +72,8 @@ interface ConfigFile { readonly options: RawValues, readonly apps: Array<{ where
 
 function readConfigFile (path: string, euid = process.geteuid?.() ?? -1): ConfigFile {
   const { data, stat } = readJson(path, 'config file')
+  // As root, the file says what runs and as whom (apps, start commands, --envvar, users): checked before it is read.
+  if (euid === 0) checkTrusted(path, stat, euid)
   const options: Record<string, unknown> = {}
   let apps: Array<{ where: string, values: RawValues }> = []
   for (const [key, value] of Object.entries(data)) {
@@ -90,25 +92,25 @@ function readConfigFile (path: string, euid = process.geteuid?.() ?? -1): Config
     if (spec === undefined || key === 'config') throw invalid(path, `unknown option "${key}"${suggestion(key)}`)
     options[key] = value
   }
-  // Only root switches users, so only then does it matter who wrote the file.
-  if (euid === 0) checkTrusted(path, stat, euid, [options, ...apps.map(a => a.values)])
   return { options, apps }
 }
 
-/** Refuses a --config file that sets operator-only options but could have been written by someone other than root. */
-function checkTrusted (path: string, stat: Stats, euid: number, scopes: readonly RawValues[]): void {
-  const key = scopes.flatMap(scope => Object.keys(scope)).find(k => SPECS.get(k)?.operatorOnly === true)
-  if (key === undefined) return
+/**
+ * Refuses a --config file that someone other than root could have written, when Ferry is root: whoever writes it
+ * decides which commands run, as which users, with which secrets (not only through "user" and "group": an app's
+ * "app-start-command" runs as its directory's owner, and "envvar" can set NODE_OPTIONS).
+ */
+function checkTrusted (path: string, stat: Stats, euid: number): void {
   const why = distrustReason(path, stat, euid)
   if (why === undefined) return
-  throw new FerryError('E_CONFIG_UNTRUSTED', `${path} sets "${key}", but ${why}; who apps run as and what they inherit may ` +
-    `come only from a file root alone can write: chown root and chmod go-w it (and its directories), or pass --${key}`)
+  throw new FerryError('E_CONFIG_UNTRUSTED', `${path}: ${why}; as root, Ferry reads only a --config file root alone can ` +
+    'write, since it says what runs and as whom: chown root and chmod go-w it (and its directories)')
 }
 
 function defineApp (where: string, values: RawValues, inputs: ServeInputs, fileOptions: RawValues | undefined): AppDefinition {
   const root = appRoot(String(values.root), where)
   const ferryfilePath = join(root, FERRYFILE)
-  const ferryfile = fileExists(ferryfilePath) ? readFerryfile(ferryfilePath) : undefined
+  const ferryfile = fileExists(ferryfilePath) ? readFerryfile(ferryfilePath, root) : undefined
   const app: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(values)) if (!APP_KEYS.has(key)) app[key] = value
   let resolved: ResolvedOptions
@@ -127,8 +129,17 @@ function defineApp (where: string, values: RawValues, inputs: ServeInputs, fileO
   })
 }
 
-function readFerryfile (path: string): { options: RawValues, serverNames?: unknown, baseUri?: unknown } {
-  const { data } = readJson(path, FERRYFILE)
+/**
+ * Ferry (root, perhaps) reads an app's Ferryfile.json for that app: never through a symlink, and only one that the app
+ * directory's owner (or root) owns, or one app could read another's file, secrets and all, by linking to it.
+ */
+function readFerryfile (path: string, appRoot: string): { options: RawValues, serverNames?: unknown, baseUri?: unknown } {
+  const { data, stat } = readJson(path, FERRYFILE, true)
+  const owner = statSync(appRoot).uid
+  if (!stat.isFile() || (stat.uid !== 0 && stat.uid !== owner)) {
+    throw new FerryError('E_CONFIG_UNTRUSTED', `${path}: not a regular file owned by the app directory's owner (uid ${owner}) ` +
+      'or root; Ferry does not read it')
+  }
   checkKeys(path, 'the file', data, false)
   const options: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(data)) if (!APP_KEYS.has(key)) options[key] = value
@@ -198,27 +209,32 @@ function checkUnique (apps: readonly AppDefinition[]): void {
 }
 
 /** The parsed object, and the stat of the very file that was read (not of whatever the path names a moment later). */
-function readJson (path: string, what: string): { data: Record<string, unknown>, stat: Stats } {
+function readJson (path: string, what: string, noFollow = false): { data: Record<string, unknown>, stat: Stats } {
   let text: string
   let stat: Stats
   try {
-    const fd = openSync(path, 'r')
+    // Non-blocking, so that a FIFO planted at the path cannot hang the read (it is refused as not a file).
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0))
     try {
       stat = fstatSync(fd)
+      if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
       text = readFileSync(fd, 'utf8')
     } finally {
       closeSync(fd)
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory'
+      : code === 'ELOOP' ? 'it is a symbolic link' : code === 'ENOTFILE' ? 'it is not a regular file' : (err as Error).message
     throw new FerryError('E_CONFIG_INVALID', `cannot read ${what} ${path}: ${why}`, { cause: err })
   }
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch (err) {
-    throw invalid(path, `not valid JSON (${(err as Error).message})`)
+    // Not the parser's message: it quotes the text, and the file may be one the reader was not meant to see.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1]
+    throw invalid(path, `not valid JSON${at === undefined ? '' : ` (at position ${at})`}`)
   }
   if (!isObject(data)) throw invalid(path, 'must hold a JSON object')
   return { data, stat }

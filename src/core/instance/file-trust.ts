@@ -7,7 +7,7 @@
 //     must not be writable by group or others, and must not be a symlink.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs'
 
-const { O_CREAT, O_EXCL, O_NOFOLLOW } = constants
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants
 
 /** The caller's effective uid (0 where there are no uids). */
 export const myUid = (): number => process.geteuid?.() ?? 0
@@ -47,25 +47,34 @@ export class UnsafeFileError extends Error {
  * root owns it (e.g. /dev/stdout). Throws UnsafeFileError with the reason, or the system error.
  */
 export function openOwnFile (path: string, flags: number, mode: number): number {
+  // Opened non-blocking: a FIFO planted at the path would otherwise hang the open until someone reads it.
+  const open = flags | O_NONBLOCK
   for (let attempt = 0; ; attempt++) {
     const link = lstatSync(path, { throwIfNoEntry: false })
     let fd: number
     try {
-      if (link === undefined) fd = openSync(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
-      else if (!link.isSymbolicLink()) fd = openSync(path, flags | O_NOFOLLOW)
+      if (link === undefined) fd = openSync(path, open | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+      else if (!link.isSymbolicLink()) fd = openSync(path, open | O_NOFOLLOW)
       else if (!isTrustedOwner(link.uid)) throw new UnsafeFileError(path, `it is a symbolic link made by uid ${link.uid}, not by you (uid ${myUid()}) or root`)
-      else fd = openSync(path, flags | O_CREAT, mode)
+      else fd = openSync(path, open | O_CREAT, mode)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       // Created or replaced by someone else between lstat and open: look again (once), never follow blindly.
       if ((code === 'EEXIST' || code === 'ELOOP' || code === 'ENOENT') && attempt === 0) continue
       if (code === 'ELOOP') throw new UnsafeFileError(path, 'it is a symbolic link')
+      if (code === 'ENXIO') throw new UnsafeFileError(path, 'it is a FIFO nobody reads')
       throw err
     }
-    const reason = refuseToWrite(fstatSync(fd))
-    if (reason === undefined) return fd
-    closeSync(fd)
-    throw new UnsafeFileError(path, reason)
+    const st = fstatSync(fd)
+    const reason = refuseToWrite(st)
+    if (reason !== undefined) {
+      closeSync(fd)
+      throw new UnsafeFileError(path, reason)
+    }
+    if (st.isFile()) return fd
+    // A pipe or terminal of the caller's own (--log-file /dev/stdout): the same file again, blocking, so that a full
+    // pipe makes writes wait rather than fail.
+    try { return openSync(`/proc/self/fd/${fd}`, flags & ~(O_CREAT | O_EXCL)) } finally { closeSync(fd) }
   }
 }
 

@@ -3,7 +3,7 @@
 // cost no file-system call. Nothing outside the real path of public/ is ever served: the request path must be
 // canonical, must be in the index, and its real path is checked again at serve time before `send` opens it.
 import { realpathSync, statSync, realpath, watch, type FSWatcher } from 'node:fs'
-import { join, posix } from 'node:path'
+import { dirname, join, posix, sep } from 'node:path'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import send from 'send'
 import { FerryError } from '../errors.js'
@@ -80,10 +80,16 @@ function validateMaxFiles (value: unknown): number {
   throw new FerryError('E_OPTION_INVALID', `maxFiles must be a positive integer, received ${String(value)}`)
 }
 
-// The real path of public/, or undefined (serve nothing) when it is missing or not a directory.
+// The real path of public/, or undefined (serve nothing) when it is missing, not a directory, or leads out of the app
+// directory: the core may run as root, and whoever owns the app could point public/ at /etc or another user's files.
 function resolvePublicRoot (publicDir: string, onError: (err: Error) => void): string | undefined {
   try {
     const root = realpathSync.native(publicDir)
+    const app = realpathSync.native(dirname(publicDir))
+    if (root !== app && !root.startsWith(app.endsWith(sep) ? app : app + sep)) {
+      onError(new Error(`${publicDir} leads to ${root}, outside the app directory: no static files are served`))
+      return undefined
+    }
     return statSync(root).isDirectory() ? root : undefined
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code

@@ -36,9 +36,18 @@ async function main (): Promise<void> {
   delete process.env.FERRY_CORE_CONFIG
   const o = config.options
   startBeating(o.coreHeartbeatTimeout * 1000)
-  const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile, { prefix: 'core ' })
+  // A log path that cannot be opened now (a link planted there after logrotate moved the file) must not keep the core
+  // from starting, or the instance is down until someone looks: it logs to the watchdog's log meanwhile, saying so.
+  let logFile: LogFile | undefined
+  let logProblem: string | undefined
+  try {
+    logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile, { prefix: 'core ' })
+  } catch (err) {
+    logProblem = `cannot open the log file: ${(err as Error).message}; logging to the watchdog's log instead (fix the path, then ferry reopen-logs)`
+  }
   // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
   const logger = createLogger(logFile ?? stderrSink('core '), o.logLevel, 'core ')
+  if (logProblem !== undefined) logger.error(logProblem)
   // The watchdog makes this directory and removes it after the core exits, however it exits.
   const socketDir = config.socketDir ?? mkdtempSync(join(tmpdir(), 'ferry-'))
   // Traversable but not listable: apps running as other users reach their own subdirectory (see node-loader).

@@ -87,7 +87,7 @@ test('as root: a --config file others can write may not set the user', { skip },
   chmodSync(config, 0o666)
   const r = await runCli(['start', '--config', config, '--port', '0', '--address', '127.0.0.1'], { timeoutMs: 15_000 })
   assert.equal(r.code, 2, r.stderr)
-  assert.match(r.stderr, /^ferry: .*ferry\.json sets "user", but its group or others can write it; .* \[E_CONFIG_UNTRUSTED\]\n$/)
+  assert.match(r.stderr, /^ferry: .*ferry\.json: its group or others can write it; .* \[E_CONFIG_UNTRUSTED\]\n$/)
 })
 
 test('as root: a startup file that is another user\'s (a symlink) runs as the app directory\'s owner, not as that user', { skip }, async t => {

@@ -131,12 +131,12 @@ test('the --config file and flags may set them (the operator\'s choice)', t => {
 const asRoot = process.geteuid?.() === 0
 const needsRoot = asRoot ? false : 'only root switches users, so only then is the --config file\'s writer checked'
 
-test('as root: a --config file that sets "user" must be one only root can write', { skip: needsRoot }, t => {
+test('as root: a --config file must be one only root can write (it says what runs and as whom)', { skip: needsRoot }, t => {
   const untrusted = (file: string, why: RegExp): void => {
     assert.throws(() => load(file), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'E_CONFIG_UNTRUSTED')
       assert.match(err.message, why)
-      assert.match(err.message, /; who apps run as and what they inherit may come only from a file root alone can write: chown root and chmod go-w it \(and its directories\), or pass --user$/)
+      assert.match(err.message, /; as root, Ferry reads only a --config file root alone can write, since it says what runs and as whom: chown root and chmod go-w it \(and its directories\)$/)
       assert.doesNotMatch(err.message, /\n/)
       return true
     })
@@ -146,11 +146,11 @@ test('as root: a --config file that sets "user" must be one only root can write'
 
   const writable = layout(t, { user: 'daemon', apps: [{ root: 'a' }] })
   chmodSync(writable.file, 0o666)
-  untrusted(writable.file, /sets "user", but its group or others can write it;/)
+  untrusted(writable.file, /: its group or others can write it;/)
 
   const theirs = layout(t, { apps: [{ root: 'a', user: 'daemon' }] })
   chownSync(theirs.file, 65534, 65534)
-  untrusted(theirs.file, /sets "user", but it belongs to uid 65534/)
+  untrusted(theirs.file, /: it belongs to uid 65534/)
 
   const openDir = layout(t, { user: 'daemon', apps: [{ root: 'a' }] })
   chmodSync(openDir.dir, 0o777)
@@ -161,7 +161,8 @@ test('as root: a --config file that sets "user" must be one only root can write'
   lchownSync(link, 65534, 65534)
   untrusted(link, new RegExp(`the symlink ${link} belongs to uid 65534`))
 
+  // Not only "user": an app entry's start command runs as its directory's owner, so any file is checked.
   const other = layout(t, { 'max-pool-size': 2, apps: [{ root: 'a' }] })
   chmodSync(other.file, 0o666)
-  assert.equal(load(other.file).instance.options.maxPoolSize, 2, 'a file that says nothing about users is not checked')
+  untrusted(other.file, /: its group or others can write it;/)
 })
