@@ -183,13 +183,12 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Requests read by node's HTTP server: anything the lean front does not take. */
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    // node parses pipelined requests ahead: those behind a refused one are never acted on (the connection closes
-    // after the refusal), nor counted in flight for an answer that will never be written.
+    // node parses pipelined requests ahead and hands each over at once. Those behind a refused one are never acted on
+    // (the connection closes after the refusal). The others are served one at a time, in order, as the lean front
+    // and nginx serve them (RFC 9112 §9.3.2), each once node gives its response the connection: otherwise one
+    // connection could put any number of (unsafe) requests in the app at once, past every budget.
     if (refused.has(req.socket)) { req.resume(); return }
     lastRequest.set(req.socket, req)
-    // node parses pipelined requests ahead and hands each over at once; they are served one at a time, in order, as
-    // the lean front and nginx serve them (RFC 9112 §9.3.2), each once node gives its response the connection.
-    // Otherwise one connection could put any number of (unsafe) requests in the app at once, past every budget.
     if (res.socket === null) { res.once('socket', () => { if (!refused.has(req.socket)) serveParsed(req, res) }); return }
     serveParsed(req, res)
   }
