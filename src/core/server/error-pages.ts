@@ -77,3 +77,9 @@ export function sendError (res: ResponseSink, method: string | undefined, status
 export function statusOf (err: unknown): number {
   return err instanceof FerryError ? err.httpStatus : 500
 }
+
+/** A short plain-text answer of Ferry's own (a refusal, no app for the host), never cached. */
+export function answerPlain (res: ResponseSink, method: string | undefined, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
+  res.end(method === 'HEAD' ? undefined : body)
+}

@@ -10,10 +10,11 @@ import type { AppProcess } from '../pool/app-process.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import { FerryError } from '../errors.js'
 import { Upstreams } from './upstreams.js'
-import { forwardedProto, proxyRequest, type ProxyContext } from './proxy.js'
+import { proxyRequest, type ProxyContext } from './proxy.js'
+import { forwardedProto, type TrustsPeer } from './request-head.js'
 import { checkRequest } from './request-checks.js'
 import { acceptUpgrade, type UpgradeHooks } from './upgrade.js'
-import { errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
+import { answerPlain, errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
 import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
@@ -38,7 +39,7 @@ export interface FrontOptions {
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
   /** --trust-proxy: whether a peer (its address; undefined on a Unix socket) may set X-Forwarded-*. */
-  readonly trustsPeer?: ((remoteAddress: string | undefined) => boolean) | undefined
+  readonly trustsPeer?: TrustsPeer | undefined
   /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
   readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
 }
@@ -271,14 +272,19 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     handOff: (socket: Socket): void => { nodeConnection.call(server, socket) },
     draining: () => draining
   }
+  /** A connection read by the lean front: every new one, and one an upgrade gave back after a non-101 answer. */
+  const onLeanFront = (socket: Socket): void => {
+    const c = new LeanConnection(socket, leanHandlers)
+    lean.add(c)
+    socket.once('close', () => lean.delete(c))
+  }
   server.on('connection', (socket: Socket) => {
     stats.activeConnections++
     stats.connectionsAccepted++
     stats.acceptRate.mark()
     if (stats.activeConnections > stats.peakActiveConnections) stats.peakActiveConnections = stats.activeConnections
-    const c = new LeanConnection(socket, leanHandlers)
-    lean.add(c)
-    socket.once('close', () => { stats.activeConnections--; lean.delete(c) })
+    socket.once('close', () => { stats.activeConnections-- })
+    onLeanFront(socket)
   })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
   // Upgrades take the same path as requests (upgrade.ts); an answer other than 101 gives the connection back here.
@@ -286,11 +292,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     begin,
     route: routeFor,
     fail: failPage,
-    resume: (socket: Socket): void => {
-      const c = new LeanConnection(socket, leanHandlers)
-      lean.add(c)
-      socket.once('close', () => lean.delete(c))
-    },
+    resume: onLeanFront,
     closing: () => draining,
     trustsPeer: o.trustsPeer
   }
@@ -334,11 +336,6 @@ const single = (v: string | string[] | undefined): string | undefined => Array.i
 
 /** X-Ferry-App-Root where it is not honoured: answered 400. */
 const UNTRUSTED = new Error('X-Ferry-App-Root is not honoured here')
-
-function answerPlain (res: ResponseSink, method: string | undefined, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
-  res.end(method === 'HEAD' ? undefined : body)
-}
 
 /** 404 naming the host, so a front-server or DNS mistake is obvious. */
 function answerNoApp (req: RequestHead, res: ResponseSink): void {

@@ -3,7 +3,8 @@
 import type { Readable } from 'node:stream'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
-import { INVALID_VALUE_CHAR, requestHeadersForApp, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
+import { INVALID_VALUE_CHAR, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
+import { requestHeadForApp, type TrustsPeer } from './request-head.js'
 import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
 import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
@@ -32,7 +33,7 @@ export interface ProxyContext {
   /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
   readonly prefix?: string | undefined
   /** --trust-proxy: whether a peer's X-Forwarded-* headers are kept; absent when no peer is trusted. */
-  readonly trustsPeer?: ((remoteAddress: string | undefined) => boolean) | undefined
+  readonly trustsPeer?: TrustsPeer | undefined
 }
 
 /**
@@ -55,36 +56,10 @@ function isUnreachable (err: NodeJS.ErrnoException | undefined): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET'
 }
 
-/** The scheme the client used: what a trusted proxy says in X-Forwarded-Proto (its first value), else Ferry's own. */
-export function forwardedProto (req: RequestHead, trusted: boolean): 'http' | 'https' {
-  if (!trusted) return 'http'
-  const sent = req.headers['x-forwarded-proto']
-  const first = (Array.isArray(sent) ? sent[0] : sent)?.split(',')[0]?.trim().toLowerCase()
-  return first === 'https' ? 'https' : 'http'
-}
-
 /** Ferry's sticky-session cookie is built from configuration: checked as node would check it before it is written. */
 function checkedValue (value: string): string {
   if (INVALID_VALUE_CHAR.test(value)) throw new Error('the sticky session cookie holds a character not allowed in a header')
   return value
-}
-
-/**
- * The request head for the app: one string, so it goes out in one write. `framing` is the body's framing line as Ferry
- * forwards it (never the client's own Content-Length or Transfer-Encoding, which are not copied).
- */
-function requestHead (req: RequestHead, framing: string, ctx: ProxyContext): string {
-  const trusted = ctx.trustsPeer !== undefined && ctx.trustsPeer(req.socket.remoteAddress)
-  const headers = requestHeadersForApp(req.rawHeaders, {
-    clientAddress: req.socket.remoteAddress,
-    proto: forwardedProto(req, trusted),
-    prefix: ctx.prefix,
-    host: req.headers.host,
-    trusted
-  })
-  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
-  return head + framing + '\r\n'
 }
 
 /** How the body Ferry forwards is framed: the length node parsed, chunks for a chunked body, nothing without one. */
@@ -151,7 +126,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     upstream.lend(this)
     const body = this.#body
     const framing = framingOf(this.#req, body !== undefined)
-    socket.write(requestHead(this.#req, framing, this.#ctx), 'latin1')
+    socket.write(requestHeadForApp(this.#req, this.#ctx.prefix, this.#ctx.trustsPeer, framing), 'latin1')
     if (body === undefined) this.#requestSent = true
     // A new connection's body is read only once it is connected, so a process that cannot be reached has consumed
     // none of it and the request can still go to another (see onUpstreamClose).

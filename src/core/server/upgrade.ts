@@ -9,11 +9,12 @@ import type { AppProcess } from '../pool/app-process.js'
 import type { Group } from '../pool/group.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { cookieValue } from '../cache/key.js'
-import { hasRequestBody, requestHeadersForApp, responseHeadLinesForClient } from './headers.js'
+import { hasRequestBody, responseHeadLinesForClient } from './headers.js'
 import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
 import { RawResponse, type RawResponseOwner } from './raw-response.js'
 import { checkRequest } from './request-checks.js'
-import { forwardedProto } from './proxy.js'
+import { answerPlain } from './error-pages.js'
+import { requestHeadForApp, type TrustsPeer } from './request-head.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { InflightEntry } from './inflight.js'
 import type { AppRoute } from './router.js'
@@ -31,7 +32,7 @@ export interface UpgradeHooks {
   /** True when connections close after their current response (graceful stop). */
   readonly closing: () => boolean
   /** --trust-proxy: whether a peer may set X-Forwarded-* (as for any request). */
-  readonly trustsPeer: ((remoteAddress: string | undefined) => boolean) | undefined
+  readonly trustsPeer: TrustsPeer | undefined
 }
 
 /** Client bytes held while the app has not answered; past this the client is paused. */
@@ -93,9 +94,7 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     const refusal = checkRequest(req)
     if (refusal !== undefined) {
       res.shouldKeepAlive = false
-      const body = `${refusal.reason}\n`
-      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
-      res.end(body)
+      answerPlain(res, req.method, refusal.status, `${refusal.reason}\n`)
       return
     }
     // The body's framing is node's parser's business, and it stops at the head of an upgrade: the bytes that follow
@@ -147,17 +146,8 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
   /** The head for the app, by the same rules as any request's, with the two hop-by-hop headers an upgrade needs. */
   #requestHead (route: AppRoute): string {
     const req = this.#req
-    const trusted = this.#hooks.trustsPeer !== undefined && this.#hooks.trustsPeer(req.socket.remoteAddress)
-    const headers = requestHeadersForApp(req.rawHeaders, {
-      clientAddress: req.socket.remoteAddress,
-      proto: forwardedProto(req, trusted),
-      prefix: route.baseUri === '/' ? undefined : route.baseUri,
-      host: req.headers.host,
-      trusted
-    })
-    let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
-    for (let i = 0; i < headers.length; i += 2) head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
-    return `${head}Upgrade: ${req.headers.upgrade ?? ''}\r\nConnection: upgrade\r\n\r\n`
+    return requestHeadForApp(req, route.baseUri === '/' ? undefined : route.baseUri, this.#hooks.trustsPeer,
+      `Upgrade: ${req.headers.upgrade ?? ''}\r\nConnection: upgrade\r\n`)
   }
 
   readonly #onClientData = (chunk: Buffer): void => { this.#hold(chunk) }
