@@ -104,12 +104,27 @@ function connectionTokens (raw: readonly string[]): Set<string> | undefined {
 }
 
 function addConnectionTokens (tokens: Set<string> | undefined, value: string): Set<string> | undefined {
-  for (const t of value.split(',')) {
-    const name = t.trim().toLowerCase()
+  for (const name of splitConnection(value)) {
     if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name)
   }
   return tokens
 }
+
+/** The tokens of a Connection value, lowercased: comma-separated, optional whitespace around each removed. */
+export function splitConnection (value: string): string[] {
+  return value.split(',').map(t => trimOws(t).toLowerCase())
+}
+
+/** A value without the optional whitespace around it: SP and HTAB only, as node's parser trims (not 0xA0). */
+export function trimOws (value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isBlank(value.charCodeAt(start))) start++
+  while (end > start && isBlank(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9
 
 /** True for an app response header the client does not get (see responseHeadersForClient); `lower`: its name lowercased. */
 function dropsFromResponse (lower: string, chunked: boolean, dropped: Set<string> | undefined): boolean {

@@ -4,7 +4,7 @@
 // parser is strict rather than complete: it can only ever answer fewer requests, never read one differently.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RequestHead } from './exchange-types.js'
-import { HEADER_NAME, INVALID_VALUE_CHAR, VALID_HOST } from './headers.js'
+import { HEADER_NAME, INVALID_VALUE_CHAR, VALID_HOST, trimOws } from './headers.js'
 
 /** Heads longer than this go to node's server (which answers 431 past its own limit). */
 export const MAX_LEAN_HEAD_BYTES = 16 * 1024
@@ -64,15 +64,6 @@ export function parseLeanHead (head: string): LeanHead | undefined {
   const host = headers.host
   if (host === undefined ? !http10 : !VALID_HOST.test(host)) return undefined
   return { method: m[1] as 'GET' | 'HEAD', url: m[2]!, headers, rawHeaders, keepAlive, http10 }
-}
-
-/** A header value without the optional whitespace around it: SP and HTAB only, as node's parser trims (not 0xA0). */
-function trimOws (value: string): string {
-  let start = 0
-  let end = value.length
-  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++
-  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--
-  return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
 /** A request the lean front parsed: the RequestHead the pipeline reads, on its connection's socket. */

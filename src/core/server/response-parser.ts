@@ -7,7 +7,7 @@
 // bytes, bare CR or LF in values), so what reaches the client can be written without checking every header again
 // and an app can never split the response Ferry sends on its behalf.
 
-import { HEADER_LINE } from './headers.js'
+import { HEADER_LINE, splitConnection } from './headers.js'
 
 /** The app's response head, read once: what the proxy, the turbocache and the client's head are made from. */
 export class AppHead {
@@ -54,19 +54,6 @@ function endOfGoodLines (text: string, from: number): number {
 }
 
 const isBlank = (c: number): boolean => c === 32 || c === 9
-
-/** The tokens of a Connection value, lowercased: comma-separated, blanks (SP and HTAB only) around each removed. */
-function connectionTokens (value: string): string[] {
-  const out: string[] = []
-  for (const t of value.split(',')) {
-    let a = 0
-    let b = t.length
-    while (a < b && isBlank(t.charCodeAt(a))) a++
-    while (b > a && isBlank(t.charCodeAt(b - 1))) b--
-    out.push(t.slice(a, b).toLowerCase())
-  }
-  return out
-}
 
 /** The line that starts at `at`, shortened for the log. */
 function lineAt (text: string, at: number): string {
@@ -180,7 +167,7 @@ export class ResponseParser {
         if (chunked || value.toLowerCase() !== 'chunked') throw new ParseError(`the app sent a Transfer-Encoding Ferry does not accept: ${JSON.stringify(value.slice(0, 80))}`)
         chunked = true
       } else if (lower === 'connection') {
-        const tokens = connectionTokens(value)
+        const tokens = splitConnection(value)
         if (tokens.includes('close')) this.#keepAlive = false
         else if (tokens.includes('keep-alive')) this.#keepAlive = true
       }
