@@ -136,7 +136,8 @@ function defineApp (where: string, values: RawValues, inputs: ServeInputs, fileO
 function readFerryfile (path: string, appRoot: string): { options: RawValues, serverNames?: unknown, baseUri?: unknown } {
   const { data, stat } = readJson(path, FERRYFILE, true)
   const owner = statSync(appRoot).uid
-  if (!stat.isFile() || (stat.uid !== 0 && stat.uid !== owner)) {
+  // readJson took only a regular file.
+  if (stat.uid !== 0 && stat.uid !== owner) {
     throw new FerryError('E_CONFIG_UNTRUSTED', `${path}: not a regular file owned by the app directory's owner (uid ${owner}) ` +
       'or root; Ferry does not read it')
   }

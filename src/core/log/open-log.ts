@@ -4,6 +4,7 @@ import { constants } from 'node:fs'
 import { FerryError } from '../errors.js'
 import { openOwnFile, UnsafeFileError } from '../instance/file-trust.js'
 
+/** The directory is not created: a typo in the path should fail here, not quietly make directories as root. */
 export function openLogForAppend (path: string): number {
   try {
     return openOwnFile(path, constants.O_WRONLY | constants.O_APPEND, 0o640)

@@ -36,16 +36,11 @@ export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): 
   return { ...config, appDir: config.appDir === undefined ? undefined : realpathSync(config.appDir) }
 }
 
-export function openLogFile (path: string): number {
-  // The directory is not created: a typo in the path should fail here, not quietly make directories as root.
-  return openLogForAppend(path)
-}
-
 export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) => void): Launched {
   const o = config.options
   const pidFile = o.pidFile
   if (pidFile !== undefined) assertNotRunning(pidFile)
-  const fd = o.logFile !== undefined ? openLogFile(o.logFile) : undefined
+  const fd = o.logFile !== undefined ? openLogForAppend(o.logFile) : undefined
   if (pidFile !== undefined) writePidFile(pidFile)
   const logFile = o.logFile === undefined ? undefined : new LogFile(o.logFile)
   const logger = createLogger(logFile ?? process.stderr, o.logLevel, 'watchdog ')
@@ -62,7 +57,7 @@ export function launchDaemon (config: CoreConfig, onEvent: (e: StartEvent) => vo
   const pidFile = defaultPidFile(paths)
   const logFile = defaultDaemonLogFile(paths)
   assertNotRunning(pidFile)
-  const fd = openLogFile(logFile)
+  const fd = openLogForAppend(logFile)
   const daemonConfig: CoreConfig = { ...config, options: { ...o, pidFile, logFile } }
   const child = spawn(process.execPath, [DAEMON_MAIN], {
     detached: true,
