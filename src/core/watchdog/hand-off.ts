@@ -3,13 +3,13 @@
 // a CLI that disconnects while messages are still queued on its side crashes inside node (kPendingMessages), and a
 // daemon that writes to a channel the CLI already closed dies of EPIPE. Every send here has a callback, so a failed
 // write is dropped instead of becoming an unhandled 'error' event on the process.
-import { StartupTracker, type StartEvent } from './messages.js'
+import { StartupTracker, hasType, type StartEvent } from './messages.js'
 
 /** The last message of a hand-off: start-up is over and the daemon is closing the channel. */
 export interface StartedMessage { readonly type: 'started' }
 
 export function isStartedMessage (m: unknown): m is StartedMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'started'
+  return hasType(m, 'started')
 }
 
 export interface HandOff {

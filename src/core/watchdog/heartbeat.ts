@@ -3,12 +3,13 @@
 // --core-heartbeat-timeout is killed, and the watchdog restarts it as after a crash. The beat comes from the event
 // loop on purpose: a core whose loop is stuck serves nobody, whatever else of it still runs.
 import type { ChildProcess } from 'node:child_process'
+import { hasType } from './messages.js'
 
 interface HeartbeatMessage { readonly type: 'heartbeat' }
 const BEAT: HeartbeatMessage = { type: 'heartbeat' }
 
 export function isHeartbeat (m: unknown): boolean {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'heartbeat'
+  return hasType(m, 'heartbeat')
 }
 
 /** A core that starts slowly (a loaded machine, a cold disk) is not hung: the first beat may take this long. */

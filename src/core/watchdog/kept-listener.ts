@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { hasType } from './messages.js'
 
 /** A libuv TCP or Pipe handle as node passes it between processes ('net.Native'); opaque here. */
 export interface RawListener { close: (cb?: () => void) => void }
@@ -13,10 +14,10 @@ interface ListenerMessage { readonly type: 'listener' }
 const LISTENER: ListenerMessage = { type: 'listener' }
 
 export function isListenerMessage (m: unknown): m is ListenerMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'listener'
+  return hasType(m, 'listener')
 }
 export function isListenerRequest (m: unknown): boolean {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'want-listener'
+  return hasType(m, 'want-listener')
 }
 
 /** Core: gives the watchdog a copy of the socket this core just bound. */

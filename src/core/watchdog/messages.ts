@@ -31,6 +31,11 @@ export type StartEvent =
   | { readonly type: 'spawn-failed', readonly message: string }
   | { readonly type: 'error', readonly code: string, readonly message: string }
 
+/** Whether an IPC message is an object whose `type` is `type`: how each side recognises the messages meant for it. */
+export function hasType (m: unknown, type: string): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type
+}
+
 export function isStartEvent (m: unknown): m is StartEvent {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
-import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
+import { hasType, isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { InstanceEntry } from './instance.js'
 import { isHeartbeat, watchHeartbeat } from './heartbeat.js'
 import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
@@ -68,8 +68,8 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         if (isHeartbeat(m)) return
         if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; keptOne = true; return }
         if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
-        if ((m as { type?: unknown }).type === 'stopping') { letGoOfListener(); return }
-        if ((m as { type?: unknown }).type === 'reopen-logs') { o.reopenLogs?.(); return }
+        if (hasType(m, 'stopping')) { letGoOfListener(); return }
+        if (hasType(m, 'reopen-logs')) { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
         o.onEvent(m)
         if (m.type === 'listening') {
