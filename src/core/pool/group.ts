@@ -295,24 +295,24 @@ export class Group {
     if (p.tunnels === 0 || p.killWhenIdle) { this.#stopProcess(p); return }
     if (this.#tunnelDrains.has(p)) return
     if (this.#o.mayKeepForTunnels?.() === false) {
-      // Too many kept for tunnels: this group's oldest one goes now (closing its tunnels), or else this one.
+      // Too many kept for tunnels (this one counted): this group's oldest one goes now, closing its tunnels, or else this one.
       const oldest = this.#tunnelDrains.keys().next().value as AppProcess | undefined
-      if (oldest === undefined) { this.#o.events.emit('tunnelDrain', this, p, 'closing'); this.#stopProcess(p); return }
-      clearTimeout(this.#tunnelDrains.get(oldest))
-      this.#tunnelDrains.delete(oldest)
-      this.#o.events.emit('tunnelDrain', this, oldest, 'closing')
-      this.#stopProcess(oldest)
+      if (oldest === undefined) { this.#endDrain(p); return }
+      this.#endDrain(oldest)
     }
     const ms = this.#o.tunnelDrainMs ?? DEFAULT_TUNNEL_DRAIN_MS
-    this.#tunnelDrains.set(p, setTimeout(() => {
-      this.#tunnelDrains.delete(p)
-      if (p.state === 'dead') return
-      this.#o.events.emit('tunnelDrain', this, p, 'closing')
-      this.#stopProcess(p)
-    }, ms).unref())
+    this.#tunnelDrains.set(p, setTimeout(() => { if (p.state !== 'dead') this.#endDrain(p) }, ms).unref())
     this.#o.events.emit('tunnelDrain', this, p, 'waiting')
     // Later, as when a process exits: the caller (a rolling restart retiring one ahead) finishes its bookkeeping first.
     queueMicrotask(() => this.#roomFreed())
+  }
+
+  /** A process kept for its tunnels stops now, which closes them. */
+  #endDrain (p: AppProcess): void {
+    clearTimeout(this.#tunnelDrains.get(p))
+    this.#tunnelDrains.delete(p)
+    this.#o.events.emit('tunnelDrain', this, p, 'closing')
+    this.#stopProcess(p)
   }
 
   /** Pool room was given back (a process exited, or is kept only for its tunnels): a restart or queue may go on. */
