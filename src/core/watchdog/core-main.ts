@@ -1,9 +1,7 @@
 // The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
+import { rmSync } from 'node:fs'
 import { trustedPeers } from '../config/trust-proxy.js'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createLogger, type Logger } from '../log/logger.js'
 import { LogFile, stderrSink } from '../log/log-file.js'
 import { FerryError, isFerryError } from '../errors.js'
@@ -48,10 +46,9 @@ async function main (): Promise<void> {
   // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
   const logger = createLogger(logFile ?? stderrSink('core '), o.logLevel, 'core ')
   if (logProblem !== undefined) logger.error(logProblem)
-  // The watchdog makes this directory and removes it after the core exits, however it exits.
-  const socketDir = config.socketDir ?? mkdtempSync(join(tmpdir(), 'ferry-'))
-  // Traversable but not listable: apps running as other users reach their own subdirectory (see node-loader).
-  chmodSync(socketDir, 0o711)
+  // The watchdog makes this directory (makeSocketDir) and removes it after the core exits, however it exits.
+  const socketDir = config.socketDir
+  if (socketDir === undefined) throw new Error('the core runs only under its watchdog, which gives it its socket directory')
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
   try {
     const inputs: ServeInputs = { flags: config.flags, env: process.env, appDir: config.appDir, configFile: config.configFile }
