@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync } from 'node
 import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { FerryError } from '../errors.js'
-import { processStartTicks } from '../inspect/process-identity.js'
+import { processStartTicks, processTitle } from '../inspect/process-identity.js'
 import { ensureRegistryDir } from './registry-dir.js'
 
 export const INSTANCE_DIR_PREFIX = 'ferry.'
@@ -259,14 +259,9 @@ export function isWatchdogAlive (pid: number, startTime?: number | null): boolea
     const now = processStartTicks(pid)
     if (now !== undefined && now !== startTime) return false // the PID was reused since the instance was registered
   }
-  let cmdline: string
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-  } catch {
-    // No /proc (not Linux), or hidden by hidepid, or the process just exited: liveness alone decides.
-    return isProcessAlive(pid)
-  }
-  return isWatchdogTitle(cmdline.split('\0')[0] ?? '')
+  const title = processTitle(pid)
+  // No /proc (not Linux), or hidden by hidepid, or the process just exited: liveness alone decides.
+  return title === undefined ? isProcessAlive(pid) : isWatchdogTitle(title)
 }
 
 /** 'Ferry watchdog', or a prefix of it of at least 'Ferry w' (Linux truncates titles to the original argv's length). */

@@ -9,13 +9,13 @@ import { distrust, isTrustedOwner, myUid, openOwnFile, readNoFollow, UnsafeFileE
 import { isWatchdogTitle } from '../instance/instance-dir.js'
 import { ensureRegistryDir } from '../instance/registry-dir.js'
 import { processStartMs, processTitle, processUid } from '../inspect/process-identity.js'
+import { isProcessAlive } from '../instance/instance-dir.js'
 
 /** btime has whole seconds and moves with clock corrections: a watchdog may seem to start this much after its file. */
 const START_TIME_SLACK_MS = 2000
 
-export function isAlive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
-}
+/** The registry's liveness test (a signal 0 that EPERM also answers), under the name the watchdog's callers use. */
+export const isAlive = isProcessAlive
 
 export type PidFileState =
   | { readonly kind: 'none' }
