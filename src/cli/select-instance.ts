@@ -35,7 +35,7 @@ export function selectInstanceFor (o: SelectFor): InstanceRecord {
 }
 
 /** The instance's name from the NAME argument or --name (--instance); both given and different is a usage error. */
-export function instanceName (arg: string | undefined, flag: string | undefined): string | undefined {
+function instanceName (arg: string | undefined, flag: string | undefined): string | undefined {
   if (arg !== undefined && flag !== undefined && arg !== flag) {
     throw new FerryError('E_USAGE', `two instance names given (${arg} and --name ${flag}): give one`)
   }

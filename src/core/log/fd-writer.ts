@@ -5,7 +5,7 @@
 import { write, writeSync } from 'node:fs'
 
 /** Most bytes waiting to be written; past this, lines are dropped rather than held in memory. */
-export const MAX_QUEUED_BYTES = 4 * 1024 * 1024
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024
 const RETRY_MS = 20
 
 export class FdWriter {

@@ -2,7 +2,7 @@
 // logged once; the repeats are counted and one summary line per window says how many there were. A line that
 // repeats for an hour costs one line every REPEAT_WINDOW_MS, not one per request.
 
-export const REPEAT_WINDOW_MS = 5_000
+const REPEAT_WINDOW_MS = 5_000
 /** Keys followed at once; past this, lines are logged as they come (a flood of distinct lines is not repetition). */
 const MAX_KEYS = 64
 

@@ -16,7 +16,7 @@ export function isHeartbeat (m: unknown): boolean {
 const FIRST_BEAT_ALLOWANCE_MS = 30_000
 
 /** How often the core beats: a few beats per timeout, so one late beat is never taken for a hang. */
-export function beatIntervalMs (timeoutMs: number): number {
+function beatIntervalMs (timeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(timeoutMs / 4)))
 }
 

@@ -7,7 +7,7 @@ import type { Group } from '../pool/group.js'
 import { OutputBudget } from '../log/output-budget.js'
 
 /** How often, at most, a notice says how much of an app's output was dropped (while it keeps dropping). */
-export const DROPPED_OUTPUT_REPORT_MS = 5_000
+const DROPPED_OUTPUT_REPORT_MS = 5_000
 
 export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('spawning', g => logger.info(`spawning a process for ${g.name}`))
