@@ -15,6 +15,11 @@ export const myUid = (): number => process.geteuid?.() ?? 0
 /** Files of these users are trusted: the caller's own, and root's (root can do anything to us anyway). */
 export const isTrustedOwner = (uid: number): boolean => uid === myUid() || uid === 0
 
+/** A mode as ls and chmod write it: 0755. `bits`: which bits (0o7777 to show the sticky bit). */
+export function octalMode (mode: number, bits = 0o777): string {
+  return (mode & bits).toString(8).padStart(4, '0')
+}
+
 /**
  * Why `st` (from lstat) may not be believed, or undefined when it may: a symlink, another user's, or writable by
  * group or others. `what` names it in the reason, e.g. 'instance directory /run/ferry/ferry.abc'.
@@ -24,7 +29,7 @@ export function distrust (st: Stats, what: string): string | undefined {
   if (!isTrustedOwner(st.uid)) return `${what} belongs to uid ${st.uid}, not to you (uid ${myUid()}) or root`
   if ((st.mode & 0o022) !== 0) {
     const who = (st.mode & 0o022) === 0o022 ? 'its group and others' : (st.mode & 0o020) !== 0 ? 'its group' : 'others'
-    return `${what} is writable by ${who} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+    return `${what} is writable by ${who} (mode ${octalMode(st.mode)})`
   }
   return undefined
 }
