@@ -3,11 +3,11 @@
 // only to an instance whose files belong to the caller or root (see registry.ts, file-trust.ts).
 // Plain node:http rather than got: `ferry status` runs every few seconds from cron and monitoring, and importing
 // got measured 92 ms of a 260 ms run here, for one request on a local socket that needs none of its features.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs'
+import { lstatSync, type Stats } from 'node:fs'
 import { request } from 'node:http'
 import { FerryError } from '../errors.js'
 import type { InstanceRecord } from '../instance/registry.js'
-import { distrust } from '../instance/file-trust.js'
+import { distrust, readRegularFile } from '../instance/file-trust.js'
 
 export interface AdminReply { readonly status: number, readonly body: string }
 
@@ -27,22 +27,21 @@ const isPermission = (err: unknown): boolean => ['EACCES', 'EPERM'].includes((er
  */
 function password (instance: InstanceRecord, account: 'ro_admin' | 'admin'): string {
   const path = account === 'admin' ? instance.paths.fullAdminPassword : instance.paths.readOnlyAdminPassword
-  let fd: number
+  let read: { text: string, stat: Stats }
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    read = readRegularFile(path)
   } catch (err) {
     if (isPermission(err)) {
       throw new FerryError('E_NOT_AUTHORIZED', `cannot read ${path}: run this as the instance's user or with sudo`, { cause: err })
     }
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw untrusted(instance, `${path} is a symbolic link`)
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') throw untrusted(instance, `${path} is a symbolic link`)
+    if (code === 'ENOTFILE') throw untrusted(instance, `${path} is not a regular file`)
     throw new FerryError('E_API_UNREACHABLE', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
   }
-  try {
-    const st = fstatSync(fd)
-    const why = !st.isFile() ? `${path} is not a regular file` : distrust(st, path)
-    if (why !== undefined) throw untrusted(instance, why)
-    return readFileSync(fd, 'utf8').trim()
-  } finally { closeSync(fd) }
+  const why = distrust(read.stat, path)
+  if (why !== undefined) throw untrusted(instance, why)
+  return read.text.trim()
 }
 
 const untrusted = (instance: InstanceRecord, why: string): FerryError =>

@@ -10,12 +10,13 @@
 // Options that decide who an app runs as or what it inherits (operatorOnly: user, group, pass-env) are the
 // operator's: a Ferryfile.json is written by the app's owner, so it may not set them, and when Ferry is root a
 // --config file that sets them must be one only root could have written (see trust.ts).
-import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { FerryError } from '../errors.js'
 import { OPTIONS, type FerryOptions, type OptionSpec } from './options.js'
 import { resolveOptions, type OptionSource, type RawValues, type ResolvedOptions } from './resolve.js'
 import { distrustReason } from './trust.js'
+import { readRegularFile } from '../instance/file-trust.js'
 
 export const FERRYFILE = 'Ferryfile.json'
 
@@ -214,15 +215,7 @@ function readJson (path: string, what: string, noFollow = false): { data: Record
   let text: string
   let stat: Stats
   try {
-    // Non-blocking, so that a FIFO planted at the path cannot hang the read (it is refused as not a file).
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0))
-    try {
-      stat = fstatSync(fd)
-      if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
-      text = readFileSync(fd, 'utf8')
-    } finally {
-      closeSync(fd)
-    }
+    ({ text, stat } = readRegularFile(path, { follow: !noFollow }))
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory'

@@ -83,8 +83,19 @@ export function openOwnFile (path: string, flags: number, mode: number): number 
   }
 }
 
-/** The file's text, refusing (ELOOP) to read it through a symlink. */
-export function readNoFollow (path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW)
-  try { return readFileSync(fd, 'utf8') } finally { closeSync(fd) }
+/**
+ * A regular file's text and the stat of the very file read (not of whatever the path names a moment later). Never
+ * through a symlink (ELOOP) unless `follow`; non-blocking, so a FIFO planted at the path cannot hang the read; anything
+ * but a regular file throws with code ENOTFILE.
+ */
+export function readRegularFile (path: string, o: { follow?: boolean } = {}): { text: string, stat: Stats } {
+  const fd = openSync(path, constants.O_RDONLY | O_NONBLOCK | (o.follow === true ? 0 : O_NOFOLLOW))
+  try {
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' })
+    return { text: readFileSync(fd, 'utf8'), stat }
+  } finally { closeSync(fd) }
 }
+
+/** The file's text, refusing (ELOOP) to read it through a symlink. */
+export function readNoFollow (path: string): string { return readRegularFile(path).text }
