@@ -4,9 +4,9 @@
 // and none is writable by others (a sticky directory such as /tmp may be: others cannot replace root's file in it).
 import { lstatSync, realpathSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { openToOthers } from '../instance/file-trust.js'
 
 const WRITABLE_BY_OTHERS = 0o022
-const STICKY = 0o1000
 
 /**
  * Why the file (already opened: `opened` is the fstat of what was read) cannot be trusted with identity options,
@@ -36,7 +36,7 @@ export function distrustReason (path: string, opened: Stats, euid: number): stri
     }
     if (p === real || p === absolute) continue // the file itself: checked on the opened file above
     if (!trusted(st.uid)) return `its directory ${p} belongs to uid ${st.uid}`
-    if ((st.mode & WRITABLE_BY_OTHERS) !== 0 && (st.mode & STICKY) === 0) return `its group or others can write its directory ${p}`
+    if (openToOthers(st.mode)) return `its group or others can write its directory ${p}`
   }
   return undefined
 }

@@ -15,6 +15,11 @@ export const myUid = (): number => process.geteuid?.() ?? 0
 /** Files of these users are trusted: the caller's own, and root's (root can do anything to us anyway). */
 export const isTrustedOwner = (uid: number): boolean => uid === myUid() || uid === 0
 
+/** A directory others (group or world) may write to, and not sticky: they could swap what is in it for their own. */
+export function openToOthers (mode: number): boolean {
+  return (mode & 0o022) !== 0 && (mode & 0o1000) === 0
+}
+
 /** A mode as ls and chmod write it: 0755. `bits`: which bits (0o7777 to show the sticky bit). */
 export function octalMode (mode: number, bits = 0o777): string {
   return (mode & bits).toString(8).padStart(4, '0')

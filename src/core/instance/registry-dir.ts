@@ -10,7 +10,7 @@ import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { FerryError } from '../errors.js'
-import { isTrustedOwner, myUid, octalMode } from './file-trust.js'
+import { isTrustedOwner, myUid, octalMode, openToOthers } from './file-trust.js'
 
 export interface DefaultRegistryContext {
   readonly uid?: number
@@ -81,7 +81,7 @@ export function distrustRegistryPath (dir: string): string | undefined {
     let st
     try { st = lstatSync(path) } catch { return undefined }
     if (!isTrustedOwner(st.uid)) return `${path} belongs to uid ${st.uid}, not to you (uid ${myUid()}) or root`
-    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `others can write to ${path} (mode ${octalMode(st.mode, 0o7777)})`
+    if (openToOthers(st.mode)) return `others can write to ${path} (mode ${octalMode(st.mode, 0o7777)})`
   }
   return undefined
 }
