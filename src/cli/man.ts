@@ -11,6 +11,8 @@ export interface CommandMeta {
   readonly flags?: Readonly<Record<string, { description?: string, char?: string, allowNo?: boolean }>>
   /** The command takes oclif's --json flag. */
   readonly json?: boolean
+  /** What follows the command's name in SYNOPSIS (roff), when more than [OPTIONS]. */
+  readonly synopsis?: string
 }
 
 const SECTION_TITLES: Record<OptionSpec['section'], string> = {
@@ -68,7 +70,7 @@ function commandPage (meta: CommandMeta): string {
   const json = meta.json === true ? '.TP\n\\fB\\-\\-json\\fR\nPrint the result as JSON, for scripts.\n' : ''
   const extraSection = extra.length === 0 && json === '' ? '' : `.SH OTHER OPTIONS\n${extra.map(([name, f]) => `.TP\n${f.char !== undefined ? `\\fB\\-${f.char}\\fR, ` : ''}\\fB\\-\\-${f.allowNo === true ? '[no\\-]' : ''}${esc(name)}\\fR\n${esc(f.description ?? '')}\n`).join('')}${json}`
   return header(pageName(meta.id), meta.summary ?? '') +
-    `.SH SYNOPSIS\n\\fBferry ${meta.id}\\fR [\\fIOPTIONS\\fR]${meta.id === 'start' ? ' [\\fIAPP_DIR\\fR]' : ''}\n` +
+    `.SH SYNOPSIS\n\\fBferry ${meta.id}\\fR ${meta.synopsis ?? `[\\fIOPTIONS\\fR]${meta.id === 'start' ? ' [\\fIAPP_DIR\\fR]' : ''}`}\n` +
     `.SH DESCRIPTION\n${esc(meta.description ?? '')}\n` + sections.join('') + extraSection + examples(meta) +
     `.SH EXIT STATUS\nSee \\fBferry\\fR(1).\n.SH SEE ALSO\n\\fBferry\\fR(1)\n`
 }
