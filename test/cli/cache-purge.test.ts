@@ -66,6 +66,11 @@ test('ferry cache purge URL, --app, --all: purged entries reach the app again, o
   assert.equal(text.code, 0, text.stderr)
   const shown = (JSON.parse(text.stdout) as { thread1: { turbocaching: Turbocaching } }).thread1.turbocaching
   assert.deepEqual([shown.entries, shown.hits, shown.misses, shown.bytes, shown.max_bytes], [5, 1, 5, s0.bytes, 1048576])
+  // And the status snapshot (ferry status --json) carries the same figures.
+  const snap = await runCli(['status', '--json'], { env })
+  assert.equal(snap.code, 0, snap.stderr)
+  const inSnapshot = (JSON.parse(snap.stdout) as { turbocaching: Turbocaching }).turbocaching
+  assert.deepEqual([inSnapshot.entries, inSnapshot.hits, inSnapshot.misses, inSnapshot.bytes, inSnapshot.stale_served], [5, 1, 5, s0.bytes, 0])
 
   // One URL: both cookie variants go, the query string and the other path and app stay. The host is case-insensitive.
   const url = await runCli(['cache', 'purge', 'http://A.test/public'], { env })

@@ -1,5 +1,5 @@
-// The turbocache's figures, copied once from the store into a plain object: `turbocaching` in /server.json (and so
-// in `ferry status --show server` and its --json). Field names are the reference's where it has them (fetches, hits,
+// The turbocache's figures, copied once from the store into a plain object: `turbocaching` in /server.json
+// (`ferry status --show server`) and in the status snapshot (/pool.json, `ferry status --json`). Field names are the reference's where it has them (fetches, hits,
 // stores, store_successes and their ratios), Ferry's own otherwise; fields are only ever added.
 import type { MemoryStore } from '../cache/memory-store.js'
 import type { RefusalReason } from '../cache/types.js'
@@ -29,7 +29,9 @@ export interface CacheSnapshot {
 
 const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
 
-export function cacheSnapshot (store: MemoryStore | undefined): CacheSnapshot | { readonly enabled: false } {
+export type TurbocachingFigures = CacheSnapshot | { readonly enabled: false }
+
+export function cacheSnapshot (store: MemoryStore | undefined): TurbocachingFigures {
   if (store === undefined) return { enabled: false }
   const c = store.counters
   return {

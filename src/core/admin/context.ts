@@ -29,10 +29,10 @@ export interface AdminContextDeps {
   readonly purgeCache: (target: PurgeTarget) => number
 }
 
-export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
+export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo, cacheStore?: MemoryStore): Promise<StatusSnapshot> {
   const snapshot = pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
-  return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
+  return { instance, pool: snapshot, metrics: await collectMetrics(pids), turbocaching: cacheSnapshot(cacheStore) }
 }
 
 const speed = (value: number, over: string): Record<string, unknown> => ({ averaged_over: over, per: 'minute', value })
@@ -44,7 +44,7 @@ function withoutSecrets (name: string, value: unknown): unknown {
 }
 
 export function createAdminContext (d: AdminContextDeps): AdminContext {
-  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
+  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance, d.cacheStore)
   return {
     info: () => ({ status: 'ok', pid: process.pid, program_name: 'Ferry', program_version: FERRY_VERSION, api_version: API_VERSION, instance: d.instance.name }),
     poolJson: snapshot,
