@@ -9,7 +9,7 @@ import { FerryError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import type { Readiness } from './readiness.js'
 
-/** Connections open at once: enough for a few scrapers and probes; more wait in the kernel's backlog. */
+/** Connections open at once: plenty for a few scrapers and probes; node closes any beyond it at once. */
 const MAX_CONNECTIONS = 32
 
 export interface MetricsServerDeps {
