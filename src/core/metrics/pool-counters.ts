@@ -6,7 +6,7 @@ import type { PoolEvents } from '../pool/events.js'
 export interface AppEventCounts {
   spawns: number
   spawnFailures: number
-  /** Restarts of the app asked for: restart.txt, `ferry restart`, a reload that changed it. */
+  /** Restarts of the app asked for: restart.txt, `ferry restart-app`, a reload that changed it. */
   restarts: number
   /** Processes that exited while they were meant to be serving (crashes, kills from outside). */
   unexpectedExits: number

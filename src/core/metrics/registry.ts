@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelV
 import type { MemoryStore } from '../cache/memory-store.js'
 import { DURATION_BUCKETS_SECONDS, STATUS_CLASSES, type AppTally, type RequestTally } from '../server/request-tally.js'
 import type { PoolCounters, AppEventCounts } from './pool-counters.js'
-import type { ProcessSampler } from './process-sampler.js'
+import type { ProcessSample, ProcessSampler } from './process-sampler.js'
 
 export interface MetricsSources {
   readonly tally: RequestTally
@@ -85,24 +85,25 @@ export function createMetricsRegistry (s: MetricsSources): Registry {
     async () => (await groups()).map(g => [{ app: g.name }, g.queue_overflows]))
   scraped('gauge', registry, 'ferry_processes', 'App processes by state (spawning: being started; oob: doing out-of-band work)', ['app', 'state'],
     async () => (await groups()).flatMap(g => {
-      const n = (state: string): number => g.processes.filter(p => p.state === state).length
-      return [['ready', n('ready')], ['oob', n('oob')], ['stopping', n('stopping')], ['spawning', g.spawning]]
-        .map(([state, v]): [LabelValues<'app' | 'state'>, number] => [{ app: g.name, state: state as string }, v as number])
+      const count = (state: string): number => g.processes.filter(p => p.state === state).length
+      const byState = { ready: count('ready'), oob: count('oob'), stopping: count('stopping'), spawning: g.spawning }
+      return Object.entries(byState).map(([state, v]): [LabelValues<'app' | 'state'>, number] => [{ app: g.name, state }, v])
     }))
 
   const events = (field: keyof AppEventCounts) => (): Series<'app'> => [...s.counters.apps].map(([app, c]) => [{ app }, c[field]])
   scraped('counter', registry, 'ferry_spawns_total', 'App processes started and ready', ['app'], events('spawns'))
   scraped('counter', registry, 'ferry_spawn_failures_total', 'App processes that failed to start (or died soon after)', ['app'], events('spawnFailures'))
-  scraped('counter', registry, 'ferry_app_restarts_total', 'Restarts of the app (restart.txt, ferry restart, a reload that changed it)', ['app'], events('restarts'))
+  scraped('counter', registry, 'ferry_app_restarts_total', 'Restarts of the app (restart.txt, ferry restart-app, a reload that changed it)', ['app'], events('restarts'))
   scraped('counter', registry, 'ferry_process_unexpected_exits_total', 'App processes that exited while serving (crashed or killed from outside)', ['app'], events('unexpectedExits'))
 
-  const processes = async <L extends string>(value: (pid: number, sample: Awaited<ReturnType<ProcessSampler['sample']>>) => number | undefined): Promise<Series<L>> => {
+  /** One sample per app process, where `value` knows one. */
+  const processes = async (value: (pid: number, sample: ProcessSample) => number | undefined): Promise<Series<'app' | 'pid'>> => {
     const sample = await s.sampler.sample()
-    const out: Series<L> = []
+    const out: Series<'app' | 'pid'> = []
     for (const g of sample.pool.groups) {
       for (const p of g.processes) {
         const v = value(p.pid, sample)
-        if (v !== undefined) out.push([{ app: g.name, pid: String(p.pid) } as unknown as LabelValues<L>, v])
+        if (v !== undefined) out.push([{ app: g.name, pid: String(p.pid) }, v])
       }
     }
     return out
