@@ -9,8 +9,8 @@ import { waitFor } from '../../helpers/procs.js'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { metricsUrl, sampleValue } from './helpers.js'
 
-test('/healthz and /readyz answer 200 while the app has a ready process; /metrics counts its requests', async t => {
-  const app = realpathSync(fixtureApp('hello'))
+test('/healthz and /readyz answer 200 while the app has a ready process; /metrics counts its requests (an accepted upgrade as 1xx)', async t => {
+  const app = realpathSync(fixtureApp('upgrade-lab'))
   const f = await startFerry(t, app, ['--metrics-address', '127.0.0.1:0'])
   const m = await metricsUrl(f)
   const health = await get(`${m}/healthz`)
@@ -21,18 +21,23 @@ test('/healthz and /readyz answer 200 while the app has a ready process; /metric
   assert.equal(ready.body, 'ready\n')
 
   for (let i = 0; i < 5; i++) assert.equal((await get(`${f.url}/`)).status, 200)
+  // Its 101 goes to the client as the app sent it: still an answer, of class 1xx, not a client that left.
+  const upgrade = await rawExchange(f.url, 'GET /echo HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 300)
+  assert.match(upgrade, /^HTTP\/1\.1 101 /)
   const r = await get(`${m}/metrics`)
   assert.equal(r.status, 200)
   assert.match(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/)
   assert.equal(sampleValue(r.body, 'ferry_requests_total', { app, code: '2xx' }), 5)
-  assert.equal(sampleValue(r.body, 'ferry_request_duration_seconds_count', { app }), 5)
-  assert.equal(sampleValue(r.body, 'ferry_request_duration_seconds_bucket', { app, le: '+Inf' }), 5)
+  assert.equal(sampleValue(r.body, 'ferry_requests_total', { app, code: '1xx' }), 1)
+  assert.equal(sampleValue(r.body, 'ferry_requests_total', { app, code: 'none' }), 0)
+  assert.equal(sampleValue(r.body, 'ferry_request_duration_seconds_count', { app }), 6)
+  assert.equal(sampleValue(r.body, 'ferry_request_duration_seconds_bucket', { app, le: '+Inf' }), 6)
   assert.equal(sampleValue(r.body, 'ferry_processes', { app, state: 'ready' }), 1)
   assert.equal(sampleValue(r.body, 'ferry_spawns_total', { app }), 1)
   const pid = /app process (\d+) of .* is ready/.exec(f.output())![1]!
   assert.ok(sampleValue(r.body, 'ferry_process_resident_memory_bytes', { app, pid })! > 1024 * 1024, 'the app process\'s memory, read from /proc')
   assert.ok(sampleValue(r.body, 'ferry_process_cpu_seconds_total', { app, pid }) !== undefined)
-  assert.equal(sampleValue(r.body, 'ferry_turbocache_misses_total', {}), 5)
+  assert.equal(sampleValue(r.body, 'ferry_turbocache_misses_total', {}), 5, 'the five GETs were looked up')
 
   assert.equal((await get(`${m}/nope`)).status, 404)
   assert.equal((await get(`${m}/metrics`, { method: 'POST', body: '' })).status, 405)
@@ -51,17 +56,4 @@ test('/readyz answers 503 with the reason while the app cannot start a process; 
   const metrics = (await get(`${m}/metrics`)).body
   assert.ok(sampleValue(metrics, 'ferry_spawn_failures_total', { app })! >= 1, metrics)
   assert.equal(sampleValue(metrics, 'ferry_processes', { app, state: 'ready' }), 0)
-})
-
-test('an upgrade the app accepts counts as 1xx (its 101 passed on), an ordinary request on the same app as 2xx', async t => {
-  const app = realpathSync(fixtureApp('upgrade-lab'))
-  const f = await startFerry(t, app, ['--metrics-address', '127.0.0.1:0'])
-  const m = await metricsUrl(f)
-  const answer = await rawExchange(f.url, 'GET /echo HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 300)
-  assert.match(answer, /^HTTP\/1\.1 101 /)
-  assert.equal((await get(`${f.url}/`)).status, 200)
-  const metrics = (await get(`${m}/metrics`)).body
-  assert.equal(sampleValue(metrics, 'ferry_requests_total', { app, code: '1xx' }), 1, metrics)
-  assert.equal(sampleValue(metrics, 'ferry_requests_total', { app, code: '2xx' }), 1)
-  assert.equal(sampleValue(metrics, 'ferry_requests_total', { app, code: 'none' }), 0)
 })
