@@ -8,9 +8,10 @@ import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
 import { API_VERSION, type AdminContext } from './routes.js'
-import type { InstanceInfo, StatusSnapshot } from './status-snapshot.js'
+import type { AppFacts, InstanceInfo, StatusSnapshot } from './status-snapshot.js'
 import { renderPoolText } from './views/pool-text.js'
 import { renderPoolXml } from './views/pool-xml.js'
+import { coreSettings, ownRunAs, runAsOf, systemAccounts } from './run-as.js'
 
 export interface AdminContextDeps {
   readonly pool: Pool
@@ -23,12 +24,30 @@ export interface AdminContextDeps {
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
   readonly reload: () => unknown
+  /** `standalone` or `flying`, as properties.json says; default standalone. */
+  readonly integrationMode?: string
+  /** The base URI an app is served under (the router knows); default `/`. */
+  readonly baseUriOf?: (appRoot: string) => string | undefined
 }
 
-export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
-  const snapshot = pool.snapshot()
+export interface SnapshotSources {
+  readonly pool: Pool
+  readonly instance: InstanceInfo
+  readonly config?: ResolvedOptions
+  readonly integrationMode?: string
+  readonly baseUriOf?: (appRoot: string) => string | undefined
+}
+
+/** The one snapshot every status view renders: pool, per-process metrics, and what each app runs as and under. */
+export async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
+  const snapshot = src.pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
-  return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
+  const accounts = systemAccounts()
+  const own = ownRunAs(accounts)
+  const apps: Record<string, AppFacts> = {}
+  for (const g of snapshot.groups) apps[g.name] = { base_uri: src.baseUriOf?.(g.app_root) ?? '/', run_as: runAsOf(g, own, accounts) }
+  const settings = src.config === undefined ? undefined : coreSettings(src.config.options, src.integrationMode ?? 'standalone', own, accounts)
+  return { instance: src.instance, pool: snapshot, metrics: await collectMetrics(pids), apps, ...(settings === undefined ? {} : { settings }) }
 }
 
 const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
@@ -61,11 +80,11 @@ function withoutSecrets (name: string, value: unknown): unknown {
 }
 
 export function createAdminContext (d: AdminContextDeps): AdminContext {
-  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
-  return {
+  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d)
+  const ctx: AdminContext = {
     info: () => ({ status: 'ok', pid: process.pid, program_name: 'Ferry', program_version: FERRY_VERSION, api_version: API_VERSION, instance: d.instance.name }),
     poolJson: snapshot,
-    poolText: async (verbose, colorize) => renderPoolText(await snapshot(), { now: Date.now(), verbose, colorize }),
+    poolText: async (verbose, colorize, passengerCompat) => renderPoolText(await snapshot(), { now: Date.now(), verbose, colorize, passengerCompat }),
     poolXml: async verbose => renderPoolXml(await snapshot(), { now: Date.now(), verbose }),
     serverJson: () => {
       const s = d.stats
@@ -111,4 +130,5 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     reopenLogs: d.reopenLogs,
     reload: d.reload
   }
+  return ctx
 }
