@@ -11,6 +11,7 @@ import { API_VERSION, type AdminContext } from './routes.js'
 import type { AppFacts, InstanceInfo, StatusSnapshot } from './status-snapshot.js'
 import { renderPoolText } from './views/pool-text.js'
 import { renderPoolXml } from './views/pool-xml.js'
+import { renderRequestsJson } from './views/requests-json.js'
 import { coreSettings, ownRunAs, runAsOf, systemAccounts } from './run-as.js'
 
 export interface AdminContextDeps {
@@ -110,7 +111,11 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
         }
       }
     },
-    requestsJson: () => ({ requests: d.inflight.snapshot(Date.now()) }),
+    requestsJson: () => {
+      const now = Date.now()
+      const server = (ctx.serverJson() as { thread1: Record<string, unknown> }).thread1
+      return renderRequestsJson({ server, requests: d.inflight.snapshot(now), pool: d.pool.snapshot(), now })
+    },
     configJson: secrets => {
       const out: Record<string, { value: unknown, source: string }> = {}
       for (const [name, source] of Object.entries(d.config.sources)) {
