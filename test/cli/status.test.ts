@@ -6,7 +6,7 @@ import { fixtureApp, tmpDir } from '../helpers/tmp.js'
 import { startFerry } from '../helpers/ferry.js'
 import { get } from '../helpers/http.js'
 import { instanceDirIn } from '../helpers/instance.js'
-import { parseXmlStrict, readLikeTelegraf, readMemoryLikeDiamond, readQueuesLikeDiamond, uptimeSeconds } from '../helpers/passenger-consumers.js'
+import { parseXmlStrict, readLikeCheckPassenger, readLikeTelegraf, readMemoryLikeDiamond, readQueuesLikeDiamond, uptimeSeconds } from '../helpers/passenger-consumers.js'
 import { readdirSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
@@ -202,6 +202,11 @@ test('FERRY_PASSENGER_COMPAT=1 ferry status: only passenger-status\'s lines, rea
     assert.equal(r.code, 0, r.stderr)
     assert.doesNotMatch(r.stdout, /Command :/)
     assert.deepEqual(readQueuesLikeDiamond(r.stdout), { topLevel: 0, app: 0 })
+    const nagios = readLikeCheckPassenger(r.stdout)
+    assert.equal(nagios.processes, 1)
+    assert.equal(nagios.apps.length, 1)
+    assert.equal(nagios.apps[0]!.root, fixtureApp('proxy-lab'))
+    assert.equal(nagios.apps[0]!.processes, 1)
     assert.match(r.stdout, /\n {2}\* PID: \d+ +Sessions: 0 +Processed: \d+ +Uptime: \d+s\n {4}CPU: \d+% +Memory {2}: \d+M +Last used: \d+s ago\n/)
   }
   const mem = await runCli(['memory-stats'], { env: { FERRY_PASSENGER_COMPAT: '1' } })

@@ -137,3 +137,25 @@ export function readQueuesLikeDiamond (stdout: string): { topLevel: number, app:
   }
   return { topLevel, app }
 }
+
+/**
+ * The check_passenger Nagios plugin's reading of passenger-status (it runs the executable it is given with no
+ * arguments): the version, max pool size and process count before "Application groups", then per app (blocks
+ * separated by blank lines) its App root, its PID lines and the sum of their `Memory : NM`.
+ */
+export function readLikeCheckPassenger (stdout: string): { version: string, maxPoolSize: number, processes: number, apps: Array<{ root: string, processes: number, memoryMb: number }> } {
+  const m = /^([\s\S]*?)-+ +Application groups +-+[^\n]*\n([\s\S]*)$/.exec(stdout)
+  assert.ok(m !== null, 'an "Application groups" section')
+  const general = m[1]!
+  const field = (re: RegExp): string => { const f = re.exec(general); assert.ok(f !== null, String(re)); return f[1]! }
+  const apps = m[2]!.split('\n\n').filter(b => b.trim() !== '').map(block => {
+    const root = /App root: +([^\n]+)/.exec(block)
+    assert.ok(root !== null, `an App root in ${block}`)
+    return {
+      root: root[1]!.trim(),
+      processes: [...block.matchAll(/PID *: *\d+/g)].length,
+      memoryMb: [...block.matchAll(/Memory *: *(\d+)M/g)].reduce((s, x) => s + Number(x[1]), 0)
+    }
+  })
+  return { version: field(/Version *: *([.\d]+)/), maxPoolSize: Number(field(/Max pool size *: *(\d+)/)), processes: Number(field(/Processes *: *(\d+)/)), apps }
+}
