@@ -7,6 +7,8 @@ import type { Inflight } from '../server/inflight.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
+import { cacheSnapshot } from './cache-snapshot.js'
+import type { PurgeTarget } from './purge-target.js'
 import { API_VERSION, type AdminContext } from './routes.js'
 import type { AppFacts, InstanceInfo, StatusSnapshot } from './status-snapshot.js'
 import { renderPoolText } from './views/pool-text.js'
@@ -29,6 +31,8 @@ export interface AdminContextDeps {
   readonly integrationMode?: string
   /** The base URI an app is served under (the router knows); default `/`. */
   readonly baseUriOf?: (appRoot: string) => string | undefined
+  /** Drops the turbocache entries a purge names; returns how many. Throws E_APP_NOT_FOUND for an unknown app. */
+  readonly purgeCache: (target: PurgeTarget) => number
 }
 
 export interface SnapshotSources {
@@ -37,6 +41,7 @@ export interface SnapshotSources {
   readonly config?: ResolvedOptions
   readonly integrationMode?: string
   readonly baseUriOf?: (appRoot: string) => string | undefined
+  readonly cacheStore?: MemoryStore | undefined
 }
 
 /** The one snapshot every status view renders: pool, per-process metrics, and what each app runs as and under. */
@@ -48,27 +53,13 @@ export async function buildStatusSnapshot (src: SnapshotSources): Promise<Status
   const apps: Record<string, AppFacts> = {}
   for (const g of snapshot.groups) apps[g.name] = { base_uri: src.baseUriOf?.(g.app_root) ?? '/', run_as: runAsOf(g, own, accounts) }
   const settings = src.config === undefined ? undefined : coreSettings(src.config.options, src.integrationMode ?? 'standalone', own, accounts)
-  return { instance: src.instance, pool: snapshot, metrics: await collectMetrics(pids), apps, ...(settings === undefined ? {} : { settings }) }
-}
-
-const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
-
-/** The reference's `turbocaching` section (fetches, hits, stores and their ratios) plus Ferry's own counters. */
-function turbocaching (store: MemoryStore | undefined): Record<string, unknown> {
-  if (store === undefined) return { enabled: false }
-  const c = store.counters
   return {
-    enabled: true,
-    fetches: c.fetches,
-    hits: c.hits,
-    hit_ratio: ratio(c.hits, c.fetches),
-    stores: c.stores,
-    store_successes: c.store_successes,
-    store_success_ratio: ratio(c.store_successes, c.stores),
-    evictions: c.evictions,
-    refusals: { ...c.refusals },
-    entries: store.size,
-    bytes: store.bytes
+    instance: src.instance,
+    pool: snapshot,
+    metrics: await collectMetrics(pids),
+    apps,
+    ...(settings === undefined ? {} : { settings }),
+    turbocaching: cacheSnapshot(src.cacheStore)
   }
 }
 
@@ -107,7 +98,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           responses_paused_for_budget: s.responseBuffers.waiting,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
-          turbocaching: turbocaching(d.cacheStore)
+          turbocaching: cacheSnapshot(d.cacheStore)
         }
       }
     },
@@ -133,7 +124,8 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
     shutdown: () => setImmediate(d.shutdown),
     reopenLogs: d.reopenLogs,
-    reload: d.reload
+    reload: d.reload,
+    purgeCache: d.purgeCache
   }
   return ctx
 }
