@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderMemoryStats } from '../cli/render/memory-stats.js'
 import { paint } from '../cli/render/paint.js'
-import { passengerCompatFlag } from '../cli/passenger-compat.js'
+import { PASSENGER_COMPAT_SENTENCE, passengerCompatFlag } from '../cli/passenger-compat.js'
 import { collectMemoryStats, type MemoryStats as Stats } from '../core/inspect/memory-stats.js'
 
 export default class MemoryStats extends BaseCommand {
@@ -10,7 +10,7 @@ export default class MemoryStats extends BaseCommand {
   static override description = 'Lists every Ferry process (watchdog, core, app processes and whatever they started), ' +
     'nginx and Apache process on this machine with its virtual size and private dirty RSS, the memory it really uses. ' +
     'Reads /proc directly and needs no running API, so it also works when an instance is stuck. ' +
-    'Run as root to see the private dirty RSS of other users\' processes.'
+    'Run as root to see the private dirty RSS of other users\' processes. ' + PASSENGER_COMPAT_SENTENCE
 
   static override examples = [
     { description: 'Show the memory of all Ferry, nginx and Apache processes', command: '<%= config.bin %> memory-stats' },

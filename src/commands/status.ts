@@ -5,14 +5,14 @@ import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/st
 import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { isFerryError } from '../core/errors.js'
-import { passengerCompatFlag } from '../cli/passenger-compat.js'
+import { PASSENGER_COMPAT_SENTENCE, passengerCompatFlag } from '../cli/passenger-compat.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'show what a running instance is doing: its pool, processes and front server'
   static override description = 'Asks the instance\'s admin API (over its Unix socket) for the pool, server or request view. ' +
     'Text and XML match the layouts of passenger-status. When the API does not answer, shows the instance\'s processes ' +
     'from the process table instead and exits 3. Exit codes: 0 ok, 1 no instance or several without a name, ' +
-    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable.'
+    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable. ' + PASSENGER_COMPAT_SENTENCE
 
   static override examples = [
     { description: 'Show the pool of the only running instance', command: '<%= config.bin %> status' },
