@@ -5,18 +5,20 @@ import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/st
 import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { isFerryError } from '../core/errors.js'
+import { PASSENGER_COMPAT_SENTENCE, passengerCompatFlag } from '../cli/passenger-compat.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'show what a running instance is doing: its pool, processes and front server'
   static override description = 'Asks the instance\'s admin API (over its Unix socket) for the pool, server or request view. ' +
     'Text and XML match the layouts of passenger-status. When the API does not answer, shows the instance\'s processes ' +
     'from the process table instead and exits 3. Exit codes: 0 ok, 1 no instance or several without a name, ' +
-    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable.'
+    '2 not authorized (or the instance is untrusted: its files are another user\'s, writable by others or symlinks), 3 admin API unreachable. ' + PASSENGER_COMPAT_SENTENCE
 
   static override examples = [
     { description: 'Show the pool of the only running instance', command: '<%= config.bin %> status' },
     { description: 'XML for monitoring, of the instance whose name starts with k3x', command: '<%= config.bin %> status --show xml k3x' },
-    { description: 'The pool snapshot as JSON', command: '<%= config.bin %> status --show json' }
+    { description: 'The pool snapshot as JSON', command: '<%= config.bin %> status --show json' },
+    { description: 'Only the lines passenger-status prints, for agents that parse it line by line', command: '<%= config.bin %> status --passenger-compat' }
   ]
 
   static override enableJsonFlag = true
@@ -30,6 +32,7 @@ export default class Status extends BaseCommand {
     header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
     verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views', default: false }),
     'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
+    'passenger-compat': passengerCompatFlag('pool view with only the lines passenger-status prints: no Last spawn error or Command lines, out-of-band work shown as DISABLED (XML, server and requests views are Passenger\'s shape either way)'),
     ...instanceSelectionFlags(5)
   }
 
@@ -44,7 +47,7 @@ export default class Status extends BaseCommand {
         return JSON.parse(await fetchView(instance, view, { verbose: false, colorize: false }, flags.timeout * 1000)) as unknown
       }
       const colorize = process.env.NO_COLOR === undefined && (flags['force-colors'] || process.stdout.isTTY === true)
-      const body = await fetchView(instance, show, { verbose: flags.verbose, colorize }, flags.timeout * 1000)
+      const body = await fetchView(instance, show, { verbose: flags.verbose, colorize, passengerCompat: flags['passenger-compat'] }, flags.timeout * 1000)
       const header = flags.header && show !== 'json' && show !== 'xml' ? renderStatusHeader(instance, new Date()) : ''
       process.stdout.write(header + body)
       return undefined

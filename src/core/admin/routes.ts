@@ -13,7 +13,8 @@ export interface Reply {
 export interface AdminContext {
   info (): Record<string, unknown>
   poolJson (): Promise<unknown>
-  poolText (verbose: boolean, colorize: boolean): Promise<string>
+  /** passengerCompat: only the lines passenger-status prints (see views/pool-text.ts). */
+  poolText (verbose: boolean, colorize: boolean, passengerCompat?: boolean): Promise<string>
   poolXml (verbose: boolean): Promise<string>
   serverJson (): unknown
   requestsJson (): unknown
@@ -60,9 +61,11 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     handle: async (ctx, q) => {
       const verbose = yesNo(q, 'verbose')
       const colorize = yesNo(q, 'colorize')
+      const passengerCompat = yesNo(q, 'passenger_compat')
       if (verbose === undefined) return badYesNo('verbose')
       if (colorize === undefined) return badYesNo('colorize')
-      return { type: 'text', body: await ctx.poolText(verbose, colorize) }
+      if (passengerCompat === undefined) return badYesNo('passenger_compat')
+      return { type: 'text', body: await ctx.poolText(verbose, colorize, passengerCompat) }
     }
   },
   '/pool.xml': {

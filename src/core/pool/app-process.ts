@@ -4,6 +4,7 @@
 // A process that is spawning has no AppProcess yet: the group counts it as "spawning".
 import type { SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
 import type { Waiter } from './wait-queue.js'
+import { randomId } from './random-id.js'
 
 export type ProcessState = 'ready' | 'oob' | 'stopping' | 'dead'
 
@@ -15,6 +16,14 @@ export class AppProcess {
   readonly spawnedAt: number
   /** Names this process in the sticky-sessions cookie; unique within its group. */
   readonly stickyId: string
+  /**
+   * A name no other process will have, in Passenger's gupid shape (minutes since the epoch in hex, a dash, 10 random
+   * characters), so monitoring that tells processes apart by it keeps working.
+   */
+  readonly gupid: string
+  /** When its spawn began, and when the group generation it belongs to began (ms since the epoch). */
+  readonly spawnStartedAt: number
+  readonly generationStartedAt: number
   state: ProcessState = 'ready'
   /** Requests in flight on this process. */
   sessions = 0
@@ -38,8 +47,12 @@ export class AppProcess {
   readonly #spawned: SpawnedProcess
 
   /** `concurrency` overrides what the loader advertised (0 = keep the loader's value). */
-  constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid)) {
+  constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid),
+    begun: { readonly at: number, readonly generation: number } = { at: now, generation: now }) {
     this.#spawned = spawned
+    this.gupid = `${Math.floor(now / 60_000).toString(16)}-${randomId(10)}`
+    this.spawnStartedAt = begun.at
+    this.generationStartedAt = begun.generation
     this.pid = spawned.pid
     this.target = spawned.target
     this.concurrency = concurrency > 0 ? concurrency : spawned.concurrency

@@ -6,6 +6,7 @@ import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
 import type { PoolEvents } from './events.js'
+import { randomId } from './random-id.js'
 
 export interface GroupOptions {
   readonly app: AppSpec
@@ -102,11 +103,19 @@ export class Group {
   /** Requests waiting for the process their sticky cookie names. */
   #stickyWaiting = 0
   #nextStickyId = 1
+  /** Names this generation of the app (Passenger's group UUID): a new one on every restart. */
+  uuid = randomId(20)
+  /**
+   * When this generation began (creation or the last restart), ms since the epoch: Passenger's spawner creation time,
+   * since each restart starts processes afresh the way Passenger's new spawner does.
+   */
+  generationStartedAt: number
 
   constructor (options: GroupOptions) {
     this.#o = options
     this.name = options.app.root
     this.lastActivity = options.now()
+    this.generationStartedAt = this.lastActivity
     this.#startTimers()
   }
 
@@ -167,7 +176,14 @@ export class Group {
   /** Processes taking requests right now. */
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
+  /** 0 = up to the pool size. */
+  get maxInstances (): number { return this.#o.maxInstances }
+  get maxOob (): number { return this.#o.maxOob ?? 1 }
   get maxQueue (): number { return this.#o.maxQueue }
+  /** The command that starts one of its processes, as the loader runs it. */
+  get startCommand (): string { return this.#o.loader.startCommand?.(this.app) ?? this.app.startCommand ?? '' }
+  /** A rolling restart is still replacing old processes. */
+  get restarting (): boolean { return this.#toReplace.length > 0 || this.#retiredAhead > 0 || this.#rollingSpawn }
   get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
@@ -438,6 +454,8 @@ export class Group {
    * ready does an old one stop, so the app keeps serving; if a new one fails to start, the old ones stay.
    */
   restart (method: 'blocking' | 'rolling' = this.defaultRestartMethod): void {
+    this.uuid = randomId(20)
+    this.generationStartedAt = this.#o.now()
     this.#o.events.emit('restart', this, method)
     // Someone changed something (a deploy, a fix): try it now rather than after the old crash loop's back-off.
     this.#resetBackoff()
@@ -546,9 +564,11 @@ export class Group {
       onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu)
     }
     this.#o.events.emit('spawning', this)
+    const begun = { at: this.#o.now(), generation: this.generationStartedAt }
     this.#o.loader.spawn(this.app, hooks, this.#abort.signal).then(spawned => {
       this.spawning--
-      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, (this.#nextStickyId++).toString(36))
+      // Sticky ids are decimal: Passenger's sticky_session_id is an integer, and status views print this one.
+      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, String(this.#nextStickyId++), begun)
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
       if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }

@@ -12,6 +12,8 @@ export interface RequestHead {
   /** The header list as received: [name, value, …]. */
   readonly rawHeaders: string[]
   readonly socket: ClientSocket
+  /** `1.1` or `1.0` (node's IncomingMessage has it; so does the lean front's request). */
+  readonly httpVersion?: string
 }
 
 /** The client's connection, as the request path sees it (a net.Socket on both fronts). */

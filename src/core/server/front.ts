@@ -289,6 +289,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   server.on('connection', (socket: Socket) => {
     stats.activeConnections++
     stats.connectionsAccepted++
+    inflight.connected(socket, stats.connectionsAccepted, Date.now())
     stats.acceptRate.mark()
     if (stats.activeConnections > stats.peakActiveConnections) stats.peakActiveConnections = stats.activeConnections
     socket.once('close', () => { stats.activeConnections-- })

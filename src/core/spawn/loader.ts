@@ -92,4 +92,6 @@ export interface Loader {
    * dead by the time it rejects. The signal aborts a spawn in progress (the process is killed).
    */
   spawn (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess>
+  /** The command line spawn() runs for this app, for status views; absent: the app's own start command. */
+  startCommand? (app: AppSpec): string
 }

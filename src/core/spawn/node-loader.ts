@@ -26,11 +26,13 @@ const OOB_WORK_MESSAGE = 'ferry:oob-work'
 const OOB_DONE_MESSAGE = 'ferry:oob-done'
 
 export function createNodeLoader (): Loader {
-  return Object.freeze({ type: 'node' as const, spawn: spawnNodeApp })
+  return Object.freeze({ type: 'node' as const, spawn: spawnNodeApp, startCommand: (app: AppSpec) => commandLine(process.execPath, nodeArgs(app)) })
 }
 
+const nodeArgs = (app: AppSpec): string[] => ['--require', PRELOAD, app.startupFile ?? '']
+
 async function spawnNodeApp (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess> {
-  const args = ['--require', PRELOAD, app.startupFile ?? '']
+  const args = nodeArgs(app)
   const command = commandLine(process.execPath, args)
   throwIfCancelled(app, command, signal)
   const socketPath = socketPathFor(app, command)

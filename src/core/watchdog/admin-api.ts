@@ -21,6 +21,8 @@ export interface AdminApiDeps {
   readonly reopenLogs: () => boolean
   /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */
   readonly reload: () => unknown
+  /** The base URI an app is served under, for the status views. */
+  readonly baseUriOf?: (appRoot: string) => string | undefined
   /** Drops the turbocache entries a purge names (AppSet.purgeCache). */
   readonly purgeCache: AdminContextDeps['purgeCache']
 }
@@ -39,7 +41,7 @@ export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, log
   }
   const properties = readProperties(dir)
   const instance = { name: properties?.name ?? 'unknown', version: FERRY_VERSION, server_software: `Ferry/${FERRY_VERSION}` }
-  const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance })
+  const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance, integrationMode: properties?.integration_mode })
   const servers = [await startAdminServer({ path: paths.adminSocket }, ctx, passwords, logger)]
   const tcp = config.options.adminAddress
   if (tcp !== undefined) {

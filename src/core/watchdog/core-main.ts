@@ -91,6 +91,7 @@ async function main (): Promise<void> {
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
         reload: () => reload('reload requested through the admin API'),
+        baseUriOf: root => router.byRoot(root)?.baseUri,
         purgeCache: target => apps.purgeCache(target)
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
