@@ -5,11 +5,13 @@ import { readiness } from '../../../src/core/metrics/readiness.js'
 import type { GroupSnapshot, PoolSnapshot, ProcessSnapshot } from '../../../src/core/pool/snapshot.js'
 
 const proc = (state: ProcessSnapshot['state']): ProcessSnapshot => ({
-  pid: 100, state, sessions: 0, tunnels: 0, processed: 0, concurrency: 1, spawned_at: 0, last_used: 0, command: 'node', event_loop_utilization: null
+  pid: 100, state, sessions: 0, tunnels: 0, processed: 0, concurrency: 1, spawned_at: 0, last_used: 0, command: 'node', event_loop_utilization: null,
+  spawn_started_at: 0, generation_started_at: 0, sticky_session_id: '1', gupid: 'g-1', address: 'unix:/tmp/x.sock'
 })
 
 const group = (name: string, over: Partial<GroupSnapshot> = {}): GroupSnapshot => ({
   name, app_root: name, app_type: 'node', environment: 'production', queue_length: 0, max_queue: 100, queue_overflows: 0,
+  uuid: 'u-' + name, start_command: 'node app.js', startup_file: 'app.js', start_timeout_ms: 90000, identity: null, restarting: false, max_instances: 0, max_oob_work_instances: 1,
   oldest_wait_ms: 0, spawning: 0, min_instances: 1, failures: 0, last_spawn_error: null, processes: [], ...over
 })
 
