@@ -6,7 +6,9 @@ import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
+import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
+import { varySelector } from '../cache/vary.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -22,12 +24,6 @@ export interface TurbocacheOptions {
 }
 
 type Headers = Record<string, string | string[] | undefined>
-
-/**
- * Headers the store keeps are what every client may see: framing and Age are set when served; per-response state
- * and messages from the app to Ferry (out-of-band work) are never replayed.
- */
-const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive', 'x-ferry-oob-work'])
 
 function toObject (flat: readonly string[]): Headers {
   const out: Headers = {}
@@ -69,17 +65,23 @@ export class Turbocache {
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
+    let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       this.store.counters.fetches++
-      const entry = this.store.get(key)
-      if (entry !== undefined) {
-        this.store.counters.hits++
-        serve(req, res, entry, this.#now())
-        return true
+      const now = this.#now()
+      const found = this.store.lookup(key, req.headers, now)
+      if (found !== undefined) {
+        if (found.state === 'fresh') {
+          this.store.counters.hits++
+          serve(req, res, found.entry, now)
+          return true
+        }
+        // Stale (or no-cache): never served as it is; the app answers, and its response replaces the entry.
+        stale = found.entry
       }
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later.
-    return method === 'GET' ? new Recorder(this, req, key, url) : undefined
+    return method === 'GET' ? new Recorder(this, req, key, url, stale) : undefined
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
@@ -125,22 +127,30 @@ function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now:
   res.end(req.method === 'HEAD' ? undefined : entry.body)
 }
 
+type Plan = Omit<CachedResponse, 'body' | 'storedAt'>
+
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
 export class Recorder {
   readonly #cache: Turbocache
   readonly #req: RequestHead
   readonly #key: string
   readonly #urlKey: string
-  #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
+  /** The stored entry this request found stale (a revalidation may renew it), if any. */
+  readonly stale: CachedResponse | undefined
+  #plan: Plan | undefined
   #chunks: Buffer[] = []
   #bytes = 0
 
-  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale?: CachedResponse) {
     this.#cache = cache
     this.#req = req
     this.#key = key
     this.#urlKey = urlKey
+    this.stale = stale
   }
+
+  /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
+  get key (): string { return this.#key }
 
   onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
     const store = this.#cache.store
@@ -158,9 +168,18 @@ export class Recorder {
     store.counters.stores++
     // A refused response also ends an older entry's life: the app no longer says it may be shared.
     if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); return }
-    const kept: string[] = []
-    for (let i = 0; i < appHeaders.length; i += 2) if (!NOT_STORED.has(appHeaders[i]!.toLowerCase())) kept.push(appHeaders[i]!, appHeaders[i + 1]!)
-    this.#plan = { status, statusText, headers: kept, expiresAt: decision.expiresAt, initialAgeSeconds: decision.initialAgeSeconds }
+    const kept = storedHeaders(appHeaders)
+    this.#plan = {
+      status,
+      statusText,
+      headers: kept.headers,
+      ferryCacheControl: kept.ferryCacheControl,
+      ...decision.freshness,
+      etag: decision.etag,
+      lastModified: decision.lastModified,
+      vary: decision.vary,
+      varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, this.#req.headers)
+    }
   }
 
   onBody (chunk: Buffer): void {
