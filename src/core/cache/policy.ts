@@ -49,7 +49,8 @@ export const STORABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 30
  */
 const HEURISTIC_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
-const INVALIDATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** RFC 9110 §9.2.1 safe methods (methods are case-sensitive): any other one may change the resource. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 function lowercaseKeys (headers: Headers): Headers {
   const out: Headers = {}
@@ -160,7 +161,8 @@ export function ageHeader (entry: CachedResponse, now: number): string {
 }
 
 /**
- * The URL keys (see key.ts `urlKey`) a response invalidates: after a 2xx/3xx POST, PUT, PATCH or DELETE, the
+ * The URL keys (see key.ts `urlKey`) a response invalidates (RFC 9111 §4.4): after a 2xx/3xx answer to any unsafe
+ * method (anything but GET, HEAD, OPTIONS and TRACE: POST, PUT, PATCH, DELETE, M-SEARCH, PROPPATCH…), the
  * request's own URL and its Location / Content-Location when they point at the same host (relative references are
  * resolved against the request URL; absolute ones on another host are ignored, so an app cannot make Ferry drop
  * another site's entries). Callers drop every cookie variant of each key (MemoryStore.deleteUrl).
@@ -177,7 +179,7 @@ export function invalidations (
   resHeaders: Headers,
   scheme: Scheme = 'http'
 ): string[] {
-  if (!INVALIDATING_METHODS.has(method) || status < 200 || status >= 400) return []
+  if (SAFE_METHODS.has(method) || status < 200 || status >= 400) return []
   const keys = new Set<string>([urlKey({ scheme, host, url: requestUrl })])
   let base: URL
   try {

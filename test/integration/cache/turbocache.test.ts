@@ -119,6 +119,37 @@ test('POST invalidates the URL; no-cache requests go to the app and refresh the 
   assert.notEqual(serial(pragma.body), serial(bypass.body))
 })
 
+test('any unsafe method with a non-error answer invalidates, whatever its name (M-SEARCH, PROPPATCH)', async t => {
+  const f = await cacheLab(t)
+  for (const method of ['M-SEARCH', 'PROPPATCH']) {
+    const first = await get(`${f.url}/public?m=${method}`)
+    assert.equal(serial((await get(`${f.url}/public?m=${method}`)).body), serial(first.body))
+    assert.equal((await get(`${f.url}/public?m=${method}`, { method })).status, 200)
+    assert.notEqual(serial((await get(`${f.url}/public?m=${method}`)).body), serial(first.body), `${method} dropped the entry`)
+  }
+})
+
+test('Expires is read strictly: a malformed date means already expired', async t => {
+  const f = await cacheLab(t)
+  const later = new Date(Date.now() + 3600_000)
+  const valid = later.toUTCString()
+  assert.ok(await servedTwiceFromCache(`${f.url}/expires-raw?v=${encodeURIComponent(valid)}`), 'an IMF-fixdate is cached')
+  for (const bad of [valid.replace('GMT', 'UTC'), valid.replace(',', ''), valid.replace(' ', '  '), 'Thu, 18 Aug 2050 2:01:18 GMT']) {
+    assert.equal(await servedTwiceFromCache(`${f.url}/expires-raw?v=${encodeURIComponent(bad)}`), false, bad)
+  }
+})
+
+test('hop-by-hop fields and those named in Connection are never stored nor replayed', async t => {
+  const f = await cacheLab(t)
+  const a = await get(`${f.url}/hop`)
+  const b = await get(`${f.url}/hop`)
+  assert.equal(serial(a.body), serial(b.body), 'the hit')
+  assert.equal(b.headers['x-kept'], 'yes')
+  assert.equal(b.headers['x-per-hop'], undefined)
+  assert.equal(b.headers['proxy-connection'], undefined)
+  assert.doesNotMatch(String(b.headers.connection ?? ''), /x-per-hop/i)
+})
+
 test('entries expire on time; HEAD is answered from a stored GET without a body', async t => {
   const f = await cacheLab(t)
   const a = await get(`${f.url}/public?max-age=1`)

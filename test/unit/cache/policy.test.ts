@@ -63,6 +63,13 @@ test('refusals, table-driven', () => {
     ['Expires equal to Date', { expires: HTTP_NOW, date: HTTP_NOW }, {}, 'no-freshness'],
     ['Expires invalid', { expires: 'soon' }, {}, 'no-freshness'],
     ['Expires: 0', { expires: '0' }, {}, 'no-freshness'],
+    ['Expires in UTC, not GMT (a lenient parser caches until 2050)', { expires: 'Thu, 18 Aug 2050 02:01:18 UTC' }, {}, 'no-freshness'],
+    ['Expires without the comma', { expires: 'Thu 18 Aug 2050 02:01:18 GMT' }, {}, 'no-freshness'],
+    ['Expires with doubled spaces', { expires: 'Thu, 18 Aug  2050 02:01:18 GMT' }, {}, 'no-freshness'],
+    ['Expires with dashes', { expires: 'Thu, 18-Aug-2050 02:01:18 GMT' }, {}, 'no-freshness'],
+    ['Expires with a one-digit hour', { expires: 'Thu, 18 Aug 2050 2:01:18 GMT' }, {}, 'no-freshness'],
+    ['Expires in ISO 8601', { expires: '2050-08-18T02:01:18Z' }, {}, 'no-freshness'],
+    ['two Expires values', { expires: [at(60), at(120)] }, {}, 'no-freshness'],
     ['Age already past max-age', { 'cache-control': 'max-age=60', age: '60' }, {}, 'no-freshness'],
     ['old document replayed: Date older than max-age', { 'cache-control': 'max-age=60', date: at(-300) }, {}, 'no-freshness'],
     ['Vary: Accept-Encoding', { 'cache-control': 'max-age=60', vary: 'Accept-Encoding' }, {}, 'vary'],
@@ -100,6 +107,9 @@ test('explicit freshness is stored, and nothing else is needed', () => {
     ['Expires without Date: Expires − now', { expires: at(90) }, {}, 90],
     ['Expires with an invalid Date: Expires − now', { expires: at(90), date: 'yesterday' }, {}, 90],
     ['Expires in another accepted format (RFC 850)', { expires: 'Saturday, 28-Nov-26 12:01:00 GMT', date: HTTP_NOW }, {}, 60],
+    ['Expires in asctime format', { expires: 'Sat Nov 28 12:01:30 2026', date: HTTP_NOW }, {}, 90],
+    ['Expires with a lenient Date: the Date is ignored', { expires: at(90), date: 'Sat, 28 Nov 2026 11:00:00 UTC' }, {}, 90],
+    ['max-age with a lenient Date in the past: no apparent age from it', { 'cache-control': 'max-age=60', date: 'Sat, 28 Nov 2026 11:59:00 UTC' }, {}, 60],
     ['Age is subtracted', { 'cache-control': 'max-age=60', age: '20' }, {}, 40],
     ['invalid Age counts as 0', { 'cache-control': 'max-age=60', age: 'old' }, {}, 60],
     ['public + max-age + must-revalidate', { 'cache-control': 'public, max-age=60, must-revalidate' }, {}, 60],
@@ -171,11 +181,12 @@ test('ageHeader: initial age plus whole seconds resident, never negative', () =>
 test('invalidations: successful writes drop the URL and same-host Location / Content-Location', () => {
   const u = (url: string, host = 'example.com', scheme: 'http' | 'https' = 'http'): string => urlKey({ scheme, host, url })
   const inv = (method: string, status: number, headers: Headers = {}, url = '/items/1?x=1', host = 'Example.com'): string[] => invalidations(method, status, url, host, headers).sort()
-  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE', 'M-SEARCH', 'PROPPATCH', 'MKCOL', 'PURGE', 'LINK', 'post']) {
     for (const s of [200, 201, 204, 301, 303, 399]) assert.deepEqual(inv(m, s), [u('/items/1?x=1')], `${m} ${s}`)
     for (const s of [100, 199, 400, 404, 500]) assert.deepEqual(inv(m, s), [], `${m} ${s}`)
   }
-  for (const m of ['GET', 'HEAD', 'OPTIONS', 'post']) assert.deepEqual(inv(m, 200), [], m)
+  for (const m of ['GET', 'HEAD', 'OPTIONS', 'TRACE']) assert.deepEqual(inv(m, 200), [], m)
+  assert.deepEqual(inv('M-SEARCH', 200, { 'content-location': '/items/9' }), [u('/items/1?x=1'), u('/items/9')].sort(), 'unknown methods: Location / Content-Location too')
   assert.deepEqual(inv('POST', 201, { location: '/items/2' }), [u('/items/1?x=1'), u('/items/2')].sort())
   assert.deepEqual(inv('POST', 201, { Location: '/items/2#frag' }), [u('/items/1?x=1'), u('/items/2')].sort(), 'fragment dropped, any header case')
   assert.deepEqual(inv('POST', 201, { location: 'http://EXAMPLE.com/items/3?y' }), [u('/items/1?x=1'), u('/items/3?y')].sort())
