@@ -3,7 +3,7 @@
 //
 // Stricter than RFC 9111 on purpose, and than the reference (docs/reference passenger.md §1): only explicit
 // freshness is stored (never heuristic), Set-Cookie and any Vary refuse, s-maxage beats max-age beats Expires,
-// HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
+// any final status but 206 may be stored given explicit freshness, HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
 // freshness is kept only while it can be revalidated (it has a validator) or an RFC 5861 window is open; the hit
 // path never serves it (see types.ts Freshness). The refusals run first; freshness.ts does the arithmetic.
 import { urlKey, type Scheme } from './key.js'
@@ -20,10 +20,11 @@ export type Headers = Record<string, string | string[] | undefined>
  * - `lookup`: may be served from the cache. For GET, a miss's response may then be stored. For HEAD, a hit is
  *   answered from the stored GET without a body; a miss goes to the app and its response is never stored (it has
  *   no body): the caller records only GET misses, and storeDecision refuses anything but GET ('method') anyway.
- * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache); its response may be
- *   stored and then replaces the entry.
- * - `bypass`: neither served nor stored (other methods, Authorization, request no-store, no Host header, or a HEAD
- *   that asks for revalidation).
+ * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache; or Authorization, so
+ *   the app checks the credentials); its response may be stored and then replaces the entry (one to a request with
+ *   Authorization only if it says public, s-maxage or must-revalidate, RFC 9111 §3.5).
+ * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, or a HEAD that asks for
+ *   revalidation or carries Authorization).
  */
 export type RequestMode = 'lookup' | 'refresh' | 'bypass'
 
@@ -39,8 +40,13 @@ export interface Storable {
 
 export type StoreDecision = Storable | { store: false, reason: RefusalReason }
 
-/** The statuses the issue allows storing (the reference's list; 206, 302, 307, 308 … are never stored). */
-export const STORABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 404, 405, 410, 414, 501])
+/**
+ * Whether a response of this status may be stored at all (given explicit freshness): any final status (RFC 9111
+ * §3) but 206 (Ferry stores no partial content) and 304 (an answer to a conditional request, not a response).
+ */
+export function storableStatus (status: number): boolean {
+  return status >= 200 && status <= 599 && status !== 206 && status !== 304
+}
 
 /**
  * Statuses a cache may store without explicit freshness (RFC 9110 §15.1, "heuristically cacheable"): Ferry never
@@ -69,8 +75,7 @@ export function requestMode (method: string, headers: Headers): RequestMode {
   if (method !== 'GET' && !head) return 'bypass'
   const host = headers.host
   if (host === undefined || host === '' || Array.isArray(host)) return 'bypass'
-  if (headers.authorization !== undefined) return 'bypass'
-  let refresh = false
+  let refresh = headers.authorization !== undefined
   const cc = headers['cache-control']
   if (cc !== undefined) {
     const d = parseCacheControl(cc)
@@ -102,7 +107,7 @@ export function plainResponseRefusal (reqHeaders: Headers, status: number, rawRe
     if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires') return undefined
   }
   if (reqHeaders.authorization !== undefined) return 'authorization'
-  if (!STORABLE_STATUSES.has(status)) return 'status'
+  if (!storableStatus(status)) return 'status'
   return 'no-freshness'
 }
 
@@ -127,13 +132,13 @@ export function storeDecision (
   const resH = lowercaseKeys(res.headers)
   const reqCc = parseCacheControl(reqH['cache-control'])
   if (reqCc.has('no-store')) return { store: false, reason: 'request-no-store' }
-  if (reqH.authorization !== undefined) return { store: false, reason: 'authorization' }
-  if (!STORABLE_STATUSES.has(res.status)) return { store: false, reason: 'status' }
-
   // Directives are checked parsed and, as a safety net, as substrings of the raw header: a malformed
   // `max-age=60;private` or `no-cache="set-cookie"` still refuses. A qualified no-cache="field" is taken as a plain
   // no-cache (the whole response revalidated), a qualified private="field" as a plain private.
   const { directives: cc, raw: rawCc } = responseDirectives(resH)
+  // RFC 9111 §3.5: a response to a request with Authorization is shared only when it says it may be.
+  if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate'))) return { store: false, reason: 'authorization' }
+  if (!storableStatus(res.status)) return { store: false, reason: 'status' }
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
   const pragma = header(resH, 'pragma')

@@ -159,15 +159,14 @@ export class Recorder {
     if (plain !== undefined) {
       store.counters.stores++
       store.recordRefusal(plain)
-      store.delete(this.#key)
+      this.#dropOlder()
       return
     }
     const headers = toObject(appHeaders)
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
-    // A refused response also ends an older entry's life: the app no longer says it may be shared.
-    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); return }
+    if (!decision.store) { store.recordRefusal(decision.reason); this.#dropOlder(); return }
     const kept = storedHeaders(appHeaders)
     this.#plan = {
       status,
@@ -180,6 +179,14 @@ export class Recorder {
       vary: decision.vary,
       varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, this.#req.headers)
     }
+  }
+
+  /**
+   * A refused response also ends an older entry's life: the app no longer says it may be shared. Not when the
+   * request carried Authorization: then the refusal is about these credentials, not about what others were given.
+   */
+  #dropOlder (): void {
+    if (this.#req.headers.authorization === undefined) this.#cache.store.delete(this.#key)
   }
 
   onBody (chunk: Buffer): void {

@@ -50,12 +50,13 @@ test('a response with explicit freshness is stored and served with Age; the pool
   assert.ok(await servedTwiceFromCache(`${f.url}/expires`), 'Expires is explicit freshness')
 })
 
-test('never stored: no caching headers, private, Set-Cookie, Vary, uncacheable status, too large', async t => {
+test('never stored: no caching headers, private, Set-Cookie, Vary, partial content, too large', async t => {
   const f = await cacheLab(t)
   assert.equal(await servedTwiceFromCache(`${f.url}/plain`), false, 'no caching headers')
   assert.equal(await servedTwiceFromCache(`${f.url}/set-cookie`), false, 'Set-Cookie')
   assert.equal(await servedTwiceFromCache(`${f.url}/vary`), false, 'Vary')
-  assert.equal(await servedTwiceFromCache(`${f.url}/teapot`), false, '418 is not cacheable by default')
+  assert.equal(await servedTwiceFromCache(`${f.url}/cc?status=206`), false, '206 is never stored')
+  assert.equal(await servedTwiceFromCache(`${f.url}/cc?status=500&cc=no-store,max-age=60`), false, 'no-store')
   const big1 = await get(`${f.url}/big?kb=2048`)
   assert.equal(big1.body.length, 2048 * 1024, 'a large response streams through whole')
   const s = await f.cacheStats()
@@ -74,9 +75,35 @@ test('a private response for user A is never served to user B', async t => {
 
 test('a response to a request with Authorization is never served to another request', async t => {
   const f = await cacheLab(t)
-  const a = await get(`${f.url}/public?x=auth`, { headers: { authorization: 'Bearer alice-token' } })
-  const b = await get(`${f.url}/public?x=auth`)
+  const a = await get(`${f.url}/user?x=auth`, { headers: { authorization: 'Bearer alice-token' } })
+  const b = await get(`${f.url}/user?x=auth`)
   assert.notEqual(serial(a.body), serial(b.body))
+})
+
+test('unless it says public, s-maxage or must-revalidate (RFC 9111 §3.5); Authorization itself always reaches the app', async t => {
+  const f = await cacheLab(t)
+  for (const url of ['/public?x=auth', '/s-maxage?x=auth', `/cc?cc=${encodeURIComponent('max-age=60, must-revalidate')}&x=auth`]) {
+    const a = await get(`${f.url}${url}`, { headers: { authorization: 'Bearer alice-token' } })
+    const b = await get(`${f.url}${url}`)
+    assert.equal(serial(b.body), serial(a.body), `${url}: shared`)
+    const c = await get(`${f.url}${url}`, { headers: { authorization: 'Bearer bob-token' } })
+    assert.notEqual(serial(c.body), serial(a.body), `${url}: a request with credentials is answered by the app`)
+  }
+  const anon = await get(`${f.url}/user?x=kept`)
+  const alice = await get(`${f.url}/user?x=kept`, { headers: { authorization: 'Bearer alice-token' } })
+  assert.notEqual(serial(alice.body), serial(anon.body))
+  assert.equal(serial((await get(`${f.url}/user?x=kept`)).body), serial(anon.body), 'a refused answer to credentials does not drop what others share')
+})
+
+test('any final status with explicit freshness is stored; must-revalidate and proxy-revalidate are stored too', async t => {
+  const f = await cacheLab(t)
+  for (const status of [301, 302, 307, 308, 404, 410, 418, 500, 503]) {
+    assert.ok(await servedTwiceFromCache(`${f.url}/cc?status=${status}`), String(status))
+  }
+  assert.ok(await servedTwiceFromCache(`${f.url}/teapot`), '418 with max-age')
+  assert.ok(await servedTwiceFromCache(`${f.url}/cc?cc=${encodeURIComponent('max-age=60, must-revalidate')}`), 'must-revalidate, while fresh')
+  assert.ok(await servedTwiceFromCache(`${f.url}/cc?cc=${encodeURIComponent('max-age=60, proxy-revalidate')}`), 'proxy-revalidate, while fresh')
+  assert.equal(await servedTwiceFromCache(`${f.url}/cc?status=500&cc=no-cache`), false, 'no-cache without a validator')
 })
 
 test('vary by cookie: A\'s page never reaches B, anonymous visitors share, other cookies are ignored', async t => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ageHeader, invalidations, parseCacheControl, plainResponseRefusal, requestMode, storeDecision, INVALID, STORABLE_STATUSES, type Headers } from '../../../src/core/cache/policy.js'
+import { ageHeader, invalidations, parseCacheControl, plainResponseRefusal, requestMode, storeDecision, INVALID, storableStatus, type Headers } from '../../../src/core/cache/policy.js'
 import { urlKey } from '../../../src/core/cache/key.js'
 import { entry } from './store-contract.js'
 
@@ -17,14 +17,17 @@ function ttl (resHeaders: Headers, o: Parameters<typeof decide>[1] = {}): number
   return d.store ? (d.freshness.expiresAt - (o.now ?? NOW)) / 1000 : d.reason
 }
 
-test('every storable status is stored with explicit freshness; others never', () => {
-  for (const status of [200, 203, 204, 300, 301, 404, 405, 410, 414, 501]) {
+test('any final status is stored with explicit freshness but 206 and 304; 1xx never; none without freshness', () => {
+  for (const status of [200, 201, 202, 203, 204, 300, 301, 302, 303, 307, 308, 400, 401, 403, 404, 405, 410, 414, 418, 451, 500, 501, 502, 503, 504, 599]) {
     assert.equal(ttl({ 'cache-control': 'max-age=60' }, { status }), 60, String(status))
+    assert.equal(ttl({ expires: at(60), date: HTTP_NOW }, { status }), 60, `${status} with Expires`)
+    assert.equal(ttl({}, { status }), 'no-freshness', `${status} without freshness: no heuristic`)
+    assert.equal(ttl({ 'last-modified': at(-86400) }, { status }), 'no-freshness', `${status} with Last-Modified only: no heuristic`)
   }
-  for (const status of [100, 201, 202, 206, 302, 303, 304, 307, 308, 400, 401, 403, 500, 502, 503]) {
+  for (const status of [100, 101, 103, 199, 206, 304, 600, 999]) {
     assert.equal(ttl({ 'cache-control': 'max-age=60' }, { status }), 'status', String(status))
+    assert.equal(storableStatus(status), false)
   }
-  assert.equal(STORABLE_STATUSES.size, 10)
 })
 
 test('refusals, table-driven', () => {
@@ -34,9 +37,12 @@ test('refusals, table-driven', () => {
     ['lowercase method', { 'cache-control': 'max-age=60' }, { method: 'get' }, 'method'],
     ['request no-store', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'no-store' } }, 'request-no-store'],
     ['request NO-STORE', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'max-age=0, NO-STORE' } }, 'request-no-store'],
-    ['Authorization', { 'cache-control': 'public, max-age=60' }, { req: { authorization: 'Bearer x' } }, 'authorization'],
+    ['Authorization', { 'cache-control': 'max-age=60' }, { req: { authorization: 'Bearer x' } }, 'authorization'],
+    ['Authorization, Expires', { expires: at(60), date: HTTP_NOW }, { req: { authorization: 'Bearer x' } }, 'authorization'],
     ['Authorization, empty', { 'cache-control': 'max-age=60' }, { req: { authorization: '' } }, 'authorization'],
     ['Authorization, header name in any case', { 'cache-control': 'max-age=60' }, { req: { Authorization: 'x' } }, 'authorization'],
+    ['Authorization, public but private too', { 'cache-control': 'public, private, max-age=60' }, { req: { authorization: 'x' } }, 'private'],
+    ['Authorization, public on a 206', { 'cache-control': 'public, max-age=60' }, { req: { authorization: 'x' }, status: 206 }, 'status'],
     ['private', { 'cache-control': 'private, max-age=60' }, {}, 'private'],
     ['Private mixed case, spaces', { 'cache-control': '  max-age=60 ,   PriVate  ' }, {}, 'private'],
     ['private="set-cookie"', { 'cache-control': 'max-age=60, private="set-cookie"' }, {}, 'private'],
@@ -118,6 +124,14 @@ test('explicit freshness is stored, and nothing else is needed', () => {
     ['immutable adds nothing', { 'cache-control': 'max-age=60, immutable' }, {}, 60],
     ['no-transform and extensions are fine', { 'cache-control': 'max-age=60, no-transform, x-ext="a,b"' }, {}, 60],
     ['request no-cache still stores (refresh)', { 'cache-control': 'max-age=60' }, { req: { 'cache-control': 'no-cache' } }, 60],
+    ['Authorization with public (RFC 9111 §3.5)', { 'cache-control': 'public, max-age=60' }, { req: { authorization: 'Bearer x' } }, 60],
+    ['Authorization with s-maxage', { 'cache-control': 's-maxage=60' }, { req: { authorization: 'Bearer x' } }, 60],
+    ['Authorization with must-revalidate', { 'cache-control': 'max-age=60, must-revalidate' }, { req: { authorization: 'Bearer x' } }, 60],
+    ['no-cache with an ETag: stored, revalidated on every use', { 'cache-control': 'no-cache', etag: '"a"' }, {}, 0],
+    ['no-cache with a Last-Modified and max-age', { 'cache-control': 'no-cache, max-age=60', 'last-modified': at(-60) }, {}, 60],
+    ['no-cache="set-cookie" taken as plain no-cache', { 'cache-control': 'max-age=60, no-cache="set-cookie"', etag: '"a"' }, {}, 60],
+    ['must-revalidate with an ETag, stale at once', { 'cache-control': 'max-age=0, must-revalidate', etag: '"a"' }, {}, 0],
+    ['302 with max-age', { 'cache-control': 'max-age=60', location: '/x' }, { status: 302 }, 60],
     ['length at the limit', { 'cache-control': 'max-age=60' }, { length: MiB }, 60],
     ['Expires with header names in any case', { Expires: at(30), Date: HTTP_NOW }, {}, 30]
   ]
@@ -142,7 +156,7 @@ test('requestMode', () => {
     ['DELETE', 'DELETE', {}, 'bypass'],
     ['OPTIONS', 'OPTIONS', {}, 'bypass'],
     ['lowercase get', 'get', {}, 'bypass'],
-    ['Authorization', 'GET', { authorization: 'Basic eA==' }, 'bypass'],
+    ['Authorization: to the app, which checks it', 'GET', { authorization: 'Basic eA==' }, 'refresh'],
     ['HEAD with Authorization', 'HEAD', { authorization: 'x' }, 'bypass'],
     ['request no-store', 'GET', { 'cache-control': 'no-store' }, 'bypass'],
     ['request No-Store with others', 'GET', { 'cache-control': 'max-age=0,  No-Store' }, 'bypass'],
