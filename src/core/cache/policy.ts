@@ -3,6 +3,7 @@
 //
 // Stricter than RFC 9111 on purpose, and than the reference (docs/reference passenger.md §1): only explicit
 // freshness is stored (never heuristic), Set-Cookie and any Vary refuse, s-maxage beats max-age beats Expires,
+// Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control (cache-control.ts),
 // any final status but 206 may be stored given explicit freshness, HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
 // freshness is kept only while it can be revalidated (it has a validator) or an RFC 5861 window is open; the hit
 // path never serves it (see types.ts Freshness). The refusals run first; freshness.ts does the arithmetic.
@@ -93,7 +94,8 @@ export function requestMode (method: string, headers: Headers): RequestMode {
 
 /**
  * The refusal storeDecision gives, found without copying or parsing anything, for the most common miss: a response
- * that says nothing about caching (no Cache-Control, Pragma or Expires) to a GET without Cache-Control. Undefined when
+ * that says nothing about caching (no Cache-Control, targeted cache field, Pragma or Expires) to a GET without
+ * Cache-Control. Undefined when
  * the full decision is needed. `rawResHeaders` is the flat [name, value, …] list as received; `reqHeaders` Node's
  * lower-cased request headers. A table test holds it to storeDecision's answers.
  */
@@ -101,10 +103,12 @@ export function plainResponseRefusal (reqHeaders: Headers, status: number, rawRe
   if (reqHeaders['cache-control'] !== undefined) return undefined
   for (let i = 0; i < rawResHeaders.length; i += 2) {
     const n = rawResHeaders[i]!
-    // Only names of these lengths can be Cache-Control (13), Pragma (6) or Expires (7).
-    if (n.length !== 13 && n.length !== 6 && n.length !== 7) continue
+    // Only names of these lengths can be Cache-Control (13), Pragma (6), Expires (7), CDN-Cache-Control (17) or
+    // Ferry-Cache-Control (19).
+    const len = n.length
+    if (len !== 13 && len !== 6 && len !== 7 && len !== 17 && len !== 19) continue
     const lower = n.toLowerCase()
-    if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires') return undefined
+    if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires' || lower === 'cdn-cache-control' || lower === 'ferry-cache-control') return undefined
   }
   if (reqHeaders.authorization !== undefined) return 'authorization'
   if (!storableStatus(status)) return 'status'
@@ -135,14 +139,17 @@ export function storeDecision (
   // Directives are checked parsed and, as a safety net, as substrings of the raw header: a malformed
   // `max-age=60;private` or `no-cache="set-cookie"` still refuses. A qualified no-cache="field" is taken as a plain
   // no-cache (the whole response revalidated), a qualified private="field" as a plain private.
-  const { directives: cc, raw: rawCc } = responseDirectives(resH)
+  const { directives: cc, raw: rawCc, field } = responseDirectives(resH)
+  // A targeted field (RFC 9213) is used alone: Cache-Control, Pragma and Expires do not count then.
+  const targeted = field !== undefined && field !== 'cache-control'
+  if (targeted) delete resH.expires
   // RFC 9111 §3.5: a response to a request with Authorization is shared only when it says it may be.
   if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate'))) return { store: false, reason: 'authorization' }
   if (!storableStatus(res.status)) return { store: false, reason: 'status' }
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
   const pragma = header(resH, 'pragma')
-  const noCache = cc.has('no-cache') || rawCc.includes('no-cache') || (pragma !== undefined && pragma.toLowerCase().includes('no-cache'))
+  const noCache = cc.has('no-cache') || rawCc.includes('no-cache') || (!targeted && pragma !== undefined && pragma.toLowerCase().includes('no-cache'))
   const etag = header(resH, 'etag')
   const lastModified = header(resH, 'last-modified')
   const hasValidator = etag !== undefined || parseHttpDate(lastModified, now) !== undefined

@@ -177,6 +177,25 @@ test('hop-by-hop fields and those named in Connection are never stored nor repla
   assert.doesNotMatch(String(b.headers.connection ?? ''), /x-per-hop/i)
 })
 
+test('Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control; Ferry-Cache-Control never reaches clients', async t => {
+  const f = await cacheLab(t)
+  const q = (o: Record<string, string>): string => `${f.url}/targeted?${new URLSearchParams(o).toString()}`
+  const inFerryOnly = q({ cc: 'no-store', ferry: 'max-age=60' })
+  const miss = await get(inFerryOnly)
+  const hit = await get(inFerryOnly)
+  assert.equal(serial(hit.body), serial(miss.body), 'stored though Cache-Control says no-store')
+  for (const r of [miss, hit]) {
+    assert.equal(r.headers['ferry-cache-control'], undefined)
+    assert.equal(r.headers['cache-control'], 'no-store', 'browsers still told not to store')
+  }
+  assert.equal(await servedTwiceFromCache(q({ cc: 'max-age=60', cdn: 'no-store' })), false, 'CDN-Cache-Control beats Cache-Control')
+  assert.equal(await servedTwiceFromCache(q({ cdn: 'max-age=60', ferry: 'no-store' })), false, 'Ferry-Cache-Control beats CDN-Cache-Control')
+  assert.ok(await servedTwiceFromCache(q({ cc: 'no-store', cdn: 'max-age=60' })), 'CDN-Cache-Control alone')
+  assert.ok(await servedTwiceFromCache(q({ cc: 'max-age=60', ferry: 'max-age =60' })), 'an invalid Ferry-Cache-Control is ignored')
+  const passed = q({ cc: 'max-age=60', cdn: 'max-age=30' })
+  for (const r of [await get(passed), await get(passed)]) assert.equal(r.headers['cdn-cache-control'], 'max-age=30', 'CDN-Cache-Control is passed on')
+})
+
 test('entries expire on time; HEAD is answered from a stored GET without a body', async t => {
   const f = await cacheLab(t)
   const a = await get(`${f.url}/public?max-age=1`)

@@ -222,7 +222,8 @@ test('plainResponseRefusal: whenever it answers, it answers what storeDecision d
   const flat = (h: Record<string, string>): string[] => Object.entries(h).flat()
   const responses: Array<Record<string, string>> = [
     {}, { 'Content-Type': 'text/plain' }, { 'Set-Cookie': 'a=1' }, { Vary: 'Accept' }, { ETag: '"x"', 'Last-Modified': HTTP_NOW },
-    { 'Cache-Control': 'max-age=60' }, { 'CACHE-CONTROL': 'private' }, { Expires: at(60) }, { Pragma: 'no-cache' }, { expires: 'junk' }
+    { 'Cache-Control': 'max-age=60' }, { 'CACHE-CONTROL': 'private' }, { Expires: at(60) }, { Pragma: 'no-cache' }, { expires: 'junk' },
+    { 'CDN-Cache-Control': 'max-age=60' }, { 'Ferry-Cache-Control': 'max-age=60' }, { 'X-Cache-Control': 'max-age=60' }
   ]
   const requests: Headers[] = [{}, { authorization: 'Basic x' }, { 'cache-control': 'no-store' }, { 'cache-control': 'max-age=0' }, { cookie: 'a=1' }]
   let answered = 0
@@ -241,4 +242,47 @@ test('plainResponseRefusal: whenever it answers, it answers what storeDecision d
   assert.ok(answered > 50, `answered ${answered} cases`)
   assert.equal(plainResponseRefusal({}, 200, ['Cache-Control', 'max-age=60']), undefined)
   assert.equal(plainResponseRefusal({ 'cache-control': 'no-cache' }, 200, []), undefined, 'a request Cache-Control needs the full decision')
+})
+
+test('targeted fields (RFC 9213): Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control, used alone', () => {
+  const rows: Array<[string, Headers, number | string]> = [
+    ['CDN-Cache-Control alone', { 'cdn-cache-control': 'max-age=120' }, 120],
+    ['Ferry-Cache-Control alone', { 'ferry-cache-control': 'max-age=30' }, 30],
+    ['CDN beats a shorter Cache-Control', { 'cache-control': 'max-age=1', 'cdn-cache-control': 'max-age=3600' }, 3600],
+    ['CDN beats a longer Cache-Control', { 'cache-control': 'max-age=3600', 'cdn-cache-control': 'max-age=1' }, 1],
+    ['Ferry beats CDN and Cache-Control', { 'cache-control': 'max-age=10', 'cdn-cache-control': 'max-age=20', 'ferry-cache-control': 'max-age=30' }, 30],
+    ['caching in Ferry, not in browsers', { 'cache-control': 'no-store', 'ferry-cache-control': 'max-age=30' }, 30],
+    ['Cache-Control private does not count beside a targeted field', { 'cache-control': 'private', 'cdn-cache-control': 'max-age=30' }, 30],
+    ['CDN private', { 'cdn-cache-control': 'private', 'cache-control': 'max-age=10000', expires: at(10000), date: HTTP_NOW }, 'private'],
+    ['CDN no-store beats a fresh Cache-Control', { 'cache-control': 'max-age=10000', 'cdn-cache-control': 'no-store' }, 'no-store'],
+    ['Ferry no-store beats a fresh CDN-Cache-Control', { 'cdn-cache-control': 'max-age=10000', 'ferry-cache-control': 'no-store' }, 'no-store'],
+    ['CDN no-cache without a validator', { 'cdn-cache-control': 'no-cache', 'cache-control': 'max-age=10000' }, 'no-cache'],
+    ['CDN max-age=0 beats a future Expires', { 'cdn-cache-control': 'max-age=0', expires: at(10000), date: HTTP_NOW }, 'no-freshness'],
+    ['CDN max-age beats a past Expires', { 'cdn-cache-control': 'max-age=3600', expires: at(-10000), date: HTTP_NOW }, 3600],
+    ['CDN max-age beats an invalid Expires', { 'cdn-cache-control': 'max-age=3600', expires: '0' }, 3600],
+    ['CDN Pragma: no-cache does not count', { 'cdn-cache-control': 'max-age=60', pragma: 'no-cache' }, 60],
+    ['CDN extension directives are fine', { 'cdn-cache-control': 'foobar, max-age=3600' }, 3600],
+    ['CDN huge max-age', { 'cdn-cache-control': 'max-age=99999999999' }, 99999999999],
+    ['CDN Age above max-age', { 'cdn-cache-control': 'max-age=3600', age: '7200' }, 'no-freshness'],
+    ['invalid CDN (space before =): Cache-Control is used', { 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age =100' }, 5],
+    ['invalid CDN (space after =)', { 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age= 100' }, 5],
+    ['invalid CDN (unknown type): Cache-Control no-store applies', { 'cdn-cache-control': 'max-age=10000, &&&&&', 'cache-control': 'no-store' }, 'no-store'],
+    ['CDN max-age as a string is no delta-seconds', { 'cdn-cache-control': 'max-age="10000"', 'cache-control': 'max-age=60' }, 'no-freshness'],
+    ['CDN uppercase keys are not a Dictionary', { 'cdn-cache-control': 'MAX-AGE=100', 'cache-control': 'max-age=5' }, 5],
+    ['empty Ferry-Cache-Control: CDN is used', { 'ferry-cache-control': '', 'cdn-cache-control': 'max-age=20' }, 20],
+    ['invalid Ferry-Cache-Control: CDN is used', { 'ferry-cache-control': 'max-age=,', 'cdn-cache-control': 'max-age=20' }, 20],
+    ['CDN s-maxage', { 'cdn-cache-control': 's-maxage=40, max-age=5' }, 40],
+    ['CDN public lets an Authorization answer be shared', { 'cdn-cache-control': 'public, max-age=40' }, 40]
+  ]
+  for (const [why, headers, expected] of rows) {
+    const req = why.includes('Authorization') ? { authorization: 'x' } : {}
+    assert.equal(ttl(headers, { req }), expected, why)
+  }
+  const d = decide({ 'cdn-cache-control': 'max-age=60, must-revalidate, stale-if-error=60', 'cache-control': 'max-age=60, stale-if-error=600' })
+  assert.ok(d.store)
+  assert.equal(d.freshness.mustRevalidate, true)
+  assert.equal(d.freshness.staleIfErrorMs, 0)
+  const w = decide({ 'ferry-cache-control': 'max-age=60, stale-while-revalidate=30;x=1' })
+  assert.ok(w.store)
+  assert.equal(w.freshness.staleWhileRevalidateMs, 30_000, 'parameters ignored')
 })
