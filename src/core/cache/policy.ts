@@ -2,7 +2,8 @@
 // a write invalidates. No I/O, no clock of its own (callers pass `now`, in ms, from the same clock as the store).
 //
 // Stricter than RFC 9111 on purpose, and than the reference (docs/reference passenger.md §1): only explicit
-// freshness is stored (never heuristic), Set-Cookie and any Vary refuse, s-maxage beats max-age beats Expires,
+// freshness is stored (never heuristic), Set-Cookie and `Vary: *` refuse (other Vary values are stored as variants,
+// see vary.ts and memory-store.ts), s-maxage beats max-age beats Expires,
 // Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control (cache-control.ts),
 // any final status but 206 may be stored given explicit freshness, HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
 // freshness is kept only while it can be revalidated (it has a validator) or an RFC 5861 window is open; the hit
@@ -12,6 +13,7 @@ import { deltaSeconds, header, parseCacheControl, responseDirectives } from './c
 import { freshnessOf, hasExplicitFreshness } from './freshness.js'
 import { parseHttpDate } from './http-date.js'
 import type { CachedResponse, Freshness, RefusalReason } from './types.js'
+import { parseVary, VARY_ANY } from './vary.js'
 
 export { INVALID, parseCacheControl, type Directives } from './cache-control.js'
 
@@ -156,14 +158,15 @@ export function storeDecision (
   // no-cache without a validator: every use would be a full request to the app, so keeping it is of no use.
   if (noCache && !hasValidator) return { store: false, reason: 'no-cache' }
   if (!hasExplicitFreshness(cc, resH) && !(noCache && HEURISTIC_STATUSES.has(res.status))) return { store: false, reason: 'no-freshness' }
-  if (resH.vary !== undefined) return { store: false, reason: 'vary' }
+  const vary = parseVary(resH.vary)
+  if (vary === VARY_ANY) return { store: false, reason: 'vary' }
   const setCookie = resH['set-cookie']
   if (setCookie !== undefined && !(Array.isArray(setCookie) && setCookie.length === 0)) return { store: false, reason: 'set-cookie' }
   if (contentLength !== undefined && contentLength > maxEntryBytes) return { store: false, reason: 'too-large' }
 
   const freshness = freshnessOf(cc, resH, now, noCache, hasValidator)
   if (freshness.keepUntil <= now) return { store: false, reason: 'no-freshness' }
-  return { store: true, freshness, vary: undefined, etag, lastModified }
+  return { store: true, freshness, vary, etag, lastModified }
 }
 
 /** The Age header for a hit: whole seconds, initial age plus time resident in the cache (never negative). */

@@ -54,7 +54,7 @@ test('never stored: no caching headers, private, Set-Cookie, Vary, partial conte
   const f = await cacheLab(t)
   assert.equal(await servedTwiceFromCache(`${f.url}/plain`), false, 'no caching headers')
   assert.equal(await servedTwiceFromCache(`${f.url}/set-cookie`), false, 'Set-Cookie')
-  assert.equal(await servedTwiceFromCache(`${f.url}/vary`), false, 'Vary')
+  assert.equal(await servedTwiceFromCache(`${f.url}/vary?on=*`), false, 'Vary: *')
   assert.equal(await servedTwiceFromCache(`${f.url}/cc?status=206`), false, '206 is never stored')
   assert.equal(await servedTwiceFromCache(`${f.url}/cc?status=500&cc=no-store,max-age=60`), false, 'no-store')
   const big1 = await get(`${f.url}/big?kb=2048`)
@@ -194,6 +194,44 @@ test('Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control; Ferry-Cac
   assert.ok(await servedTwiceFromCache(q({ cc: 'max-age=60', ferry: 'max-age =60' })), 'an invalid Ferry-Cache-Control is ignored')
   const passed = q({ cc: 'max-age=60', cdn: 'max-age=30' })
   for (const r of [await get(passed), await get(passed)]) assert.equal(r.headers['cdn-cache-control'], 'max-age=30', 'CDN-Cache-Control is passed on')
+})
+
+test('Vary: one variant per normalised value of the headers it names; absent and empty differ; bounded per URL', async t => {
+  const f = await cacheLab(t)
+  const url = `${f.url}/vary?on=${encodeURIComponent('Accept-Language, X-Theme')}`
+  const fr = await get(url, { headers: { 'accept-language': 'fr, en;q=0.5' } })
+  const de = await get(url, { headers: { 'accept-language': 'de' } })
+  assert.notEqual(serial(de.body), serial(fr.body))
+  assert.equal(serial((await get(url, { headers: { 'accept-language': 'fr ,  en;q=0.5' } })).body), serial(fr.body), 'whitespace-normalised')
+  assert.equal(serial((await get(url, { headers: { 'accept-language': 'de' } })).body), serial(de.body))
+  assert.equal(fr.headers.vary, 'Accept-Language, X-Theme')
+  const none = await get(url)
+  const empty = await get(url, { headers: { 'accept-language': '' } })
+  assert.notEqual(serial(none.body), serial(empty.body), 'an absent header is not an empty one')
+  assert.equal(serial((await get(url)).body), serial(none.body))
+  const dark = await get(url, { headers: { 'accept-language': 'de', 'x-theme': 'dark' } })
+  assert.notEqual(serial(dark.body), serial(de.body), 'every named header counts')
+  const before = (await f.cacheStats()).entries
+  for (let i = 0; i < 20; i++) await get(url, { headers: { 'accept-language': `l${i}` } })
+  assert.equal((await f.cacheStats()).entries - before, 16 - 5, 'at most 16 variants per URL, the oldest dropped')
+  const lang = `${f.url}/vary?on=Accept-Language&x=2`
+  const a = await get(lang, { headers: { 'accept-language': 'a' } })
+  const b = await get(lang, { headers: { 'accept-language': 'b' } })
+  assert.equal((await get(lang, { method: 'POST', body: 'x' })).status, 200)
+  assert.notEqual(serial((await get(lang, { headers: { 'accept-language': 'a' } })).body), serial(a.body), 'a write drops every variant')
+  assert.notEqual(serial((await get(lang, { headers: { 'accept-language': 'b' } })).body), serial(b.body))
+})
+
+test('Vary and --vary-turbocache-by-cookie together: each user has their own variants', async t => {
+  const f = await cacheLab(t, ['--vary-turbocache-by-cookie', 'user'])
+  const url = `${f.url}/vary?on=Accept-Language`
+  const aliceFr = await get(url, { headers: { cookie: 'user=alice', 'accept-language': 'fr' } })
+  const bobFr = await get(url, { headers: { cookie: 'user=bob', 'accept-language': 'fr' } })
+  const aliceDe = await get(url, { headers: { cookie: 'user=alice', 'accept-language': 'de' } })
+  assert.match(bobFr.body, /user=bob/)
+  assert.notEqual(serial(aliceDe.body), serial(aliceFr.body))
+  assert.equal(serial((await get(url, { headers: { cookie: 'user=alice; x=1', 'accept-language': 'fr' } })).body), serial(aliceFr.body))
+  assert.equal(serial((await get(url, { headers: { cookie: 'user=bob', 'accept-language': 'fr' } })).body), serial(bobFr.body))
 })
 
 test('entries expire on time; HEAD is answered from a stored GET without a body', async t => {
