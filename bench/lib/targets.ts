@@ -17,6 +17,8 @@ export interface Context {
   readonly appDir: string
   /** A private temp dir for configs, logs and pid files. */
   readonly tmp: string
+  /** More `ferry start` options for the Ferry target (say, --metrics-address 127.0.0.1:0 to measure what it costs). */
+  readonly ferryArgs?: readonly string[]
 }
 
 export interface Target {
@@ -116,7 +118,7 @@ async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>): Promis
 export async function startFerry (ctx: Context): Promise<Target> {
   const port = await freePort()
   const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
-    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE]
+    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE, ...ctx.ferryArgs ?? []]
   const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
   const w = watchFerry(m)
   const url = `http://${HOST}:${port}/`

@@ -30,6 +30,8 @@ export type OutgoingHeaders = string[] | Record<string, string | number>
 export interface ResponseSink {
   readonly destroyed: boolean
   readonly headersSent: boolean
+  /** The status of the head, once sent (node's ServerResponse says 200 before that: read it with headersSent). */
+  readonly statusCode: number
   /** Bytes accepted but not yet handed to the kernel. */
   readonly writableLength: number
   /** Set to false to close the connection after this response. */

@@ -26,6 +26,7 @@ import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { LeanConnection } from './lean-connection.js'
 import { hasRequestBody } from './headers.js'
 import type { LeanRequest } from './lean-request.js'
+import type { RequestTally } from './request-tally.js'
 import { KEEP_ALIVE_MS, type RawResponse } from './raw-response.js'
 
 export interface FrontOptions {
@@ -42,6 +43,8 @@ export interface FrontOptions {
   readonly trustsPeer?: TrustsPeer | undefined
   /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
   readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
+  /** Where finished requests are counted for --metrics-address; absent (nothing counted) without it. */
+  readonly requestTally?: RequestTally | undefined
 }
 
 export interface FrontStats {
@@ -73,6 +76,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const upstreams = new Upstreams()
   const inflight = new Inflight()
   const router = o.router
+  const tally = o.requestTally
   let draining = false
 
   const failPage = (req: RequestHead, res: ResponseSink, err: unknown, friendly: boolean): void => {
@@ -177,7 +181,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     stats.requestRate.mark()
     stats.activeRequests++
     const entry = inflight.add(req, res, Date.now())
-    res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
+    res.once('close', () => {
+      stats.activeRequests--
+      inflight.delete(entry)
+      tally?.record(entry.route?.root, res.headersSent ? res.statusCode : 0, Date.now() - entry.startedAt)
+    })
     if (draining) res.shouldKeepAlive = false
     return entry
   }

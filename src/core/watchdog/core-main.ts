@@ -20,6 +20,8 @@ import { startBeating } from './heartbeat.js'
 import { handOverListener, listenOnKeptSocket } from './kept-listener.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
+import { createCoreMetrics } from '../metrics/core-metrics.js'
+import { parseMetricsAddress } from '../config/listen-address.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
@@ -61,6 +63,10 @@ async function main (): Promise<void> {
     const router = new Router()
     const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
     const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000 })
+    let stopping = false
+    const metrics = o.metricsAddress === undefined
+      ? undefined
+      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore, stopping: () => stopping })
     apps.apply(serve.apps)
     const onSocket = o.socket !== undefined || o.socketFile !== undefined
     const front = createFrontServer({
@@ -71,21 +77,28 @@ async function main (): Promise<void> {
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
       trustsPeer: trustedPeers(o.trustProxy),
-      adHocApp: (root, env, type) => apps.adHoc(root, env, type)
+      adHocApp: (root, env, type) => apps.adHoc(root, env, type),
+      requestTally: metrics?.tally
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
     // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
     // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
     const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options)
-    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
+    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true })
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
         pool, stats: front.stats, inflight: front.inflight, cacheStore,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
-        reload: () => reload('reload requested through the admin API')
+        reload: () => reload('reload requested through the admin API'),
+        purgeCache: target => apps.purgeCache(target)
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
+    }
+    if (metrics !== undefined) {
+      const m = await metrics.listen(logger)
+      front.server.once('close', () => { void m.close() })
+      logger.notice(`metrics on ${m.url}/metrics, health checks on ${m.url}/healthz and ${m.url}/readyz`)
     }
     const url = config.keptListener === true
       ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
@@ -143,12 +156,13 @@ function instanceOptionsChanged (running: FerryOptions, loaded: FerryOptions): s
 
 /** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
 function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: Logger, cleanup: () => void,
-  reload: (why: string) => unknown): (why: string) => void {
+  reload: (why: string) => unknown, onStopping: () => void): (why: string) => void {
   let signals = 0
   const stop = (why: string): void => {
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
     if (signals > 1) return
     logger.notice(`${why}: shutting down gracefully (send the signal twice more to force it)`)
+    onStopping()
     // The watchdog lets go of its copy of the listening socket, so new clients are refused, not queued for nobody.
     if (process.connected) process.send?.({ type: 'stopping' }, undefined, {}, () => {})
     void (async () => {
