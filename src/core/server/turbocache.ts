@@ -6,8 +6,11 @@ import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
+import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
+import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
+import { varySelector } from '../cache/vary.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -23,12 +26,6 @@ export interface TurbocacheOptions {
 }
 
 type Headers = Record<string, string | string[] | undefined>
-
-/**
- * Headers the store keeps are what every client may see: framing and Age are set when served; per-response state
- * and messages from the app to Ferry (out-of-band work) are never replayed.
- */
-const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive', 'x-ferry-oob-work'])
 
 function toObject (flat: readonly string[]): Headers {
   const out: Headers = {}
@@ -70,17 +67,23 @@ export class Turbocache {
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
+    let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       this.store.counters.fetches++
-      const entry = this.store.get(key)
-      if (entry !== undefined) {
-        this.store.counters.hits++
-        serve(req, res, entry, this.#now())
-        return true
+      const now = this.#now()
+      const found = this.store.lookup(key, req.headers, now)
+      if (found !== undefined) {
+        if (found.state === 'fresh') {
+          this.store.counters.hits++
+          serve(req, res, found.entry, now)
+          return true
+        }
+        // Stale (or no-cache): never served as it is; the app answers, and its response replaces the entry.
+        stale = found.entry
       }
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later.
-    return method === 'GET' ? new Recorder(this, req, key, url) : undefined
+    return method === 'GET' ? new Recorder(this, req, key, url, stale) : undefined
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
@@ -118,6 +121,8 @@ function linesOf (entry: CachedResponse): HeaderLines | null {
 }
 
 function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
+  // Most hits ask for the response as it is; a conditional or range request is answered from it too.
+  if (asksConditionally(req.headers) && serveConditional(req, res, entry, now)) return
   const lines = res.endPrepared === undefined ? null : linesOf(entry)
   if (lines !== null) {
     res.endPrepared!(entry.status, entry.statusText, lines, `Age: ${ageHeader(entry, now)}\r\n`, entry.body)
@@ -129,22 +134,59 @@ function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now:
   res.end(req.method === 'HEAD' ? undefined : entry.body)
 }
 
+type Plan = Omit<CachedResponse, 'body' | 'storedAt'>
+
+/** A 304, 206 or 416 made from a fresh entry (conditional.ts decides); false when the full response is the answer. */
+function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): boolean {
+  const answer = hitAnswer(entry, req.method ?? 'GET', req.headers, now)
+  switch (answer.kind) {
+    case 'full':
+      return false
+    case 'not-modified':
+      res.writeHead(304, 'Not Modified', [...notModifiedHeaders(entry), 'Age', ageHeader(entry, now)])
+      res.end()
+      return true
+    case 'unsatisfiable':
+      res.writeHead(416, 'Range Not Satisfiable', ['Content-Range', `bytes */${entry.body.length}`, 'Content-Length', '0'])
+      res.end()
+      return true
+    case 'partial': {
+      const body = entry.body.subarray(answer.start, answer.end + 1)
+      const range = `bytes ${answer.start}-${answer.end}/${entry.body.length}`
+      const lines = res.endPrepared === undefined ? null : linesOf(entry)
+      if (lines !== null) {
+        res.endPrepared!(206, 'Partial Content', lines, `Age: ${ageHeader(entry, now)}\r\nContent-Range: ${range}\r\n`, body)
+        return true
+      }
+      res.writeHead(206, 'Partial Content', [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Range', range, 'Content-Length', String(body.length)])
+      res.end(body)
+      return true
+    }
+  }
+}
+
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
 export class Recorder {
   readonly #cache: Turbocache
   readonly #req: RequestHead
   readonly #key: string
   readonly #urlKey: string
-  #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
+  /** The stored entry this request found stale (a revalidation may renew it), if any. */
+  readonly stale: CachedResponse | undefined
+  #plan: Plan | undefined
   #chunks: Buffer[] = []
   #bytes = 0
 
-  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale?: CachedResponse) {
     this.#cache = cache
     this.#req = req
     this.#key = key
     this.#urlKey = urlKey
+    this.stale = stale
   }
+
+  /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
+  get key (): string { return this.#key }
 
   onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
     const store = this.#cache.store
@@ -153,18 +195,35 @@ export class Recorder {
     if (plain !== undefined) {
       store.counters.stores++
       store.recordRefusal(plain)
-      store.delete(this.#key)
+      this.#dropOlder(status)
       return
     }
     const headers = toObject(appHeaders)
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
-    // A refused response also ends an older entry's life: the app no longer says it may be shared.
-    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); return }
-    const kept: string[] = []
-    for (let i = 0; i < appHeaders.length; i += 2) if (!NOT_STORED.has(appHeaders[i]!.toLowerCase())) kept.push(appHeaders[i]!, appHeaders[i + 1]!)
-    this.#plan = { status, statusText, headers: kept, expiresAt: decision.expiresAt, initialAgeSeconds: decision.initialAgeSeconds }
+    if (!decision.store) { store.recordRefusal(decision.reason); this.#dropOlder(status); return }
+    const kept = storedHeaders(appHeaders)
+    this.#plan = {
+      status,
+      statusText,
+      headers: kept.headers,
+      ferryCacheControl: kept.ferryCacheControl,
+      ...decision.freshness,
+      etag: decision.etag,
+      lastModified: decision.lastModified,
+      vary: decision.vary,
+      varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, this.#req.headers)
+    }
+  }
+
+  /**
+   * A refused response also ends an older entry's life: the app no longer says it may be shared. Not when the
+   * request carried Authorization: then the refusal is about these credentials, not about what others were given;
+   * nor for a 304 or 206, answers to the request's own conditions or range (they say nothing against the entry).
+   */
+  #dropOlder (status: number): void {
+    if (this.#req.headers.authorization === undefined && status !== 304 && status !== 206) this.#cache.store.delete(this.#key)
   }
 
   onBody (chunk: Buffer): void {
