@@ -27,6 +27,8 @@ export interface CoreMetrics {
 /** Created before the pool starts its groups, so that the first spawns are counted. */
 export function createCoreMetrics (d: CoreMetricsDeps): CoreMetrics {
   const tally = new RequestTally()
+  // Processes of a --bypass app count their own requests and report them in batches.
+  d.pool.events.on('processStats', (g, _p, stats) => tally.merge(g.name, stats))
   const counters = new PoolCounters(d.pool.events)
   const sampler = new ProcessSampler(d.pool)
   return {

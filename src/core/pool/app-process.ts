@@ -78,6 +78,9 @@ export class AppProcess {
     return this.concurrency > 0 && this.sessions >= this.concurrency
   }
 
+  /** It accepts its clients itself (--bypass): its sessions and processed come from its reports, not checkouts. */
+  get acceptsItself (): boolean { return this.#spawned.acceptsItself === true }
+
   /** Whether the process can do out-of-band work (its loader has a channel to ask it). */
   get supportsOob (): boolean { return this.#spawned.oobWork !== undefined }
 

@@ -1,7 +1,7 @@
 // One app's processes: checkout (least busy, else queue), the spawn decision, crash handling with back-off, and
 // the idle reaper. Knows nothing of HTTP; gets its loader and clock from whoever builds it.
 import { FerryError } from '../errors.js'
-import type { AppSpec, Loader, ExitInfo } from '../spawn/loader.js'
+import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
@@ -192,7 +192,11 @@ export class Group {
   start (): void { this.#maybeSpawn() }
 
   /** restart.txt changed: the next request restarts the app. */
-  requestRestart (): void { this.#restartPending = true }
+  requestRestart (): void {
+    this.#restartPending = true
+    // No request passes through the core of a bypassed app to apply it: it is applied now.
+    if (this.processes.some(p => p.acceptsItself)) this.applyPendingRestart()
+  }
 
   /** Called by the request path when restartPending is true, before it checks out a process. */
   applyPendingRestart (): void {
@@ -473,7 +477,8 @@ export class Group {
   #retire (p: AppProcess): void {
     if (!p.live) return
     p.state = 'stopping'
-    if (p.sessions === 0) this.#stopOrDrain(p)
+    // A process that accepts its clients itself is the only one that can stop its intake: its stop() drains it.
+    if (p.sessions === 0 || p.acceptsItself) this.#stopOrDrain(p)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
   }
 
@@ -533,6 +538,21 @@ export class Group {
     return ready.length > 0 && ready.every(p => p.totallyBusy || (elu > 0 && p.sessions > 0 && p.elu >= elu))
   }
 
+  /**
+   * A process that accepts its clients itself (--bypass) reported its counters: they stand for the checkouts the
+   * core never saw, so views and recycling (--max-requests, idle shrink) treat it as they treat a proxied one.
+   */
+  reportStats (pid: number, s: ProcessStats): void {
+    const p = this.processes.find(x => x.pid === pid)
+    if (p === undefined) return
+    p.sessions = s.inFlight
+    if (s.processed > p.processed) p.lastUsed = this.lastActivity = Math.max(s.lastUsed, p.lastUsed)
+    p.processed = s.processed
+    this.#o.events.emit('processStats', this, p, s)
+    const max = this.#o.maxRequests ?? 0
+    if (p.state === 'ready' && max > 0 && p.processed >= max) this.#replace(p, 'max-requests')
+  }
+
   /** A process reported its event-loop utilization. */
   reportLoad (pid: number, elu: number): void {
     const p = this.processes.find(x => x.pid === pid)
@@ -561,7 +581,8 @@ export class Group {
     this.spawning++
     const hooks = {
       onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line),
-      onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu)
+      onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu),
+      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats)
     }
     this.#o.events.emit('spawning', this)
     const begun = { at: this.#o.now(), generation: this.generationStartedAt }

@@ -30,6 +30,9 @@ export class AppTally {
   }
 }
 
+/** A batch of requests counted elsewhere (a --bypass process): by class, by duration bucket, and their total ms. */
+export interface TallyBatch { readonly byClass: readonly number[], readonly buckets: readonly number[], readonly sumMs: number }
+
 export class RequestTally {
   /** Keyed by app root (its group's name); an app served again after its removal goes on counting. */
   readonly apps = new Map<string, AppTally>()
@@ -42,5 +45,16 @@ export class RequestTally {
     let t = this.apps.get(app)
     if (t === undefined) { t = new AppTally(); this.apps.set(app, t) }
     t.record(status, ms)
+  }
+
+  /** Adds a batch counted by an app process itself (--bypass), so metrics show it like proxied requests. */
+  merge (app: string, b: TallyBatch): void {
+    let t = this.apps.get(app)
+    if (t === undefined) { t = new AppTally(); this.apps.set(app, t) }
+    let n = 0
+    for (let i = 0; i < t.byClass.length; i++) { const k = b.byClass[i] ?? 0; t.byClass[i]! += k; n += k }
+    for (let i = 0; i < t.buckets.length; i++) t.buckets[i]! += b.buckets[i] ?? 0
+    t.sumMs += b.sumMs
+    t.count += n
   }
 }

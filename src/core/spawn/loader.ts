@@ -60,6 +60,26 @@ export interface SpawnedProcess {
    * true once it reports done, false when it did not within timeoutMs. Absent when the loader has no way to ask.
    */
   oobWork? (timeoutMs: number): Promise<boolean>
+  /**
+   * The process accepts its clients itself (--bypass): the core never checks it out, so retiring it cannot wait
+   * for its sessions to end; its stop() first has it stop accepting and finish its requests.
+   */
+  readonly acceptsItself?: boolean
+}
+
+/** Request counters a process that accepts its clients itself reports in batches (see preload-bypass.cjs). */
+export interface ProcessStats {
+  /** Totals since the process started. */
+  readonly processed: number
+  readonly inFlight: number
+  /** When it last finished a request (ms since the epoch); 0 = never. */
+  readonly lastUsed: number
+  readonly bytesIn: number
+  readonly bytesOut: number
+  /** Since the previous report: requests by status class (none, 1xx..5xx), by duration bucket, and their total ms. */
+  readonly byClass: readonly number[]
+  readonly buckets: readonly number[]
+  readonly sumMs: number
 }
 
 export interface SpawnHooks {
@@ -67,6 +87,8 @@ export interface SpawnHooks {
   onOutput? (pid: number, stream: 'stdout' | 'stderr', line: string): void
   /** The process's event-loop utilization (0..1) over the last interval, for loaders that can measure it. */
   onLoad? (pid: number, elu: number): void
+  /** A batch of request counters from a process that accepts its clients itself. */
+  onStats? (pid: number, stats: ProcessStats): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'

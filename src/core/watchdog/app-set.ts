@@ -13,7 +13,7 @@ import { RestartFiles } from '../pool/restart-files.js'
 import { privateMemoryKb } from '../inspect/proc.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { detectApp } from '../spawn/detect.js'
-import type { AppSpec } from '../spawn/loader.js'
+import type { AppSpec, Loader } from '../spawn/loader.js'
 import { createStaticFiles, type StaticFiles } from '../server/static.js'
 import { Turbocache } from '../server/turbocache.js'
 import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
@@ -60,6 +60,8 @@ export interface AppSetDeps {
   readonly inputs: ServeInputs
   /** Idle time after which an unused app named by the front server is removed; 0 = never. */
   readonly adHocIdleMs: number
+  /** Starts the processes of --bypass apps (they share the instance's listening socket); absent: none is bypassed. */
+  readonly bypassLoader?: Loader | undefined
 }
 
 export class AppSet {
@@ -184,8 +186,15 @@ export class AppSet {
 
   #spec (def: AppDefinition): AppSpec { return detectDefinedApp(def, this.#d.socketDir) }
 
+  #settings (o: FerryOptions): GroupSettings {
+    const settings = groupSettings(o)
+    if (!o.bypass) return settings
+    if (this.#d.bypassLoader === undefined) throw new FerryError('E_CONFIG_INVALID', '--bypass needs a restart of the instance to take effect')
+    return { ...settings, loader: this.#d.bypassLoader }
+  }
+
   #add (def: AppDefinition, spec: AppSpec, fingerprint: string, adHoc: boolean): Served {
-    const group = this.#d.pool.addGroup(spec, groupSettings(def.options))
+    const group = this.#d.pool.addGroup(spec, this.#settings(def.options))
     const logger = this.#d.logger
     const staticFiles = createStaticFiles(join(def.root, 'public'), { onError: err => logger.warn(`static files of ${def.root}: ${err.message}`) })
     const restartFiles = watchRestartFiles(def, group)
@@ -200,7 +209,7 @@ export class AppSet {
     const newSpec = JSON.stringify({ spec, settings: groupSettingsFingerprint(def.options) })
     // Only routing (server names, base URI) changed: the processes can stay.
     if (oldSpec !== newSpec) {
-      group.reconfigure(this.#d.pool.groupOptions(spec, groupSettings(def.options)))
+      group.reconfigure(this.#d.pool.groupOptions(spec, this.#settings(def.options)))
       this.#d.logger.notice(`configuration of ${def.root} changed: restarting it (rolling)`)
     }
     old.restartFiles?.close()
@@ -296,5 +305,5 @@ function groupSettings (o: FerryOptions): GroupSettings {
 /** The settings as comparable data (the memory reader is the same function for every app). */
 function groupSettingsFingerprint (o: FerryOptions): unknown {
   const { measureMemoryKb: _, ...rest } = groupSettings(o)
-  return rest
+  return { ...rest, bypass: o.bypass }
 }

@@ -22,6 +22,9 @@ import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
 import { createCoreMetrics } from '../metrics/core-metrics.js'
 import { parseMetricsAddress } from '../config/listen-address.js'
+import { createBypassLoader } from '../spawn/bypass-loader.js'
+import type { UpstreamTarget } from '../spawn/loader.js'
+import { openSharedSocket } from './shared-listener.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
@@ -62,7 +65,11 @@ async function main (): Promise<void> {
     pool.events.on('spawnFailed', (_g, err) => report({ type: 'spawn-failed', message: err.message }))
     const router = new Router()
     const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
-    const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000 })
+    // --bypass: the app's processes accept on the instance's socket themselves (bypass-rules.ts: it is the only app).
+    const bypassed = serve.apps.some(a => a.options.bypass)
+    const shared: { handle?: object, target: UpstreamTarget } = { target: { kind: 'tcp', host: o.address, port: o.port } }
+    const bypassLoader = bypassed ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }) : undefined
+    const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000, bypassLoader })
     let stopping = false
     const metrics = o.metricsAddress === undefined
       ? undefined
@@ -83,7 +90,7 @@ async function main (): Promise<void> {
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
     // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
     // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
-    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options)
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options, bypassed)
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true })
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
@@ -101,10 +108,19 @@ async function main (): Promise<void> {
       front.server.once('close', () => { void m.close() })
       logger.notice(`metrics on ${m.url}/metrics, health checks on ${m.url}/healthz and ${m.url}/readyz`)
     }
-    const url = config.keptListener === true
-      ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
-      : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
-    if (config.keptListener !== true) handOverListener(front.server)
+    let url: string
+    if (bypassed) {
+      // The front server never listens: the core is not on the request path of a bypassed app.
+      const socket = await openSharedSocket(o, config.keptListener === true)
+      shared.handle = socket.handle
+      shared.target = socket.target
+      url = socket.url
+    } else {
+      url = config.keptListener === true
+        ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
+        : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+      if (config.keptListener !== true) handOverListener(front.server)
+    }
     pool.startGroups()
     if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
       void batchScheduler().then(chrt => {
@@ -112,7 +128,7 @@ async function main (): Promise<void> {
       })
     }
     const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
-    logger.notice(`Ferry core listening on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
+    logger.notice(`Ferry core ${bypassed ? 'bound (bypass: the app\'s processes accept)' : 'listening'} on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)
     report({ type: 'listening', url, corePid: process.pid, appRoot: what, minInstances })
   } catch (err) {
@@ -127,10 +143,13 @@ async function main (): Promise<void> {
 }
 
 /** Re-reads the configuration and applies it; a configuration that cannot be served is refused whole. */
-function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger, running: FerryOptions): ReloadSummary & { needs_restart: string[] } {
+function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger, running: FerryOptions,
+  bypassed: boolean): ReloadSummary & { needs_restart: string[] } {
   logger.notice(`${why}: reloading the configuration`)
   try {
     const loaded = loadServeConfig(inputs)
+    // Who accepts on the listening socket is decided when the core starts.
+    if (loaded.apps.some(a => a.options.bypass) !== bypassed) throw new FerryError('E_OPTION_INVALID', 'turning --bypass on or off takes a restart of the instance (ferry stop, then ferry start)')
     const summary = apps.apply(loaded.apps)
     logger.notice(`configuration reloaded: ${summary.added.length} added, ${summary.removed.length} removed, ` +
       `${summary.changed.length} changed, ${summary.unchanged.length} unchanged`)
