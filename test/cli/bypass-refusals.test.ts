@@ -27,4 +27,10 @@ test('--bypass refuses sticky sessions, a generic app, a Unix socket, --concurre
   const config = join(tmpDir(t), 'ferry.json')
   writeFileSync(config, JSON.stringify({ apps: [{ root: app, bypass: true }, { root: fixtureApp('hello'), server_names: ['other.test'] }] }))
   await assertRefused(['--config', config], /must serve this one app/)
+  // Flying mode serves the apps a front server names per request, on a Unix socket.
+  const alone = join(tmpDir(t), 'alone.json')
+  writeFileSync(alone, JSON.stringify({ apps: [{ root: app, bypass: true }] }))
+  const fly = await runCli(['fly', '--socket-file', join(tmpDir(t), 'f.sock'), '--config', alone])
+  assert.equal(fly.code, 2, fly.stderr)
+  assert.match(fly.stderr.trim(), /^ferry: --bypass \(.*\[E_OPTION_INVALID\]$/)
 })

@@ -35,6 +35,9 @@ export class AppProcess {
    */
   tunnels = 0
   lastUsed: number
+  /** Bytes its clients sent and received, for a process that accepts them itself (--bypass) and reports them. */
+  bytesIn = 0
+  bytesOut = 0
   /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
   elu = 0
   /** Out-of-band work was asked for and waits for a free slot (see --max-oob-work-instances). */

@@ -548,6 +548,8 @@ export class Group {
     p.sessions = s.inFlight
     if (s.processed > p.processed) p.lastUsed = this.lastActivity = Math.max(s.lastUsed, p.lastUsed)
     p.processed = s.processed
+    p.bytesIn = s.bytesIn
+    p.bytesOut = s.bytesOut
     this.#o.events.emit('processStats', this, p, s)
     const max = this.#o.maxRequests ?? 0
     if (p.state === 'ready' && max > 0 && p.processed >= max) this.#replace(p, 'max-requests')

@@ -26,6 +26,13 @@ export interface ProcessSnapshot {
   readonly address: string
   /** Event-loop utilization over the last second (0..1), as the process reported it; null when it does not. */
   readonly event_loop_utilization: number | null
+  /**
+   * Present (true) for a process that accepts its clients itself (--bypass): its sessions, processed and last used
+   * are what it reported (at most a second old), and it reports the bytes its clients sent and received.
+   */
+  readonly accepts_clients?: true
+  readonly bytes_in?: number
+  readonly bytes_out?: number
 }
 
 export interface GroupSnapshot {
@@ -101,7 +108,8 @@ export function buildPoolSnapshot (pool: Pool, now: number): PoolSnapshot {
       sticky_session_id: p.stickyId,
       gupid: p.gupid,
       address: addressOf(p.target),
-      event_loop_utilization: p.supportsOob ? Math.round(p.elu * 1000) / 1000 : null
+      event_loop_utilization: p.supportsOob || p.acceptsItself ? Math.round(p.elu * 1000) / 1000 : null,
+      ...(p.acceptsItself ? { accepts_clients: true as const, bytes_in: p.bytesIn, bytes_out: p.bytesOut } : {})
     })))
   }))
   return Object.freeze({

@@ -76,6 +76,13 @@ test('bypass: processes accept clients themselves, both answer under load, statu
   assert.ok(ps.every(p => p.sessions === 0 && p.processed > 0 && p.last_used >= p.spawned_at), JSON.stringify(ps))
   const text = (await call('/pool.txt')).body
   assert.match(text, /Processed: +[1-9]/)
+  const xml = (await call('/pool.xml')).body
+  const xmlProcessed = [...xml.matchAll(/<processed>(\d+)<\/processed>/g)].reduce((n, m) => n + Number(m[1]), 0)
+  assert.equal(xmlProcessed, total, 'the XML view counts them too')
+  // --show requests: what each process reported, bytes included.
+  const requests = JSON.parse((await call('/requests.json')).body) as { bypassed_processes: Array<{ pid: number, processed: number, active_request_count: number, bytes_in: number, bytes_out: number }> }
+  assert.deepEqual(requests.bypassed_processes.map(p => p.pid).sort(), [...pids].sort())
+  assert.ok(requests.bypassed_processes.every(p => p.bytes_in > 0 && p.bytes_out > p.processed * 50), JSON.stringify(requests.bypassed_processes))
 
   // And the metrics, by status class.
   const metricsUrl = /metrics on (http:\/\/\S+)\/metrics/.exec(f.output())?.[1]

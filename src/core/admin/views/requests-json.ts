@@ -117,6 +117,29 @@ export function renderRequestsJson (input: RequestsViewInput): Record<string, un
       disconnected_client_count: 0,
       disconnected_clients: {}
     },
-    requests: input.requests
+    requests: input.requests,
+    // Ferry's addition: processes of --bypass apps accept their clients themselves, so their requests are not in
+    // the lists above; what they report (in flight, processed, bytes) is listed per process instead.
+    bypassed_processes: bypassedProcesses(input.pool, input.now)
   }
+}
+
+function bypassedProcesses (pool: PoolSnapshot, now: number): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = []
+  for (const g of pool.groups) {
+    for (const p of g.processes) {
+      if (p.accepts_clients !== true) continue
+      out.push({
+        app: g.app_root,
+        pid: p.pid,
+        gupid: p.gupid,
+        active_request_count: p.sessions,
+        processed: p.processed,
+        bytes_in: p.bytes_in ?? 0,
+        bytes_out: p.bytes_out ?? 0,
+        last_used: passengerTime(p.last_used, now)
+      })
+    }
+  }
+  return out
 }
