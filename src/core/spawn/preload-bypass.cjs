@@ -5,13 +5,20 @@
 // supervises; this file tells it what only the process can see now: readiness, and batched request counters.
 // Plain CommonJS without dependencies, like preload.cjs, whose load reports, out-of-band work and exit it reuses.
 const http = require('node:http')
+const net = require('node:net')
 const { performance } = require('node:perf_hooks')
 const { reportLoad, onCoreMessage, exitWhenCoreLeaves } = require('./preload.cjs')
 
 /** How often the counters go to the core (only when they changed): batched, never one message per request. */
 const STATS_REPORT_MS = 1000
-/** While draining, how often connections that went idle are closed (keep-alive clients then reconnect elsewhere). */
+/** While draining, how often the open connections are looked at. */
 const DRAIN_POLL_MS = 100
+/**
+ * While draining, a keep-alive connection is closed once it has been quiet this long. A busy client sends its next
+ * request on it sooner and gets `Connection: close` with the answer, so it reconnects (to another process) without
+ * an error; closing a connection at once could cross a request the client is sending (ECONNRESET for it).
+ */
+const DRAIN_QUIET_MS = 1000
 /** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
 const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
@@ -147,7 +154,22 @@ function drain (state) {
     if (process.connected) process.send({ type: 'ferry:drained' }, () => {})
   }
   if (server === undefined || !server.listening) { done(); return }
-  const timer = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS)
-  server.close(done)
-  server.closeIdleConnections()
+  const sockets = state.counters ? state.counters.sockets : new Set()
+  const quiet = new Map()
+  const timer = setInterval(() => closeQuietConnections(sockets, quiet), DRAIN_POLL_MS)
+  // net's close, not http's: since node 19 http's also closes every idle keep-alive connection at once, which
+  // crosses the requests clients are sending on them at that moment.
+  net.Server.prototype.close.call(server, done)
+}
+
+/** Closes the connections that carry no response and read nothing for DRAIN_QUIET_MS. */
+function closeQuietConnections (sockets, quiet) {
+  const polls = DRAIN_QUIET_MS / DRAIN_POLL_MS
+  for (const s of sockets) {
+    const seen = quiet.get(s)
+    // _httpMessage is the response node has assigned to the connection, null between requests.
+    const idle = s._httpMessage == null && seen !== undefined && seen.read === s.bytesRead
+    if (!idle) { quiet.set(s, { read: s.bytesRead, polls: 0 }); continue }
+    if (++seen.polls >= polls) { quiet.delete(s); s.destroy() }
+  }
 }
