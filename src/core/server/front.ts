@@ -227,6 +227,10 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Turbocache, then a process of the app's group (checked out, or waited for in its queue). */
   const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
+    // A boolean the restart.txt watcher sets; the file system is never looked at here. Checked before the
+    // turbocache, so a restart (and the purge of the app's entries it brings) takes effect while hits answer.
+    const group = route.group
+    if (group.restartPending) group.applyPendingRestart()
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cache = route.turbocache
     if (cache !== undefined) {
@@ -243,8 +247,6 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */
   const toProcess = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
     const group = route.group
-    // A boolean the restart.txt watcher sets; the file system is never looked at here.
-    if (group.restartPending) group.applyPendingRestart()
     const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
     const p = group.checkout(stickyId)
     if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
