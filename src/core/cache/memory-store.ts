@@ -68,7 +68,7 @@ export class MemoryStore implements CacheStore {
     this.now = o.now ?? Date.now
     const refusals = {} as Record<RefusalReason, number>
     for (const r of REASONS) refusals[r] = 0
-    this.counters = { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, refusals }
+    this.counters = { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, collapsed: 0, revalidations: 0, revalidated: 0, stale_served: 0, refusals }
   }
 
   /** Total bytes accounted to stored entries. */

@@ -26,6 +26,10 @@ export interface CacheCounters {
   stores: number
   store_successes: number
   evictions: number
+  collapsed: number
+  revalidations: number
+  revalidated: number
+  stale_served: number
   refusals: Record<RefusalReason, number>
 }
 

@@ -20,6 +20,7 @@ import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
 import type { Recorder } from './turbocache.js'
+import { Fill } from './cache-fills.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
@@ -177,7 +178,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     stats.requestRate.mark()
     stats.activeRequests++
     const entry = inflight.add(req, res, Date.now())
-    res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
+    res.once('close', () => {
+      stats.activeRequests--
+      inflight.delete(entry)
+      if (entry.cacheFill !== undefined) entry.cacheFill.abandon()
+    })
     if (draining) res.shouldKeepAlive = false
     return entry
   }
@@ -240,6 +245,13 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       if (trusted && namesAnotherHost(req)) { toProcess(req, res, entry, route, undefined); return }
       const cached = cache.handle(req, res, trusted ? forwardedProto(req, true) : 'http')
       if (cached === true) return
+      if (cached instanceof Fill) {
+        // The same miss is already at the app: wait for its answer (served from the store, or on to the app).
+        cache.follow(cached, req, res, recorder => toProcess(req, res, entry, route, recorder))
+        return
+      }
+      // Told when the response closes, however it ends: those waiting for this miss must not wait forever.
+      entry.cacheFill = cached
       toProcess(req, res, entry, route, cached)
     } else toProcess(req, res, entry, route, undefined)
   }

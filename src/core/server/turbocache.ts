@@ -7,6 +7,7 @@ import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/ke
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import type { CachedResponse } from '../cache/types.js'
+import { Fill, Fills } from './cache-fills.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -45,6 +46,8 @@ export class Turbocache {
   readonly #now: () => number
   /** Prefix of every key: the app, when apps share the store; empty otherwise. */
   readonly #ns: string
+  /** Misses at the app that others for the same key wait on (request collapsing). */
+  readonly #fills: Fills
 
   constructor (o: TurbocacheOptions) {
     this.#now = o.now ?? Date.now
@@ -52,6 +55,7 @@ export class Turbocache {
     this.#varyByCookie = o.varyByCookie
     // JSON-quoted, so no root (even one with a newline in it) can run into the LF-separated key that follows.
     this.#ns = o.app === undefined ? '' : JSON.stringify(o.app) + '\n'
+    this.#fills = new Fills(this.#now)
   }
 
   /** The request's URL key (every cookie variant of the URL shares it), under this cache's namespace. */
@@ -60,10 +64,11 @@ export class Turbocache {
   }
 
   /**
-   * Answers from memory (true), or returns a recorder for a miss that may be stored, or undefined. `scheme`: what the
-   * client used (https only when a trusted proxy says so), so an app's http and https answers never share an entry.
+   * Answers from memory (true), or returns a recorder for a miss that may be stored, or the Fill of a miss for the
+   * same key already at the app (the caller waits on it with follow()), or undefined. `scheme`: what the client used
+   * (https only when a trusted proxy says so), so an app's http and https answers never share an entry.
    */
-  handle (req: RequestHead, res: ResponseSink, scheme: Scheme = 'http'): true | Recorder | undefined {
+  handle (req: RequestHead, res: ResponseSink, scheme: Scheme = 'http'): true | Recorder | Fill | undefined {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
@@ -78,8 +83,29 @@ export class Turbocache {
         return true
       }
     }
-    // A miss also keeps the URL's key, for invalidating every cookie variant of it later.
-    return method === 'GET' ? new Recorder(this, req, key, url) : undefined
+    // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
+    // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
+    if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, undefined) : undefined
+    const inFlight = this.#fills.inFlight(key)
+    if (inFlight !== undefined && inFlight.hasRoom) return inFlight
+    if (method !== 'GET') return undefined
+    return new Recorder(this, req, key, url, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
+  }
+
+  /**
+   * Waits for `fill`'s answer: served from the store when it was stored (counted `collapsed`), else `toApp` is called
+   * (with a recorder for a GET, so the request's own answer may still be stored). Not called when the client left.
+   */
+  follow (fill: Fill, req: RequestHead, res: ResponseSink, toApp: (recorder: Recorder | undefined) => void): void {
+    fill.wait(res, stored => {
+      const entry = stored ? this.store.get(fill.key) : undefined
+      if (entry !== undefined) {
+        this.store.counters.collapsed++
+        serve(req, res, entry, this.#now())
+        return
+      }
+      toApp(req.method === 'GET' ? new Recorder(this, req, fill.key, fill.urlKey, undefined) : undefined)
+    })
   }
 
   /** After a successful unsafe request: drop what it may have changed. */
@@ -134,13 +160,19 @@ export class Recorder {
   #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
   #chunks: Buffer[] = []
   #bytes = 0
+  /** Set when other misses for this key may wait for this one (request collapsing): settled once it is decided. */
+  readonly #fill: Fill | undefined
 
-  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, fill: Fill | undefined) {
     this.#cache = cache
     this.#req = req
     this.#key = key
     this.#urlKey = urlKey
+    this.#fill = fill
   }
+
+  /** The response is over without being stored (failed, or its client left): those waiting go to the app. */
+  abandon (): void { this.#fill?.settle(false) }
 
   onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
     const store = this.#cache.store
@@ -150,6 +182,7 @@ export class Recorder {
       store.counters.stores++
       store.recordRefusal(plain)
       store.delete(this.#key)
+      this.#fill?.settle(false, true)
       return
     }
     const headers = toObject(appHeaders)
@@ -157,7 +190,7 @@ export class Recorder {
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
     // A refused response also ends an older entry's life: the app no longer says it may be shared.
-    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); return }
+    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); this.#fill?.settle(false, true); return }
     const kept: string[] = []
     for (let i = 0; i < appHeaders.length; i += 2) if (!NOT_STORED.has(appHeaders[i]!.toLowerCase())) kept.push(appHeaders[i]!, appHeaders[i + 1]!)
     this.#plan = { status, statusText, headers: kept, expiresAt: decision.expiresAt, initialAgeSeconds: decision.initialAgeSeconds }
@@ -170,6 +203,7 @@ export class Recorder {
       this.#plan = undefined
       this.#chunks = []
       this.#cache.store.recordRefusal('too-large')
+      this.#fill?.settle(false, true)
       return
     }
     // A copy: the chunk is a view of a read buffer that the next read overwrites.
@@ -185,6 +219,7 @@ export class Recorder {
     let at = 0
     for (const c of this.#chunks) at += c.copy(body, at)
     this.#chunks = []
-    this.#cache.store.set(this.#key, this.#urlKey, { ...plan, body, storedAt: this.#cache.now })
+    const stored = this.#cache.store.set(this.#key, this.#urlKey, { ...plan, body, storedAt: this.#cache.now })
+    this.#fill?.settle(stored, !stored)
   }
 }

@@ -51,3 +51,59 @@ test('tmp/restart.txt takes effect while hits answer: the old entry is not serve
   assert.equal(after.headers.age, undefined, 'a miss: the restart dropped the entry')
   assert.equal(serial(after.body), 1, 'answered by the new process')
 })
+
+test('collapsing: 100 concurrent misses for one cacheable URL reach the app once; the others are served its answer', async t => {
+  const f = await cacheLab(t, ['--max-pool-size', '1'])
+  await get(`${f.url}/plain`)
+  const before = await f.processed()
+  // The app takes 400 ms: every request below arrives while the first is at the app.
+  const url = `${f.url}/slow?ms=400`
+  const replies = await Promise.all(Array.from({ length: 100 }, async (_, i) => await get(url, { method: i % 10 === 9 ? 'HEAD' : 'GET' })))
+  assert.equal(await f.processed(), before + 1, 'one request reached the app')
+  const gets = replies.filter((_, i) => i % 10 !== 9)
+  const first = gets[0]!.body
+  for (const r of gets) {
+    assert.equal(r.status, 200)
+    assert.equal(r.body, first, 'every GET got the one answer')
+  }
+  const heads = replies.filter((_, i) => i % 10 === 9)
+  for (const r of heads) {
+    assert.equal(r.status, 200)
+    assert.equal(r.body, '', 'a HEAD that waited gets no body')
+    assert.equal(r.headers['content-length'], String(Buffer.byteLength(first)))
+  }
+  // Those that waited are answered from the store: with an Age, as any hit.
+  assert.equal(replies.filter(r => r.headers.age !== undefined).length, 99)
+  const s = await f.cacheStats()
+  if ('collapsed' in s) assert.equal(s.collapsed, 99)
+  assert.equal(s.store_successes, 1)
+})
+
+test('collapsing: concurrent misses for an uncacheable URL all reach the app, each gets its own answer', async t => {
+  const f = await cacheLab(t, ['--max-pool-size', '1'])
+  await get(`${f.url}/plain`)
+  const before = await f.processed()
+  const replies = await Promise.all(Array.from({ length: 20 }, async () => await get(`${f.url}/slow-plain?ms=300`)))
+  assert.equal(await f.processed(), before + 20)
+  for (const r of replies) assert.equal(r.status, 200)
+  assert.equal(new Set(replies.map(r => serial(r.body))).size, 20, 'twenty different answers')
+  assert.equal(replies.filter(r => r.headers.age !== undefined).length, 0)
+})
+
+test('collapsing: when the leader\'s client leaves, those waiting go to the app themselves', async t => {
+  const f = await cacheLab(t, ['--max-pool-size', '1'])
+  await get(`${f.url}/plain`)
+  const url = `${f.url}/slow?ms=600`
+  const leader = new AbortController()
+  const led = get(url, { signal: leader.signal }).then(() => 'answered', () => 'aborted')
+  await sleep(150)
+  const followers = Array.from({ length: 5 }, async () => await get(url))
+  await sleep(150)
+  leader.abort()
+  assert.equal(await led, 'aborted')
+  const replies = await Promise.all(followers)
+  for (const r of replies) {
+    assert.equal(r.status, 200)
+    assert.match(r.body, /serial=\d+/)
+  }
+})
