@@ -3,12 +3,16 @@
 //
 // Stricter than RFC 9111 on purpose, and than the reference (docs/reference passenger.md §1): only explicit
 // freshness is stored (never heuristic), Set-Cookie and any Vary refuse, s-maxage beats max-age beats Expires,
-// stale entries are never served, HEAD never stores and is answered without a body, the key is case-insensitive
-// in the host. Freshness arithmetic is http-cache-semantics' (fed with headers we have already parsed and
-// validated); the refusals are ours and run first.
-import CachePolicy from 'http-cache-semantics'
+// HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
+// freshness is kept only while it can be revalidated (it has a validator) or an RFC 5861 window is open; the hit
+// path never serves it (see types.ts Freshness). The refusals run first; freshness.ts does the arithmetic.
 import { urlKey, type Scheme } from './key.js'
-import type { CachedResponse, RefusalReason } from './types.js'
+import { deltaSeconds, header, parseCacheControl, responseDirectives } from './cache-control.js'
+import { freshnessOf, hasExplicitFreshness } from './freshness.js'
+import { parseHttpDate } from './http-date.js'
+import type { CachedResponse, Freshness, RefusalReason } from './types.js'
+
+export { INVALID, parseCacheControl, type Directives } from './cache-control.js'
 
 export type Headers = Record<string, string | string[] | undefined>
 
@@ -23,21 +27,29 @@ export type Headers = Record<string, string | string[] | undefined>
  */
 export type RequestMode = 'lookup' | 'refresh' | 'bypass'
 
-export type StoreDecision =
-  | { store: true, expiresAt: number, initialAgeSeconds: number }
-  | { store: false, reason: RefusalReason }
+/** A response that may be stored: how fresh it is, what it varies on and its validators. */
+export interface Storable {
+  readonly store: true
+  readonly freshness: Freshness
+  /** Lowercase names from Vary; undefined without one. */
+  readonly vary: readonly string[] | undefined
+  readonly etag: string | undefined
+  readonly lastModified: string | undefined
+}
+
+export type StoreDecision = Storable | { store: false, reason: RefusalReason }
 
 /** The statuses the issue allows storing (the reference's list; 206, 302, 307, 308 … are never stored). */
 export const STORABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 404, 405, 410, 414, 501])
 
-const INVALIDATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/**
+ * Statuses a cache may store without explicit freshness (RFC 9110 §15.1, "heuristically cacheable"): Ferry never
+ * makes up a freshness lifetime, but stores such a response when it says no-cache and has a validator (fresh for
+ * no time, revalidated on every use).
+ */
+const HEURISTIC_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
-/** Header lookup on Node's header objects (names already lowercase); several values are joined with ", ". */
-function header (headers: Headers, name: string): string | undefined {
-  const v = headers[name]
-  if (v === undefined) return undefined
-  return typeof v === 'string' ? v : v.length === 0 ? undefined : v.join(', ')
-}
+const INVALIDATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function lowercaseKeys (headers: Headers): Headers {
   const out: Headers = {}
@@ -49,62 +61,6 @@ function lowercaseKeys (headers: Headers): Headers {
     out[lk] = prev === undefined ? v : ([] as string[]).concat(prev, v)
   }
   return out
-}
-
-/** A directive that occurs twice with different values, or whose delta-seconds do not parse. */
-export const INVALID = Symbol('invalid')
-export type Directives = Map<string, string | true | typeof INVALID>
-
-/**
- * Parses Cache-Control (RFC 9111 §5.2): directive names case-insensitive (lowercased here), optional
- * whitespace anywhere between items, values as tokens or quoted strings (commas and escapes inside quotes kept
- * inside the value), empty items ignored. A directive repeated with a different value becomes INVALID.
- */
-export function parseCacheControl (value: string | readonly string[] | undefined): Directives {
-  const out: Directives = new Map()
-  if (value === undefined) return out
-  const s = typeof value === 'string' ? value : value.join(',')
-  let i = 0
-  const n = s.length
-  while (i < n) {
-    let j = i
-    while (j < n && s[j] !== ',' && s[j] !== '=') j++
-    const name = s.slice(i, j).trim().toLowerCase()
-    let v: string | true = true
-    if (j < n && s[j] === '=') {
-      j++
-      while (j < n && (s[j] === ' ' || s[j] === '\t')) j++
-      if (s[j] === '"') {
-        let buf = ''
-        j++
-        while (j < n && s[j] !== '"') {
-          if (s[j] === '\\' && j + 1 < n) j++
-          buf += s[j]
-          j++
-        }
-        j++ // closing quote (or end)
-        v = buf
-        while (j < n && s[j] !== ',') j++ // junk after a quoted string is ignored
-      } else {
-        const start = j
-        while (j < n && s[j] !== ',') j++
-        v = s.slice(start, j).trim()
-      }
-    }
-    if (name !== '') {
-      const prev = out.get(name)
-      out.set(name, prev === undefined || prev === v ? v : INVALID)
-    }
-    i = j + 1
-  }
-  return out
-}
-
-/** delta-seconds (1*DIGIT, quoted form accepted by the parser above); anything else is -1. */
-function deltaSeconds (v: string | true | typeof INVALID | undefined): number {
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) return -1
-  const n = Number(v)
-  return Number.isSafeInteger(n) ? n : 2147483648 // RFC 9111 §1.2.2: overflow means 2^31
 }
 
 export function requestMode (method: string, headers: Headers): RequestMode {
@@ -129,24 +85,6 @@ export function requestMode (method: string, headers: Headers): RequestMode {
   return 'lookup'
 }
 
-// http-cache-semantics reads the clock through its (undocumented but stable) `now()` method; this subclass makes it
-// read the caller's `now` instead, so the decision is a pure function of its arguments.
-let clock = 0
-class PolicyAt extends CachePolicy {
-  now (): number { return clock }
-}
-
-/**
- * Decides whether a response may be stored. `req.headers` and `res.headers` may have names in any case. When the
- * body length is known (Content-Length) pass it as `contentLength` to refuse early; when it is not (chunked), the
- * caller stops buffering once the body passes `maxEntryBytes` and records a 'too-large' refusal; the store refuses
- * any entry whose total size passes its own maxEntryBytes.
- *
- * On success, `expiresAt` = now + (freshness lifetime − initial age), where `initialAgeSeconds` is the larger of the
- * response's Age header and its apparent age (now − Date); the freshness lifetime is s-maxage, else max-age, else Expires − Date (Date missing or
- * invalid: Expires − now), measured with http-cache-semantics' maxAge() (not timeToLive(), which would add
- * stale-while-revalidate / stale-if-error time: we never serve stale).
- */
 /**
  * The refusal storeDecision gives, found without copying or parsing anything, for the most common miss: a response
  * that says nothing about caching (no Cache-Control, Pragma or Expires) to a GET without Cache-Control. Undefined when
@@ -167,6 +105,15 @@ export function plainResponseRefusal (reqHeaders: Headers, status: number, rawRe
   return 'no-freshness'
 }
 
+/**
+ * Decides whether a response may be stored. `req.headers` and `res.headers` may have names in any case. When the
+ * body length is known (Content-Length) pass it as `contentLength` to refuse early; when it is not (chunked), the
+ * caller stops buffering once the body passes `maxEntryBytes` and records a 'too-large' refusal; the store refuses
+ * any entry whose total size passes its own maxEntryBytes.
+ *
+ * Stored: a response with explicit freshness that is still fresh, or stale but of use (a validator, an RFC 5861
+ * window); and a no-cache response with a validator (revalidated on every use). See freshness.ts for the times.
+ */
 export function storeDecision (
   req: { method: string, url?: string, headers: Headers },
   res: { status: number, headers: Headers },
@@ -183,55 +130,27 @@ export function storeDecision (
   if (!STORABLE_STATUSES.has(res.status)) return { store: false, reason: 'status' }
 
   // Directives are checked parsed and, as a safety net, as substrings of the raw header: a malformed
-  // `max-age=60;private` or `no-cache="set-cookie"` still refuses.
-  const rawCc = (header(resH, 'cache-control') ?? '').toLowerCase()
-  const cc = parseCacheControl(rawCc)
+  // `max-age=60;private` or `no-cache="set-cookie"` still refuses. A qualified no-cache="field" is taken as a plain
+  // no-cache (the whole response revalidated), a qualified private="field" as a plain private.
+  const { directives: cc, raw: rawCc } = responseDirectives(resH)
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
-  if (cc.has('no-cache') || rawCc.includes('no-cache')) return { store: false, reason: 'no-cache' }
   const pragma = header(resH, 'pragma')
-  if (pragma !== undefined && pragma.toLowerCase().includes('no-cache')) return { store: false, reason: 'no-cache' }
-
-  const expires = header(resH, 'expires')
-  if (!cc.has('s-maxage') && !cc.has('max-age') && expires === undefined) return { store: false, reason: 'no-freshness' }
+  const noCache = cc.has('no-cache') || rawCc.includes('no-cache') || (pragma !== undefined && pragma.toLowerCase().includes('no-cache'))
+  const etag = header(resH, 'etag')
+  const lastModified = header(resH, 'last-modified')
+  const hasValidator = etag !== undefined || parseHttpDate(lastModified, now) !== undefined
+  // no-cache without a validator: every use would be a full request to the app, so keeping it is of no use.
+  if (noCache && !hasValidator) return { store: false, reason: 'no-cache' }
+  if (!hasExplicitFreshness(cc, resH) && !(noCache && HEURISTIC_STATUSES.has(res.status))) return { store: false, reason: 'no-freshness' }
   if (resH.vary !== undefined) return { store: false, reason: 'vary' }
   const setCookie = resH['set-cookie']
   if (setCookie !== undefined && !(Array.isArray(setCookie) && setCookie.length === 0)) return { store: false, reason: 'set-cookie' }
   if (contentLength !== undefined && contentLength > maxEntryBytes) return { store: false, reason: 'too-large' }
 
-  // Hand the library only validated values: lowercase directive names, delta-seconds as plain integers (invalid or
-  // conflicting ones as 0, i.e. stale), other directives as bare flags.
-  const parts: string[] = []
-  for (const [name, v] of cc) {
-    if (name === 'max-age' || name === 's-maxage') parts.push(`${name}=${Math.max(0, deltaSeconds(v))}`)
-    else if (/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) parts.push(name)
-  }
-  const libRes: Record<string, string> = {}
-  for (const name of ['date', 'expires', 'age', 'last-modified']) {
-    const v = header(resH, name)
-    if (v !== undefined) libRes[name] = v
-  }
-  if (parts.length > 0) libRes['cache-control'] = parts.join(', ')
-  const libReq: Record<string, string> = { host: header(reqH, 'host') ?? '' }
-
-  clock = now
-  const policy = new PolicyAt(
-    { method: 'GET', url: req.url ?? '/', headers: libReq },
-    { status: res.status, headers: libRes },
-    { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 }
-  )
-  if (!policy.storable()) return { store: false, reason: 'no-freshness' }
-  const lifetime = policy.maxAge()
-  // RFC 9111 §4.2.3 corrected initial age: the larger of the Age header and the apparent age (now − Date, whole
-  // seconds, Date having one-second resolution). Without the apparent age, a Date in the past would stretch an
-  // Expires beyond its absolute time, and an app replaying an old document with max-age would look fresh.
-  const ageValue = deltaSeconds(header(resH, 'age')?.split(',')[0]?.trim())
-  const dateMs = Date.parse(header(resH, 'date') ?? '')
-  const apparentAge = Number.isFinite(dateMs) && now > dateMs ? Math.floor((now - dateMs) / 1000) : 0
-  const initialAgeSeconds = Math.max(ageValue < 0 ? 0 : ageValue, apparentAge)
-  const remainingMs = Math.floor((lifetime - initialAgeSeconds) * 1000)
-  if (!(remainingMs > 0)) return { store: false, reason: 'no-freshness' }
-  return { store: true, expiresAt: now + remainingMs, initialAgeSeconds }
+  const freshness = freshnessOf(cc, resH, now, noCache, hasValidator)
+  if (freshness.keepUntil <= now) return { store: false, reason: 'no-freshness' }
+  return { store: true, freshness, vary: undefined, etag, lastModified }
 }
 
 /** The Age header for a hit: whole seconds, initial age plus time resident in the cache (never negative). */

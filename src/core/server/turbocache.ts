@@ -6,8 +6,10 @@ import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
+import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
+import { varySelector } from '../cache/vary.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -23,12 +25,6 @@ export interface TurbocacheOptions {
 }
 
 type Headers = Record<string, string | string[] | undefined>
-
-/**
- * Headers the store keeps are what every client may see: framing and Age are set when served; per-response state
- * and messages from the app to Ferry (out-of-band work) are never replayed.
- */
-const NOT_STORED = new Set(['content-length', 'transfer-encoding', 'age', 'set-cookie', 'connection', 'keep-alive', 'x-ferry-oob-work'])
 
 function toObject (flat: readonly string[]): Headers {
   const out: Headers = {}
@@ -74,22 +70,28 @@ export class Turbocache {
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
+    let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       this.store.counters.fetches++
-      const entry = this.store.get(key)
-      if (entry !== undefined) {
-        this.store.counters.hits++
-        serve(req, res, entry, this.#now())
-        return true
+      const now = this.#now()
+      const found = this.store.lookup(key, req.headers, now)
+      if (found !== undefined) {
+        if (found.state === 'fresh') {
+          this.store.counters.hits++
+          serve(req, res, found.entry, now)
+          return true
+        }
+        // Stale (or no-cache): never served as it is; the app answers, and its response replaces the entry.
+        stale = found.entry
       }
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
     // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
-    if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, undefined) : undefined
+    if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, stale, undefined) : undefined
     const inFlight = this.#fills.inFlight(key)
     if (inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
-    return new Recorder(this, req, key, url, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
+    return new Recorder(this, req, key, url, stale, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
   }
 
   /**
@@ -98,13 +100,14 @@ export class Turbocache {
    */
   follow (fill: Fill, req: RequestHead, res: ResponseSink, toApp: (recorder: Recorder | undefined) => void): void {
     fill.wait(res, stored => {
-      const entry = stored ? this.store.get(fill.key) : undefined
-      if (entry !== undefined) {
+      const now = this.#now()
+      const found = stored ? this.store.lookup(fill.key, req.headers, now) : undefined
+      if (found?.state === 'fresh') {
         this.store.counters.collapsed++
-        serve(req, res, entry, this.#now())
+        serve(req, res, found.entry, now)
         return
       }
-      toApp(req.method === 'GET' ? new Recorder(this, req, fill.key, fill.urlKey, undefined) : undefined)
+      toApp(req.method === 'GET' ? new Recorder(this, req, fill.key, fill.urlKey, found?.entry, undefined) : undefined)
     })
   }
 
@@ -151,25 +154,33 @@ function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now:
   res.end(req.method === 'HEAD' ? undefined : entry.body)
 }
 
+type Plan = Omit<CachedResponse, 'body' | 'storedAt'>
+
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
 export class Recorder {
   readonly #cache: Turbocache
   readonly #req: RequestHead
   readonly #key: string
   readonly #urlKey: string
-  #plan: { status: number, statusText: string, headers: string[], expiresAt: number, initialAgeSeconds: number } | undefined
+  /** The stored entry this request found stale (a revalidation may renew it), if any. */
+  readonly stale: CachedResponse | undefined
+  #plan: Plan | undefined
   #chunks: Buffer[] = []
   #bytes = 0
   /** Set when other misses for this key may wait for this one (request collapsing): settled once it is decided. */
   readonly #fill: Fill | undefined
 
-  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, fill: Fill | undefined) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale: CachedResponse | undefined, fill: Fill | undefined) {
     this.#cache = cache
     this.#req = req
     this.#key = key
     this.#urlKey = urlKey
+    this.stale = stale
     this.#fill = fill
   }
+
+  /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
+  get key (): string { return this.#key }
 
   /** The response is over without being stored (failed, or its client left): those waiting go to the app. */
   abandon (): void { this.#fill?.settle(false) }
@@ -191,9 +202,18 @@ export class Recorder {
     store.counters.stores++
     // A refused response also ends an older entry's life: the app no longer says it may be shared.
     if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); this.#fill?.settle(false, true); return }
-    const kept: string[] = []
-    for (let i = 0; i < appHeaders.length; i += 2) if (!NOT_STORED.has(appHeaders[i]!.toLowerCase())) kept.push(appHeaders[i]!, appHeaders[i + 1]!)
-    this.#plan = { status, statusText, headers: kept, expiresAt: decision.expiresAt, initialAgeSeconds: decision.initialAgeSeconds }
+    const kept = storedHeaders(appHeaders)
+    this.#plan = {
+      status,
+      statusText,
+      headers: kept.headers,
+      ferryCacheControl: kept.ferryCacheControl,
+      ...decision.freshness,
+      etag: decision.etag,
+      lastModified: decision.lastModified,
+      vary: decision.vary,
+      varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, this.#req.headers)
+    }
   }
 
   onBody (chunk: Buffer): void {

@@ -131,6 +131,21 @@ test('entries expire on time; HEAD is answered from a stored GET without a body'
   assert.notEqual(serial((await get(`${f.url}/public?max-age=1`)).body), serial(a.body), 'stale entries are never served')
 })
 
+test('stale and no-cache entries are kept for revalidation but never served as they are', async t => {
+  const f = await cacheLab(t)
+  assert.equal(await servedTwiceFromCache(`${f.url}/no-cache-etag`), false, 'no-cache: every use asks the app')
+  const s = await f.cacheStats()
+  assert.equal(s.store_successes, 2, 'each answer replaced the entry')
+  assert.equal(s.entries, 1)
+  const a = await get(`${f.url}/public?max-age=1&etag=1`)
+  assert.equal(serial((await get(`${f.url}/public?max-age=1&etag=1`)).body), serial(a.body))
+  await new Promise(resolve => setTimeout(resolve, 1300))
+  assert.equal((await f.cacheStats()).entries, 2, 'the stale entry with an ETag is kept')
+  const after = await get(`${f.url}/public?max-age=1&etag=1`)
+  assert.notEqual(serial(after.body), serial(a.body), 'but not served')
+  assert.equal(after.headers.age, undefined)
+})
+
 test('eviction keeps the cache under its memory bound', async t => {
   const f = await cacheLab(t, ['--turbocache-size', String(256 * 1024)])
   for (let i = 0; i < 40; i++) await get(`${f.url}/big?kb=16&i=${i}`)
