@@ -97,9 +97,12 @@ export class Fills {
   /** The leader's fill in flight for `key`, if any. */
   inFlight (key: string): Fill | undefined { return this.#byKey.get(key) }
 
-  /** A fill for a new leader's miss, or undefined when misses for `key` are not collapsed (see UNCOLLAPSED_MS). */
-  lead (key: string, urlKey: string): Fill | undefined {
-    if (this.#uncollapsed.size > 0) {
+  /**
+   * A fill for a new leader's miss, or undefined when misses for `key` are not collapsed (see UNCOLLAPSED_MS), unless
+   * `always` (a background revalidation: its fill is what keeps it one per key).
+   */
+  lead (key: string, urlKey: string, always = false): Fill | undefined {
+    if (!always && this.#uncollapsed.size > 0) {
       const until = this.#uncollapsed.get(key)
       if (until !== undefined) {
         if (until > this.#now()) return undefined

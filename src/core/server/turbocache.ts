@@ -10,6 +10,12 @@ import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
+import { conditionalHeaders, updatedBy304 } from '../cache/revalidation.js'
+import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
+import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
+
+/** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
+export const MAX_BACKGROUND_REVALIDATIONS = 64
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -44,6 +50,8 @@ export class Turbocache {
   readonly #ns: string
   /** Misses at the app that others for the same key wait on (request collapsing). */
   readonly #fills: Fills
+  /** Background revalidations in flight. */
+  #background = 0
 
   constructor (o: TurbocacheOptions) {
     this.#now = o.now ?? Date.now
@@ -60,11 +68,13 @@ export class Turbocache {
   }
 
   /**
-   * Answers from memory (true), or returns a recorder for a miss that may be stored, or the Fill of a miss for the
-   * same key already at the app (the caller waits on it with follow()), or undefined. `scheme`: what the client used
-   * (https only when a trusted proxy says so), so an app's http and https answers never share an entry.
+   * Answers from memory (true), or returns what the caller sends the app: a recorder for a miss that may be stored,
+   * a Revalidation for a stale entry (a conditional request for this client, or a background one after the stale
+   * entry was served), the Fill of a miss for the same key already at the app (the caller waits on it with follow();
+   * never when `collapse` is false), or undefined. `scheme`: what the client used (https only when a trusted proxy
+   * says so), so an app's http and https answers never share an entry.
    */
-  handle (req: RequestHead, res: ResponseSink, scheme: Scheme = 'http'): true | Recorder | Fill | undefined {
+  handle (req: RequestHead, res: ResponseSink, scheme: Scheme = 'http', collapse = true): true | Recorder | Fill | Revalidation | undefined {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
@@ -81,24 +91,59 @@ export class Turbocache {
           serve(req, res, found.entry, now)
           return true
         }
-        // Stale (or no-cache): never served as it is; the app answers, and its response replaces the entry.
+        // Stale (or no-cache): served as it is only with the response's permission; else asked about again.
         stale = found.entry
+        return this.#stale(req, res, key, url, stale, now, collapse)
       }
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
     // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
     if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, stale, undefined) : undefined
     const inFlight = this.#fills.inFlight(key)
-    if (inFlight !== undefined && inFlight.hasRoom) return inFlight
+    if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
     return new Recorder(this, req, key, url, stale, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
   }
 
   /**
-   * Waits for `fill`'s answer: served from the store when it was stored (counted `collapsed`), else `toApp` is called
-   * (with a recorder for a GET, so the request's own answer may still be stored). Not called when the client left.
+   * A stale entry (or a no-cache one). Inside its stale-while-revalidate window: served at once, and one background
+   * revalidation per key is started. Else the request waits for one already at the app, or revalidates it itself:
+   * conditionally when the entry has a validator, with stale-if-error serving the entry if the app fails.
    */
-  follow (fill: Fill, req: RequestHead, res: ResponseSink, toApp: (recorder: Recorder | undefined) => void): void {
+  #stale (req: RequestHead, res: ResponseSink, key: string, url: string, entry: CachedResponse, now: number, collapse: boolean): true | Recorder | Fill | Revalidation | undefined {
+    const counters = this.store.counters
+    const inFlight = this.#fills.inFlight(key)
+    const conditional = conditionalHeaders(entry)
+    if (servableWhileRevalidating(entry, now)) {
+      counters.stale_served++
+      serve(req, res, entry, now)
+      if (inFlight !== undefined || this.#background >= MAX_BACKGROUND_REVALIDATIONS) return true
+      const sink = new DetachedSink()
+      const request = revalidationRequest(req, conditional, detachedSocket(req.socket.remoteAddress))
+      const recorder = new Recorder(this, request, key, url, entry, this.#fills.lead(key, url, true), conditional.length > 0)
+      if (conditional.length > 0) counters.revalidations++
+      this.#background++
+      sink.once('close', () => { this.#background--; recorder.abandon() })
+      return new Revalidation(request, sink, recorder, true)
+    }
+    if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
+    // A HEAD has no body to renew an entry with: it goes to the app as it is.
+    if (req.method !== 'GET') return undefined
+    const fill = inFlight === undefined ? this.#fills.lead(key, url) : undefined
+    const onError = servableOnError(entry, now, req.headers) ? entry : undefined
+    if (conditional.length === 0 && onError === undefined) return new Recorder(this, req, key, url, entry, fill)
+    const sink = new RevalidationSink(res, e => serve(req, res, e, this.#now()), onError, () => { counters.stale_served++ })
+    const request = conditional.length === 0 ? req : revalidationRequest(req, conditional)
+    if (conditional.length > 0) counters.revalidations++
+    return new Revalidation(request, sink, new Recorder(this, request, key, url, entry, fill, conditional.length > 0, sink), false)
+  }
+
+  /**
+   * Waits for `fill`'s answer: served from the store when it was stored (counted `collapsed`), else `again` is called,
+   * for the caller to take the request through handle() once more, without collapsing (it may find a stale entry to
+   * serve on error, or go to the app). Not called when the client left.
+   */
+  follow (fill: Fill, req: RequestHead, res: ResponseSink, again: () => void): void {
     fill.wait(res, stored => {
       const now = this.#now()
       const found = stored ? this.store.lookup(fill.key, req.headers, now) : undefined
@@ -107,7 +152,7 @@ export class Turbocache {
         serve(req, res, found.entry, now)
         return
       }
-      toApp(req.method === 'GET' ? new Recorder(this, req, fill.key, fill.urlKey, found?.entry, undefined) : undefined)
+      again()
     })
   }
 
@@ -169,14 +214,23 @@ export class Recorder {
   #bytes = 0
   /** Set when other misses for this key may wait for this one (request collapsing): settled once it is decided. */
   readonly #fill: Fill | undefined
+  /** The request carries the stale entry's validators: a 304 renews it. */
+  readonly #conditional: boolean
+  /** The waiting client's sink, told of the entry a 304 renewed; absent in the background. */
+  readonly #sink: RevalidationSink | undefined
+  /** A 304 renewed the entry: whether the renewed one is stored (settled on completion). */
+  #renewed: boolean | undefined
 
-  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale: CachedResponse | undefined, fill: Fill | undefined) {
+  constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale: CachedResponse | undefined,
+    fill: Fill | undefined, conditional = false, sink?: RevalidationSink) {
     this.#cache = cache
     this.#req = req
     this.#key = key
     this.#urlKey = urlKey
     this.stale = stale
     this.#fill = fill
+    this.#conditional = conditional
+    this.#sink = sink
   }
 
   /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
@@ -187,6 +241,13 @@ export class Recorder {
 
   onHead (status: number, statusText: string, appHeaders: readonly string[]): void {
     const store = this.#cache.store
+    const stale = this.stale
+    if (stale !== undefined) {
+      if (status === 304 && this.#conditional) { this.#notModified(stale, appHeaders); return }
+      // The app failed while a stale entry it allowed serving on error is kept: the entry stays for that (its
+      // keepUntil ends it); nothing is stored, and those waiting try for themselves.
+      if (ERROR_STATUSES.has(status) && servableOnError(stale, this.#cache.now, this.#req.headers)) { this.#fill?.settle(false); return }
+    }
     // Most responses say nothing about caching: refuse them without building and parsing header objects.
     const plain = plainResponseRefusal(this.#req.headers, status, appHeaders)
     if (plain !== undefined) {
@@ -216,6 +277,21 @@ export class Recorder {
     }
   }
 
+  /** RFC 9111 §4.3.4: the 304's headers update the stored entry, whose freshness starts again. */
+  #notModified (stale: CachedResponse, headers304: readonly string[]): void {
+    const store = this.#cache.store
+    store.counters.revalidated++
+    const updated = updatedBy304(stale, headers304, this.#cache.now, this.#req.headers)
+    if (updated.storable) this.#renewed = store.replace(this.#key, stale, updated.entry)
+    else {
+      // Its new headers forbid keeping it: it answers the waiting client only.
+      store.recordRefusal(updated.reason)
+      store.delete(this.#key)
+      this.#renewed = false
+    }
+    this.#sink?.renewed(updated.entry)
+  }
+
   onBody (chunk: Buffer): void {
     if (this.#plan === undefined) return
     this.#bytes += chunk.length
@@ -231,6 +307,7 @@ export class Recorder {
   }
 
   onComplete (): void {
+    if (this.#renewed !== undefined) { this.#fill?.settle(this.#renewed); return }
     const plan = this.#plan
     if (plan === undefined) return
     this.#plan = undefined

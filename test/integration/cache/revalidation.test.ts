@@ -1,0 +1,142 @@
+// Revalidation, stale-while-revalidate and stale-if-error through a real Ferry and a real app (revalidation-lab):
+// each document (?id=) has a version in its ETag or Last-Modified, answers 304 to a matching conditional request,
+// and can be told to fail; /arrivals says what reached the app. Entries live 1 s (max-age=1), so each test creates
+// its entries first and waits once for them to go stale.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { get, type Reply } from '../../helpers/http.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+interface Arrivals { arrivals: number, conditional: number, ifNoneMatch: Array<string | null> }
+
+interface Lab extends RunningFerry {
+  doc: (id: string, query?: string, headers?: Record<string, string>) => Promise<Reply>
+  control: (id: string, query: string) => Promise<void>
+  arrivals: (id: string) => Promise<Arrivals>
+  cacheStats: () => Promise<Record<string, number>>
+}
+
+async function lab (t: TestContext): Promise<Lab> {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('revalidation-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  return Object.assign(f, {
+    doc: async (id: string, query = '', headers: Record<string, string> = {}) => await get(`${f.url}/doc?id=${id}${query}`, { headers }),
+    control: async (id: string, query: string) => { assert.equal((await get(`${f.url}/control?id=${id}${query}`)).status, 200) },
+    arrivals: async (id: string) => JSON.parse((await get(`${f.url}/arrivals?id=${id}`)).body) as Arrivals,
+    cacheStats: async () => (JSON.parse((await call('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching
+  })
+}
+
+/** Past max-age=1 (Age counts whole seconds, so a little more than one). */
+const PAST_FRESHNESS_MS = 1100
+
+test('revalidation: a stale entry with a validator is renewed by a 304, replaced by a 200; the client\'s own validators are not sent', async t => {
+  const f = await lab(t)
+  const etag = await f.doc('etag')
+  const lm = await f.doc('lm', '&lm=1')
+  const replaced = await f.doc('new')
+  const own = await f.doc('own')
+  assert.equal(etag.headers['x-answered'], '1')
+  await f.control('new', '&version=2')
+  await sleep(PAST_FRESHNESS_MS)
+
+  const renewed = await f.doc('etag')
+  assert.equal(renewed.status, 200)
+  assert.equal(renewed.body, etag.body, 'the stored body, renewed by a 304')
+  assert.equal(renewed.headers['x-answered'], '2', 'headers updated from the 304')
+  assert.deepEqual((await f.arrivals('etag')).ifNoneMatch, [null, '"v1"'], 'asked with the stored ETag')
+  const hit = await f.doc('etag')
+  assert.equal(hit.headers['x-answered'], '2', 'fresh again: a hit')
+  assert.equal((await f.arrivals('etag')).arrivals, 2)
+
+  const byDate = await f.doc('lm', '&lm=1')
+  assert.equal(byDate.body, lm.body, 'If-Modified-Since with the stored Last-Modified, answered 304')
+  assert.equal((await f.arrivals('lm')).conditional, 1)
+
+  const fresh = await f.doc('new')
+  assert.match(fresh.body, /version=2/, 'a 200 reaches the client whole')
+  assert.notEqual(fresh.body, replaced.body)
+  assert.equal((await f.doc('new')).body, fresh.body, 'and replaces the entry')
+
+  // The client's own If-None-Match is not the cache's: the app is asked with the stored ETag only.
+  const mine = await f.doc('own', '', { 'if-none-match': '"not-mine"' })
+  assert.equal(mine.status, 200)
+  assert.equal(mine.body, own.body)
+  assert.deepEqual((await f.arrivals('own')).ifNoneMatch, [null, '"v1"'])
+
+  const s = await f.cacheStats()
+  if ('revalidations' in s) {
+    assert.equal(s.revalidations, 4)
+    assert.equal(s.revalidated, 3)
+  }
+})
+
+test('no-cache entries are revalidated on every use, never served as they are', async t => {
+  const f = await lab(t)
+  const first = await f.doc('nc', '&cc=no-cache')
+  const again = await f.doc('nc', '&cc=no-cache')
+  assert.equal(again.body, first.body, 'answered from the entry after a 304')
+  await f.control('nc', '&version=2')
+  const changed = await f.doc('nc', '&cc=no-cache')
+  assert.match(changed.body, /version=2/)
+  assert.deepEqual(await f.arrivals('nc'), { arrivals: 3, conditional: 2, ifNoneMatch: [null, '"v1"', '"v1"'] })
+})
+
+test('stale-while-revalidate: the stale entry is served at once and one background revalidation renews it', async t => {
+  const f = await lab(t)
+  const cc = '&cc=max-age%3D1%2C%20stale-while-revalidate%3D30&delay=300'
+  const first = await f.doc('swr', cc)
+  await f.control('swr', '&version=2')
+  await sleep(PAST_FRESHNESS_MS)
+  const started = Date.now()
+  const stale = await Promise.all(Array.from({ length: 10 }, async () => await f.doc('swr', cc)))
+  assert.ok(Date.now() - started < 300, 'served without waiting for the app (it takes 300 ms)')
+  for (const r of stale) {
+    assert.equal(r.body, first.body, 'the stale entry')
+    assert.ok(Number(r.headers.age) >= 1, `Age ${String(r.headers.age)}`)
+  }
+  let renewed: Reply
+  const deadline = Date.now() + 3000
+  do {
+    await sleep(100)
+    renewed = await f.doc('swr', cc)
+  } while (!/version=2/.test(renewed.body) && Date.now() < deadline)
+  assert.match(renewed.body, /version=2/, 'the background revalidation stored the new version')
+  assert.equal(renewed.headers.age, '0')
+  assert.deepEqual(await f.arrivals('swr'), { arrivals: 2, conditional: 1, ifNoneMatch: [null, '"v1"'] }, 'exactly one revalidation')
+  const s = await f.cacheStats()
+  if ('stale_served' in s) assert.ok(s.stale_served >= 10)
+})
+
+test('stale-if-error: a 5xx or an app that cannot answer gets the stale entry, only where it was allowed', async t => {
+  const f = await lab(t)
+  const sie = '&cc=max-age%3D1%2C%20stale-if-error%3D30'
+  const must = '&cc=max-age%3D1%2C%20must-revalidate%2C%20stale-if-error%3D30'
+  const allowed = await f.doc('sie', sie)
+  await f.doc('must', must)
+  const asked = await f.doc('asked')
+  await f.doc('plain')
+  for (const id of ['sie', 'must', 'asked', 'plain']) await f.control(id, '&fail=503')
+  await sleep(PAST_FRESHNESS_MS)
+
+  const served = await f.doc('sie', sie)
+  assert.equal(served.status, 200, 'the response allowed it: the stale entry, not the 503')
+  assert.equal(served.body, allowed.body)
+  assert.ok(Number(served.headers.age) >= 1)
+  assert.equal((await f.doc('must', must)).status, 503, 'must-revalidate: never stale')
+  assert.equal((await f.doc('plain')).status, 503, 'no stale-if-error: the error passes')
+  const byRequest = await f.doc('asked', '', { 'cache-control': 'stale-if-error=60' })
+  assert.equal(byRequest.status, 200, 'the request\'s own stale-if-error is honoured')
+  assert.equal(byRequest.body, asked.body)
+
+  // The process dies on the request: Ferry's own 502 is replaced by the stale entry just the same.
+  await f.control('sie', '&fail=exit')
+  const crashed = await f.doc('sie', sie)
+  assert.equal(crashed.status, 200)
+  assert.equal(crashed.body, allowed.body)
+})
