@@ -93,12 +93,12 @@ test('collapsing: concurrent misses for an uncacheable URL all reach the app, ea
 test('collapsing: when the leader\'s client leaves, those waiting go to the app themselves', async t => {
   const f = await cacheLab(t, ['--max-pool-size', '1'])
   await get(`${f.url}/plain`)
-  const url = `${f.url}/slow?ms=600`
+  const url = `${f.url}/slow?ms=300`
   const leader = new AbortController()
   const led = get(url, { signal: leader.signal }).then(() => 'answered', () => 'aborted')
-  await sleep(150)
+  await sleep(100)
   const followers = Array.from({ length: 5 }, async () => await get(url))
-  await sleep(150)
+  await sleep(100)
   leader.abort()
   assert.equal(await led, 'aborted')
   const replies = await Promise.all(followers)
