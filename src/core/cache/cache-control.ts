@@ -1,4 +1,8 @@
-// Cache-Control (RFC 9111 §5.2) parsing, and the choice of the field the turbocache obeys.
+// Cache-Control (RFC 9111 §5.2) parsing, and the choice of the field the turbocache obeys: the targeted fields of
+// RFC 9213 come first (Ferry-Cache-Control, for this cache alone, then CDN-Cache-Control, for every CDN-like cache),
+// and the first of them that is present and a valid Structured Fields Dictionary is used alone: Cache-Control,
+// Pragma and Expires are then ignored, so an app can cache in Ferry what browsers must not.
+import { Token, parseDictionary } from 'structured-headers'
 import type { RequestHeaders } from './types.js'
 
 /** A directive that occurs twice with different values. */
@@ -68,14 +72,48 @@ export function header (headers: RequestHeaders, name: string): string | undefin
 export interface ChosenDirectives {
   readonly directives: Directives
   readonly raw: string
-  /** Whether the chosen field was present at all. */
-  readonly present: boolean
+  /** Which field they come from; undefined when the response has none of the three. */
+  readonly field: 'ferry-cache-control' | 'cdn-cache-control' | 'cache-control' | undefined
 }
 
-/** The response's Cache-Control directives (lowercase-named headers). */
+/** The targeted fields, most precise first (RFC 9213 §2.2). */
+export const TARGETED_FIELDS = ['ferry-cache-control', 'cdn-cache-control'] as const
+
+/** Directives whose value is delta-seconds: in a targeted field, only an Integer is one. */
+const DELTA_SECONDS = new Set(['max-age', 's-maxage', 'stale-while-revalidate', 'stale-if-error'])
+
+/**
+ * A targeted field's directives (RFC 9213 §2.1: a Dictionary), or undefined when it is not a valid one, or empty.
+ * Parameters are ignored; a delta-seconds directive whose value is not a non-negative Integer is INVALID (taken as
+ * 0, as in Cache-Control); `?0` is the directive's absence.
+ */
+export function parseTargeted (value: string): Directives | undefined {
+  let dict
+  try {
+    dict = parseDictionary(value)
+  } catch {
+    return undefined
+  }
+  if (dict.size === 0) return undefined
+  const out: Directives = new Map()
+  for (const [name, [v]] of dict) {
+    if (v === false) continue
+    if (DELTA_SECONDS.has(name)) out.set(name, typeof v === 'number' && Number.isInteger(v) && v >= 0 ? String(v) : INVALID)
+    else out.set(name, typeof v === 'string' || typeof v === 'number' || v instanceof Token ? String(v) : true)
+  }
+  return out
+}
+
+/** The directives of the field the turbocache obeys (lowercase-named headers). */
 export function responseDirectives (resH: RequestHeaders): ChosenDirectives {
+  for (const field of TARGETED_FIELDS) {
+    const value = header(resH, field)
+    if (value === undefined) continue
+    const directives = parseTargeted(value)
+    if (directives !== undefined) return { directives, raw: value.toLowerCase(), field }
+  }
   const cc = header(resH, 'cache-control')
-  if (cc === undefined) return { directives: new Map(), raw: '', present: false }
+  if (cc === undefined) return { directives: new Map(), raw: '', field: undefined }
   const raw = cc.toLowerCase()
-  return { directives: parseCacheControl(raw), raw, present: true }
+  return { directives: parseCacheControl(raw), raw, field: 'cache-control' }
 }

@@ -2,8 +2,10 @@
 // a write invalidates. No I/O, no clock of its own (callers pass `now`, in ms, from the same clock as the store).
 //
 // Stricter than RFC 9111 on purpose, and than the reference (docs/reference passenger.md §1): only explicit
-// freshness is stored (never heuristic), Set-Cookie and any Vary refuse, s-maxage beats max-age beats Expires,
-// HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
+// freshness is stored (never heuristic), Set-Cookie and `Vary: *` refuse (other Vary values are stored as variants,
+// see vary.ts and memory-store.ts), s-maxage beats max-age beats Expires,
+// Ferry-Cache-Control beats CDN-Cache-Control beats Cache-Control (cache-control.ts),
+// any final status but 206 may be stored given explicit freshness, HEAD never stores and is answered without a body, the key is case-insensitive in the host. An entry past its
 // freshness is kept only while it can be revalidated (it has a validator) or an RFC 5861 window is open; the hit
 // path never serves it (see types.ts Freshness). The refusals run first; freshness.ts does the arithmetic.
 import { urlKey, type Scheme } from './key.js'
@@ -11,6 +13,7 @@ import { deltaSeconds, header, parseCacheControl, responseDirectives } from './c
 import { freshnessOf, hasExplicitFreshness } from './freshness.js'
 import { parseHttpDate } from './http-date.js'
 import type { CachedResponse, Freshness, RefusalReason } from './types.js'
+import { parseVary, VARY_ANY } from './vary.js'
 
 export { INVALID, parseCacheControl, type Directives } from './cache-control.js'
 
@@ -20,10 +23,11 @@ export type Headers = Record<string, string | string[] | undefined>
  * - `lookup`: may be served from the cache. For GET, a miss's response may then be stored. For HEAD, a hit is
  *   answered from the stored GET without a body; a miss goes to the app and its response is never stored (it has
  *   no body): the caller records only GET misses, and storeDecision refuses anything but GET ('method') anyway.
- * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache); its response may be
- *   stored and then replaces the entry.
- * - `bypass`: neither served nor stored (other methods, Authorization, request no-store, no Host header, or a HEAD
- *   that asks for revalidation).
+ * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache; or Authorization, so
+ *   the app checks the credentials); its response may be stored and then replaces the entry (one to a request with
+ *   Authorization only if it says public, s-maxage or must-revalidate, RFC 9111 §3.5).
+ * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, or a HEAD that asks for
+ *   revalidation or carries Authorization).
  */
 export type RequestMode = 'lookup' | 'refresh' | 'bypass'
 
@@ -39,8 +43,13 @@ export interface Storable {
 
 export type StoreDecision = Storable | { store: false, reason: RefusalReason }
 
-/** The statuses the issue allows storing (the reference's list; 206, 302, 307, 308 … are never stored). */
-export const STORABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 404, 405, 410, 414, 501])
+/**
+ * Whether a response of this status may be stored at all (given explicit freshness): any final status (RFC 9111
+ * §3) but 206 (Ferry stores no partial content) and 304 (an answer to a conditional request, not a response).
+ */
+export function storableStatus (status: number): boolean {
+  return status >= 200 && status <= 599 && status !== 206 && status !== 304
+}
 
 /**
  * Statuses a cache may store without explicit freshness (RFC 9110 §15.1, "heuristically cacheable"): Ferry never
@@ -49,7 +58,8 @@ export const STORABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 30
  */
 const HEURISTIC_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
-const INVALIDATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** RFC 9110 §9.2.1 safe methods (methods are case-sensitive): any other one may change the resource. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 function lowercaseKeys (headers: Headers): Headers {
   const out: Headers = {}
@@ -68,8 +78,7 @@ export function requestMode (method: string, headers: Headers): RequestMode {
   if (method !== 'GET' && !head) return 'bypass'
   const host = headers.host
   if (host === undefined || host === '' || Array.isArray(host)) return 'bypass'
-  if (headers.authorization !== undefined) return 'bypass'
-  let refresh = false
+  let refresh = headers.authorization !== undefined
   const cc = headers['cache-control']
   if (cc !== undefined) {
     const d = parseCacheControl(cc)
@@ -87,7 +96,8 @@ export function requestMode (method: string, headers: Headers): RequestMode {
 
 /**
  * The refusal storeDecision gives, found without copying or parsing anything, for the most common miss: a response
- * that says nothing about caching (no Cache-Control, Pragma or Expires) to a GET without Cache-Control. Undefined when
+ * that says nothing about caching (no Cache-Control, targeted cache field, Pragma or Expires) to a GET without
+ * Cache-Control. Undefined when
  * the full decision is needed. `rawResHeaders` is the flat [name, value, …] list as received; `reqHeaders` Node's
  * lower-cased request headers. A table test holds it to storeDecision's answers.
  */
@@ -95,13 +105,15 @@ export function plainResponseRefusal (reqHeaders: Headers, status: number, rawRe
   if (reqHeaders['cache-control'] !== undefined) return undefined
   for (let i = 0; i < rawResHeaders.length; i += 2) {
     const n = rawResHeaders[i]!
-    // Only names of these lengths can be Cache-Control (13), Pragma (6) or Expires (7).
-    if (n.length !== 13 && n.length !== 6 && n.length !== 7) continue
+    // Only names of these lengths can be Cache-Control (13), Pragma (6), Expires (7), CDN-Cache-Control (17) or
+    // Ferry-Cache-Control (19).
+    const len = n.length
+    if (len !== 13 && len !== 6 && len !== 7 && len !== 17 && len !== 19) continue
     const lower = n.toLowerCase()
-    if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires') return undefined
+    if (lower === 'cache-control' || lower === 'pragma' || lower === 'expires' || lower === 'cdn-cache-control' || lower === 'ferry-cache-control') return undefined
   }
   if (reqHeaders.authorization !== undefined) return 'authorization'
-  if (!STORABLE_STATUSES.has(status)) return 'status'
+  if (!storableStatus(status)) return 'status'
   return 'no-freshness'
 }
 
@@ -126,31 +138,35 @@ export function storeDecision (
   const resH = lowercaseKeys(res.headers)
   const reqCc = parseCacheControl(reqH['cache-control'])
   if (reqCc.has('no-store')) return { store: false, reason: 'request-no-store' }
-  if (reqH.authorization !== undefined) return { store: false, reason: 'authorization' }
-  if (!STORABLE_STATUSES.has(res.status)) return { store: false, reason: 'status' }
-
   // Directives are checked parsed and, as a safety net, as substrings of the raw header: a malformed
   // `max-age=60;private` or `no-cache="set-cookie"` still refuses. A qualified no-cache="field" is taken as a plain
   // no-cache (the whole response revalidated), a qualified private="field" as a plain private.
-  const { directives: cc, raw: rawCc } = responseDirectives(resH)
+  const { directives: cc, raw: rawCc, field } = responseDirectives(resH)
+  // A targeted field (RFC 9213) is used alone: Cache-Control, Pragma and Expires do not count then.
+  const targeted = field !== undefined && field !== 'cache-control'
+  if (targeted) delete resH.expires
+  // RFC 9111 §3.5: a response to a request with Authorization is shared only when it says it may be.
+  if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate'))) return { store: false, reason: 'authorization' }
+  if (!storableStatus(res.status)) return { store: false, reason: 'status' }
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
   const pragma = header(resH, 'pragma')
-  const noCache = cc.has('no-cache') || rawCc.includes('no-cache') || (pragma !== undefined && pragma.toLowerCase().includes('no-cache'))
+  const noCache = cc.has('no-cache') || rawCc.includes('no-cache') || (!targeted && pragma !== undefined && pragma.toLowerCase().includes('no-cache'))
   const etag = header(resH, 'etag')
   const lastModified = header(resH, 'last-modified')
   const hasValidator = etag !== undefined || parseHttpDate(lastModified, now) !== undefined
   // no-cache without a validator: every use would be a full request to the app, so keeping it is of no use.
   if (noCache && !hasValidator) return { store: false, reason: 'no-cache' }
   if (!hasExplicitFreshness(cc, resH) && !(noCache && HEURISTIC_STATUSES.has(res.status))) return { store: false, reason: 'no-freshness' }
-  if (resH.vary !== undefined) return { store: false, reason: 'vary' }
+  const vary = parseVary(resH.vary)
+  if (vary === VARY_ANY) return { store: false, reason: 'vary' }
   const setCookie = resH['set-cookie']
   if (setCookie !== undefined && !(Array.isArray(setCookie) && setCookie.length === 0)) return { store: false, reason: 'set-cookie' }
   if (contentLength !== undefined && contentLength > maxEntryBytes) return { store: false, reason: 'too-large' }
 
   const freshness = freshnessOf(cc, resH, now, noCache, hasValidator)
   if (freshness.keepUntil <= now) return { store: false, reason: 'no-freshness' }
-  return { store: true, freshness, vary: undefined, etag, lastModified }
+  return { store: true, freshness, vary, etag, lastModified }
 }
 
 /** The Age header for a hit: whole seconds, initial age plus time resident in the cache (never negative). */
@@ -160,7 +176,8 @@ export function ageHeader (entry: CachedResponse, now: number): string {
 }
 
 /**
- * The URL keys (see key.ts `urlKey`) a response invalidates: after a 2xx/3xx POST, PUT, PATCH or DELETE, the
+ * The URL keys (see key.ts `urlKey`) a response invalidates (RFC 9111 §4.4): after a 2xx/3xx answer to any unsafe
+ * method (anything but GET, HEAD, OPTIONS and TRACE: POST, PUT, PATCH, DELETE, M-SEARCH, PROPPATCH…), the
  * request's own URL and its Location / Content-Location when they point at the same host (relative references are
  * resolved against the request URL; absolute ones on another host are ignored, so an app cannot make Ferry drop
  * another site's entries). Callers drop every cookie variant of each key (MemoryStore.deleteUrl).
@@ -177,7 +194,7 @@ export function invalidations (
   resHeaders: Headers,
   scheme: Scheme = 'http'
 ): string[] {
-  if (!INVALIDATING_METHODS.has(method) || status < 200 || status >= 400) return []
+  if (SAFE_METHODS.has(method) || status < 200 || status >= 400) return []
   const keys = new Set<string>([urlKey({ scheme, host, url: requestUrl })])
   let base: URL
   try {

@@ -4,8 +4,11 @@ import type { HeaderLines } from './raw-response.js'
 import type { AppHead } from './response-parser.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
-/** Response headers that are messages from the app to Ferry, never meant for the client. */
-const FOR_FERRY = new Set(['x-ferry-oob-work'])
+/**
+ * Response headers that are messages from the app to Ferry, never meant for the client: out-of-band work, and the
+ * turbocache's own targeted Cache-Control (RFC 9213; CDN-Cache-Control is passed on, for caches further out).
+ */
+const FOR_FERRY = new Set(['x-ferry-oob-work', 'ferry-cache-control'])
 /**
  * Set by Ferry from what it knows, never taken from the client; and the front server's messages to Ferry (which app
  * to use), which are Ferry's alone.

@@ -253,7 +253,7 @@ export class Recorder {
     if (plain !== undefined) {
       store.counters.stores++
       store.recordRefusal(plain)
-      store.delete(this.#key)
+      this.#dropOlder()
       this.#fill?.settle(false, true)
       return
     }
@@ -261,8 +261,7 @@ export class Recorder {
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
-    // A refused response also ends an older entry's life: the app no longer says it may be shared.
-    if (!decision.store) { store.recordRefusal(decision.reason); store.delete(this.#key); this.#fill?.settle(false, true); return }
+    if (!decision.store) { store.recordRefusal(decision.reason); this.#dropOlder(); this.#fill?.settle(false, true); return }
     const kept = storedHeaders(appHeaders)
     this.#plan = {
       status,
@@ -286,10 +285,18 @@ export class Recorder {
     else {
       // Its new headers forbid keeping it: it answers the waiting client only.
       store.recordRefusal(updated.reason)
-      store.delete(this.#key)
+      this.#dropOlder()
       this.#renewed = false
     }
     this.#sink?.renewed(updated.entry)
+  }
+
+  /**
+   * A refused response also ends an older entry's life: the app no longer says it may be shared. Not when the
+   * request carried Authorization: then the refusal is about these credentials, not about what others were given.
+   */
+  #dropOlder (): void {
+    if (this.#req.headers.authorization === undefined) this.#cache.store.delete(this.#key)
   }
 
   onBody (chunk: Buffer): void {

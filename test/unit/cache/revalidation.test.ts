@@ -83,6 +83,10 @@ test('updatedBy304: a 304 that forbids storing gives an entry for this answer on
 test('updatedBy304: a changed Vary takes the revalidated request\'s headers', () => {
   const old = entry({ now: NOW, etag: '"v"', headers: ['Cache-Control', 'max-age=60', 'ETag', '"v"'] })
   const u = updatedBy304(old, ['Vary', 'Accept-Language'], NOW, { 'accept-language': 'fr' })
-  // Vary is refused until Vary support lands; then: vary ['accept-language'], selector '=fr'.
-  assert.ok(!u.storable || (u.entry.vary?.join() === 'accept-language' && u.entry.varySelector === '=fr'))
+  assert.ok(u.storable)
+  assert.deepEqual(u.entry.vary, ['accept-language'])
+  assert.equal(u.entry.varySelector, '=fr')
+  const same = updatedBy304(u.entry, ['Vary', 'accept-language'], NOW, { 'accept-language': 'de' })
+  assert.equal(same.entry.varySelector, '=fr', 'same Vary: the variant stays the one revalidated')
+  assert.equal(updatedBy304(old, ['Vary', '*'], NOW).storable, false, 'Vary: * is never stored')
 })
