@@ -32,7 +32,7 @@ export abstract class BaseCommand extends Command {
     if (err.oclif?.exit !== undefined && err.oclif.exit !== 0) {
       // oclif's parse errors: keep the first line, point at --help.
       const first = err.message.split('\n').map(l => l.trim()).filter(l => l !== '')[0] ?? 'invalid command line'
-      process.stderr.write(`${paint.error('ferry:')} ${first} (see \`ferry ${this.id ?? ''} --help\`) [E_USAGE]\n`)
+      process.stderr.write(`${paint.error('ferry:')} ${first} (see \`ferry ${(this.id ?? '').replaceAll(':', ' ')} --help\`) [E_USAGE]\n`)
       process.exitCode = EXIT.usage
       return
     }

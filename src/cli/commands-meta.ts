@@ -1,4 +1,5 @@
-// The commands whose man pages are generated, with their ids (oclif derives ids from file names at run time).
+// The commands whose man pages are generated, with their ids (oclif derives ids from file names at run time; a
+// command in a topic, such as `cache purge`, is written as it is typed).
 import Start from '../commands/start.js'
 import Fly from '../commands/fly.js'
 import Reload from '../commands/reload.js'
@@ -8,6 +9,7 @@ import Stop from '../commands/stop.js'
 import MemoryStats from '../commands/memory-stats.js'
 import Status from '../commands/status.js'
 import ReopenLogs from '../commands/reopen-logs.js'
+import CachePurge from '../commands/cache/purge.js'
 import type { CommandMeta } from './man.js'
 
 export const COMMANDS: readonly CommandMeta[] = [
@@ -18,6 +20,8 @@ export const COMMANDS: readonly CommandMeta[] = [
   { id: 'detach-process', summary: DetachProcess.summary, description: DetachProcess.description, examples: DetachProcess.examples as CommandMeta['examples'], flags: DetachProcess.flags, json: DetachProcess.enableJsonFlag },
   { id: 'reopen-logs', summary: ReopenLogs.summary, description: ReopenLogs.description, examples: ReopenLogs.examples as CommandMeta['examples'], flags: ReopenLogs.flags, json: ReopenLogs.enableJsonFlag },
   { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
+  { id: 'cache purge', summary: CachePurge.summary, description: CachePurge.description, examples: CachePurge.examples as CommandMeta['examples'], flags: CachePurge.flags, json: CachePurge.enableJsonFlag,
+    synopsis: '\\fIURL\\fR | \\fB\\-\\-app\\fR \\fIAPP\\fR | \\fB\\-\\-all\\fR [\\fIOPTIONS\\fR]' },
   { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags, json: Status.enableJsonFlag },
   { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }
 ]

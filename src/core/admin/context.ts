@@ -7,6 +7,8 @@ import type { Inflight } from '../server/inflight.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
+import { cacheSnapshot } from './cache-snapshot.js'
+import type { PurgeTarget } from './purge-target.js'
 import { API_VERSION, type AdminContext } from './routes.js'
 import type { InstanceInfo, StatusSnapshot } from './status-snapshot.js'
 import { renderPoolText } from './views/pool-text.js'
@@ -23,33 +25,14 @@ export interface AdminContextDeps {
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
   readonly reload: () => unknown
+  /** Drops the turbocache entries a purge names; returns how many. Throws E_APP_NOT_FOUND for an unknown app. */
+  readonly purgeCache: (target: PurgeTarget) => number
 }
 
-export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
+export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo, cacheStore?: MemoryStore): Promise<StatusSnapshot> {
   const snapshot = pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
-  return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
-}
-
-const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
-
-/** The reference's `turbocaching` section (fetches, hits, stores and their ratios) plus Ferry's own counters. */
-function turbocaching (store: MemoryStore | undefined): Record<string, unknown> {
-  if (store === undefined) return { enabled: false }
-  const c = store.counters
-  return {
-    enabled: true,
-    fetches: c.fetches,
-    hits: c.hits,
-    hit_ratio: ratio(c.hits, c.fetches),
-    stores: c.stores,
-    store_successes: c.store_successes,
-    store_success_ratio: ratio(c.store_successes, c.stores),
-    evictions: c.evictions,
-    refusals: { ...c.refusals },
-    entries: store.size,
-    bytes: store.bytes
-  }
+  return { instance, pool: snapshot, metrics: await collectMetrics(pids), turbocaching: cacheSnapshot(cacheStore) }
 }
 
 const speed = (value: number, over: string): Record<string, unknown> => ({ averaged_over: over, per: 'minute', value })
@@ -61,7 +44,7 @@ function withoutSecrets (name: string, value: unknown): unknown {
 }
 
 export function createAdminContext (d: AdminContextDeps): AdminContext {
-  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
+  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance, d.cacheStore)
   return {
     info: () => ({ status: 'ok', pid: process.pid, program_name: 'Ferry', program_version: FERRY_VERSION, api_version: API_VERSION, instance: d.instance.name }),
     poolJson: snapshot,
@@ -87,7 +70,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           responses_paused_for_budget: s.responseBuffers.waiting,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
-          turbocaching: turbocaching(d.cacheStore)
+          turbocaching: cacheSnapshot(d.cacheStore)
         }
       }
     },
@@ -109,6 +92,7 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
     shutdown: () => setImmediate(d.shutdown),
     reopenLogs: d.reopenLogs,
-    reload: d.reload
+    reload: d.reload,
+    purgeCache: d.purgeCache
   }
 }

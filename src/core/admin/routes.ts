@@ -2,6 +2,7 @@
 // does transport, limits and auth; handlers only turn the context into a reply.
 import { isFerryError } from '../errors.js'
 import type { Access } from './auth.js'
+import { purgeTargetFrom, type PurgeTarget } from './purge-target.js'
 
 export interface Reply {
   readonly status?: number
@@ -26,6 +27,8 @@ export interface AdminContext {
   reopenLogs (): boolean
   /** Re-reads the configuration: what was added, removed, changed; throws a FerryError when it is refused. */
   reload (): unknown
+  /** Drops the turbocache entries `target` names and says how many; throws E_APP_NOT_FOUND for an unknown app. */
+  purgeCache (target: PurgeTarget): number
 }
 
 export interface Route {
@@ -119,6 +122,18 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       } catch (err) {
         const e = err as { code?: string, message?: string }
         return json({ status: 'error', code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) }, 422)
+      }
+    }
+  },
+  '/cache/purge.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: (ctx, _q, body) => {
+      try {
+        return json({ status: 'ok', purged: ctx.purgeCache(purgeTargetFrom(body)) })
+      } catch (err) {
+        if (!isFerryError(err)) throw err
+        return json({ status: 'error', code: err.code, message: err.message }, err.code === 'E_USAGE' ? 400 : err.httpStatus)
       }
     }
   },

@@ -1,6 +1,7 @@
 // What every status view renders: the pool snapshot, the instance it belongs to, and per-process metrics read
 // from the process table. Built in one place (the admin API); views are pure functions of it.
 import type { PoolSnapshot } from '../pool/snapshot.js'
+import type { TurbocachingFigures } from './cache-snapshot.js'
 
 export interface ProcessMetrics {
   /** CPU use in percent, as the process table reports it. */
@@ -25,6 +26,8 @@ export interface StatusSnapshot {
   readonly pool: PoolSnapshot
   /** Keyed by PID (as a string); a process missing here has no metrics (it exited, or could not be read). */
   readonly metrics: Readonly<Record<string, ProcessMetrics>>
+  /** The turbocache's figures, as in /server.json (optional only so views' tests need not build them). */
+  readonly turbocaching?: TurbocachingFigures
 }
 
 /** Memory as the views report it: private dirty RSS plus swap, falling back to RSS. */

@@ -4,6 +4,7 @@
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
+import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { storedHeaders } from '../cache/stored-headers.js'
@@ -168,6 +169,9 @@ export class Turbocache {
 
   /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
   purge (): number { return this.store.deleteWithPrefix(this.#ns) }
+
+  /** Drops every variant of one URL from this app's entries (an operator's purge); returns how many. */
+  purgeUrl (url: KeyParts): number { return this.store.deleteUrl(this.#ns + urlKey(url)) }
 
   get now (): number { return this.#now() }
 }

@@ -1,7 +1,7 @@
 // Starts the core's admin API in the instance directory the watchdog made, with its passwords.
 import { readFileSync } from 'node:fs'
 import { instancePaths, readProperties } from '../instance/instance-dir.js'
-import { createAdminContext } from '../admin/context.js'
+import { createAdminContext, type AdminContextDeps } from '../admin/context.js'
 import { startAdminServer, type AdminServer } from '../admin/server.js'
 import { FerryError } from '../errors.js'
 import type { Pool } from '../pool/pool.js'
@@ -21,6 +21,8 @@ export interface AdminApiDeps {
   readonly reopenLogs: () => boolean
   /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */
   readonly reload: () => unknown
+  /** Drops the turbocache entries a purge names (AppSet.purgeCache). */
+  readonly purgeCache: AdminContextDeps['purgeCache']
 }
 
 /** `HOST:PORT` (IPv6 hosts in brackets) as a listen address. */

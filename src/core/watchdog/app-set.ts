@@ -16,6 +16,7 @@ import { detectApp } from '../spawn/detect.js'
 import type { AppSpec } from '../spawn/loader.js'
 import { createStaticFiles, type StaticFiles } from '../server/static.js'
 import { Turbocache } from '../server/turbocache.js'
+import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
 import type { AppRoute, Router } from '../server/router.js'
 
 /** How long a refused X-Ferry-App-Root is answered from memory (a fixed deploy is picked up after this). */
@@ -147,6 +148,33 @@ export class AppSet {
     this.#d.router.add(served.route)
     this.#d.logger.notice(`serving ${def.root}, named by the front server (${def.options.environment})`)
     return served.route
+  }
+
+  /**
+   * An operator's purge (POST /cache/purge.json): one URL in every app that caches it, one app's entries (by group
+   * name, as `ferry restart-app` names apps; E_APP_NOT_FOUND otherwise), or the whole store. Returns how many
+   * entries were dropped.
+   */
+  purgeCache (target: PurgeTarget): number {
+    const store = this.#d.cacheStore
+    let n = 0
+    let what: string
+    if ('all' in target) {
+      what = 'every app'
+      n = store?.size ?? 0
+      store?.clear()
+    } else if ('app' in target) {
+      const served = [...this.#served.values()].find(s => s.route.group.name === target.app)
+      if (served === undefined) throw new FerryError('E_APP_NOT_FOUND', `this instance does not serve ${target.app} (see \`ferry status\`)`)
+      what = target.app
+      n = served.route.turbocache?.purge() ?? 0
+    } else {
+      const parts = purgeKeyParts(target.url)
+      what = target.url
+      for (const s of this.#served.values()) n += s.route.turbocache?.purgeUrl(parts) ?? 0
+    }
+    this.#d.logger.notice(`purged ${n} turbocache entr${n === 1 ? 'y' : 'ies'} of ${what} (admin API)`)
+    return n
   }
 
   close (): void {

@@ -83,7 +83,8 @@ async function main (): Promise<void> {
         pool, stats: front.stats, inflight: front.inflight, cacheStore,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
-        reload: () => reload('reload requested through the admin API')
+        reload: () => reload('reload requested through the admin API'),
+        purgeCache: target => apps.purgeCache(target)
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
