@@ -83,7 +83,8 @@ export class Turbocache {
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
     let stale: CachedResponse | undefined
     if (mode === 'lookup') {
-      this.store.counters.fetches++
+      // A request that waited for another's miss and comes back (collapse false) was counted the first time.
+      if (collapse) this.store.counters.fetches++
       const now = this.#now()
       const found = this.store.lookup(key, req.headers, now)
       if (found !== undefined) {

@@ -76,10 +76,8 @@ test('revalidation: a stale or no-cache entry with a validator is renewed by a 3
   assert.deepEqual((await f.arrivals('own')).ifNoneMatch, [null, '"v1"'])
 
   const s = await f.cacheStats()
-  if ('revalidations' in s) {
-    assert.equal(s.revalidations, 6)
-    assert.equal(s.revalidated, 4)
-  }
+  assert.equal(s.revalidations, 6)
+  assert.equal(s.revalidated, 4)
 })
 
 test('stale-while-revalidate serves at once while one revalidation runs; stale-if-error serves on failure, only where allowed', async t => {
@@ -104,10 +102,12 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
     assert.ok(Number(r.headers.age) >= 1, `Age ${String(r.headers.age)}`)
   }
   let renewed: Reply
+  let staleAgain = -1
   const deadline = Date.now() + 3000
   do {
     await sleep(50)
     renewed = await f.doc('swr', swr)
+    staleAgain++
   } while (!/version=2/.test(renewed.body) && Date.now() < deadline)
   assert.match(renewed.body, /version=2/, 'the background revalidation stored the new version')
   assert.equal(renewed.headers.age, '0')
@@ -123,7 +123,7 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   assert.equal(byRequest.status, 200, 'the request\'s own stale-if-error is honoured')
   assert.equal(byRequest.body, asked.body)
   const s = await f.cacheStats()
-  if ('stale_served' in s) assert.equal(s.stale_served, 12)
+  assert.equal(s.stale_served, 10 + staleAgain + 2, 'the stale-while-revalidate answers and the two on error')
 
   // The process dies on the request: Ferry's own 502 is replaced by the stale entry just the same.
   await f.control('sie', '&fail=exit')

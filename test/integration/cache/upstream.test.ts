@@ -75,7 +75,8 @@ test('collapsing: 100 concurrent misses for one cacheable URL reach the app once
   // Those that waited are answered from the store: with an Age, as any hit.
   assert.equal(replies.filter(r => r.headers.age !== undefined).length, 99)
   const s = await f.cacheStats()
-  if ('collapsed' in s) assert.equal(s.collapsed, 99)
+  assert.equal(s.collapsed, 99)
+  assert.equal(s.fetches, 101, 'each request looked up once (and /plain)')
   assert.equal(s.store_successes, 1)
 })
 

@@ -39,8 +39,25 @@ test('the admin API body names exactly one of url, app and all', () => {
   }
 })
 
-const entry = (body: string, now: number): CachedResponse =>
-  ({ status: 200, statusText: 'OK', headers: ['Content-Type', 'text/plain'], body: Buffer.from(body), storedAt: now, initialAgeSeconds: 0, expiresAt: now + 60_000 })
+const entry = (body: string, now: number): CachedResponse => ({
+  status: 200,
+  statusText: 'OK',
+  headers: ['Content-Type', 'text/plain'],
+  body: Buffer.from(body),
+  storedAt: now,
+  initialAgeSeconds: 0,
+  expiresAt: now + 60_000,
+  keepUntil: now + 60_000,
+  staleWhileRevalidateMs: 0,
+  staleIfErrorMs: 0,
+  mustRevalidate: false,
+  noCache: false,
+  etag: undefined,
+  lastModified: undefined,
+  vary: undefined,
+  varySelector: '',
+  ferryCacheControl: undefined
+})
 
 test('the cache snapshot: entries, bytes, max bytes, hits, misses, ratios and the four revalidation counters', () => {
   assert.deepEqual(cacheSnapshot(undefined), { enabled: false })
