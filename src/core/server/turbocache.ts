@@ -249,9 +249,10 @@ export class Recorder {
     const stale = this.stale
     if (stale !== undefined) {
       if (status === 304 && this.#conditional) { this.#notModified(stale, appHeaders); return }
-      // The app failed while a stale entry it allowed serving on error is kept: the entry stays for that (its
-      // keepUntil ends it); nothing is stored, and those waiting try for themselves.
-      if (ERROR_STATUSES.has(status) && servableOnError(stale, this.#cache.now, this.#req.headers)) { this.#fill?.settle(false); return }
+      // A 304 to the client's own conditionals says its copy is current, nothing about the stored one. A failing app
+      // (RFC 9111 §4.3.3) ends nothing either: the stale entry stays (stale-if-error may serve it, keepUntil ends it),
+      // the error is not stored in its place, and those waiting try for themselves.
+      if (status === 304 || ERROR_STATUSES.has(status)) { this.#fill?.settle(false); return }
     }
     // Most responses say nothing about caching: refuse them without building and parsing header objects.
     const plain = plainResponseRefusal(this.#req.headers, status, appHeaders)

@@ -87,12 +87,13 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   const sie = '&cc=max-age%3D1%2C%20stale-if-error%3D30'
   const must = '&cc=max-age%3D1%2C%20must-revalidate%2C%20stale-if-error%3D30'
   const first = await f.doc('swr', swr)
+  const keep = await f.doc('keep', swr)
   const allowed = await f.doc('sie', sie)
   await f.doc('must', must)
   const asked = await f.doc('asked')
   await f.doc('plain')
   await f.control('swr', '&version=2')
-  for (const id of ['sie', 'must', 'asked', 'plain']) await f.control(id, '&fail=503')
+  for (const id of ['keep', 'sie', 'must', 'asked', 'plain']) await f.control(id, '&fail=503')
   await sleep(PAST_FRESHNESS_MS)
 
   // The app has version 2 now: a version 1 body can only be the stale entry.
@@ -113,6 +114,17 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   assert.equal(renewed.headers.age, '0')
   assert.deepEqual(await f.arrivals('swr'), { arrivals: 2, conditional: 1, ifNoneMatch: [null, '"v1"'] }, 'exactly one revalidation')
 
+  // A background revalidation the app fails ends nothing: the stale entry is still served, and the next request
+  // starts the next revalidation (a third arrival) only once the failed one is over.
+  let keptServed = 0
+  for (const until = Date.now() + 3000; (await f.arrivals('keep')).arrivals < 3 && Date.now() < until; keptServed++) {
+    const kept = await f.doc('keep', swr)
+    assert.equal(kept.status, 200, 'not the 503')
+    assert.equal(kept.body, keep.body)
+    await sleep(50)
+  }
+  assert.equal((await f.arrivals('keep')).arrivals, 3)
+
   const served = await f.doc('sie', sie)
   assert.equal(served.status, 200, 'the response allowed it: the stale entry, not the 503')
   assert.equal(served.body, allowed.body)
@@ -123,7 +135,7 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   assert.equal(byRequest.status, 200, 'the request\'s own stale-if-error is honoured')
   assert.equal(byRequest.body, asked.body)
   const s = await f.cacheStats()
-  assert.equal(s.stale_served, 10 + staleAgain + 2, 'the stale-while-revalidate answers and the two on error')
+  assert.equal(s.stale_served, 10 + staleAgain + keptServed + 2, 'the stale-while-revalidate answers and the two on error')
 
   // The process dies on the request: Ferry's own 502 is replaced by the stale entry just the same.
   await f.control('sie', '&fail=exit')
