@@ -6,6 +6,7 @@ import { renderHeaderLines, type HeaderLines } from './raw-response.js'
 import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
+import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
@@ -193,6 +194,8 @@ function linesOf (entry: CachedResponse): HeaderLines | null {
 }
 
 function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
+  // Most hits ask for the response as it is; a conditional or range request is answered from it too.
+  if (asksConditionally(req.headers) && serveConditional(req, res, entry, now)) return
   const lines = res.endPrepared === undefined ? null : linesOf(entry)
   if (lines !== null) {
     res.endPrepared!(entry.status, entry.statusText, lines, `Age: ${ageHeader(entry, now)}\r\n`, entry.body)
@@ -205,6 +208,35 @@ function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now:
 }
 
 type Plan = Omit<CachedResponse, 'body' | 'storedAt'>
+
+/** A 304, 206 or 416 made from a fresh entry (conditional.ts decides); false when the full response is the answer. */
+function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): boolean {
+  const answer = hitAnswer(entry, req.method ?? 'GET', req.headers, now)
+  switch (answer.kind) {
+    case 'full':
+      return false
+    case 'not-modified':
+      res.writeHead(304, 'Not Modified', [...notModifiedHeaders(entry), 'Age', ageHeader(entry, now)])
+      res.end()
+      return true
+    case 'unsatisfiable':
+      res.writeHead(416, 'Range Not Satisfiable', ['Content-Range', `bytes */${entry.body.length}`, 'Content-Length', '0'])
+      res.end()
+      return true
+    case 'partial': {
+      const body = entry.body.subarray(answer.start, answer.end + 1)
+      const range = `bytes ${answer.start}-${answer.end}/${entry.body.length}`
+      const lines = res.endPrepared === undefined ? null : linesOf(entry)
+      if (lines !== null) {
+        res.endPrepared!(206, 'Partial Content', lines, `Age: ${ageHeader(entry, now)}\r\nContent-Range: ${range}\r\n`, body)
+        return true
+      }
+      res.writeHead(206, 'Partial Content', [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Range', range, 'Content-Length', String(body.length)])
+      res.end(body)
+      return true
+    }
+  }
+}
 
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
 export class Recorder {
@@ -259,7 +291,7 @@ export class Recorder {
     if (plain !== undefined) {
       store.counters.stores++
       store.recordRefusal(plain)
-      this.#dropOlder()
+      this.#dropOlder(status)
       this.#fill?.settle(false, true)
       return
     }
@@ -267,7 +299,7 @@ export class Recorder {
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
-    if (!decision.store) { store.recordRefusal(decision.reason); this.#dropOlder(); this.#fill?.settle(false, true); return }
+    if (!decision.store) { store.recordRefusal(decision.reason); this.#dropOlder(status); this.#fill?.settle(false, true); return }
     const kept = storedHeaders(appHeaders)
     this.#plan = {
       status,
@@ -291,7 +323,7 @@ export class Recorder {
     else {
       // Its new headers forbid keeping it: it answers the waiting client only.
       store.recordRefusal(updated.reason)
-      this.#dropOlder()
+      this.#dropOlder(stale.status)
       this.#renewed = false
     }
     this.#sink?.renewed(updated.entry)
@@ -299,10 +331,11 @@ export class Recorder {
 
   /**
    * A refused response also ends an older entry's life: the app no longer says it may be shared. Not when the
-   * request carried Authorization: then the refusal is about these credentials, not about what others were given.
+   * request carried Authorization: then the refusal is about these credentials, not about what others were given;
+   * nor for a 304 or 206, answers to the request's own conditions or range (they say nothing against the entry).
    */
-  #dropOlder (): void {
-    if (this.#req.headers.authorization === undefined) this.#cache.store.delete(this.#key)
+  #dropOlder (status: number): void {
+    if (this.#req.headers.authorization === undefined && status !== 304 && status !== 206) this.#cache.store.delete(this.#key)
   }
 
   onBody (chunk: Buffer): void {

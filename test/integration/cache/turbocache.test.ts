@@ -234,6 +234,62 @@ test('Vary and --vary-turbocache-by-cookie together: each user has their own var
   assert.equal(serial((await get(url, { headers: { cookie: 'user=bob', 'accept-language': 'fr' } })).body), serial(bobFr.body))
 })
 
+test('a client\'s If-None-Match / If-Modified-Since on a fresh entry gets a 304 from the cache', async t => {
+  const f = await cacheLab(t)
+  const url = `${f.url}/public?etag=1&lm=1`
+  const full = await get(url)
+  const before = await f.processed()
+  const notModified = async (headers: Record<string, string>): Promise<boolean> => {
+    const r = await get(url, { headers })
+    if (r.status === 200) { assert.equal(serial(r.body), serial(full.body)); return false }
+    assert.equal(r.status, 304, JSON.stringify(headers))
+    assert.equal(r.body, '')
+    assert.equal(r.headers.etag, '"v1"')
+    assert.equal(r.headers['cache-control'], 'public, max-age=60')
+    assert.equal(r.headers['last-modified'], 'Sun, 01 Nov 2026 10:00:00 GMT')
+    assert.match(String(r.headers.age), /^\d+$/)
+    assert.equal(r.headers['content-type'], undefined, 'only the fields RFC 9110 §15.4.5 names')
+    return true
+  }
+  assert.ok(await notModified({ 'if-none-match': '"v1"' }))
+  assert.ok(await notModified({ 'if-none-match': 'W/"v1"' }), 'weak comparison')
+  assert.ok(await notModified({ 'if-none-match': '"x", "v1"' }))
+  assert.ok(await notModified({ 'if-none-match': '*' }))
+  assert.equal(await notModified({ 'if-none-match': '"v2"' }), false)
+  assert.ok(await notModified({ 'if-modified-since': 'Sun, 01 Nov 2026 10:00:00 GMT' }))
+  assert.ok(await notModified({ 'if-modified-since': 'Mon, 02 Nov 2026 10:00:00 GMT' }))
+  assert.equal(await notModified({ 'if-modified-since': 'Sat, 31 Oct 2026 10:00:00 GMT' }), false, 'modified since')
+  assert.equal(await notModified({ 'if-modified-since': 'Mon, 02 Nov 2026 10:00:00 UTC' }), false, 'not an HTTP-date: ignored')
+  assert.equal(await notModified({ 'if-none-match': '"v2"', 'if-modified-since': 'Mon, 02 Nov 2026 10:00:00 GMT' }), false, 'If-None-Match decides alone')
+  assert.equal(await f.processed(), before, 'all answered by the cache')
+})
+
+test('a single byte range of a stored 200 gets a 206 from the cache; several ranges the full 200; none satisfiable 416', async t => {
+  const f = await cacheLab(t)
+  const url = `${f.url}/public?etag=1&lm=1&r=1`
+  const body = (await get(url)).body
+  const len = Buffer.byteLength(body)
+  const range = async (headers: Record<string, string>): Promise<{ status: number, body: string, contentRange: unknown }> => {
+    const r = await get(url, { headers })
+    return { status: r.status, body: r.body, contentRange: r.headers['content-range'] }
+  }
+  assert.deepEqual(await range({ range: 'bytes=0-4' }), { status: 206, body: body.slice(0, 5), contentRange: `bytes 0-4/${len}` })
+  assert.deepEqual(await range({ range: 'bytes=-3' }), { status: 206, body: body.slice(-3), contentRange: `bytes ${len - 3}-${len - 1}/${len}` })
+  assert.deepEqual(await range({ range: 'bytes=5-' }), { status: 206, body: body.slice(5), contentRange: `bytes 5-${len - 1}/${len}` })
+  assert.deepEqual(await range({ range: 'bytes=2-999999' }), { status: 206, body: body.slice(2), contentRange: `bytes 2-${len - 1}/${len}` })
+  assert.deepEqual(await range({ range: 'bytes=0-1,3-4' }), { status: 200, body, contentRange: undefined }, 'multi-range: the full 200')
+  assert.deepEqual(await range({ range: 'bytes=4-2' }), { status: 200, body, contentRange: undefined }, 'invalid: ignored')
+  assert.deepEqual(await range({ range: 'items=0-1' }), { status: 200, body, contentRange: undefined }, 'another unit')
+  assert.deepEqual(await range({ range: `bytes=${len}-` }), { status: 416, body: '', contentRange: `bytes */${len}` })
+  assert.deepEqual(await range({ range: 'bytes=0-4', 'if-range': '"v1"' }), { status: 206, body: body.slice(0, 5), contentRange: `bytes 0-4/${len}` })
+  assert.deepEqual(await range({ range: 'bytes=0-4', 'if-range': 'Sun, 01 Nov 2026 10:00:00 GMT' }), { status: 206, body: body.slice(0, 5), contentRange: `bytes 0-4/${len}` })
+  for (const ifRange of ['"v2"', 'W/"v1"', 'Mon, 02 Nov 2026 10:00:00 GMT']) {
+    assert.deepEqual(await range({ range: 'bytes=0-4', 'if-range': ifRange }), { status: 200, body, contentRange: undefined }, ifRange)
+  }
+  const head = await get(url, { method: 'HEAD', headers: { range: 'bytes=0-4' } })
+  assert.equal(head.status, 200, 'HEAD: the full response\'s head')
+})
+
 test('entries expire on time; HEAD is answered from a stored GET without a body', async t => {
   const f = await cacheLab(t)
   const a = await get(`${f.url}/public?max-age=1`)
