@@ -3,16 +3,17 @@
 // stale entry under stale-if-error), and the background revalidation stale-while-revalidate starts, which has no
 // client at all. Both go through the ordinary pool and proxy: only the request head and the response sink differ.
 //
-// The client's own If-None-Match / If-Modified-Since are not sent with a revalidation: the cache's validators are.
-// The client's conditions are then evaluated by the cache on the entry it is answered with (a 304 when they match);
-// a 200 from the app reaches the client whole, as a miss would.
+// The client's own If-None-Match / If-Modified-Since (and Range / If-Range) are not sent with a revalidation: the
+// cache's validators are, for the whole response. The client's conditions and range are then evaluated by the cache
+// on the entry it is answered with (a 304 when they match, a 206); a 200 from the app reaches the client whole, as a
+// miss would.
 import type { ClientSocket, OutgoingHeaders, RequestHead, ResponseSink } from './exchange-types.js'
 import type { CachedResponse } from '../cache/types.js'
 import { ERROR_STATUSES } from '../cache/stale.js'
 import type { Recorder } from './turbocache.js'
 
-/** Client conditionals a revalidation replaces with the cache's own. */
-const CLIENT_CONDITIONALS: ReadonlySet<string> = new Set(['if-none-match', 'if-modified-since'])
+/** Client fields a revalidation leaves out: it asks with the cache's validators, for the whole response. */
+const CLIENT_CONDITIONALS: readonly string[] = ['if-none-match', 'if-modified-since', 'range', 'if-range']
 
 /**
  * `req` as the app should see it for a revalidation: GET, the client's conditionals replaced by `conditional` (flat
@@ -22,11 +23,10 @@ export function revalidationRequest (req: RequestHead, conditional: readonly str
   const rawHeaders: string[] = []
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {
-    if (!CLIENT_CONDITIONALS.has(raw[i]!.toLowerCase())) rawHeaders.push(raw[i]!, raw[i + 1]!)
+    if (!CLIENT_CONDITIONALS.includes(raw[i]!.toLowerCase())) rawHeaders.push(raw[i]!, raw[i + 1]!)
   }
   const headers = { ...req.headers }
-  delete headers['if-none-match']
-  delete headers['if-modified-since']
+  for (const name of CLIENT_CONDITIONALS) delete headers[name]
   for (let i = 0; i < conditional.length; i += 2) {
     rawHeaders.push(conditional[i]!, conditional[i + 1]!)
     headers[conditional[i]!.toLowerCase()] = conditional[i + 1]!

@@ -35,7 +35,7 @@ async function lab (t: TestContext): Promise<Lab> {
 /** Past max-age=1 (Age counts whole seconds, so a little more than one). */
 const PAST_FRESHNESS_MS = 1100
 
-test('revalidation: a stale or no-cache entry with a validator is renewed by a 304, replaced by a 200; the client\'s own validators are not sent', async t => {
+test('revalidation: a stale or no-cache entry with a validator is renewed by a 304, replaced by a 200; the client\'s own validators and range are the cache\'s to answer', async t => {
   const f = await lab(t)
   const noCache = await f.doc('nc', '&cc=no-cache')
   assert.equal((await f.doc('nc', '&cc=no-cache')).body, noCache.body, 'no-cache: answered from the entry after a 304')
@@ -47,6 +47,10 @@ test('revalidation: a stale or no-cache entry with a validator is renewed by a 3
   const lm = await f.doc('lm', '&lm=1')
   const replaced = await f.doc('new')
   const own = await f.doc('own')
+  const ranged = await f.doc('range')
+  await f.doc('range2')
+  await f.doc('match')
+  await f.control('range2', '&version=2')
   assert.equal(etag.headers['x-answered'], '1')
   await f.control('new', '&version=2')
   await sleep(PAST_FRESHNESS_MS)
@@ -74,10 +78,23 @@ test('revalidation: a stale or no-cache entry with a validator is renewed by a 3
   assert.equal(mine.status, 200)
   assert.equal(mine.body, own.body)
   assert.deepEqual((await f.arrivals('own')).ifNoneMatch, [null, '"v1"'])
+  // When the client's own validator matches the renewed entry, the cache answers it 304 itself; a range is cut
+  // from the renewed entry (the app is asked for the whole response).
+  const matching = await f.doc('match', '', { 'if-none-match': '"v1"' })
+  assert.equal(matching.status, 304)
+  assert.equal(matching.body, '')
+  const part = await f.doc('range', '', { range: 'bytes=0-6' })
+  assert.equal(part.status, 206)
+  assert.equal(part.body, ranged.body.slice(0, 7))
+  assert.equal((await f.arrivals('range')).conditional, 1)
+  const whole = await f.doc('range2', '', { range: 'bytes=0-6' })
+  assert.equal(whole.status, 200, 'the app was asked for the whole new version: it reaches this client whole')
+  assert.match(whole.body, /^version=2/)
+  assert.equal((await f.doc('range2')).body, whole.body, 'and is stored')
 
   const s = await f.cacheStats()
-  assert.equal(s.revalidations, 6)
-  assert.equal(s.revalidated, 4)
+  assert.equal(s.revalidations, 9)
+  assert.equal(s.revalidated, 6)
 })
 
 test('stale-while-revalidate serves at once while one revalidation runs; stale-if-error serves on failure, only where allowed', async t => {
