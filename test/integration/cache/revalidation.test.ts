@@ -1,7 +1,7 @@
 // Revalidation, stale-while-revalidate and stale-if-error through a real Ferry and a real app (revalidation-lab):
 // each document (?id=) has a version in its ETag or Last-Modified, answers 304 to a matching conditional request,
 // and can be told to fail; /arrivals says what reached the app. Entries live 1 s (max-age=1), so each test creates
-// its entries first and waits once for them to go stale.
+// its entries first and waits once for them to go stale. --max-request-time 1 makes an app that hangs time out.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
@@ -22,7 +22,7 @@ interface Lab extends RunningFerry {
 
 async function lab (t: TestContext): Promise<Lab> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('revalidation-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startFerry(t, fixtureApp('revalidation-lab'), ['--max-pool-size', '1', '--max-request-time', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return Object.assign(f, {
     doc: async (id: string, query = '', headers: Record<string, string> = {}) => await get(`${f.url}/doc?id=${id}${query}`, { headers }),
@@ -106,6 +106,7 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   const first = await f.doc('swr', swr)
   const keep = await f.doc('keep', swr)
   const allowed = await f.doc('sie', sie)
+  const slow = await f.doc('hang', sie)
   await f.doc('must', must)
   const asked = await f.doc('asked')
   await f.doc('plain')
@@ -159,4 +160,10 @@ test('stale-while-revalidate serves at once while one revalidation runs; stale-i
   const crashed = await f.doc('sie', sie)
   assert.equal(crashed.status, 200)
   assert.equal(crashed.body, allowed.body)
+  // The app does not answer within --max-request-time (1 s): Ferry's 504 is replaced too. (First the crashed
+  // process is replaced: the control request waits for that.)
+  for (const until = Date.now() + 5000; (await get(`${f.url}/control?id=hang&fail=hang`)).status !== 200 && Date.now() < until;) await sleep(50)
+  const timedOut = await f.doc('hang', sie)
+  assert.equal(timedOut.status, 200)
+  assert.equal(timedOut.body, slow.body)
 })
