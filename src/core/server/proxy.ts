@@ -25,9 +25,10 @@ export interface ProxyContext {
   readonly onFailedBeforeResponse: (req: RequestHead, res: ResponseSink, err: Error) => void
   /**
    * The process refused the connection (it died, or its socket is gone): called instead of onDone, so the caller can
-   * take the process out of rotation and give the request to another. Absent: the request fails with 502.
+   * take the process out of rotation and give the request (`req`, `res`: this exchange's, which may be a cache
+   * revalidation's rather than the client's own) to another. Absent: the request fails with 502.
    */
-  readonly retryElsewhere?: ((entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined) => void) | undefined
+  readonly retryElsewhere?: ((entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined, req: RequestHead, res: ResponseSink) => void) | undefined
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
   /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
@@ -173,7 +174,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
       if (!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
         this.#done = true
         upstream.lend(undefined)
-        retry(this.#entry, this.#p, this.#recorder)
+        retry(this.#entry, this.#p, this.#recorder, this.#req, this.#res)
         return
       }
       // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe for
