@@ -1,0 +1,55 @@
+// Bundles the commands that monitoring runs every few seconds into one file each, dist/cli/fast/<id>.js, with
+// src/cli/fast/oclif-lite.ts in place of @oclif/core: bin/run.js runs them from there without loading oclif (and
+// its ~200 modules), and falls back to oclif for any command line the lite parser leaves to it. Run by
+// `npm run build` after tsc, so `npx ferry` works from a fresh clone after `npm install` (prepare).
+import { build, type Plugin } from 'esbuild'
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The commands worth a fast path: those cron jobs and monitoring agents call. Any other command loads oclif. */
+export const FAST_COMMANDS = ['status', 'memory-stats'] as const
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const dist = join(root, 'dist')
+const outDir = join(dist, 'cli', 'fast')
+const lite = join(dist, 'src', 'cli', 'fast', 'oclif-lite.js')
+
+const oclifLite: Plugin = {
+  name: 'oclif-lite',
+  setup (b) {
+    b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: lite }))
+  }
+}
+
+rmSync(outDir, { recursive: true, force: true })
+for (const id of FAST_COMMANDS) {
+  const command = join(dist, 'src', 'commands', `${id}.js`)
+  const result = await build({
+    stdin: {
+      contents: `import C from ${JSON.stringify(command)}\nimport { runFast } from ${JSON.stringify(lite)}\n` +
+        `export const run = (argv, root) => runFast(C, ${JSON.stringify(id)}, argv, root)\n`,
+      resolveDir: root,
+      loader: 'js',
+      sourcefile: `fast-${id}.js`
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(outDir, `${id}.js`),
+    plugins: [oclifLite],
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS dependencies bundled into an ES module still call require() for Node's built-in modules.
+    banner: { js: "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);" }
+  })
+  for (const input of Object.keys(result.metafile.inputs)) {
+    // A bundled file lives elsewhere than its source: a path computed from import.meta.url would be wrong.
+    if (input === `fast-${id}.js` || input.includes('node_modules')) continue
+    if (/import\.meta\.(url|dirname|filename)/.test(readFileSync(join(root, input), 'utf8'))) {
+      throw new Error(`${input} uses import.meta, which a bundle cannot keep: keep it off the path of ${FAST_COMMANDS.join(', ')}`)
+    }
+  }
+}
+process.stdout.write(`fast paths bundled: ${FAST_COMMANDS.map(id => `dist/cli/fast/${id}.js`).join(', ')}\n`)
