@@ -3,6 +3,7 @@
 import { Command } from '@oclif/core'
 import { isFerryError, EXIT } from '../core/errors.js'
 import { paint } from './render/paint.js'
+import { closest } from './suggest.js'
 
 export abstract class BaseCommand extends Command {
   protected get debugLevel (): boolean {
@@ -14,6 +15,16 @@ export abstract class BaseCommand extends Command {
   /** Reports a FerryError the way catch() does, without throwing (for errors that arrive after start-up). */
   protected failWith (err: Error): void {
     void this.catch(err)
+  }
+
+  /** For oclif's "Nonexistent flag: --shwo": the nearest flag this command has (--show), if one is near. */
+  private flagSuggestion (err: { flags?: unknown }): string | undefined {
+    if (!Array.isArray(err.flags) || err.flags.length !== 1 || typeof err.flags[0] !== 'string') return undefined
+    const typed = err.flags[0].split('=')[0]!
+    const ctor = this.constructor as { flags?: Record<string, { char?: string, allowNo?: boolean }>, enableJsonFlag?: boolean }
+    const known = Object.entries(ctor.flags ?? {}).flatMap(([name, f]) => [`--${name}`, ...(f.allowNo === true ? [`--no-${name}`] : [])])
+    if (ctor.enableJsonFlag === true) known.push('--json')
+    return closest(typed, known)
   }
 
   override async catch (err: Error & { exitCode?: number, oclif?: { exit?: number } }): Promise<void> {
@@ -32,7 +43,9 @@ export abstract class BaseCommand extends Command {
     if (err.oclif?.exit !== undefined && err.oclif.exit !== 0) {
       // oclif's parse errors: keep the first line, point at --help.
       const first = err.message.split('\n').map(l => l.trim()).filter(l => l !== '')[0] ?? 'invalid command line'
-      process.stderr.write(`${paint.error('ferry:')} ${first} (see \`ferry ${this.id ?? ''} --help\`) [E_USAGE]\n`)
+      const help = `see \`ferry ${(this.id ?? '').split(':').join(' ')} --help\``
+      const guess = this.flagSuggestion(err as { flags?: unknown })
+      process.stderr.write(`${paint.error('ferry:')} ${first}${guess === undefined ? ` (${help})` : `; did you mean ${guess}? (${help})`} [E_USAGE]\n`)
       process.exitCode = EXIT.usage
       return
     }
