@@ -28,7 +28,9 @@ for (const id of FAST_COMMANDS) {
   const result = await build({
     stdin: {
       contents: `import C from ${JSON.stringify(command)}\nimport { runFast } from ${JSON.stringify(lite)}\n` +
-        `export const run = (argv, root) => runFast(C, ${JSON.stringify(id)}, argv, root)\n`,
+        `export const run = (argv, root) => runFast(C, ${JSON.stringify(id)}, argv, root)\n` +
+        // For test/unit/cli/oclif-lite.test.ts: the command as bundled, its flags made by the lite Flags.
+        `export { C as Command }\nexport { parseArgv, NeedOclif } from ${JSON.stringify(lite)}\n`,
       resolveDir: root,
       loader: 'js',
       sourcefile: `fast-${id}.js`

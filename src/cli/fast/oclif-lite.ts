@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs'
 export class NeedOclif extends Error {}
 
 interface FlagDef {
-  readonly type: 'boolean' | 'option'
+  /** 'other': a kind of flag this parser leaves to oclif (Flags.custom, Flags.file, …). */
+  readonly type: 'boolean' | 'option' | 'other'
   readonly kind?: 'string' | 'integer'
   readonly char?: string
   readonly default?: unknown
@@ -26,17 +27,24 @@ interface FlagDef {
 interface ArgDef { readonly required?: boolean, readonly options?: readonly string[], readonly default?: unknown, readonly [other: string]: unknown }
 
 /** Flag properties this parser does not implement: a command that uses one is always parsed by oclif. */
-const UNSUPPORTED = ['env', 'dependsOn', 'exclusive', 'exactlyOne', 'relationships', 'required', 'multiple', 'parse', 'delimiter']
+const UNSUPPORTED = ['dependsOn', 'exclusive', 'exactlyOne', 'relationships', 'required', 'multiple', 'delimiter']
 
-export const Flags = {
-  string: (o: Record<string, unknown> = {}): FlagDef => ({ ...o, type: 'option', kind: 'string' }),
-  integer: (o: Record<string, unknown> = {}): FlagDef => ({ ...o, type: 'option', kind: 'integer' }),
-  boolean: (o: Record<string, unknown> = {}): FlagDef => ({ ...o, type: 'boolean' })
+type Make<T> = (o?: Record<string, unknown>) => T
+
+/** Any other Flags.x or Args.x a command may come to use exists too, and makes its command line oclif's to parse. */
+function withFallback<T> (known: Record<string, Make<T>>, other: Make<T>): Record<string, Make<T>> {
+  return new Proxy(known, { get: (target, key: string) => target[key] ?? other })
 }
 
-export const Args = {
-  string: (o: Record<string, unknown> = {}): ArgDef => ({ ...o })
-}
+export const Flags = withFallback<FlagDef>({
+  string: (o = {}) => ({ ...o, type: 'option', kind: 'string' }),
+  integer: (o = {}) => ({ ...o, type: 'option', kind: 'integer' }),
+  boolean: (o = {}) => ({ ...o, type: 'boolean' })
+}, (o = {}) => ({ ...o, type: 'other' }))
+
+export const Args = withFallback<ArgDef>({
+  string: (o = {}) => ({ ...o })
+}, (o = {}) => ({ ...o, unsupported: true }))
 
 function need (why: string): never {
   throw new NeedOclif(why)
@@ -57,7 +65,13 @@ export interface Parsed { args: Record<string, unknown>, flags: Record<string, u
 /** oclif's parse of a plain command line (strict: no extra arguments), or NeedOclif. */
 export function parseArgv (argv: readonly string[], flagDefs: Readonly<Record<string, FlagDef>>, argDefs: Readonly<Record<string, ArgDef>>): Parsed {
   for (const [name, def] of Object.entries(flagDefs)) {
-    if (UNSUPPORTED.some(k => def[k] !== undefined && def[k] !== false) || typeof def.default === 'function') need(`flag --${name}`)
+    if (def.type === 'other' || UNSUPPORTED.some(k => def[k] !== undefined && def[k] !== false && !(Array.isArray(def[k]) && def[k].length === 0))) need(`flag --${name}`)
+    if (typeof def.default === 'function') need(`flag --${name}`)
+    // oclif reads an unset flag from its environment variable, by rules of its own.
+    if (typeof def.env === 'string' && process.env[def.env] !== undefined) need(`$${def.env}`)
+  }
+  for (const [name, def] of Object.entries(argDefs)) {
+    if (def.unsupported === true || typeof def.default === 'function') need(`argument ${name}`)
   }
   const byChar = new Map(Object.entries(flagDefs).filter(([, d]) => d.char !== undefined).map(([n, d]) => [d.char!, n]))
   const flags: Record<string, unknown> = {}
@@ -105,7 +119,7 @@ export function parseArgv (argv: readonly string[], flagDefs: Readonly<Record<st
     const def = argDefs[name]!
     const value = positional[i]
     if (value === undefined) {
-      if (def.required === true || typeof def.default === 'function') need(`argument ${name}`)
+      if (def.required === true) need(`argument ${name}`)
       if (def.default !== undefined) args[name] = def.default
       return
     }
