@@ -3,7 +3,6 @@
 import { Command } from '@oclif/core'
 import { isFerryError, EXIT } from '../core/errors.js'
 import { paint } from './render/paint.js'
-import { closest } from './suggest.js'
 
 export abstract class BaseCommand extends Command {
   protected get debugLevel (): boolean {
@@ -18,8 +17,10 @@ export abstract class BaseCommand extends Command {
   }
 
   /** For oclif's "Nonexistent flag: --shwo": the nearest flag this command has (--show), if one is near. */
-  private flagSuggestion (err: { flags?: unknown }): string | undefined {
+  private async flagSuggestion (err: { flags?: unknown }): Promise<string | undefined> {
     if (!Array.isArray(err.flags) || err.flags.length !== 1 || typeof err.flags[0] !== 'string') return undefined
+    // Loaded only here: fast-levenshtein builds an Intl.Collator when loaded, which costs ~10 ms on every run.
+    const { closest } = await import('./suggest.js')
     const typed = err.flags[0].split('=')[0]!
     const ctor = this.constructor as { flags?: Record<string, { char?: string, allowNo?: boolean }>, enableJsonFlag?: boolean }
     const known = Object.entries(ctor.flags ?? {}).flatMap(([name, f]) => [`--${name}`, ...(f.allowNo === true ? [`--no-${name}`] : [])])
@@ -44,7 +45,7 @@ export abstract class BaseCommand extends Command {
       // oclif's parse errors: keep the first line, point at --help.
       const first = err.message.split('\n').map(l => l.trim()).filter(l => l !== '')[0] ?? 'invalid command line'
       const help = `see \`ferry ${(this.id ?? '').split(':').join(' ')} --help\``
-      const guess = this.flagSuggestion(err as { flags?: unknown })
+      const guess = await this.flagSuggestion(err as { flags?: unknown })
       process.stderr.write(`${paint.error('ferry:')} ${first}${guess === undefined ? ` (${help})` : `; did you mean ${guess}? (${help})`} [E_USAGE]\n`)
       process.exitCode = EXIT.usage
       return

@@ -1,5 +1,5 @@
 // A stand-in for the three parts of @oclif/core that Ferry's commands use (Command, Flags, Args), bundled in place of
-// oclif into dist/cli/fast/<command>.js for the commands monitoring runs every few seconds (`ferry status`,
+// oclif into dist/cli/fast/<command>.cjs for the commands monitoring runs every few seconds (`ferry status`,
 // `ferry memory-stats`): loading oclif alone takes longer than all of passenger-status (see bench/status.ts).
 // It accepts only plain command lines, and parses them exactly as oclif would (test/unit/cli/oclif-lite.test.ts
 // compares the two). Anything else (--help, --json, an alias, combined short flags, an unknown flag, a value oclif

@@ -1,9 +1,10 @@
 // The fast path's parser (src/cli/fast/oclif-lite.ts) must read every command line it accepts exactly as oclif
 // does; whatever it does not accept it leaves to oclif (NeedOclif). Each side uses the command as it runs there:
-// the fast bundle's (dist/cli/fast/<id>.js, flags made by the lite Flags) and oclif's (dist/src/commands).
+// the fast bundle's (dist/cli/fast/<id>.cjs, flags made by the lite Flags) and oclif's (dist/src/commands).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Parser } from '@oclif/core'
+import { createRequire } from 'node:module'
 import { NeedOclif, parseArgv, Flags as LiteFlags } from '../../../src/cli/fast/oclif-lite.js'
 import Status from '../../../src/commands/status.js'
 import MemoryStats from '../../../src/commands/memory-stats.js'
@@ -36,7 +37,7 @@ interface FastBundle {
 }
 
 const fastBundle = async (id: string): Promise<FastBundle> =>
-  await import(new URL(`../../../cli/fast/${id}.js`, import.meta.url).href) as FastBundle
+  createRequire(import.meta.url)(`../../../cli/fast/${id}.cjs`) as FastBundle
 
 async function oclifParse (cmd: { flags: unknown, args: unknown }, argv: string[]): Promise<{ flags: unknown, args: unknown }> {
   const { flags, args } = await Parser.parse(argv, { flags: cmd.flags as never, args: cmd.args as never, strict: true })
