@@ -46,8 +46,8 @@ test('a mistyped flag: "did you mean" with the nearest flag of that command, exi
 })
 
 test('--help prints each default once', async () => {
-  for (const c of COMMANDS) {
-    const r = await runCli([c, '--help'])
+  const helps = await Promise.all(COMMANDS.map(async c => [c, await runCli([c, '--help'])] as const))
+  for (const [c, r] of helps) {
     assert.equal(r.code, 0, r.stderr)
     // A flag's block starts at a line "  -x, --flag" or "      --flag" and runs until the next one.
     const blocks = r.stdout.split(/\n(?= {2}-\w, --| {6}--| {2}--)/)
