@@ -52,7 +52,7 @@ export default class Status extends BaseCommand {
       return undefined
     } catch (err) {
       if (!isFerryError(err) || err.code !== 'E_API_UNREACHABLE' || this.jsonEnabled()) throw err
-      process.stdout.write(renderProcessTable(instanceProcesses(instance)))
+      process.stdout.write(await renderProcessTable(instanceProcesses(instance)))
       throw err
     }
   }
