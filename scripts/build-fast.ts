@@ -3,9 +3,11 @@
 // its ~200 modules), and falls back to oclif for any command line the lite parser leaves to it. Run by
 // `npm run build` after tsc, so `npx ferry` works from a fresh clone after `npm install` (prepare).
 import { build, type Plugin } from 'esbuild'
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import Module, { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Script } from 'node:vm'
 
 /** The commands worth a fast path: those cron jobs and monitoring agents call. Any other command loads oclif. */
 export const FAST_COMMANDS = ['status', 'memory-stats'] as const
@@ -54,4 +56,17 @@ for (const id of FAST_COMMANDS) {
     }
   }
 }
+/**
+ * V8's code cache for a bundle, next to it (<id>.cjs.cache): bin/run.js hands it to V8, which then skips compiling
+ * the code it holds (~2.5 ms a run). It is made by running the bundle's top level, as a real run does first. A
+ * cache from another Node or V8 is rejected by V8 itself, and the bundle is compiled as usual.
+ */
+function writeCodeCache (file: string): void {
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file })
+  const module = { exports: {} }
+  ;(script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file))
+  writeFileSync(`${file}.cache`, script.createCachedData())
+}
+
+for (const id of FAST_COMMANDS) writeCodeCache(join(outDir, `${id}.cjs`))
 process.stdout.write(`fast paths bundled: ${FAST_COMMANDS.map(id => `dist/cli/fast/${id}.cjs`).join(', ')}\n`)
