@@ -127,6 +127,9 @@ function mainPage (commands: readonly CommandMeta[]): string {
     '.TP\n\\fBSIGHUP\\fR\nSent to the watchdog of a daemon (or of an instance not on a terminal): re\\-read the \\fB\\-\\-config\\fR file, ' +
     'like \\fBferry reload\\fR. A watchdog in the foreground of a terminal stops instead.\n' +
     CONFIG_FILES + APP_USERS +
+    '.SH SHELL COMPLETION\n\\fBferry autocomplete bash\\fR (or \\fBzsh\\fR) prints how to set up completion of commands and ' +
+    'flags in that shell; \\fBferry autocomplete \\-\\-refresh\\-cache\\fR rebuilds it after an upgrade. \\fBferry help\\fR ' +
+    '\\fICOMMAND\\fR shows a command\\(aqs flags.\n' +
     '.SH SEE ALSO\n' + commands.map(c => `\\fB${esc(manPageTitle(c.id))}\\fR(1)`).join(', ') + '\n'
 }
 

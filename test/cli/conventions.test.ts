@@ -34,6 +34,14 @@ test('a mistyped command: "did you mean" with the nearest one, exit 2; nothing n
   assert.match(far.stderr, /^ferry: `xyzzy` is not a ferry command; see `ferry help` for the commands \[E_USAGE\]\n$/)
 })
 
+test('a mistyped command on a terminal: the same line, and the guess is not run', async t => {
+  if (SCRIPT === undefined) { t.skip('script(1) (util-linux) is not installed: no pseudo-terminal'); return }
+  const p = ferryOnPty(['stauts', '--show', 'xml'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t), NO_COLOR: '1' })
+  p.type('y\r') // what a user would answer to a "did you mean" prompt: nothing may run because of it
+  assert.equal(await p.exited, 2)
+  assert.equal(p.output().replace(/\r/g, ''), 'ferry: `stauts` is not a ferry command; did you mean `ferry status`? (see `ferry help`) [E_USAGE]\n')
+})
+
 test('a mistyped flag: "did you mean" with the nearest flag of that command, exit 2', async t => {
   const env = { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) }
   const r = await runCli(['status', '--shwo', 'xml'], { env })

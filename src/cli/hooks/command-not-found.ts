@@ -1,13 +1,13 @@
-// `ferry stauts`: on a terminal, oclif's plugin-not-found asks "Did you mean status?" and runs it if so; anywhere
-// else (a script, a cron job) nobody can answer, so Ferry says the nearest command in its one-line error instead.
+// `ferry stauts`: one line naming the nearest command, on a terminal or not. oclif's plugin-not-found was tried and
+// left out: on a terminal it asks "Did you mean start?" (its plain edit distance picks start over status for
+// stauts) and runs that command when the user just presses Enter, which for `ferry start` is a server started by
+// accident; off a terminal it names no command at all. A guess is shown here, never run.
 import type { Hook } from '@oclif/core'
-import notFound from '@oclif/plugin-not-found'
 import { EXIT } from '../../core/errors.js'
 import { paint } from '../render/paint.js'
 import { closest } from '../suggest.js'
 
 const hook: Hook.CommandNotFound = async function (opts) {
-  if (process.stdin.isTTY === true && process.stdout.isTTY === true) return notFound.call(this, opts)
   const typed = opts.id.split(':').join(' ')
   const visible = opts.config.commands.filter(c => c.hidden !== true).flatMap(c => [c.id, ...c.aliases]).map(id => id.split(':').join(' '))
   const guess = closest(typed, visible)
