@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, test, type TestContext } from 'node:test'
 import { Client } from 'undici'
@@ -52,7 +54,7 @@ describe('python loader (WSGI)', { skip }, () => {
     assert.deepEqual(env, {
       RACK_ENV: 'staging', RAILS_ENV: 'staging', PYTHONUNBUFFERED: '1', FERRY_APP_ENV: 'staging', VIRTUAL_ENV: null,
       SCRIPT_NAME: '', PATH_INFO: '/env', QUERY_STRING: 'a=%2F', SERVER_PROTOCOL: 'HTTP/1.1', REMOTE_ADDR: '192.0.2.7',
-      'wsgi.url_scheme': 'https', HTTP_X_CUSTOM: 'yes', 'wsgi.multithread': false, executable: env.executable
+      'wsgi.url_scheme': 'https', HTTP_X_CUSTOM: 'yes', 'wsgi.multithread': false, executable: env.executable, prefix: env.prefix
     })
   })
 
@@ -101,6 +103,19 @@ describe('python loader (WSGI)', { skip }, () => {
     assert.equal(await proc.oobWork?.(3000), true)
     assert.equal(await proc.oobWork?.(3000), true)
     assert.equal((await httpGet(proc.target, '/oob-runs')).body, '2')
+  })
+
+  test('runs the app with the interpreter of a venv in the app root, as if activated', async (t: TestContext) => {
+    const root = join(tmpDir(t), 'app')
+    cpSync(fixtureApp('wsgi-lab'), root, { recursive: true })
+    // The system's python3 when there is one: an app running as another user (Ferry is root) may not reach root's own.
+    execFileSync(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : python!, ['-m', 'venv', '--without-pip', join(root, 'venv')])
+    const app = detectApp(root, { environment: 'staging', envvars: {}, startTimeoutSeconds: 10, socketDir: tmpDir(t) })
+    const proc = await spawnFor(t, loader, app)
+    const env = JSON.parse((await httpGet(proc.target, '/env')).body) as Record<string, string>
+    assert.equal(env.VIRTUAL_ENV, join(root, 'venv'))
+    assert.equal(env.prefix, join(root, 'venv'), 'sys.prefix is the venv: its site-packages are used')
+    assert.equal(env.executable, join(root, 'venv', 'bin', 'python'))
   })
 
   test('stop() lets the request in flight finish, then the process exits on its own', async (t: TestContext) => {

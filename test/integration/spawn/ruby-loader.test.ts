@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, test, type TestContext } from 'node:test'
 import { Client } from 'undici'
@@ -90,6 +92,22 @@ describe('ruby loader (Rack)', { skip }, () => {
     assert.equal(await proc.oobWork?.(3000), true)
     assert.equal(await proc.oobWork?.(3000), true)
     assert.equal((await httpGet(proc.target, '/oob-runs')).body, '2')
+  })
+
+  test('with a Gemfile, runs the app as under bundle exec: only the bundle\'s gems load', async (t: TestContext) => {
+    const root = join(tmpDir(t), 'app')
+    cpSync(fixtureApp('rack-lab'), root, { recursive: true })
+    writeFileSync(join(root, 'Gemfile'), 'source "https://rubygems.org"\ngem "rack"\n')
+    // As `bundle lock --local` would: the lock file an app is deployed with (resolved from installed gems, offline).
+    execFileSync(ruby!, ['-rbundler/setup', '-e', ''], { cwd: root, env: { ...process.env, BUNDLE_GEMFILE: join(root, 'Gemfile') } })
+    const proc = await spawnFor(t, loader, detectApp(root, { environment: 'staging', envvars: {}, startTimeoutSeconds: 10, socketDir: tmpDir(t), ruby }))
+    const env = JSON.parse((await httpGet(proc.target, '/env')).body) as Record<string, string>
+    assert.equal(env.BUNDLE_GEMFILE, join(root, 'Gemfile'))
+    const bundle = JSON.parse((await httpGet(proc.target, '/bundle')).body) as Record<string, unknown>
+    assert.equal(bundle.bundler, true)
+    if (rubyWith('sinatra/base') !== undefined) assert.equal(bundle.sinatra, 'not loadable')
+    const plain = await spawnFor(t, loader, rubyApp(t, 'rack-lab'))
+    assert.deepEqual(JSON.parse((await httpGet(plain.target, '/bundle')).body), { bundler: false, sinatra: rubyWith('sinatra/base') === undefined ? 'not loadable' : 'loadable' })
   })
 
   test('stop() lets the request in flight finish, then the process exits on its own', async (t: TestContext) => {
