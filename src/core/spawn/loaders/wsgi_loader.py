@@ -199,17 +199,15 @@ class Server:
             self.oob_hooks.append(hook)
 
     def serve_connection(self, conn):
-        """Serves the requests that arrived on this connection, then waits for more in the select loop."""
-        self.selector.unregister(conn.sock)
-        keep = True
-        while keep:
+        """Serves the requests that arrived on this connection; it stays registered, waiting for more."""
+        while True:
             keep = Exchange(self, conn).run()
-            if not keep or not conn.buffer or self.stopping:
+            if not keep or self.stopping:
                 break
-        if keep and not self.stopping:
-            self.selector.register(conn.sock, selectors.EVENT_READ, conn)
-        else:
-            conn.close()
+            if not conn.buffer:
+                return  # idle: the select loop brings the next request
+        self.selector.unregister(conn.sock)
+        conn.close()
 
     def finish(self, listener):
         """Stops taking connections; answers requests that already arrived, then closes the idle connections."""
