@@ -56,7 +56,7 @@ describe('ruby loader (Rack)', { skip }, () => {
     })
   })
 
-  test('keeps the connection alive; rack.input streams (chunked too) and rewinds', async (t: TestContext) => {
+  test('keeps the connection alive; rack.input streams (chunked too) and rewinds; streaming bodies', async (t: TestContext) => {
     const proc = await spawnFor(t, loader, rubyApp(t, 'rack-lab'))
     const client = clientFor(t, proc.target)
     const sockets = new Set<unknown>()
@@ -69,6 +69,8 @@ describe('ruby loader (Rack)', { skip }, () => {
     big.write('first line\n')
     const rewound = await client.request({ method: 'POST', path: '/rewind', body: big })
     assert.equal(await rewound.body.text(), `"first line\\n" ${big.length}`)
+    const streamed = await client.request({ method: 'GET', path: '/stream' })
+    assert.equal(await streamed.body.text(), 'streamed, then closed', 'a Rack 3 streaming body (call)')
     const head = await client.request({ method: 'HEAD', path: '/' })
     assert.equal(await head.body.text(), '')
     assert.equal(sockets.size, 1, 'one connection served them all')

@@ -331,6 +331,43 @@ module FerryRack
     end
   end
 
+  # Writes response body pieces to the connection, chunked or not; also the stream a Rack 3 streaming body gets.
+  class BodyWriter
+    def initialize(conn, chunked)
+      @conn = conn
+      @chunked = chunked
+      @finished = false
+    end
+
+    def write(data)
+      data = data.to_s
+      return 0 if data.empty? || @finished
+
+      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data)
+      @conn.count(data.bytesize)
+      data.bytesize
+    end
+
+    def <<(data)
+      write(data)
+      self
+    end
+
+    def flush = self
+    def read(*) = nil
+    def close_read = nil
+    def close_write = finish
+    def close = finish
+    def closed? = @finished
+
+    def finish
+      return if @finished
+
+      @finished = true
+      @conn.write("0\r\n\r\n") if @chunked
+    end
+  end
+
   # One request and its response on a connection.
   class Exchange
     def initialize(server, conn)
@@ -468,8 +505,9 @@ module FerryRack
         declared = true if lower == 'content-length'
         (values.is_a?(Array) ? values : values.to_s.split("\n")).each { |v| lines << "#{name}: #{v}\r\n" }
       end
-      # One piece (an Array of one String): Content-Length, no chunking.
-      single = body.respond_to?(:to_ary) && (parts = body.to_ary) && parts.length <= 1 ? (parts.first || '') : nil
+      # An Array body (Rack 3: to_ary, called once, consumes it): its pieces; one piece gets a Content-Length.
+      parts = body.respond_to?(:to_ary) ? body.to_ary : nil
+      single = parts && parts.length <= 1 ? (parts.first || '') : nil
       chunked = false
       if !declared && body_allowed
         if single
@@ -488,23 +526,20 @@ module FerryRack
       elsif single
         @conn.write(head + single)
       else
-        write_body(head, body, chunked)
+        write_body(head, parts || body, chunked)
       end
     end
 
     def write_body(head, body, chunked)
       @conn.write(head)
+      writer = BodyWriter.new(@conn, chunked)
+      # Rack 3 streaming bodies respond to call(stream) instead of each; the stream is write-only here.
       if !body.respond_to?(:each) && body.respond_to?(:call)
-        raise NotImplementedError, 'streaming bodies (body.call) are not supported; use each'
+        body.call(writer)
+      else
+        body.each { |data| writer.write(data) }
       end
-
-      body.each do |data|
-        next if data.nil? || data.empty?
-
-        @conn.write(chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data)
-        @conn.count(data.bytesize)
-      end
-      @conn.write("0\r\n\r\n") if chunked
+      writer.finish
     end
 
     # An exception in the app: logged; a 500 if nothing was sent yet, else the connection ends (truncated).
