@@ -13,7 +13,12 @@ require 'json'
 require 'socket'
 require 'stringio'
 require 'tempfile'
-require 'rack'
+begin
+  require 'rack'
+rescue LoadError
+  abort "Ferry: the rack gem is needed to run Ruby apps: install it (gem install rack, or apt-get install ruby-rack)#{
+    ENV['BUNDLE_GEMFILE'] ? ', and list it in the Gemfile' : ''}"
+end
 
 module FerryRack
   READ_SIZE = 65_536
