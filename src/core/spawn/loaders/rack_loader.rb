@@ -358,12 +358,27 @@ module FerryRack
       self
     end
 
-    def flush = self
-    def read(*) = nil
-    def close_read = nil
-    def close_write = finish
-    def close = finish
-    def closed? = @finished
+    def flush
+      self
+    end
+
+    def read(*)
+      nil
+    end
+
+    def close_read; end
+
+    def close_write
+      finish
+    end
+
+    def close
+      finish
+    end
+
+    def closed?
+      @finished
+    end
 
     def finish
       return if @finished

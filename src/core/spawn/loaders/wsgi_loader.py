@@ -8,7 +8,6 @@
 #
 # One request at a time, as under Passenger: the core sends this process no more than --concurrency (1) at once.
 # A select() loop waits on the listening socket, the idle keep-alive connections, the channel and a signal pipe.
-import ctypes
 import gc
 import json
 import os
@@ -67,6 +66,7 @@ def load_app(root, path):
 def set_process_title(title, comm):
     """Overwrites this process's argv memory (what /proc/PID/cmdline and ps show) and its comm (15 bytes)."""
     try:
+        import ctypes  # here: a Python built without it still serves, under its plain command line
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(15, ctypes.c_char_p(comm[:15]), 0, 0, 0)  # PR_SET_NAME
         with open('/proc/self/stat', 'rb') as f:
@@ -78,7 +78,7 @@ def set_process_title(title, comm):
         data = title.encode('utf-8', 'replace')[:room - 1]
         # The last byte stays NUL: the kernel then reads exactly this area, not the environment beyond it.
         ctypes.memmove(arg_start, data + b'\0' * (room - len(data)), room)
-    except (OSError, ValueError, IndexError, AttributeError):
+    except (ImportError, OSError, ValueError, IndexError, AttributeError):
         pass  # not Linux, or /proc unreadable: the title stays the command line
 
 
