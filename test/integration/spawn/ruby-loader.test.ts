@@ -128,4 +128,13 @@ describe('ruby loader (Rack)', { skip }, () => {
     assert.equal(info.code, 0)
     assert.ok(!isAlive(proc.pid))
   })
+
+  test('SIGTERM alone (the channel still open) also lets the request in flight finish', async (t: TestContext) => {
+    const proc = await spawnFor(t, loader, rubyApp(t, 'rack-lab'))
+    const inFlight = httpGet(proc.target, '/slow?ms=500')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    process.kill(proc.pid, 'SIGTERM')
+    assert.equal((await inFlight).status, 200)
+    assert.deepEqual(await proc.exited, { code: 0, signal: null, forced: false })
+  })
 })
