@@ -269,7 +269,9 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     user: o.user,
     group: o.group,
     scheduling: o.appScheduling,
-    passEnv: o.passEnv
+    passEnv: o.passEnv,
+    python: o.python,
+    ruby: o.ruby
   })
 }
 
