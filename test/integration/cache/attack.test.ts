@@ -1,0 +1,50 @@
+// Attacks on the turbocache from outside: real Ferry, real app (fixtures/apps/cache-attack, whose responses take
+// their headers from the query and whose body shows a fresh serial and what the app saw of one request header).
+// Each test is an attempt to make the cache give one client an answer made for another request than its own.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { rawExchange } from '../../helpers/http.js'
+
+const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
+const echo = (body: string): string => /echo=(.*)$/m.exec(body)?.[1] ?? ''
+
+async function attackLab (t: TestContext, args: string[] = []): Promise<RunningFerry> {
+  return await startFerry(t, fixtureApp('cache-attack'), args, { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+}
+
+/** A path whose response carries these headers and echoes request header `echoed`. */
+function path (name: string, headers: readonly string[], echoed = ''): string {
+  const q = new URLSearchParams(headers.map((h): [string, string] => ['h', h]))
+  if (echoed !== '') q.set('echo', echoed)
+  return `/${name}?${q.toString()}`
+}
+
+/** One raw request (a GET with these extra header lines) on its own connection; the body of the answer. */
+async function rawGet (f: RunningFerry, target: string, lines: readonly string[]): Promise<string> {
+  const out = await rawExchange(f.url, `GET ${target} HTTP/1.1\r\nHost: lab\r\n${lines.map(l => `${l}\r\n`).join('')}Connection: close\r\n\r\n`)
+  return out.slice(out.indexOf('\r\n\r\n') + 4)
+}
+
+test('a Vary-named header the client lists in Connection (so the app never sees it) does not pick the variant', async t => {
+  const f = await attackLab(t)
+  const p = path('lang', ['Cache-Control: max-age=60', 'Vary: Accept-Language'], 'Accept-Language')
+  // The attacker's German request reaches the app without its Accept-Language: the app answers its default.
+  const poisoned = await rawGet(f, p, ['Accept-Language: de', 'Connection: Accept-Language'])
+  assert.equal(echo(poisoned), '-')
+  const victim = await rawGet(f, p, ['Accept-Language: de'])
+  assert.equal(echo(victim), 'de', 'a German visitor gets the answer made for a request without Accept-Language')
+})
+
+test('a Vary-named header sent twice picks the variant by every line, as the app reads them all', async t => {
+  const f = await attackLab(t)
+  const p = path('ua', ['Cache-Control: max-age=60', 'Vary: User-Agent'], 'User-Agent')
+  // node keeps only the first User-Agent; a CGI-style app (WSGI, Rack) gets both lines joined.
+  const poisoned = await rawGet(f, p, ['User-Agent: Victim/1.0', 'User-Agent: <script>alert(1)</script>'])
+  assert.match(echo(poisoned), /script/)
+  const victim = await rawGet(f, p, ['User-Agent: Victim/1.0'])
+  assert.equal(echo(victim), 'Victim/1.0', 'the victim gets the answer made for the attacker\'s two lines')
+  // Two identical requests still share the entry.
+  assert.equal(serial(await rawGet(f, p, ['User-Agent: Victim/1.0'])), serial(victim))
+})
