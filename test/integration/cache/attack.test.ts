@@ -48,3 +48,14 @@ test('a Vary-named header sent twice picks the variant by every line, as the app
   // Two identical requests still share the entry.
   assert.equal(serial(await rawGet(f, p, ['User-Agent: Victim/1.0'])), serial(victim))
 })
+
+test('a targeted field too malformed to use still forbids what it says (private, no-store): no fallback to sharing', async t => {
+  const f = await attackLab(t)
+  // A trailing comma, or an upper-case key, is not a Structured Fields Dictionary: RFC 9213 says ignore the field,
+  // and the browser-facing Cache-Control alone would make Alice's page everybody's.
+  for (const targeted of ['Ferry-Cache-Control: private,', 'CDN-Cache-Control: Private', 'CDN-Cache-Control: no-store, max-age=1.5.']) {
+    const p = path('me', ['Cache-Control: public, max-age=60', targeted], 'Cookie')
+    assert.equal(echo(await rawGet(f, p, ['Cookie: user=alice'])), 'user=alice')
+    assert.equal(echo(await rawGet(f, p, [])), '-', `${targeted}: an anonymous visitor gets Alice's page`)
+  }
+})
