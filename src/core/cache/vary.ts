@@ -31,7 +31,9 @@ export function varySelector (names: readonly string[], headers: RequestHeaders)
   let out = ''
   for (let i = 0; i < names.length; i++) {
     if (i > 0) out += '\n'
-    const v = headers[names[i]!]
+    // Own fields only: `Vary: constructor` must not read Object.prototype's (and throw on every request).
+    const name = names[i]!
+    const v = Object.hasOwn(headers, name) ? headers[name] : undefined
     if (v === undefined) { out += '\u0000'; continue }
     out += '=' + normalise(typeof v === 'string' ? v : v.join(','))
   }

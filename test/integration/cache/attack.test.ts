@@ -59,3 +59,14 @@ test('a targeted field too malformed to use still forbids what it says (private,
     assert.equal(echo(await rawGet(f, p, [])), '-', `${targeted}: an anonymous visitor gets Alice's page`)
   }
 })
+
+test('Vary naming a field that is also an Object.prototype member (constructor, __proto__) is served and stored', async t => {
+  const f = await attackLab(t)
+  for (const name of ['Constructor', 'toString', '__proto__']) {
+    const p = path(`proto-${name}`, ['Cache-Control: max-age=60', `Vary: ${name}`])
+    const first = await rawExchange(f.url, `GET ${p} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n`)
+    assert.match(first, /^HTTP\/1\.1 200 /, `Vary: ${name}: ${first.slice(0, 200)}`)
+    const again = await rawGet(f, p, [])
+    assert.equal(serial(again), serial(first.slice(first.indexOf('\r\n\r\n') + 4)), `Vary: ${name}: stored`)
+  }
+})
