@@ -6,12 +6,20 @@ import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
 import { rawExchange } from '../../helpers/http.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 const echo = (body: string): string => /echo=(.*)$/m.exec(body)?.[1] ?? ''
 
-async function attackLab (t: TestContext, args: string[] = []): Promise<RunningFerry> {
-  return await startFerry(t, fixtureApp('cache-attack'), args, { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+type Lab = RunningFerry & { cacheStats: () => Promise<Record<string, number | undefined>>, admin: ReturnType<typeof adminClient> }
+
+async function attackLab (t: TestContext, args: string[] = []): Promise<Lab> {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('cache-attack'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const admin = adminClient(t, instanceDirIn(registry))
+  const cacheStats = async (): Promise<Record<string, number | undefined>> =>
+    (JSON.parse((await admin('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching
+  return Object.assign(f, { cacheStats, admin })
 }
 
 /** A path whose response carries these headers and echoes request header `echoed`. */
@@ -69,4 +77,17 @@ test('Vary naming a field that is also an Object.prototype member (constructor, 
     const again = await rawGet(f, p, [])
     assert.equal(serial(again), serial(first.slice(first.indexOf('\r\n\r\n') + 4)), `Vary: ${name}: stored`)
   }
+})
+
+test('what an entry keeps beside its headers (Ferry-Cache-Control) counts against --turbocache-size', async t => {
+  const f = await attackLab(t, ['--turbocache-size', String(1024 * 1024)])
+  // 50 KB of Ferry-Cache-Control (never sent to clients, kept for revalidation) and a body of a few bytes, 40 times:
+  // 2 MB held by a 1 MB cache unless it is counted.
+  const big = (i: number): string => `${path(`big${i}`, ['Ferry-Cache-Control: max-age=60, pad="{pad}"'])}&pad=50000`
+  for (let i = 0; i < 40; i++) await rawGet(f, big(i), [])
+  assert.equal(serial(await rawGet(f, big(39), [])), 40, 'stored')
+  const s = await f.cacheStats()
+  assert.ok(s.store_successes! >= 40)
+  assert.ok(s.bytes! <= 1024 * 1024)
+  assert.ok(s.entries! <= 21, `${s.entries!} entries of over 50 KB each held in ${s.bytes!} counted bytes`)
 })
