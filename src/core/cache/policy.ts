@@ -58,6 +58,9 @@ export function storableStatus (status: number): boolean {
  */
 const HEURISTIC_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
+/** The request field Ferry sets per client for the app (headers.ts requestHeadersForApp): never a Vary selector. */
+const PER_CLIENT_FIELD = 'x-forwarded-for'
+
 /** RFC 9110 §9.2.1 safe methods (methods are case-sensitive): any other one may change the resource. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
@@ -160,6 +163,9 @@ export function storeDecision (
   if (!hasExplicitFreshness(cc, resH) && !(noCache && HEURISTIC_STATUSES.has(res.status))) return { store: false, reason: 'no-freshness' }
   const vary = parseVary(resH.vary)
   if (vary === VARY_ANY) return { store: false, reason: 'vary' }
+  // Ferry writes X-Forwarded-For itself, ending with the client's address: the app sees a value no request header
+  // holds, so a selector made of the request's would let one address's answer reach another (a geo page, say).
+  if (vary !== undefined && vary.includes(PER_CLIENT_FIELD)) return { store: false, reason: 'vary' }
   const setCookie = resH['set-cookie']
   if (setCookie !== undefined && !(Array.isArray(setCookie) && setCookie.length === 0)) return { store: false, reason: 'set-cookie' }
   if (contentLength !== undefined && contentLength > maxEntryBytes) return { store: false, reason: 'too-large' }

@@ -2,6 +2,7 @@
 // their headers from the query and whose body shows a fresh serial and what the app saw of one request header).
 // Each test is an attempt to make the cache give one client an answer made for another request than its own.
 import { test, type TestContext } from 'node:test'
+import { connect } from 'node:net'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
@@ -90,4 +91,25 @@ test('what an entry keeps beside its headers (Ferry-Cache-Control) counts agains
   assert.ok(s.store_successes! >= 40)
   assert.ok(s.bytes! <= 1024 * 1024)
   assert.ok(s.entries! <= 21, `${s.entries!} entries of over 50 KB each held in ${s.bytes!} counted bytes`)
+})
+
+/** A raw GET from another loopback address than 127.0.0.1 (another client, as the app is told in X-Forwarded-For). */
+async function rawGetFrom (f: RunningFerry, localAddress: string, target: string): Promise<string> {
+  const { port } = new URL(f.url)
+  return await new Promise((resolve, reject) => {
+    const s = connect({ port: Number(port), host: '127.0.0.1', localAddress })
+    let out = ''
+    s.setEncoding('latin1')
+    s.on('data', d => { out += String(d) })
+    s.on('error', reject)
+    s.on('close', () => resolve(out.slice(out.indexOf('\r\n\r\n') + 4)))
+    s.write(`GET ${target} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n`)
+  })
+}
+
+test('Vary: X-Forwarded-For (which Ferry sets per client) never lets one client\'s answer reach another', async t => {
+  const f = await attackLab(t)
+  const p = path('geo', ['Cache-Control: max-age=60', 'Vary: X-Forwarded-For'], 'X-Forwarded-For')
+  assert.equal(echo(await rawGetFrom(f, '127.0.0.2', p)), '127.0.0.2')
+  assert.equal(echo(await rawGetFrom(f, '127.0.0.3', p)), '127.0.0.3', 'a client gets the answer made for another address')
 })
