@@ -113,3 +113,15 @@ test('Vary: X-Forwarded-For (which Ferry sets per client) never lets one client\
   assert.equal(echo(await rawGetFrom(f, '127.0.0.2', p)), '127.0.0.2')
   assert.equal(echo(await rawGetFrom(f, '127.0.0.3', p)), '127.0.0.3', 'a client gets the answer made for another address')
 })
+
+test('a hit carries none of the fields the proxy drops from a miss (every hop-by-hop one, Ferry\'s own)', async t => {
+  const f = await attackLab(t)
+  const p = path('hop', ['Cache-Control: max-age=60', 'HTTP2-Settings: AAMAAABkAAQAAP__', 'Expect: 100-continue', 'X-Ferry-OOB-Work: true', 'Keep-Alive: timeout=99', 'X-Kept: yes'])
+  const send = async (): Promise<string> => await rawExchange(f.url, `GET ${p} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n`)
+  const miss = await send()
+  const hit = await send()
+  assert.match(hit, /\r\nAge: /)
+  const names = (r: string): string[] => r.slice(0, r.indexOf('\r\n\r\n')).split('\r\n').slice(1).map(l => l.slice(0, l.indexOf(':')).toLowerCase()).filter(n => !['age', 'content-length', 'transfer-encoding'].includes(n)).sort()
+  assert.deepEqual(names(hit), names(miss))
+  assert.doesNotMatch(hit, /http2-settings|expect|x-ferry|timeout=99/i)
+})
