@@ -125,3 +125,10 @@ test('a hit carries none of the fields the proxy drops from a miss (every hop-by
   assert.deepEqual(names(hit), names(miss))
   assert.doesNotMatch(hit, /http2-settings|expect|x-ferry|timeout=99/i)
 })
+
+test('Expires: Thursday, 01-Jan-70 00:00:00 GMT (the epoch, in RFC 850 form) is already expired, not fresh until 2070', async t => {
+  const f = await attackLab(t)
+  const p = path('epoch', ['Expires: Thursday, 01-Jan-70 00:00:00 GMT'])
+  const first = await rawGet(f, p, [])
+  assert.notEqual(serial(await rawGet(f, p, [])), serial(first))
+})
