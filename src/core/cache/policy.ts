@@ -26,8 +26,8 @@ export type Headers = Record<string, string | string[] | undefined>
  * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache; or Authorization, so
  *   the app checks the credentials); its response may be stored and then replaces the entry (one to a request with
  *   Authorization only if it says public, s-maxage or must-revalidate, RFC 9111 §3.5).
- * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, or a HEAD that asks for
- *   revalidation or carries Authorization).
+ * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, a request with a body, or
+ *   a HEAD that asks for revalidation or carries Authorization).
  */
 export type RequestMode = 'lookup' | 'refresh' | 'bypass'
 
@@ -81,6 +81,10 @@ export function requestMode (method: string, headers: Headers): RequestMode {
   if (method !== 'GET' && !head) return 'bypass'
   const host = headers.host
   if (host === undefined || host === '' || Array.isArray(host)) return 'bypass'
+  // A GET with a body ("fat GET"): the key holds no body, but apps may read it (Rails parses a form body whatever
+  // the method), so its answer could be made from input no other request shares.
+  const length = headers['content-length']
+  if (headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return 'bypass'
   let refresh = headers.authorization !== undefined
   const cc = headers['cache-control']
   if (cc !== undefined) {

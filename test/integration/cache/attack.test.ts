@@ -141,3 +141,16 @@ test('Alice\'s answer to her Authorization with max-age=60, must-revalidate (no 
   assert.equal(echo(await rawGet(f, p, ['Authorization: Bearer alice-token'])), 'Bearer alice-token')
   assert.equal(echo(await rawGet(f, p, [])), '-', 'an anonymous visitor gets Alice\'s answer')
 })
+
+test('a GET with a body (which the app may read: Rails parses form bodies whatever the method) neither fills nor reads the cache', async t => {
+  const f = await attackLab(t)
+  const p = `${path('search', ['Cache-Control: max-age=60'])}&body=1`
+  const payload = 'q=<script>alert(1)</script>'
+  const poisoned = await rawExchange(f.url, `GET ${p} HTTP/1.1\r\nHost: lab\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`)
+  assert.match(poisoned, /body=q=<script>/)
+  assert.match(await rawGet(f, p, []), /body=-/, 'a visitor gets the answer made for the attacker\'s body')
+  // And a stored answer is not given to a GET whose body could change it.
+  const plain = await rawGet(f, p, [])
+  const withBody = await rawExchange(f.url, `GET ${p} HTTP/1.1\r\nHost: lab\r\nContent-Length: 3\r\nConnection: close\r\n\r\nq=1`)
+  assert.notEqual(serial(withBody.slice(withBody.indexOf('\r\n\r\n') + 4)), serial(plain))
+})
