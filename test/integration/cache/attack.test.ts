@@ -154,3 +154,20 @@ test('a GET with a body (which the app may read: Rails parses form bodies whatev
   const withBody = await rawExchange(f.url, `GET ${p} HTTP/1.1\r\nHost: lab\r\nContent-Length: 3\r\nConnection: close\r\n\r\nq=1`)
   assert.notEqual(serial(withBody.slice(withBody.indexOf('\r\n\r\n') + 4)), serial(plain))
 })
+
+test('a write whose client leaves before the answer ends still invalidates (the change is made by then)', async t => {
+  const f = await attackLab(t)
+  const p = `${path('doc', ['Cache-Control: max-age=60'])}&slow=400`
+  const before = serial(await rawGet(f, p, []))
+  assert.equal(serial(await rawGet(f, p, [])), before)
+  const { port } = new URL(f.url)
+  // The client reads the head of the 200 and goes away while the app is still sending the body.
+  await new Promise<void>((resolve, reject) => {
+    const s = connect(Number(port), '127.0.0.1')
+    s.on('data', () => { s.destroy(); resolve() })
+    s.on('error', reject)
+    s.write(`POST ${p} HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\n\r\n`)
+  })
+  await new Promise(resolve => setTimeout(resolve, 700))
+  assert.notEqual(serial(await rawGet(f, p, [])), before, 'the page from before the write is still served')
+})
