@@ -171,3 +171,11 @@ test('a write whose client leaves before the answer ends still invalidates (the 
   await new Promise(resolve => setTimeout(resolve, 700))
   assert.notEqual(serial(await rawGet(f, p, [])), before, 'the page from before the write is still served')
 })
+
+test('whitespace inside a Vary-named value is not normalised away: "A  (iPhone)" is not "A (iPhone)" to a UA sniffer', async t => {
+  const f = await attackLab(t)
+  const p = path('mobile', ['Cache-Control: max-age=60', 'Vary: User-Agent'], 'User-Agent')
+  // A sniffer matching "5.0 (iPhone" answers the attacker's double-spaced agent with the desktop page.
+  assert.equal(echo(await rawGet(f, p, ['User-Agent: Mozilla/5.0  (iPhone)'])), 'Mozilla/5.0  (iPhone)')
+  assert.equal(echo(await rawGet(f, p, ['User-Agent: Mozilla/5.0 (iPhone)'])), 'Mozilla/5.0 (iPhone)', 'the iPhone visitor gets the page made for another agent')
+})
