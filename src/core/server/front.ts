@@ -237,7 +237,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cache = route.turbocache
-    if (cache !== undefined) {
+    // A restart asked for (tmp/restart.txt, a deploy) is made by the next request that reaches the pool, and drops
+    // the app's entries: a hit must not stand in for it, or the old version's pages outlive the deploy.
+    if (cache !== undefined && !route.group.restartPending) {
       const trusted = o.trustsPeer !== undefined && o.trustsPeer(req.socket.remoteAddress)
       // A trusted proxy may name another host than Host (X-Forwarded-Host, Forwarded) for the app to build URLs
       // from: the cache keys on Host, so such a request neither reads nor fills it.

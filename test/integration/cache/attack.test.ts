@@ -3,6 +3,8 @@
 // Each test is an attempt to make the cache give one client an answer made for another request than its own.
 import { test, type TestContext } from 'node:test'
 import { connect } from 'node:net'
+import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
@@ -178,4 +180,21 @@ test('whitespace inside a Vary-named value is not normalised away: "A  (iPhone)"
   // A sniffer matching "5.0 (iPhone" answers the attacker's double-spaced agent with the desktop page.
   assert.equal(echo(await rawGet(f, p, ['User-Agent: Mozilla/5.0  (iPhone)'])), 'Mozilla/5.0  (iPhone)')
   assert.equal(echo(await rawGet(f, p, ['User-Agent: Mozilla/5.0 (iPhone)'])), 'Mozilla/5.0 (iPhone)', 'the iPhone visitor gets the page made for another agent')
+})
+
+test('touching tmp/restart.txt takes effect while every request is a hit: the next one gets the new version', async t => {
+  const app = join(tmpDir(t), 'app')
+  cpSync(fixtureApp('cache-attack'), app, { recursive: true })
+  mkdirSync(join(app, 'tmp'))
+  writeFileSync(join(app, 'tmp', 'restart.txt'), '')
+  const f = await startFerry(t, app, ['--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  const p = path('page', ['Cache-Control: max-age=60'])
+  await rawGet(f, path('uncached', []), [])
+  const old = serial(await rawGet(f, p, []))
+  assert.equal(old, 2)
+  assert.equal(serial(await rawGet(f, p, [])), old)
+  utimesSync(join(app, 'tmp', 'restart.txt'), new Date(), new Date(Date.now() + 5000))
+  await new Promise(resolve => setTimeout(resolve, 2500))
+  // A new process numbers its answers from 1 again; the old one's page must be gone.
+  assert.equal(serial(await rawGet(f, p, [])), 1, 'the old version\'s page is still served after the deploy')
 })
