@@ -3,7 +3,7 @@
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { renderHeaderLines, type HeaderLines } from './raw-response.js'
-import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
+import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
@@ -100,7 +100,7 @@ export class Turbocache {
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
-    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
+    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(req.headers.cookie, this.#varyByCookie))
     let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       this.store.counters.fetches++

@@ -198,3 +198,13 @@ test('touching tmp/restart.txt takes effect while every request is a hit: the ne
   // A new process numbers its answers from 1 again; the old one's page must be gone.
   assert.equal(serial(await rawGet(f, p, [])), 1, 'the old version\'s page is still served after the deploy')
 })
+
+test('--vary-turbocache-by-cookie: a quoted or spaced cookie (which Rack reads as another value) gets its own entry', async t => {
+  const f = await attackLab(t, ['--vary-turbocache-by-cookie', 'lang'])
+  const p = path('home', ['Cache-Control: max-age=60'], 'Cookie')
+  // Rack 2.2 neither unquotes values nor trims names: to it these are no French visitor (so: the default page).
+  for (const planted of ['lang="fr"', 'lang =fr', 'lang=fr ; x=1']) {
+    assert.equal(echo(await rawGet(f, `${p}&n=${encodeURIComponent(planted)}`, [`Cookie: ${planted}`])), planted)
+    assert.equal(echo(await rawGet(f, `${p}&n=${encodeURIComponent(planted)}`, ['Cookie: lang=fr'])), 'lang=fr', `${planted}: a French visitor gets the page made for it`)
+  }
+})
