@@ -68,6 +68,9 @@ function positiveInteger (name: string, value: unknown, fallback: number): numbe
 export function entrySize (key: string, urlKey: string, entry: CachedResponse): number {
   let size = ENTRY_OVERHEAD_BYTES + entry.body.length + Buffer.byteLength(key) + Buffer.byteLength(urlKey) + Buffer.byteLength(entry.statusText)
   for (const h of entry.headers) size += Buffer.byteLength(h) + 4 // ": " / CRLF, as on the wire
+  // Kept beside the headers (never sent, so not among them): an app's 60 KB Ferry-Cache-Control per entry must count.
+  if (entry.ferryCacheControl !== undefined) size += Buffer.byteLength(entry.ferryCacheControl)
+  if (entry.vary !== undefined) for (const name of entry.vary) size += name.length + 16
   return size
 }
 

@@ -245,7 +245,8 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     if (group.restartPending) group.applyPendingRestart()
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cache = route.turbocache
-    if (cache !== undefined) {
+    // Still pending after that (tmp/always_restart.txt): the cache is skipped, so no hit outlives a deploy.
+    if (cache !== undefined && !group.restartPending) {
       const trusted = o.trustsPeer !== undefined && o.trustsPeer(req.socket.remoteAddress)
       // A trusted proxy may name another host than Host (X-Forwarded-Host, Forwarded) for the app to build URLs
       // from: the cache keys on Host, so such a request neither reads nor fills it.

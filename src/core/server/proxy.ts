@@ -202,6 +202,9 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#head = head
     this.#response = head
     this.#recorder?.onHead(head.status, head.statusText, headers)
+    // A write's answer invalidates as soon as its status is known: the change is made by then, and a client that
+    // leaves before the body ends (or an app that fails to finish it) must not leave the old page served.
+    this.#ctx.cache?.invalidate(this.#req, head.status, headers)
   }
 
   /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
@@ -331,6 +334,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     const response = this.#response
     if (err === undefined && response !== undefined) {
       this.#recorder?.onComplete()
+      // Again at the end: a GET answered while this write's body streamed may have stored the old page meanwhile.
       this.#ctx.cache?.invalidate(this.#req, response.status, response.headers)
     }
     // The early chunks are views of the upstream read buffer: the body is always a copy (concat copies too).

@@ -3,13 +3,13 @@
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { renderHeaderLines, type HeaderLines } from './raw-response.js'
-import { cookieValue, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
+import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { storedHeaders } from '../cache/stored-headers.js'
-import type { CachedResponse } from '../cache/types.js'
+import type { CachedResponse, RequestHeaders } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
 import { conditionalHeaders, updatedBy304 } from '../cache/revalidation.js'
@@ -18,6 +18,7 @@ import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidat
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
 export const MAX_BACKGROUND_REVALIDATIONS = 64
+import { connectionTokens } from './headers.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -41,6 +42,39 @@ function toObject (flat: readonly string[]): Headers {
     const prev = out[name]
     out[name] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!]
   }
+  return out
+}
+
+/** A Connection value that names no field (the common ones): nothing is dropped from the request. */
+const PLAIN_CONNECTION = /^[ \t]*(?:close|keep-alive)?[ \t]*$/i
+
+/**
+ * The request headers a Vary selector is made of: the fields as the app is sent them, not as node read them. That
+ * is req.headers itself, except for a request that repeats a field (node keeps only the first line of some, such as
+ * User-Agent or Referer, while the app is sent every line and a WSGI or Rack app reads them joined) or lists fields in
+ * Connection (the proxy drops those: the app never sees them). Such a request gets a corrected copy, so two requests
+ * share a variant only if the app was sent the same values. No allocation for an ordinary request.
+ */
+export function varyHeaders (req: RequestHead): RequestHeaders {
+  const h = req.headers
+  const connection = h.connection
+  const drops = connection !== undefined && !PLAIN_CONNECTION.test(connection)
+  let names = 0
+  for (const _ in h) names++
+  if (!drops && names * 2 === req.rawHeaders.length) return h
+  const out: RequestHeaders = { ...h }
+  const raw = req.rawHeaders
+  const lines = new Map<string, string[]>()
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase()
+    // Host is Ferry's checked one (the only one sent); Cookie lines are joined with "; " by node and the lean front.
+    if (lower === 'host' || lower === 'cookie') continue
+    const seen = lines.get(lower)
+    if (seen === undefined) lines.set(lower, [raw[i + 1]!])
+    else seen.push(raw[i + 1]!)
+  }
+  for (const [name, values] of lines) if (values.length > 1) out[name] = values.join(', ')
+  if (drops) for (const name of connectionTokens(raw) ?? []) delete out[name]
   return out
 }
 
@@ -81,13 +115,13 @@ export class Turbocache {
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
-    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieValue(req.headers.cookie, this.#varyByCookie))
+    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(req.headers.cookie, this.#varyByCookie))
     let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       // A request that waited for another's miss and comes back (collapse false) was counted the first time.
       if (collapse) this.store.counters.fetches++
       const now = this.#now()
-      const found = this.store.lookup(key, req.headers, now)
+      const found = this.store.lookup(key, varyHeaders(req), now)
       if (found !== undefined) {
         if (found.state === 'fresh') {
           this.store.counters.hits++
@@ -310,7 +344,7 @@ export class Recorder {
       etag: decision.etag,
       lastModified: decision.lastModified,
       vary: decision.vary,
-      varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, this.#req.headers)
+      varySelector: decision.vary === undefined ? '' : varySelector(decision.vary, varyHeaders(this.#req))
     }
   }
 
