@@ -90,3 +90,12 @@ test('updatedBy304: a changed Vary takes the revalidated request\'s headers', ()
   assert.equal(same.entry.varySelector, '=fr', 'same Vary: the variant stays the one revalidated')
   assert.equal(updatedBy304(old, ['Vary', '*'], NOW).storable, false, 'Vary: * is never stored')
 })
+
+test('updatedBy304: a 304 that sets a cookie is not storable, and the entry it answers carries the cookie', () => {
+  const stored = entry({ etag: '"v1"', headers: ['Cache-Control', 'max-age=60', 'ETag', '"v1"'] })
+  const u = updatedBy304(stored, ['ETag', '"v1"', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Cache-Control', 'max-age=60'], NOW)
+  assert.equal(u.storable, false)
+  assert.equal(!u.storable && u.reason, 'set-cookie')
+  assert.deepEqual(u.entry.headers.filter((_, i, h) => i % 2 === 1 && h[i - 1] === 'Set-Cookie'), ['a=1', 'b=2'])
+  assert.ok(updatedBy304(stored, ['ETag', '"v1"', 'Cache-Control', 'max-age=60'], NOW).storable)
+})

@@ -1,0 +1,58 @@
+// Attacks on the turbocache's revalidation and fills through a real Ferry and a real app (stale-attack-lab): what a
+// 304 may do to a stored entry, and what a fill may store once the entry it would replace was invalidated or purged.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { get, type Reply } from '../../helpers/http.js'
+import { adminClient, instanceDirIn, type AdminCall } from '../../helpers/instance.js'
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Past max-age=1 (Age counts whole seconds, so a little more than one). */
+const PAST_FRESHNESS_MS = 1100
+
+interface Lab extends RunningFerry {
+  doc: (id: string, query?: string, init?: { method?: string, headers?: Record<string, string> }) => Promise<Reply>
+  control: (id: string, query: string) => Promise<void>
+  arrivals: (id: string) => Promise<number>
+  admin: (path: string, o?: { method?: string, account?: 'admin', body?: string }) => Promise<AdminCall>
+}
+
+async function lab (t: TestContext): Promise<Lab> {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  return Object.assign(f, {
+    doc: async (id: string, query = '', init: { method?: string, headers?: Record<string, string> } = {}) => await get(`${f.url}/doc?id=${id}${query}`, init),
+    control: async (id: string, query: string) => { assert.equal((await get(`${f.url}/control?id=${id}${query}`)).status, 200) },
+    arrivals: async (id: string) => (JSON.parse((await get(`${f.url}/arrivals?id=${id}`)).body) as { arrivals: number }).arrivals,
+    admin: call
+  })
+}
+
+const q = (v: unknown): string => encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))
+
+test('a 304 carrying Set-Cookie answers its own client with the cookie and does not renew the shared entry', async t => {
+  const f = await lab(t)
+  const first = await f.doc('sc')
+  await f.control('sc', `&h304=${q({ 'Set-Cookie': 'session=alice' })}`)
+  await sleep(PAST_FRESHNESS_MS)
+  const own = await f.doc('sc')
+  assert.equal(own.status, 200)
+  assert.equal(own.body, first.body, 'the stored body, confirmed by the 304')
+  assert.equal(own.headers['set-cookie'], 'session=alice', 'the cookie the app set for this client reaches it')
+  const next = await f.doc('sc')
+  assert.equal(next.headers['set-cookie'], undefined)
+  assert.equal(await f.arrivals('sc'), 3, 'the entry was not renewed as shareable: the next request reached the app')
+})
+
+test('a 304 that makes the response private ends the shared entry', async t => {
+  const f = await lab(t)
+  await f.doc('pv')
+  await f.control('pv', `&h304=${q({ 'Cache-Control': 'private, max-age=60' })}`)
+  await sleep(PAST_FRESHNESS_MS)
+  assert.equal((await f.doc('pv')).status, 200)
+  await f.doc('pv')
+  assert.equal(await f.arrivals('pv'), 3, 'not served from the cache after it said private')
+})
