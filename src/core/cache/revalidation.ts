@@ -3,7 +3,7 @@
 // (CacheStore.replace).
 import { parseHttpDate } from './http-date.js'
 import { storeDecision, type Headers } from './policy.js'
-import { headerObject, mergedHeaders } from './stored-headers.js'
+import { flatValue, headerObject, mergedHeaders } from './stored-headers.js'
 import type { CachedResponse, RefusalReason } from './types.js'
 import { varySelector } from './vary.js'
 
@@ -71,4 +71,20 @@ function setCookieLines (flat: readonly string[]): string[] {
   const out: string[] = []
   for (let i = 0; i < flat.length; i += 2) if (flat[i]!.length === 10 && flat[i]!.toLowerCase() === 'set-cookie') out.push(flat[i]!, flat[i + 1]!)
   return out
+}
+
+/**
+ * Whether a 304 is about `entry` (RFC 9111 §4.3.4): a 304 that names an ETag selects the stored responses with that
+ * ETag (weak comparison, RFC 9110 §8.8.3.2), so one naming another (or naming one when the entry has none) is about
+ * some other representation and must not renew this one. A 304 without an ETag is taken to be about it.
+ */
+export function notModifiedMatches (entry: CachedResponse, headers304: readonly string[]): boolean {
+  const etag = flatValue(headers304, 'etag')
+  if (etag === undefined) return true
+  return entry.etag !== undefined && opaque(entry.etag) === opaque(etag)
+}
+
+function opaque (etag: string): string {
+  const t = etag.trim()
+  return t.startsWith('W/') ? t.slice(2) : t
 }

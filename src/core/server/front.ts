@@ -21,7 +21,7 @@ import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import { Fill } from './cache-fills.js'
-import { Revalidation } from './cache-revalidation.js'
+import { Revalidation, RevalidationSink } from './cache-revalidation.js'
 import type { Scheme } from '../cache/key.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
@@ -265,6 +265,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     }
     if (cached instanceof Revalidation) {
       if (cached.background) { inBackground(cached, route); return }
+      if (cached.sink instanceof RevalidationSink) cached.sink.again = () => throughCache(req, res, entry, route, cache, scheme, false)
       entry.cacheFill = cached.recorder
       toProcess(cached.request, cached.sink, entry, route, cached.recorder)
       return

@@ -12,7 +12,7 @@ import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
-import { conditionalHeaders, updatedBy304 } from '../cache/revalidation.js'
+import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/revalidation.js'
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 
@@ -280,7 +280,11 @@ export class Recorder {
     const store = this.#cache.store
     const stale = this.stale
     if (stale !== undefined) {
-      if (status === 304 && this.#conditional) { this.#notModified(stale, appHeaders); return }
+      if (status === 304 && this.#conditional) {
+        if (notModifiedMatches(stale, appHeaders)) this.#notModified(stale, appHeaders)
+        else this.#otherRepresentation()
+        return
+      }
       // A 304 to the client's own conditionals says its copy is current, nothing about the stored one. A failing app
       // (RFC 9111 §4.3.3) ends nothing either: the stale entry stays (stale-if-error may serve it, keepUntil ends it),
       // the error is not stored in its place, and those waiting try for themselves.
@@ -327,6 +331,16 @@ export class Recorder {
       this.#renewed = false
     }
     this.#sink?.renewed(updated.entry)
+  }
+
+  /**
+   * A 304 about another representation than the stored one (another ETag): the stored one is not current any more,
+   * so it is dropped, not renewed; the waiting client asks the app again, unconditionally, as a miss.
+   */
+  #otherRepresentation (): void {
+    this.#cache.store.delete(this.#key)
+    this.#fill?.settle(false)
+    this.#sink?.askAgain()
   }
 
   /**

@@ -56,3 +56,17 @@ test('a 304 that makes the response private ends the shared entry', async t => {
   await f.doc('pv')
   assert.equal(await f.arrivals('pv'), 3, 'not served from the cache after it said private')
 })
+
+test('a 304 naming another ETag does not renew the stored entry: the client gets the current response', async t => {
+  const f = await lab(t)
+  const first = await f.doc('mm')
+  assert.equal(first.headers.etag, '"v1"')
+  await f.control('mm', `&version=2&etag304=${q('"v2"')}`)
+  await sleep(PAST_FRESHNESS_MS)
+  const r = await f.doc('mm')
+  assert.equal(r.status, 200)
+  assert.ok(!(r.body === first.body && r.headers.etag === '"v2"'), `version 1's body under version 2's ETag: ${r.body}`)
+  assert.match(r.body, /^version=2/, 'the current version, asked for without the stale validator')
+  const again = await f.doc('mm')
+  assert.match(again.body, /^version=2/)
+})
