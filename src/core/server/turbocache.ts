@@ -257,6 +257,8 @@ export class Recorder {
   readonly #sink: RevalidationSink | undefined
   /** A 304 renewed the entry: whether the renewed one is stored (settled on completion). */
   #renewed: boolean | undefined
+  /** The store's invalidation count when this request left for the app (see CacheStore.invalidatedSince). */
+  readonly #generation: number
 
   constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale: CachedResponse | undefined,
     fill: Fill | undefined, conditional = false, sink?: RevalidationSink) {
@@ -268,6 +270,7 @@ export class Recorder {
     this.#fill = fill
     this.#conditional = conditional
     this.#sink = sink
+    this.#generation = cache.store.generation
   }
 
   /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
@@ -371,6 +374,8 @@ export class Recorder {
     const plan = this.#plan
     if (plan === undefined) return
     this.#plan = undefined
+    // Purged or invalidated (an unsafe method, a restart) while the app was answering: this answer may predate it.
+    if (this.#cache.store.invalidatedSince(this.#urlKey, this.#generation)) { this.#chunks = []; this.#fill?.settle(false); return }
     // A buffer of its own, so that a small entry does not keep a shared allocation pool alive.
     const body = Buffer.allocUnsafeSlow(this.#bytes)
     let at = 0

@@ -70,3 +70,24 @@ test('a 304 naming another ETag does not renew the stored entry: the client gets
   const again = await f.doc('mm')
   assert.match(again.body, /^version=2/)
 })
+
+test('a fill that was at the app when its URL was invalidated (unsafe method) or purged is not stored', async t => {
+  const f = await lab(t)
+  const slow = '&cc=max-age%3D60&delay=700'
+  for (const [id, invalidate] of [
+    ['post', async () => { assert.equal((await f.doc('post', slow, { method: 'POST' })).status, 200) }],
+    ['purge', async () => {
+      await f.control('purge', '&version=2')
+      const r = await f.admin('/cache/purge.json', { method: 'POST', account: 'admin', body: JSON.stringify({ all: true }) })
+      assert.equal(r.status, 200, r.body)
+    }]
+  ] as const) {
+    const filling = f.doc(id, slow)
+    await sleep(250)
+    await invalidate()
+    const old = await filling
+    assert.match(old.body, /^version=1/, 'the fill carries what the app had before')
+    const after = await f.doc(id, slow)
+    assert.match(after.body, /^version=2/, `${id}: the response obtained before the invalidation was not kept`)
+  }
+})
