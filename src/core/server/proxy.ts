@@ -202,6 +202,8 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#head = head
     this.#response = head
     this.#recorder?.onHead(head.status, head.statusText, headers)
+    // Here, not once the body is through: the app has acted whether or not its client stays for the answer.
+    this.#ctx.cache?.invalidate(this.#req, head.status, headers)
   }
 
   /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
@@ -327,12 +329,12 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(upstream)
     else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)
-    if (res.destroyed) return
     const response = this.#response
-    if (err === undefined && response !== undefined) {
-      this.#recorder?.onComplete()
-      this.#ctx.cache?.invalidate(this.#req, response.status, response.headers)
-    }
+    // An unsafe request the app got but never answered (its client left, it died, it timed out) may have been acted
+    // on all the same: what it may have changed is dropped, as after a success.
+    if (response === undefined && this.#requestSent) this.#ctx.cache?.invalidateUnanswered(this.#req)
+    if (res.destroyed) return
+    if (err === undefined && response !== undefined) this.#recorder?.onComplete()
     // The early chunks are views of the upstream read buffer: the body is always a copy (concat copies too).
     if (err === undefined) res.end(this.#early.length === 0 ? undefined : this.#early.length === 1 ? Buffer.from(this.#early[0]!) : Buffer.concat(this.#early))
     else if (res.headersSent) res.destroy(err)

@@ -169,6 +169,9 @@ export class Turbocache {
     }
   }
 
+  /** After an unsafe request whose answer never came (see invalidate): taken as a success, for its own URL. */
+  invalidateUnanswered (req: RequestHead): void { this.invalidate(req, 200, NO_HEADERS) }
+
   /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
   purge (): number { return this.store.deleteWithPrefix(this.#ns) }
 
@@ -177,6 +180,8 @@ export class Turbocache {
 
   get now (): number { return this.#now() }
 }
+
+const NO_HEADERS: readonly string[] = []
 
 /** An unsafe request changes a resource whichever scheme it was asked for by. */
 const SCHEMES: readonly Scheme[] = ['http', 'https']

@@ -13,7 +13,7 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 const PAST_FRESHNESS_MS = 1100
 
 interface Lab extends RunningFerry {
-  doc: (id: string, query?: string, init?: { method?: string, headers?: Record<string, string> }) => Promise<Reply>
+  doc: (id: string, query?: string, init?: { method?: string, headers?: Record<string, string>, signal?: AbortSignal }) => Promise<Reply>
   control: (id: string, query: string) => Promise<void>
   arrivals: (id: string) => Promise<number>
   admin: (path: string, o?: { method?: string, account?: 'admin', body?: string }) => Promise<AdminCall>
@@ -24,7 +24,7 @@ async function lab (t: TestContext): Promise<Lab> {
   const f = await startFerry(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return Object.assign(f, {
-    doc: async (id: string, query = '', init: { method?: string, headers?: Record<string, string> } = {}) => await get(`${f.url}/doc?id=${id}${query}`, init),
+    doc: async (id: string, query = '', init: { method?: string, headers?: Record<string, string>, signal?: AbortSignal } = {}) => await get(`${f.url}/doc?id=${id}${query}`, init),
     control: async (id: string, query: string) => { assert.equal((await get(`${f.url}/control?id=${id}${query}`)).status, 200) },
     arrivals: async (id: string) => (JSON.parse((await get(`${f.url}/arrivals?id=${id}`)).body) as { arrivals: number }).arrivals,
     admin: call
@@ -90,4 +90,14 @@ test('a fill that was at the app when its URL was invalidated (unsafe method) or
     const after = await f.doc(id, slow)
     assert.match(after.body, /^version=2/, `${id}: the response obtained before the invalidation was not kept`)
   }
+})
+
+test('an unsafe request the app acted on invalidates even when its client left before the answer', async t => {
+  const f = await lab(t)
+  const url = '&cc=max-age%3D60&postDelay=600'
+  assert.match((await f.doc('gone', url)).body, /^version=1/)
+  assert.match((await f.doc('gone', url)).body, /^version=1/, 'a hit')
+  await assert.rejects(f.doc('gone', url, { method: 'POST', signal: AbortSignal.timeout(200) }))
+  await sleep(700)
+  assert.match((await f.doc('gone', url)).body, /^version=2/, 'the app made version 2: the old entry must not be served')
 })
