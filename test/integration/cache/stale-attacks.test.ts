@@ -2,6 +2,9 @@
 // 304 may do to a stored entry, and what a fill may store once the entry it would replace was invalidated or purged.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { chmodSync } from 'node:fs'
+import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
 import { get, type Reply } from '../../helpers/http.js'
@@ -100,4 +103,38 @@ test('an unsafe request the app acted on invalidates even when its client left b
   await assert.rejects(f.doc('gone', url, { method: 'POST', signal: AbortSignal.timeout(200) }))
   await sleep(700)
   assert.match((await f.doc('gone', url)).body, /^version=2/, 'the app made version 2: the old entry must not be served')
+})
+
+/** The status of a GET to `url` once its head arrives; -1 when none came within `ms`. */
+async function headWithin (url: string, ms: number): Promise<number> {
+  return await new Promise(resolve => {
+    const r = request(url, res => { resolve(res.statusCode ?? 0); r.destroy() })
+    r.setTimeout(ms, () => { r.destroy(); resolve(-1) })
+    r.on('error', () => resolve(-2))
+    r.end()
+  })
+}
+
+test('requests collapsed on a leader whose cacheable body never ends are not held for ever', async t => {
+  const f = await lab(t)
+  const url = `${f.url}/doc?id=drip&mode=drip&cc=max-age%3D60`
+  const leader = request(url, res => res.resume())
+  leader.on('error', () => {})
+  leader.end()
+  await sleep(300)
+  // Waits FOLLOW_TIMEOUT_MS (5 s), then goes to the app itself; the bound here only tells "for ever" apart.
+  const status = await headWithin(url, 12_000)
+  leader.destroy()
+  assert.equal(status, 200, 'the follower got an answer')
+})
+
+test('the app process killed during a collapsed miss: every waiting client still gets an answer', async t => {
+  const f = await lab(t)
+  const dir = tmpDir(t)
+  chmodSync(dir, 0o777) // the app may run as an unprivileged user: it writes the marker here
+  const url = `/doc?id=kill&mode=exit-once&marker=${join(dir, 'killed')}&delay=300&cc=max-age%3D60`
+  const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await get(`${f.url}${url}`, { signal: AbortSignal.timeout(20_000) })).status))
+  // The leader's own request killed its process (502); those waiting on it went to the app themselves.
+  assert.equal(statuses.filter(s => s === 502).length, 1, JSON.stringify(statuses))
+  assert.equal(statuses.filter(s => s === 200).length, 19, JSON.stringify(statuses))
 })
