@@ -105,7 +105,10 @@ export class Turbocache {
     const inFlight = this.#fills.inFlight(key)
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
-    return new Recorder(this, req, key, url, stale, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
+    // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
+    // would be taken for uncacheable (its misses uncollapsed for a while).
+    const leads = inFlight === undefined && !asksConditionally(req.headers)
+    return new Recorder(this, req, key, url, stale, leads ? this.#fills.lead(key, url) : undefined)
   }
 
   /**
@@ -132,8 +135,9 @@ export class Turbocache {
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     // A HEAD has no body to renew an entry with: it goes to the app as it is.
     if (req.method !== 'GET') return undefined
-    const fill = inFlight === undefined ? this.#fills.lead(key, url) : undefined
     const onError = servableOnError(entry, now, req.headers) ? entry : undefined
+    // A revalidation asks for the whole response; a request sent as it is leads only without its own conditions.
+    const fill = inFlight === undefined && (conditional.length > 0 || !asksConditionally(req.headers)) ? this.#fills.lead(key, url) : undefined
     if (conditional.length === 0 && onError === undefined) return new Recorder(this, req, key, url, entry, fill)
     const sink = new RevalidationSink(res, e => serve(req, res, e, this.#now()), onError, () => { counters.stale_served++ })
     const request = conditional.length === 0 ? req : revalidationRequest(req, conditional)

@@ -138,3 +138,16 @@ test('the app process killed during a collapsed miss: every waiting client still
   assert.equal(statuses.filter(s => s === 502).length, 1, JSON.stringify(statuses))
   assert.equal(statuses.filter(s => s === 200).length, 19, JSON.stringify(statuses))
 })
+
+test('a Range or conditional miss does not lead the others: its 206/304 cannot serve them', async t => {
+  const f = await lab(t)
+  for (const [id, headers] of [['ranged', { range: 'bytes=0-3' }], ['cond', { 'if-none-match': '"v1"' }]] as const) {
+    const url = '&cc=max-age%3D60&delay=400'
+    const own = f.doc(id, url, { headers })
+    await sleep(100)
+    const rest = await Promise.all(Array.from({ length: 5 }, async () => await f.doc(id, url)))
+    assert.equal((await own).status, id === 'ranged' ? 206 : 304)
+    for (const r of rest) assert.equal(r.status, 200)
+    assert.equal(await f.arrivals(id), 2, `${id}: its own request, and one for the five others`)
+  }
+})
