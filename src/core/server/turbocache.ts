@@ -285,6 +285,10 @@ export class Recorder {
   /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
   get key (): string { return this.#key }
 
+  /** Answered by a process of the app's version before a restart: nothing it says is stored or renewed. */
+  fromOldVersion (): void { this.#oldVersion = true }
+  #oldVersion = false
+
   /** The response is over without being stored (failed, or its client left): those waiting go to the app. */
   abandon (): void { this.#fill?.settle(false) }
 
@@ -335,7 +339,8 @@ export class Recorder {
     const store = this.#cache.store
     store.counters.revalidated++
     const updated = updatedBy304(stale, headers304, this.#cache.now, this.#req.headers)
-    if (updated.storable) this.#renewed = store.replace(this.#key, stale, updated.entry)
+    if (updated.storable && this.#oldVersion) this.#renewed = false
+    else if (updated.storable) this.#renewed = store.replace(this.#key, stale, updated.entry)
     else {
       // Its new headers forbid keeping it: it answers the waiting client only.
       store.recordRefusal(updated.reason)
@@ -384,7 +389,7 @@ export class Recorder {
     if (plan === undefined) return
     this.#plan = undefined
     // Purged or invalidated (an unsafe method, a restart) while the app was answering: this answer may predate it.
-    if (this.#cache.store.invalidatedSince(this.#urlKey, this.#generation)) { this.#chunks = []; this.#fill?.settle(false); return }
+    if (this.#oldVersion || this.#cache.store.invalidatedSince(this.#urlKey, this.#generation)) { this.#chunks = []; this.#fill?.settle(false); return }
     // A buffer of its own, so that a small entry does not keep a shared allocation pool alive.
     const body = Buffer.allocUnsafeSlow(this.#bytes)
     let at = 0

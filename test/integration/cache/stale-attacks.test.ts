@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
-import { chmodSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
@@ -150,4 +150,27 @@ test('a Range or conditional miss does not lead the others: its 206/304 cannot s
     for (const r of rest) assert.equal(r.status, 200)
     assert.equal(await f.arrivals(id), 2, `${id}: its own request, and one for the five others`)
   }
+})
+
+test('a rolling restart: what the old processes answer while it rolls is not stored past the deploy', async t => {
+  const app = join(tmpDir(t), 'app')
+  cpSync(fixtureApp('stale-attack-lab'), app, { recursive: true })
+  mkdirSync(join(app, 'tmp'))
+  const f = await startFerry(t, app, ['--rolling-restarts', '--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  const url = `${f.url}/doc?id=roll&cc=max-age%3D60`
+  assert.match((await get(url)).body, /deployed=1/)
+  writeFileSync(join(app, 'version.txt'), '2')
+  const file = join(app, 'tmp', 'restart.txt')
+  writeFileSync(file, '')
+  const when = new Date(Date.now() + 5000)
+  utimesSync(file, when, when)
+  await sleep(1400)
+  // The restart starts here: the new process is being started, the old one answers meanwhile.
+  assert.match((await get(url)).body, /deployed=1/, 'served by the old process while the new one starts')
+  let last = ''
+  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(200)) {
+    last = (await get(url)).body
+    if (/deployed=2/.test(last)) break
+  }
+  assert.match(last, /deployed=2/, 'once the new version serves, the old version\'s answer is not served from the cache')
 })
