@@ -7,7 +7,7 @@ import { chmodSync, cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
-import { get, type Reply } from '../../helpers/http.js'
+import { get, rawExchange, type Reply } from '../../helpers/http.js'
 import { adminClient, instanceDirIn, type AdminCall } from '../../helpers/instance.js'
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -173,4 +173,33 @@ test('a rolling restart: what the old processes answer while it rolls is not sto
     if (/deployed=2/.test(last)) break
   }
   assert.match(last, /deployed=2/, 'once the new version serves, the old version\'s answer is not served from the cache')
+})
+
+test('a 304 that adds Vary or framing and hop-by-hop fields: later hits keep their framing and the new Vary', async t => {
+  const f = await lab(t)
+  const first = await f.doc('vy')
+  const framed = await f.doc('fr')
+  await f.control('vy', `&h304=${q({ Vary: 'Accept-Language' })}`)
+  await f.control('fr', `&h304=${q({ 'Content-Length': '3', 'Keep-Alive': 'timeout=1', Connection: 'X-Evil', 'X-Evil': '1', 'X-Renewed': 'yes' })}`)
+  await sleep(PAST_FRESHNESS_MS)
+  const fr = { 'accept-language': 'fr' }
+  assert.equal((await f.doc('vy', '', { headers: fr })).body, first.body, 'renewed for the French request')
+  assert.equal((await f.doc('vy', '', { headers: fr })).body, first.body)
+  assert.equal(await f.arrivals('vy'), 2, 'the French variant is a hit')
+  await f.doc('vy', '', { headers: { 'accept-language': 'en' } })
+  assert.equal(await f.arrivals('vy'), 3, 'another language is not served the French variant')
+
+  assert.equal((await f.doc('fr')).headers['x-renewed'], 'yes', 'renewed by the 304')
+  // Raw, so that the framing on the wire is what is checked.
+  const host = new URL(f.url).host
+  const raw = await rawExchange(f.url, `GET /doc?id=fr HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /doc?id=fr HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+  const answers = raw.split('HTTP/1.1 ').slice(1)
+  assert.equal(answers.length, 2, raw)
+  for (const a of answers) {
+    assert.match(a, /^200 /)
+    assert.match(a, /\r\nX-Renewed: yes\r\n/i, 'a hit from the renewed entry')
+    assert.match(a, new RegExp(`\\r\\ncontent-length: ${Buffer.byteLength(framed.body)}\\r\\n`, 'i'))
+    assert.doesNotMatch(a, /\r\n(x-evil|keep-alive: timeout=1)/i)
+    assert.ok(a.endsWith(framed.body), a)
+  }
 })
