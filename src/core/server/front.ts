@@ -280,14 +280,19 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /**
    * A revalidation no client waits for (stale-while-revalidate): listed with the requests in flight, and given up
-   * after BACKGROUND_TIMEOUT_MS (its sink closes, which ends its exchange or its wait in the queue).
+   * after BACKGROUND_TIMEOUT_MS (its sink closes, which ends its exchange).
    */
   const inBackground = (r: Revalidation, route: AppRoute): void => {
+    // Only on a process free now: queued, it would wait ahead of clients and count against their queue (503s),
+    // for an entry that is being served meanwhile anyway. Without one it is given up; a later request tries again.
+    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(r.request.headers.cookie, route.stickyCookie) ?? undefined
+    const p = route.group.checkout(stickyId)
+    if (p === undefined) { r.sink.destroy(); return }
     const entry = inflight.add(r.request, r.sink, Date.now())
     entry.route = route
     const timer = setTimeout(() => r.sink.destroy(), BACKGROUND_TIMEOUT_MS).unref()
     r.sink.once('close', () => { clearTimeout(timer); inflight.delete(entry) })
-    toProcess(r.request, r.sink, entry, route, r.recorder)
+    dispatch(r.request, r.sink, entry, route, p, r.recorder, stickyId)
   }
 
   /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */

@@ -203,3 +203,15 @@ test('a 304 that adds Vary or framing and hop-by-hop fields: later hits keep the
     assert.ok(a.endsWith(framed.body), a)
   }
 })
+
+test('stale-while-revalidate does not queue background requests ahead of clients (nor fill the queue)', async t => {
+  const f = await startFerry(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--max-request-queue-size', '2'])
+  const swr = '&cc=max-age%3D1%2C%20stale-while-revalidate%3D30&delay=400'
+  const ids = ['a', 'b', 'c', 'd']
+  for (const id of ids) await get(`${f.url}/doc?id=${id}${swr}`)
+  await sleep(PAST_FRESHNESS_MS)
+  // Each is served stale at once; behind them, background revalidations for a process that takes one at a time.
+  for (const r of await Promise.all(ids.map(async id => await get(`${f.url}/doc?id=${id}${swr}`)))) assert.equal(r.status, 200)
+  const client = await get(`${f.url}/doc?id=client&delay=10`)
+  assert.equal(client.status, 200, 'a client is not refused (or queued) because of revalidations no one waits for')
+})
