@@ -151,7 +151,7 @@ main().catch(err => {
   console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
   process.exitCode = 1
 })
-// The status and turbocache benches run after the proxy bench has finished and cleaned up (main() is not awaited).
+// The status, turbocache and languages (Python, Ruby) benches run after the proxy bench has finished and cleaned up (main() is not awaited).
 process.once('beforeExit', () => {
   // A run narrowed with BENCH_TARGETS is about those targets only.
   if (wasInterrupted() || (process.env.BENCH_TARGETS ?? '') !== '') return
@@ -159,4 +159,6 @@ process.once('beforeExit', () => {
     .catch((err: unknown) => { console.error(`\nstatus bench not run: ${String(err)}`) })
     .then(async () => { if (!wasInterrupted()) await (await import('./turbocache.js')).runTurbocacheBench() })
     .catch((err: unknown) => { console.error(`\nturbocache bench not run: ${String(err)}`) })
+    .then(async () => { if (!wasInterrupted()) await (await import('./languages.js')).runLanguagesBench() })
+    .catch((err: unknown) => { console.error(`\nlanguages bench not run: ${String(err)}`) })
 })

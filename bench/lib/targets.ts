@@ -42,7 +42,7 @@ function deathNotice (m: Managed): string | undefined {
   return `${m.name} exited (${how}) while starting; its last output:\n${m.tail()}`
 }
 
-async function ready (m: Managed, url: string, timeoutMs: number): Promise<void> {
+export async function ready (m: Managed, url: string, timeoutMs: number): Promise<void> {
   try {
     await waitForHttp(url, timeoutMs, () => deathNotice(m))
   } catch (err) {
@@ -52,7 +52,7 @@ async function ready (m: Managed, url: string, timeoutMs: number): Promise<void>
 }
 
 /** For optional baselines: one that fails to start is stopped at once and reported as skipped, not fatal. */
-async function readyOrSkip (m: Managed, url: string, timeoutMs: number): Promise<Skipped | undefined> {
+export async function readyOrSkip (m: Managed, url: string, timeoutMs: number): Promise<Skipped | undefined> {
   try {
     await ready(m, url, timeoutMs)
     return undefined
@@ -78,7 +78,7 @@ export async function startDirect (ctx: Context): Promise<Target> {
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '')
 
 /** Follows a Ferry's output: its banner (URL and PIDs) and how many app processes reported ready. */
-function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {
+export function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {
   let pending = ''
   let appsReady = 0
   let banner: { url: string, watchdog: number, core: number } | undefined
@@ -104,7 +104,7 @@ function watchFerry (m: Managed): { banner: () => { url: string, watchdog: numbe
 }
 
 /** Waits for the banner, then for both app processes (else the first rounds would measure one). */
-async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>): Promise<void> {
+export async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>): Promise<void> {
   await waitFor(() => w.banner() !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
   // The count comes from a log line whose wording is Ferry's to change: if it is not seen, warn rather than fail.
   try {
@@ -155,7 +155,7 @@ export async function startFlyBehindNginx (ctx: Context): Promise<Target | Skipp
 }
 
 /** nginx with its own prefix dir in front of `upstream`; its URL once it answers, or why it was skipped. */
-async function runNginx (bin: string, name: string, prefix: string, upstream: string): Promise<string | Skipped> {
+export async function runNginx (bin: string, name: string, prefix: string, upstream: string): Promise<string | Skipped> {
   mkdirSync(prefix, { recursive: true })
   const port = await freePort()
   const conf = join(prefix, 'nginx.conf')

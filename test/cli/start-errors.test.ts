@@ -25,7 +25,7 @@ test('unknown flag: exit 2', async () => {
 test('bad values: exit 2, naming the option and the value', async () => {
   assertOneLineError(await runCli(['start', '--port', 'abc', fixtureApp('hello')]), 2, /--port: expected a whole number, got "abc"/)
   assertOneLineError(await runCli(['start', '--max-pool-size', '0', fixtureApp('hello')]), 2, /--max-pool-size: expected a number of at least 1/)
-  assertOneLineError(await runCli(['start', '--app-type', 'cobol', fixtureApp('hello')]), 2, /--app-type: expected one of node, generic/)
+  assertOneLineError(await runCli(['start', '--app-type', 'cobol', fixtureApp('hello')]), 2, /--app-type: expected one of node, python, ruby, generic/)
   assertOneLineError(await runCli(['start', '--admin-address', 'localhost', fixtureApp('hello')]), 2, /--admin-address: expected HOST:PORT/)
   assertOneLineError(await runCli(['start', '--metrics-address', '9100', fixtureApp('hello')]), 2, /--metrics-address: expected HOST:PORT, e\.g\. 127\.0\.0\.1:9100, got "9100"/)
 })

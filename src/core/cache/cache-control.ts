@@ -71,6 +71,7 @@ export function header (headers: RequestHeaders, name: string): string | undefin
 /** The directives the turbocache obeys, and the field's raw value lowercased (for the policy's safety net). */
 export interface ChosenDirectives {
   readonly directives: Directives
+  /** Lowercased: the chosen field's value, after those of targeted fields too malformed to use (safety net). */
   readonly raw: string
   /** Which field they come from; undefined when the response has none of the three. */
   readonly field: 'ferry-cache-control' | 'cdn-cache-control' | 'cache-control' | undefined
@@ -106,14 +107,19 @@ export function parseTargeted (value: string): Directives | undefined {
 
 /** The directives of the field the turbocache obeys (lowercase-named headers). */
 export function responseDirectives (resH: RequestHeaders): ChosenDirectives {
+  // A targeted field that is not a valid Dictionary is ignored (RFC 9213 §2.1), but what it says against storing
+  // still counts in the safety net: `Ferry-Cache-Control: private,` (a trailing comma) must not fall back to a
+  // browser-facing `Cache-Control: public` and share the page. Refusing to store is always allowed.
+  let rejected = ''
   for (const field of TARGETED_FIELDS) {
     const value = header(resH, field)
     if (value === undefined) continue
     const directives = parseTargeted(value)
-    if (directives !== undefined) return { directives, raw: value.toLowerCase(), field }
+    if (directives !== undefined) return { directives, raw: rejected + value.toLowerCase(), field }
+    rejected += value.toLowerCase() + '\n'
   }
   const cc = header(resH, 'cache-control')
-  if (cc === undefined) return { directives: new Map(), raw: '', field: undefined }
+  if (cc === undefined) return { directives: new Map(), raw: rejected, field: undefined }
   const raw = cc.toLowerCase()
-  return { directives: parseCacheControl(raw), raw, field: 'cache-control' }
+  return { directives: parseCacheControl(raw), raw: rejected + raw, field: 'cache-control' }
 }

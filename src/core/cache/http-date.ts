@@ -17,7 +17,7 @@ const DAY_LONG = 'Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday'
 const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)'
 
 const IMF_FIXDATE = new RegExp(`^(?:${DAY}), (\\d\\d) (${MONTH}) (\\d{4}) ${TIME} GMT$`)
-const RFC850 = new RegExp(`^(?:${DAY_LONG}), (\\d\\d)-(${MONTH})-(\\d\\d) ${TIME} GMT$`)
+const RFC850 = new RegExp(`^(${DAY_LONG}), (\\d\\d)-(${MONTH})-(\\d\\d) ${TIME} GMT$`)
 const ASCTIME = new RegExp(`^(?:${DAY}) (${MONTH}) ((?:\\d| )\\d) ${TIME} (\\d{4})$`)
 
 /**
@@ -34,11 +34,25 @@ export function parseHttpDate (value: string | undefined, now: number = Date.now
   m = RFC850.exec(value)
   if (m !== null) {
     const thisYear = new Date(now).getUTCFullYear()
-    let year = Math.floor(thisYear / 100) * 100 + Number(m[3])
+    let year = Math.floor(thisYear / 100) * 100 + Number(m[4])
     if (year > thisYear + 50) year -= 100
-    return build(year, m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!)
+    const t = build(year, m[3]!, Number(m[2]), m[5]!, m[6]!, m[7]!)
+    // A future date whose weekday names the century before is one the 50-year rule guessed wrong: `Thursday, 01-Jan-70`
+    // is the epoch (an "already expired" many servers send), not a Wednesday in 2070 to cache until.
+    if (t !== undefined && t > now && weekday(t) !== m[1]) {
+      const before = build(year - 100, m[3]!, Number(m[2]), m[5]!, m[6]!, m[7]!)
+      if (before !== undefined && weekday(before) === m[1]) return before
+    }
+    return t
   }
   return undefined
+}
+
+const DAYS_LONG = DAY_LONG.split('|')
+
+/** The long weekday name of `t` (ms, UTC). */
+function weekday (t: number): string {
+  return DAYS_LONG[(new Date(t).getUTCDay() + 6) % 7]!
 }
 
 function build (year: number, monthName: string, day: number, hh: string, mm: string, ss: string): number | undefined {

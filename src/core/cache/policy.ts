@@ -25,9 +25,10 @@ export type Headers = Record<string, string | string[] | undefined>
  *   no body): the caller records only GET misses, and storeDecision refuses anything but GET ('method') anyway.
  * - `refresh`: a GET that must go to the app (request no-cache, max-age=0 or Pragma: no-cache; or Authorization, so
  *   the app checks the credentials); its response may be stored and then replaces the entry (one to a request with
- *   Authorization only if it says public, s-maxage or must-revalidate, RFC 9111 §3.5).
- * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, or a HEAD that asks for
- *   revalidation or carries Authorization).
+ *   Authorization only if it says public or s-maxage: RFC 9111 §3.5 also allows must-revalidate, but browser-meant
+ *   `max-age=60, must-revalidate` on personalised API answers is common, so that one is not shared).
+ * - `bypass`: neither served nor stored (other methods, request no-store, no Host header, a request with a body, or
+ *   a HEAD that asks for revalidation or carries Authorization).
  */
 export type RequestMode = 'lookup' | 'refresh' | 'bypass'
 
@@ -58,6 +59,9 @@ export function storableStatus (status: number): boolean {
  */
 const HEURISTIC_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
+/** The request field Ferry sets per client for the app (headers.ts requestHeadersForApp): never a Vary selector. */
+const PER_CLIENT_FIELD = 'x-forwarded-for'
+
 /** RFC 9110 §9.2.1 safe methods (methods are case-sensitive): any other one may change the resource. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
@@ -78,6 +82,10 @@ export function requestMode (method: string, headers: Headers): RequestMode {
   if (method !== 'GET' && !head) return 'bypass'
   const host = headers.host
   if (host === undefined || host === '' || Array.isArray(host)) return 'bypass'
+  // A GET with a body ("fat GET"): the key holds no body, but apps may read it (Rails parses a form body whatever
+  // the method), so its answer could be made from input no other request shares.
+  const length = headers['content-length']
+  if (headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return 'bypass'
   let refresh = headers.authorization !== undefined
   const cc = headers['cache-control']
   if (cc !== undefined) {
@@ -146,7 +154,7 @@ export function storeDecision (
   const targeted = field !== undefined && field !== 'cache-control'
   if (targeted) delete resH.expires
   // RFC 9111 §3.5: a response to a request with Authorization is shared only when it says it may be.
-  if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate'))) return { store: false, reason: 'authorization' }
+  if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage'))) return { store: false, reason: 'authorization' }
   if (!storableStatus(res.status)) return { store: false, reason: 'status' }
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
@@ -160,6 +168,9 @@ export function storeDecision (
   if (!hasExplicitFreshness(cc, resH) && !(noCache && HEURISTIC_STATUSES.has(res.status))) return { store: false, reason: 'no-freshness' }
   const vary = parseVary(resH.vary)
   if (vary === VARY_ANY) return { store: false, reason: 'vary' }
+  // Ferry writes X-Forwarded-For itself, ending with the client's address: the app sees a value no request header
+  // holds, so a selector made of the request's would let one address's answer reach another (a geo page, say).
+  if (vary !== undefined && vary.includes(PER_CLIENT_FIELD)) return { store: false, reason: 'vary' }
   const setCookie = resH['set-cookie']
   if (setCookie !== undefined && !(Array.isArray(setCookie) && setCookie.length === 0)) return { store: false, reason: 'set-cookie' }
   if (contentLength !== undefined && contentLength > maxEntryBytes) return { store: false, reason: 'too-large' }

@@ -3,8 +3,11 @@
 // replayed on a hit. Framing and Age are set when an entry is served; Set-Cookie is never shared; Ferry-Cache-Control
 // is meant for Ferry alone; X-Ferry-OOB-Work is a message from the app to Ferry.
 
-/** RFC 9110 §7.6.1 and the usual non-standard ones (the proxy drops the same set when passing responses through). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']
+/**
+ * RFC 9110 §7.6.1 and the usual non-standard ones: at least every field the proxy drops when passing responses
+ * through (server/headers.ts HOP_BY_HOP, Expect and HTTP2-Settings included), so a hit never shows one a miss hid.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'expect', 'http2-settings']
 const NEVER_STORED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'content-length', 'age', 'set-cookie', 'x-ferry-oob-work', 'ferry-cache-control'])
 
 /** The Ferry-specific targeted cache field (RFC 9213), for the turbocache only. */

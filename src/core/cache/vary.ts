@@ -24,14 +24,16 @@ export function parseVary (value: string | readonly string[] | undefined): reado
 
 /**
  * The selector of a request for the Vary names `names`: per name, the request's value normalised (repeats joined
- * with ",", runs of spaces and tabs made one space, none around commas or at the ends), or a mark for its absence
+ * with ",", no spaces or tabs around commas or at the ends; inside a value they are kept), or a mark for its absence
  * (an absent header is not an empty one). LF cannot occur in a header value, so selectors never collide.
  */
 export function varySelector (names: readonly string[], headers: RequestHeaders): string {
   let out = ''
   for (let i = 0; i < names.length; i++) {
     if (i > 0) out += '\n'
-    const v = headers[names[i]!]
+    // Own fields only: `Vary: constructor` must not read Object.prototype's (and throw on every request).
+    const name = names[i]!
+    const v = Object.hasOwn(headers, name) ? headers[name] : undefined
     if (v === undefined) { out += '\u0000'; continue }
     out += '=' + normalise(typeof v === 'string' ? v : v.join(','))
   }
@@ -39,5 +41,7 @@ export function varySelector (names: readonly string[], headers: RequestHeaders)
 }
 
 function normalise (value: string): string {
-  return value.replace(/[ \t]+/g, ' ').replace(/ ?, ?/g, ',').trim()
+  // Only whitespace around commas (list syntax) and at the ends: a run of spaces inside a value can matter to the
+  // app ("Mozilla/5.0  (iPhone" fails a sniffer's match), so two such values must not share a variant.
+  return value.replace(/[ \t]*,[ \t]*/g, ',').trim()
 }

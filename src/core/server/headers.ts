@@ -95,8 +95,8 @@ export const INVALID_VALUE_CHAR = new RegExp(`[^${VALUE_CHARS}]`)
 /** One header line as it may be written, with its CRLF: the same two rules, for a whole head in one match. */
 export const HEADER_LINE = `${TOKEN_CHAR}+:[${VALUE_CHARS}]*\\r\\n`
 
-/** Header names listed in the client's Connection header: also hop-by-hop for this request. */
-function connectionTokens (raw: readonly string[]): Set<string> | undefined {
+/** Header names listed in the client's Connection header: also hop-by-hop for this request (never sent to the app). */
+export function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue

@@ -28,6 +28,8 @@ export interface InflightEntry {
   retries: number
   /** A request body still arriving, for --request-body-timeout; undefined otherwise (and on the lean front). */
   body: BodyWatch | undefined
+  /** A turbocache miss other requests may be waiting on (cache-fills.ts): abandoned when this response closes. */
+  cacheFill: { abandon (): void } | undefined
   prev: InflightEntry | undefined
   next: InflightEntry | undefined
 }
@@ -95,7 +97,7 @@ export class Inflight {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, cacheFill: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry

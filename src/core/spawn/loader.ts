@@ -1,10 +1,10 @@
 // The Loader seam: a small strategy that turns "an app directory + options" into a running process that accepts
 // HTTP on an address Ferry chose. The pool only ever sees this interface; loaders never import the pool.
-// Node and generic loaders exist now; Python (WSGI) and Ruby (Rack) slot in later behind the same interface.
+// Node, generic, Python (WSGI) and Ruby (Rack) loaders implement it.
 
 import type { Identity } from './identity.js'
 
-export type AppType = 'node' | 'generic'
+export type AppType = 'node' | 'generic' | 'python' | 'ruby'
 
 /** Where the core sends HTTP to reach one app process. */
 export type UpstreamTarget =
@@ -16,8 +16,14 @@ export interface AppSpec {
   /** Absolute, real path of the app root; also the group name. */
   readonly root: string
   readonly type: AppType
-  /** Node apps: absolute path of the entry file. */
+  /** Node apps: absolute path of the entry file; Python: the WSGI file; Ruby: the rackup file (config.ru). */
   readonly startupFile?: string
+  /** Python and Ruby apps: the interpreter (a path, or a name looked up on PATH). */
+  readonly interpreter?: string
+  /** Python apps: the virtualenv (venv or .venv in the app root) whose interpreter runs the app. */
+  readonly virtualEnv?: string
+  /** Ruby apps: Bundler's Gemfile in the app root; the app then runs with `bundle exec` semantics. */
+  readonly gemfile?: string
   /** Generic apps: a shell command that listens on $PORT. */
   readonly startCommand?: string
   /** The app environment (NODE_ENV for Node apps). */

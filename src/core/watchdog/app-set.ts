@@ -278,7 +278,9 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     user: o.user,
     group: o.group,
     scheduling: schedulingOf(def),
-    passEnv: o.passEnv
+    passEnv: o.passEnv,
+    python: o.python,
+    ruby: o.ruby
   })
 }
 
