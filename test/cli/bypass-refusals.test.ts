@@ -21,6 +21,8 @@ test('--bypass refuses sticky sessions, a generic app, a Unix socket, --concurre
   const app = fixtureApp('bypass-lab')
   await assertRefused([app, '--bypass', '--sticky-sessions'], /cannot honour --sticky-sessions/)
   await assertRefused([app, '--bypass', '--app-type', 'generic', '--app-start-command', 'true'], /Node apps only/)
+  // Detected, not named: a WSGI app.
+  await assertRefused([fixtureApp('wsgi-lab'), '--bypass'], /Node apps only.*detected as a python app/)
   await assertRefused([app, '--bypass', '--socket', join(tmpDir(t), 's.sock')], /needs a TCP port/)
   await assertRefused([app, '--bypass', '--concurrency', '4'], /cannot honour --concurrency/)
   // Per app in a config file: the instance's port cannot be handed to one app's processes and serve another too.

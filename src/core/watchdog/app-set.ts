@@ -266,8 +266,17 @@ function watchRestartFiles (def: AppDefinition, group: AppRoute['group']): Resta
 
 /** How an app is started, from its resolved options: the one mapping used at start-up checks and in the core. */
 export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpec {
+  const spec = detectApp(def.root, detectOptions(def, socketDir))
+  // An app detected as another type (a passenger_wsgi.py, a config.ru) cannot take the socket over (bypass-rules.ts).
+  if (def.options.bypass && spec.type !== 'node') {
+    throw new FerryError('E_OPTION_INVALID', `--bypass (${def.root}): works for Node apps only, and this app was detected as a ${spec.type} app`)
+  }
+  return spec
+}
+
+function detectOptions (def: AppDefinition, socketDir: string): Parameters<typeof detectApp>[1] {
   const o = def.options
-  return detectApp(def.root, {
+  return {
     appType: o.appType,
     startupFile: o.startupFile,
     appStartCommand: o.appStartCommand,
@@ -281,7 +290,7 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     passEnv: o.passEnv,
     python: o.python,
     ruby: o.ruby
-  })
+  }
 }
 
 /**
