@@ -52,6 +52,13 @@ export function storableStatus (status: number): boolean {
   return status >= 200 && status <= 599 && status !== 206 && status !== 304
 }
 
+/** The final status codes RFC 9110 defines: what `must-understand` lets Ferry store (see storeDecision). */
+const UNDERSTOOD_STATUSES: ReadonlySet<number> = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 305, 307, 308,
+  400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426,
+  500, 501, 502, 503, 504, 505
+])
+
 /**
  * Statuses a cache may store without explicit freshness (RFC 9110 §15.1, "heuristically cacheable"): Ferry never
  * makes up a freshness lifetime, but stores such a response when it says no-cache and has a validator (fresh for
@@ -156,6 +163,9 @@ export function storeDecision (
   // RFC 9111 §3.5: a response to a request with Authorization is shared only when it says it may be.
   if (reqH.authorization !== undefined && !(cc.has('public') || cc.has('s-maxage'))) return { store: false, reason: 'authorization' }
   if (!storableStatus(res.status)) return { store: false, reason: 'status' }
+  // RFC 9111 §5.2.2.3: must-understand limits storing to caches that implement the status code's semantics; Ferry
+  // claims only RFC 9110's own codes. (The RFC lets such a cache ignore no-store; Ferry still honours it.)
+  if (cc.has('must-understand') && !UNDERSTOOD_STATUSES.has(res.status)) return { store: false, reason: 'status' }
   if (cc.has('private') || rawCc.includes('private')) return { store: false, reason: 'private' }
   if (cc.has('no-store') || rawCc.includes('no-store')) return { store: false, reason: 'no-store' }
   const pragma = header(resH, 'pragma')
