@@ -7,9 +7,38 @@ import { tmpDir } from '../../helpers/tmp.js'
 import { logged, startFerry } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
-import { missing, pythonWith } from '../../helpers/languages.js'
+import { missing, pythonWith, rubyWith } from '../../helpers/languages.js'
 
 const python = pythonWith()
+const ruby = rubyWith('rack')
+
+/** A redirect to a URL taken from the query string, as many apps have: the client chooses what goes in Location. */
+const WSGI_REDIRECT = `from urllib.parse import unquote
+def application(environ, start_response):
+    target = unquote(environ.get('QUERY_STRING', ''))
+    if environ['PATH_INFO'] == '/status':
+        start_response('200 ' + target, [('Content-Length', '2')])
+        return [b'ok']
+    start_response('302 Found', [('Location', target), ('Content-Length', '0')])
+    return [b'']
+`
+const RACK_REDIRECT = `require 'uri'
+run lambda { |env|
+  target = URI.decode_www_form_component(env['QUERY_STRING'])
+  if env['PATH_INFO'] == '/array'
+    [302, { 'location' => [target] }, []]
+  else
+    [302, { 'location' => target }, []]
+  end
+}
+`
+const INJECTED = encodeURIComponent('/home\r\nSet-Cookie: session=attacker')
+
+async function assertNoInjection (url: string): Promise<void> {
+  const r = await get(url)
+  assert.equal(r.headers['set-cookie'], undefined, 'a header of the client\'s choice reached the response')
+  assert.equal(r.status, 500)
+}
 
 /** A WSGI app whose /write?kind= writes on fd 3 (the loader's channel to the core) what an attacker would. */
 const CHANNEL_WRITER = `import os, select
@@ -52,5 +81,32 @@ describe('attacks from a Python app on the core', { skip: missing(python, 'pytho
     await logged(f, /wrote a message longer than/, 'the kill of the process')
     await waitFor(async () => Number((await get(`${f.url}/`)).body) !== before, 5000, 'a new process to serve')
     process.kill(f.corePid, 0)
+  })
+})
+
+describe('response heads from the loaders', () => {
+  test('a WSGI header value or status with CR/LF (from user input) is a 500, not a header of the client\'s choice', { skip: missing(python, 'python3') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_REDIRECT)
+    const f = await startFerry(t, dir, ['--python', python!])
+    await assertNoInjection(`${f.url}/go?${INJECTED}`)
+    await assertNoInjection(`${f.url}/status?${INJECTED}`)
+    const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
+    assert.equal(fine.status, 302)
+    assert.equal(fine.headers.location, '/home')
+    await logged(f, /ValueError: invalid value for header Location/, 'the app\'s error in the log')
+  })
+
+  test('a Rack header value with CR (string or array) is a 500, not a header of the client\'s choice', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'config.ru'), RACK_REDIRECT)
+    const f = await startFerry(t, dir, ['--ruby', ruby!])
+    await assertNoInjection(`${f.url}/array?${INJECTED}`)
+    const split = await get(`${f.url}/go?${INJECTED}`)
+    assert.equal(split.headers['set-cookie'], undefined)
+    assert.notEqual(split.status, 302, 'a Location with a CR in it was sent')
+    const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
+    assert.equal(fine.status, 302)
+    assert.equal(fine.headers.location, '/home')
   })
 })

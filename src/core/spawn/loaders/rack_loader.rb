@@ -32,6 +32,11 @@ module FerryRack
   COLLECT_EVERY_BYTES = 8 << 20
   NO_BODY_STATUSES = [204, 304].freeze
   HOP_BY_HOP = %w[connection keep-alive transfer-encoding].freeze
+  # What a response head may hold (RFC 9110 token names; values without control characters but tab): an app that
+  # puts a CR there (a redirect to a reflected URL) would otherwise add headers of the client's choice (Set-Cookie).
+  # Refused with a 500, as gunicorn does (Puma drops the header).
+  HEADER_NAME = /\A[!#$%&'*+.^_`|~0-9A-Za-z-]+\z/.freeze
+  BAD_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/.freeze
   STATUS_TEXT = Rack::Utils::HTTP_STATUS_CODES
 
   class ClientGone < StandardError; end
@@ -523,7 +528,13 @@ module FerryRack
         next if HOP_BY_HOP.include?(lower) || lower.start_with?('rack.')
 
         declared = true if lower == 'content-length'
-        (values.is_a?(Array) ? values : values.to_s.split("\n")).each { |v| lines << "#{name}: #{v}\r\n" }
+        raise ArgumentError, "invalid header name #{name.to_s.inspect}" unless HEADER_NAME.match?(name.to_s)
+
+        (values.is_a?(Array) ? values : values.to_s.split("\n")).each do |v|
+          raise ArgumentError, "invalid value for header #{name}: #{v.to_s.inspect} (no CR, LF or other control characters)" if BAD_HEADER_VALUE.match?(v.to_s)
+
+          lines << "#{name}: #{v}\r\n"
+        end
       end
       # An Array body (Rack 3: to_ary, called once, consumes it): its pieces; one piece gets a Content-Length.
       parts = body.respond_to?(:to_ary) ? body.to_ary : nil

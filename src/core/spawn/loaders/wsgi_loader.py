@@ -11,6 +11,7 @@
 import gc
 import json
 import os
+import re
 import selectors
 import signal
 import socket
@@ -25,6 +26,12 @@ MAX_HEAD_BYTES = 65536
 MAX_DRAIN_BYTES = 1 << 20
 NO_BODY_STATUSES = (204, 304)
 HOP_BY_HOP = frozenset(('connection', 'keep-alive', 'transfer-encoding'))
+# What a response head may hold (RFC 9110 token names; values without control characters but tab): an app that puts
+# a CR or LF there, often from user input (a redirect to a reflected URL), would otherwise add headers of the
+# client's choice to the response (Set-Cookie). Refused as gunicorn and Puma do.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+BAD_HEADER_VALUE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
+STATUS_LINE = re.compile(r'[1-9][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z')
 
 
 def main():
@@ -551,6 +558,7 @@ class Exchange:
                 exc_info = None
         elif self.status is not None:
             raise AssertionError('start_response called twice without exc_info')
+        check_head(status, headers)
         self.status = status
         self.headers = headers
         return self.write
@@ -665,6 +673,17 @@ class Exchange:
         self.status = '500 Internal Server Error'
         self.headers = [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))]
         self.send_headers(None, body)
+
+
+def check_head(status, headers):
+    """Raises ValueError (a 500 for the app) for a status or header that would change the response's framing."""
+    if not isinstance(status, str) or not STATUS_LINE.match(status):
+        raise ValueError('invalid status %r: three digits, a space and a reason without control characters' % (status,))
+    for name, value in headers:
+        if not isinstance(name, str) or not HEADER_NAME.match(name):
+            raise ValueError('invalid header name %r' % (name,))
+        if not isinstance(value, str) or BAD_HEADER_VALUE.search(value):
+            raise ValueError('invalid value for header %s: %r (no CR, LF or other control characters)' % (name, value))
 
 
 if __name__ == '__main__':
