@@ -1,6 +1,7 @@
 // Attacks on the Python/Ruby loaders from the app's side: what an app's code can make the core do.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { tmpDir } from '../../helpers/tmp.js'
@@ -108,5 +109,32 @@ describe('response heads from the loaders', () => {
     const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
     assert.equal(fine.status, 302)
     assert.equal(fine.headers.location, '/home')
+  })
+})
+
+const BODY_COUNTER = `def application(environ, start_response):
+    n = len(environ['wsgi.input'].read())
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [str(n).encode()]
+`
+
+describe('slow clients and the one-request-at-a-time loaders', { skip: missing(python, 'python3') }, () => {
+  test('an upload trickled at 1 byte/s does not hold the only process of a Python app from everyone else', {
+    todo: 'the core streams a request body to the app as it arrives (no request buffering, unlike Passenger\'s default): ' +
+      'each slow upload holds one single-threaded process, so --max-pool-size slow clients make the app unavailable'
+  }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), BODY_COUNTER)
+    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    assert.equal((await get(`${f.url}/`)).body, '0')
+    const u = new URL(f.url)
+    const slow = connect(Number(u.port), u.hostname)
+    slow.on('error', () => {})
+    slow.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc')
+    const trickle = setInterval(() => slow.write('x'), 1000)
+    t.after(() => { clearInterval(trickle); slow.destroy() })
+    await new Promise(resolve => setTimeout(resolve, 500))
+    const r = await fetch(`${f.url}/`, { signal: AbortSignal.timeout(5000) })
+    assert.equal(await r.text(), '0')
   })
 })
