@@ -48,7 +48,7 @@ def application(environ, start_response):
     if kind == 'kind=garbage':
         os.write(3, b'not json\\n')
     elif kind == 'kind=endless':
-        left = 40 * 65536
+        left = 150 * 65536
         while left > 0:
             select.select([], [3], [])
             try:
@@ -73,7 +73,7 @@ describe('attacks from a Python app on the core', { skip: missing(python, 'pytho
     process.kill(f.corePid, 0) // the same core still runs
   })
 
-  test('a channel line that never ends (2.5 MiB) kills that app process instead of growing the core', async (t: TestContext) => {
+  test('a channel line that never ends (9.4 MiB) kills that app process instead of growing the core', async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
     const f = await startFerry(t, dir, ['--python', python!])
@@ -83,6 +83,23 @@ describe('attacks from a Python app on the core', { skip: missing(python, 'pytho
     await waitFor(async () => Number((await get(`${f.url}/`)).body) !== before, 5000, 'a new process to serve')
     process.kill(f.corePid, 0)
   })
+})
+
+test('a Node app writing a non-JSON line on fd 3 (its IPC channel) is killed; the core goes on', async (t: TestContext) => {
+  const dir = tmpDir(t)
+  writeFileSync(join(dir, 'app.js'), `const { writeSync } = require('node:fs')
+require('node:http').createServer((req, res) => {
+  if (req.url === '/garbage') writeSync(3, 'not json\\n')
+  res.end(String(process.pid))
+}).listen(3000)
+`)
+  const f = await startFerry(t, dir)
+  const before = Number((await get(`${f.url}/`)).body)
+  await get(`${f.url}/garbage`).catch(() => undefined)
+  await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
+  assert.notEqual(Number((await get(`${f.url}/`)).body), before)
+  assert.doesNotMatch(f.output(), /crashed|SyntaxError/)
+  process.kill(f.corePid, 0)
 })
 
 describe('response heads from the loaders', () => {
