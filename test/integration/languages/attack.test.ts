@@ -155,3 +155,59 @@ describe('slow clients and the one-request-at-a-time loaders', { skip: missing(p
     assert.equal(await r.text(), '0')
   })
 })
+
+const WSGI_WRONG_LENGTH = `import os
+def application(environ, start_response):
+    p = environ['PATH_INFO']
+    if p == '/short':
+        start_response('200 OK', [('Content-Length', '100')])
+        return (piece for piece in [b'first part'])
+    if p == '/long':
+        start_response('200 OK', [('Content-Length', '2')])
+        return (piece for piece in [b'ok', b'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nHIJACK'])
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [str(os.getpid()).encode()]
+`
+const RACK_WRONG_LENGTH = `class Pieces
+  def initialize(*pieces) = @pieces = pieces
+  def each(&block) = @pieces.each(&block)
+end
+run lambda { |env|
+  case env['PATH_INFO']
+  when '/short' then [200, { 'content-length' => '100' }, Pieces.new('first part')]
+  when '/long' then [200, { 'content-length' => '2' }, Pieces.new('ok', "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nHIJACK")]
+  else [200, { 'content-type' => 'text/plain' }, [Process.pid.to_s]]
+  end
+}
+`
+
+/** A body shorter than its Content-Length must not hold the only process; a longer one is cut to it. */
+async function assertLengthKept (url: string): Promise<void> {
+  const pid = (await get(`${url}/`)).body
+  const short = fetch(`${url}/short`, { signal: AbortSignal.timeout(20_000) }).then(async r => await r.text()).catch((err: Error) => err)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const next = await fetch(`${url}/`, { signal: AbortSignal.timeout(5000) })
+  assert.equal(await next.text(), pid, 'the next client is served by the same process')
+  assert.ok(await short instanceof Error, 'the short body reaches its client as cut off, not as complete')
+  const long = await get(`${url}/long`)
+  assert.equal(long.body, 'ok')
+  assert.equal((await get(`${url}/`)).body, pid, 'what was past the Content-Length is not the next response')
+}
+
+describe('a response body of another length than the app\'s Content-Length', () => {
+  test('WSGI', { skip: missing(python, 'python3') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_WRONG_LENGTH)
+    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    await assertLengthKept(f.url)
+    await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
+  })
+
+  test('Rack', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'config.ru'), RACK_WRONG_LENGTH)
+    const f = await startFerry(t, dir, ['--ruby', ruby!, '--max-pool-size', '1'])
+    await assertLengthKept(f.url)
+    await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
+  })
+})

@@ -343,9 +343,14 @@ module FerryRack
 
   # Writes response body pieces to the connection, chunked or not; also the stream a Rack 3 streaming body gets.
   class BodyWriter
-    def initialize(conn, chunked)
+    # Body bytes written; limit: the app's Content-Length, past which nothing is written (see Exchange#check_length).
+    attr_reader :written
+
+    def initialize(conn, chunked, limit = nil)
       @conn = conn
       @chunked = chunked
+      @limit = limit
+      @written = 0
       @finished = false
     end
 
@@ -353,9 +358,16 @@ module FerryRack
       data = data.to_s
       return 0 if data.empty? || @finished
 
-      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data)
+      size = data.bytesize
+      if @limit && @written + size > @limit
+        data = data.byteslice(0, @limit - @written)
+        @written = @limit + 1 # more than the limit was given: told by check_length
+      else
+        @written += size
+      end
+      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data) unless data.empty?
       @conn.count(data.bytesize)
-      data.bytesize
+      size
     end
 
     def <<(data)
@@ -523,11 +535,18 @@ module FerryRack
       body_allowed = !NO_BODY_STATUSES.include?(status) && status >= 200
       lines = ["HTTP/1.1 #{status} #{STATUS_TEXT[status] || 'Unknown'}\r\n"]
       declared = false
+      length = nil
       headers.each do |name, values|
         lower = name.to_s.downcase
         next if HOP_BY_HOP.include?(lower) || lower.start_with?('rack.')
 
-        declared = true if lower == 'content-length'
+        if lower == 'content-length'
+          declared = true
+          value = (values.is_a?(Array) ? values.first : values).to_s
+          raise ArgumentError, "invalid content-length #{value.inspect}: digits only" unless value.match?(/\A\d+\z/)
+
+          length = value.to_i
+        end
         raise ArgumentError, "invalid header name #{name.to_s.inspect}" unless HEADER_NAME.match?(name.to_s)
 
         (values.is_a?(Array) ? values : values.to_s.split("\n")).each do |v|
@@ -555,15 +574,28 @@ module FerryRack
       if @head_request || !body_allowed
         @conn.write(head)
       elsif single
-        @conn.write(head + single)
+        @conn.write(head + (length ? single.byteslice(0, length) : single))
+        check_length(length, single.bytesize)
       else
-        write_body(head, parts || body, chunked)
+        check_length(length, write_body(head, parts || body, chunked, length))
       end
     end
 
-    def write_body(head, body, chunked)
+    # The core reads exactly the app's Content-Length: a longer body was cut to it (the rest would be read as the
+    # next response), and after a shorter one the connection ends, else the core would wait for the rest and hold
+    # the process from every other client. Either way the app is told in the log.
+    def check_length(length, written)
+      return if length.nil? || written == length
+
+      $stderr.puts(written > length ? "Ferry: the app sent more body than its Content-Length (#{length} bytes); the rest is dropped" :
+                   "Ferry: the app sent #{written} bytes of body but a Content-Length of #{length}; the response is cut off")
+      @keep_alive = false
+      raise ClientGone
+    end
+
+    def write_body(head, body, chunked, length = nil)
       @conn.write(head)
-      writer = BodyWriter.new(@conn, chunked)
+      writer = BodyWriter.new(@conn, chunked, length)
       # Rack 3 streaming bodies respond to call(stream) instead of each; the stream is write-only here.
       if !body.respond_to?(:each) && body.respond_to?(:call)
         body.call(writer)
@@ -571,6 +603,7 @@ module FerryRack
         body.each { |data| writer.write(data) }
       end
       writer.finish
+      writer.written
     end
 
     # An exception in the app: logged; a 500 if nothing was sent yet, else the connection ends (truncated).
