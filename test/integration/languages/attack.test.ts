@@ -149,10 +149,15 @@ describe('slow clients and the one-request-at-a-time loaders', { skip: missing(p
     slow.on('error', () => {})
     slow.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc')
     const trickle = setInterval(() => slow.write('x'), 1000)
-    t.after(() => { clearInterval(trickle); slow.destroy() })
-    await new Promise(resolve => setTimeout(resolve, 500))
-    const r = await fetch(`${f.url}/`, { signal: AbortSignal.timeout(5000) })
-    assert.equal(await r.text(), '0')
+    try {
+      await new Promise(resolve => setTimeout(resolve, 500))
+      const r = await fetch(`${f.url}/`, { signal: AbortSignal.timeout(5000) })
+      assert.equal(await r.text(), '0')
+    } finally {
+      // Before Ferry is stopped: else its graceful stop waits for this upload.
+      clearInterval(trickle)
+      slow.destroy()
+    }
   })
 })
 
