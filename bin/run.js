@@ -13,11 +13,23 @@ const { Script } = process.getBuiltinModule('node:vm')
 // Node 22.1+: cache compiled code between runs (Node 20 has no such API; there this does nothing).
 enableCompileCache?.()
 
-/** require() of a fast bundle, with the V8 code cache built next to it (V8 ignores one that does not fit). */
+/** The id of the build a bundle came from, on its last line (scripts/build-fast.ts); its cache starts with it. */
+const BUILD_ID = /\/\/# ferry-build=([0-9a-f]{16})\n$/
+
+/**
+ * require() of a fast bundle, with the V8 code cache built next to it. V8 ignores a cache from another Node, but
+ * takes one from another build of the bundle that has the same length (and runs its code): so only a cache whose
+ * first line is the bundle's build id is used.
+ */
 function loadFast (file) {
+  const source = readFileSync(file, 'utf8')
+  const id = BUILD_ID.exec(source.slice(-64))?.[1]
   let cachedData
-  try { cachedData = readFileSync(`${file}.cache`) } catch { /* none: compiled as usual */ }
-  const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData })
+  try {
+    const cache = id === undefined ? undefined : readFileSync(`${file}.cache`)
+    if (cache !== undefined && cache.toString('latin1', 0, id.length + 1) === `${id}\n`) cachedData = cache.subarray(id.length + 1)
+  } catch { /* none: compiled as usual */ }
+  const script = new Script(wrap(source), { filename: file, cachedData })
   const module = { exports: {} }
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
   return module.exports

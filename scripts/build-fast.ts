@@ -3,6 +3,7 @@
 // its ~200 modules), and falls back to oclif for any command line the lite parser leaves to it. Run by
 // `npm run build` after tsc, so `npx ferry` works from a fresh clone after `npm install` (prepare).
 import { build, type Plugin } from 'esbuild'
+import { createHash } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -59,13 +60,20 @@ for (const id of FAST_COMMANDS) {
 /**
  * V8's code cache for a bundle, next to it (<id>.cjs.cache): bin/run.js hands it to V8, which then skips compiling
  * the code it holds (~2.5 ms a run). It is made by running the bundle's top level, as a real run does first. A
- * cache from another Node or V8 is rejected by V8 itself, and the bundle is compiled as usual.
+ * cache from another Node or V8 is rejected by V8 itself, and the bundle is compiled as usual. A cache from another
+ * build of the bundle is not, when the two have one length (V8 checks no more of the source): so the bundle ends
+ * with its build's id (a hash of its text) and the cache starts with it, and bin/run.js uses only a cache whose id
+ * is the bundle's.
  */
 function writeCodeCache (file: string): void {
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file })
+  const text = readFileSync(file, 'utf8')
+  const id = createHash('sha256').update(text).digest('hex').slice(0, 16)
+  const source = `${text}${text.endsWith('\n') ? '' : '\n'}//# ferry-build=${id}\n`
+  writeFileSync(file, source)
+  const script = new Script(Module.wrap(source), { filename: file })
   const module = { exports: {} }
   ;(script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file))
-  writeFileSync(`${file}.cache`, script.createCachedData())
+  writeFileSync(`${file}.cache`, Buffer.concat([Buffer.from(`${id}\n`, 'latin1'), script.createCachedData()]))
 }
 
 for (const id of FAST_COMMANDS) writeCodeCache(join(outDir, `${id}.cjs`))

@@ -3,13 +3,18 @@
 // Kubernetes probes. It binds exactly where it is told: the series name apps (their roots) and processes, no
 // secrets, and probes reach a pod on its own address rather than on loopback.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Registry } from 'prom-client'
 import { FerryError } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import type { Readiness } from './readiness.js'
 
-/** Connections open at once: plenty for a few scrapers and probes; node closes any beyond it at once. */
+/**
+ * Connections open at once: plenty for a few scrapers and probes. A new one beyond it closes the oldest connection
+ * that has no request being answered (idle, or still sending its head), rather than being refused itself: else a
+ * client holding 32 half-sent requests (slowloris) would keep every liveness probe out until the header timeout,
+ * and the orchestrator would restart a healthy Ferry. Probes send their request at once, so they are not evicted.
+ */
 const MAX_CONNECTIONS = 32
 
 export interface MetricsServerDeps {
@@ -37,7 +42,25 @@ export async function startMetricsServer (where: { host: string, port: number },
   let rendering: Promise<string> | undefined
   const render = (): Promise<string> => (rendering ??= d.registry.metrics().finally(() => { rendering = undefined }))
 
+  /** Open connections, oldest first, and whether a request of theirs is being answered. */
+  const open = new Map<Socket, { answering: boolean }>()
+  const admit = (socket: Socket): void => {
+    if (open.size >= MAX_CONNECTIONS) {
+      const idle = [...open].find(([, s]) => !s.answering)?.[0]
+      if (idle === undefined) { socket.destroy(); return }
+      open.delete(idle)
+      idle.destroy()
+    }
+    open.set(socket, { answering: false })
+    socket.once('close', () => open.delete(socket))
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const state = open.get(req.socket)
+    if (state !== undefined) {
+      state.answering = true
+      res.once('close', () => { state.answering = false })
+    }
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') { reply(res, 404, TEXT, 'not found: try /metrics, /healthz or /readyz\n'); return }
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('Allow', 'GET, HEAD'); reply(res, 405, TEXT, `${path} takes GET\n`); return }
@@ -54,7 +77,7 @@ export async function startMetricsServer (where: { host: string, port: number },
   }
 
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000 }, handle)
-  server.maxConnections = MAX_CONNECTIONS
+  server.on('connection', admit)
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(bindError(err, where)))
     server.listen({ host: where.host, port: where.port }, resolve)

@@ -9,6 +9,7 @@ import type { AppSpec, ExitInfo, SpawnedProcess, SpawnHooks, UpstreamTarget } fr
 import { LineRing, readLines } from './output.js'
 import { spawnFailure } from './failure.js'
 import { scheduledCommand } from './scheduling.js'
+import { guardChannel } from './channel-guard.js'
 
 /** Lines kept for error reports (SpawnFailure.output promises at most 100). */
 const OUTPUT_LINES = 100
@@ -74,7 +75,15 @@ export async function startChild (opts: ChildOptions): Promise<Child> {
   }
   // Later 'error' events are failed kills or sends; the exit, if any, is reported through `exited`.
   proc.on('error', () => {})
-  return wrapChild(proc, proc.pid as number, opts)
+  const child = wrapChild(proc, proc.pid as number, opts)
+  if (opts.ipc === true) {
+    guardChannel(proc, why => {
+      // Told in the app's own output, so the log names the app and the process.
+      opts.hooks?.onOutput?.(child.pid, 'stderr', `Ferry: killing this process: it wrote ${why} on its channel to Ferry (fd 3)`)
+      child.kill()
+    })
+  }
+  return child
 }
 
 /** spawn() blames a missing working directory on the executable (ENOENT); say which one is really missing. */

@@ -32,6 +32,11 @@ module FerryRack
   COLLECT_EVERY_BYTES = 8 << 20
   NO_BODY_STATUSES = [204, 304].freeze
   HOP_BY_HOP = %w[connection keep-alive transfer-encoding].freeze
+  # What a response head may hold (RFC 9110 token names; values without control characters but tab): an app that
+  # puts a CR there (a redirect to a reflected URL) would otherwise add headers of the client's choice (Set-Cookie).
+  # Refused with a 500, as gunicorn does (Puma drops the header).
+  HEADER_NAME = /\A[!#$%&'*+.^_`|~0-9A-Za-z-]+\z/.freeze
+  BAD_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/.freeze
   STATUS_TEXT = Rack::Utils::HTTP_STATUS_CODES
 
   class ClientGone < StandardError; end
@@ -338,9 +343,14 @@ module FerryRack
 
   # Writes response body pieces to the connection, chunked or not; also the stream a Rack 3 streaming body gets.
   class BodyWriter
-    def initialize(conn, chunked)
+    # Body bytes written; limit: the app's Content-Length, past which nothing is written (see Exchange#check_length).
+    attr_reader :written
+
+    def initialize(conn, chunked, limit = nil)
       @conn = conn
       @chunked = chunked
+      @limit = limit
+      @written = 0
       @finished = false
     end
 
@@ -348,9 +358,16 @@ module FerryRack
       data = data.to_s
       return 0 if data.empty? || @finished
 
-      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data)
+      size = data.bytesize
+      if @limit && @written + size > @limit
+        data = data.byteslice(0, @limit - @written)
+        @written = @limit + 1 # more than the limit was given: told by check_length
+      else
+        @written += size
+      end
+      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data) unless data.empty?
       @conn.count(data.bytesize)
-      data.bytesize
+      size
     end
 
     def <<(data)
@@ -518,12 +535,25 @@ module FerryRack
       body_allowed = !NO_BODY_STATUSES.include?(status) && status >= 200
       lines = ["HTTP/1.1 #{status} #{STATUS_TEXT[status] || 'Unknown'}\r\n"]
       declared = false
+      length = nil
       headers.each do |name, values|
         lower = name.to_s.downcase
         next if HOP_BY_HOP.include?(lower) || lower.start_with?('rack.')
 
-        declared = true if lower == 'content-length'
-        (values.is_a?(Array) ? values : values.to_s.split("\n")).each { |v| lines << "#{name}: #{v}\r\n" }
+        if lower == 'content-length'
+          declared = true
+          value = (values.is_a?(Array) ? values.first : values).to_s
+          raise ArgumentError, "invalid content-length #{value.inspect}: digits only" unless value.match?(/\A\d+\z/)
+
+          length = value.to_i
+        end
+        raise ArgumentError, "invalid header name #{name.to_s.inspect}" unless HEADER_NAME.match?(name.to_s)
+
+        (values.is_a?(Array) ? values : values.to_s.split("\n")).each do |v|
+          raise ArgumentError, "invalid value for header #{name}: #{v.to_s.inspect} (no CR, LF or other control characters)" if BAD_HEADER_VALUE.match?(v.to_s)
+
+          lines << "#{name}: #{v}\r\n"
+        end
       end
       # An Array body (Rack 3: to_ary, called once, consumes it): its pieces; one piece gets a Content-Length.
       parts = body.respond_to?(:to_ary) ? body.to_ary : nil
@@ -544,15 +574,28 @@ module FerryRack
       if @head_request || !body_allowed
         @conn.write(head)
       elsif single
-        @conn.write(head + single)
+        @conn.write(head + (length ? single.byteslice(0, length) : single))
+        check_length(length, single.bytesize)
       else
-        write_body(head, parts || body, chunked)
+        check_length(length, write_body(head, parts || body, chunked, length))
       end
     end
 
-    def write_body(head, body, chunked)
+    # The core reads exactly the app's Content-Length: a longer body was cut to it (the rest would be read as the
+    # next response), and after a shorter one the connection ends, else the core would wait for the rest and hold
+    # the process from every other client. Either way the app is told in the log.
+    def check_length(length, written)
+      return if length.nil? || written == length
+
+      $stderr.puts(written > length ? "Ferry: the app sent more body than its Content-Length (#{length} bytes); the rest is dropped" :
+                   "Ferry: the app sent #{written} bytes of body but a Content-Length of #{length}; the response is cut off")
+      @keep_alive = false
+      raise ClientGone
+    end
+
+    def write_body(head, body, chunked, length = nil)
       @conn.write(head)
-      writer = BodyWriter.new(@conn, chunked)
+      writer = BodyWriter.new(@conn, chunked, length)
       # Rack 3 streaming bodies respond to call(stream) instead of each; the stream is write-only here.
       if !body.respond_to?(:each) && body.respond_to?(:call)
         body.call(writer)
@@ -560,6 +603,7 @@ module FerryRack
         body.each { |data| writer.write(data) }
       end
       writer.finish
+      writer.written
     end
 
     # An exception in the app: logged; a 500 if nothing was sent yet, else the connection ends (truncated).

@@ -11,6 +11,7 @@
 import gc
 import json
 import os
+import re
 import selectors
 import signal
 import socket
@@ -25,6 +26,12 @@ MAX_HEAD_BYTES = 65536
 MAX_DRAIN_BYTES = 1 << 20
 NO_BODY_STATUSES = (204, 304)
 HOP_BY_HOP = frozenset(('connection', 'keep-alive', 'transfer-encoding'))
+# What a response head may hold (RFC 9110 token names; values without control characters but tab): an app that puts
+# a CR or LF there, often from user input (a redirect to a reflected URL), would otherwise add headers of the
+# client's choice to the response (Set-Cookie). Refused as gunicorn and Puma do.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+BAD_HEADER_VALUE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
+STATUS_LINE = re.compile(r'[1-9][0-9][0-9](?: [^\x00-\x08\x0a-\x1f\x7f]*)?\Z')
 
 
 def main():
@@ -441,6 +448,11 @@ class Exchange:
         self.chunked = False
         self.keep_alive = True
         self.no_body = False
+        # The app's own Content-Length, and the body bytes sent: the core reads exactly that many, so a body of
+        # another length must not go out as it is (too long: the rest would be read as the next response; too
+        # short: the core would wait for the rest, holding the process from every other client).
+        self.declared = None
+        self.body_sent = 0
 
     def run(self):
         """Serves one request; True when the connection may serve another."""
@@ -551,6 +563,7 @@ class Exchange:
                 exc_info = None
         elif self.status is not None:
             raise AssertionError('start_response called twice without exc_info')
+        check_head(status, headers)
         self.status = status
         self.headers = headers
         return self.write
@@ -566,8 +579,10 @@ class Exchange:
         try:
             if self.status is not None and not self.headers_sent and isinstance(result, (list, tuple)) and len(result) == 1:
                 self.send_headers(len(result[0]), result[0])  # one piece: Content-Length, no chunking
+                self.check_length()
                 return
             if isinstance(result, FileWrapper) and self.sendfile(result):
+                self.check_length()
                 return
             for data in result:
                 if data:
@@ -576,6 +591,7 @@ class Exchange:
                 self.send_headers(0, b'')
             elif self.chunked:
                 self.conn.sock.sendall(b'0\r\n\r\n')
+            self.check_length()
         except ClientGone:
             raise
         except Exception:
@@ -601,7 +617,7 @@ class Exchange:
             return False
         self.send_headers(None, b'')
         if not self.no_body:
-            self.conn.sock.sendfile(wrapper.filelike, count=length)
+            self.body_sent += self.conn.sock.sendfile(wrapper.filelike, count=length)
         return True
 
     def declared_length(self):
@@ -621,7 +637,7 @@ class Exchange:
         if self.chunked:
             self.conn.sock.sendall(b'%x\r\n%s\r\n' % (len(data), data))
         else:
-            self.conn.sock.sendall(data)
+            self.conn.sock.sendall(self.within_length(data))
 
     def send_headers(self, length, first):
         """Sends the head, with the first piece of the body in the same write."""
@@ -634,6 +650,7 @@ class Exchange:
                 continue
             if lower == 'content-length':
                 declared = True
+                self.declared = int(value)
             lines += [name, ': ', value, '\r\n']
         body_allowed = code not in NO_BODY_STATUSES and code >= 200
         if not declared and body_allowed:
@@ -653,7 +670,26 @@ class Exchange:
         elif self.chunked:
             self.conn.sock.sendall(head + b'%x\r\n%s\r\n' % (len(first), first))
         else:
-            self.conn.sock.sendall(head + first)
+            self.conn.sock.sendall(head + self.within_length(first))
+
+    def within_length(self, data):
+        """What of data fits in the app's Content-Length (the rest is dropped, and the connection ends after it)."""
+        if self.declared is not None and self.body_sent + len(data) > self.declared:
+            sys.stderr.write('Ferry: the app sent more body than its Content-Length (%d bytes); the rest is dropped\n' % self.declared)
+            data = data[:max(0, self.declared - self.body_sent)]
+            self.keep_alive = False
+        self.body_sent += len(data)
+        return data
+
+    def check_length(self):
+        """Ends the connection after a body shorter than the app's Content-Length (the core then sees it cut)."""
+        if self.declared is None or self.no_body or self.body_sent >= self.declared:
+            return
+        if int(self.status[:3]) in NO_BODY_STATUSES or int(self.status[:3]) < 200:
+            return
+        sys.stderr.write('Ferry: the app sent %d bytes of body but a Content-Length of %d; the response is cut off\n' % (self.body_sent, self.declared))
+        self.keep_alive = False
+        raise ClientGone()
 
     def fail(self):
         """An exception in the app: logged; a 500 if nothing was sent yet, else the connection ends (truncated)."""
@@ -665,6 +701,19 @@ class Exchange:
         self.status = '500 Internal Server Error'
         self.headers = [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))]
         self.send_headers(None, body)
+
+
+def check_head(status, headers):
+    """Raises ValueError (a 500 for the app) for a status or header that would change the response's framing."""
+    if not isinstance(status, str) or not STATUS_LINE.match(status):
+        raise ValueError('invalid status %r: three digits, a space and a reason without control characters' % (status,))
+    for name, value in headers:
+        if not isinstance(name, str) or not HEADER_NAME.match(name):
+            raise ValueError('invalid header name %r' % (name,))
+        if not isinstance(value, str) or BAD_HEADER_VALUE.search(value):
+            raise ValueError('invalid value for header %s: %r (no CR, LF or other control characters)' % (name, value))
+        if name.lower() == 'content-length' and not value.isdigit():
+            raise ValueError('invalid Content-Length %r: digits only' % (value,))
 
 
 if __name__ == '__main__':

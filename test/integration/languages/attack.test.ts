@@ -1,0 +1,218 @@
+// Attacks on the Python/Ruby loaders from the app's side: what an app's code can make the core do.
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { describe, test, type TestContext } from 'node:test'
+import { tmpDir } from '../../helpers/tmp.js'
+import { logged, startFerry } from '../../helpers/ferry.js'
+import { get } from '../../helpers/http.js'
+import { waitFor } from '../../helpers/procs.js'
+import { missing, pythonWith, rubyWith } from '../../helpers/languages.js'
+
+const python = pythonWith()
+const ruby = rubyWith('rack')
+
+/** A redirect to a URL taken from the query string, as many apps have: the client chooses what goes in Location. */
+const WSGI_REDIRECT = `from urllib.parse import unquote
+def application(environ, start_response):
+    target = unquote(environ.get('QUERY_STRING', ''))
+    if environ['PATH_INFO'] == '/status':
+        start_response('200 ' + target, [('Content-Length', '2')])
+        return [b'ok']
+    start_response('302 Found', [('Location', target), ('Content-Length', '0')])
+    return [b'']
+`
+const RACK_REDIRECT = `require 'uri'
+run lambda { |env|
+  target = URI.decode_www_form_component(env['QUERY_STRING'])
+  if env['PATH_INFO'] == '/array'
+    [302, { 'location' => [target] }, []]
+  else
+    [302, { 'location' => target }, []]
+  end
+}
+`
+const INJECTED = encodeURIComponent('/home\r\nSet-Cookie: session=attacker')
+
+async function assertNoInjection (url: string): Promise<void> {
+  const r = await get(url)
+  assert.equal(r.headers['set-cookie'], undefined, 'a header of the client\'s choice reached the response')
+  assert.equal(r.status, 500)
+}
+
+/** A WSGI app whose /write?kind= writes on fd 3 (the loader's channel to the core) what an attacker would. */
+const CHANNEL_WRITER = `import os, select
+def application(environ, start_response):
+    kind = environ.get('QUERY_STRING', '')
+    if kind == 'kind=garbage':
+        os.write(3, b'not json\\n')
+    elif kind == 'kind=endless':
+        left = 150 * 65536
+        while left > 0:
+            select.select([], [3], [])
+            try:
+                left -= os.write(3, b'x' * min(left, 65536))
+            except BlockingIOError:
+                pass
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [str(os.getpid()).encode()]
+`
+
+describe('attacks from a Python app on the core', { skip: missing(python, 'python3') }, () => {
+  test('a line that is not JSON on the channel kills that app process, not the core (every app of the instance)', async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
+    const f = await startFerry(t, dir, ['--python', python!])
+    const before = Number((await get(`${f.url}/`)).body)
+    await get(`${f.url}/?kind=garbage`).catch(() => undefined)
+    await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
+    const after = Number((await get(`${f.url}/`)).body)
+    assert.notEqual(after, before, 'a new process serves')
+    assert.doesNotMatch(f.output(), /crashed|SyntaxError/)
+    process.kill(f.corePid, 0) // the same core still runs
+  })
+
+  test('a channel line that never ends (9.4 MiB) kills that app process instead of growing the core', async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
+    const f = await startFerry(t, dir, ['--python', python!])
+    const before = Number((await get(`${f.url}/`)).body)
+    await get(`${f.url}/?kind=endless`).catch(() => undefined)
+    await logged(f, /wrote a message longer than/, 'the kill of the process')
+    await waitFor(async () => Number((await get(`${f.url}/`)).body) !== before, 5000, 'a new process to serve')
+    process.kill(f.corePid, 0)
+  })
+})
+
+test('a Node app writing a non-JSON line on fd 3 (its IPC channel) is killed; the core goes on', async (t: TestContext) => {
+  const dir = tmpDir(t)
+  writeFileSync(join(dir, 'app.js'), `const { writeSync } = require('node:fs')
+require('node:http').createServer((req, res) => {
+  if (req.url === '/garbage') writeSync(3, 'not json\\n')
+  res.end(String(process.pid))
+}).listen(3000)
+`)
+  const f = await startFerry(t, dir)
+  const before = Number((await get(`${f.url}/`)).body)
+  await get(`${f.url}/garbage`).catch(() => undefined)
+  await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
+  assert.notEqual(Number((await get(`${f.url}/`)).body), before)
+  assert.doesNotMatch(f.output(), /crashed|SyntaxError/)
+  process.kill(f.corePid, 0)
+})
+
+describe('response heads from the loaders', () => {
+  test('a WSGI header value or status with CR/LF (from user input) is a 500, not a header of the client\'s choice', { skip: missing(python, 'python3') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_REDIRECT)
+    const f = await startFerry(t, dir, ['--python', python!])
+    await assertNoInjection(`${f.url}/go?${INJECTED}`)
+    await assertNoInjection(`${f.url}/status?${INJECTED}`)
+    const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
+    assert.equal(fine.status, 302)
+    assert.equal(fine.headers.location, '/home')
+    await logged(f, /ValueError: invalid value for header Location/, 'the app\'s error in the log')
+  })
+
+  test('a Rack header value with CR (string or array) is a 500, not a header of the client\'s choice', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'config.ru'), RACK_REDIRECT)
+    const f = await startFerry(t, dir, ['--ruby', ruby!])
+    await assertNoInjection(`${f.url}/array?${INJECTED}`)
+    const split = await get(`${f.url}/go?${INJECTED}`)
+    assert.equal(split.headers['set-cookie'], undefined)
+    assert.notEqual(split.status, 302, 'a Location with a CR in it was sent')
+    const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
+    assert.equal(fine.status, 302)
+    assert.equal(fine.headers.location, '/home')
+  })
+})
+
+const BODY_COUNTER = `def application(environ, start_response):
+    n = len(environ['wsgi.input'].read())
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [str(n).encode()]
+`
+
+describe('slow clients and the one-request-at-a-time loaders', { skip: missing(python, 'python3') }, () => {
+  test('an upload trickled at 1 byte/s does not hold the only process of a Python app from everyone else', {
+    todo: 'the core streams a request body to the app as it arrives (no request buffering, unlike Passenger\'s default): ' +
+      'each slow upload holds one single-threaded process, so --max-pool-size slow clients make the app unavailable'
+  }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), BODY_COUNTER)
+    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    assert.equal((await get(`${f.url}/`)).body, '0')
+    const u = new URL(f.url)
+    const slow = connect(Number(u.port), u.hostname)
+    slow.on('error', () => {})
+    slow.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc')
+    const trickle = setInterval(() => slow.write('x'), 1000)
+    try {
+      await new Promise(resolve => setTimeout(resolve, 500))
+      const r = await fetch(`${f.url}/`, { signal: AbortSignal.timeout(5000) })
+      assert.equal(await r.text(), '0')
+    } finally {
+      // Before Ferry is stopped: else its graceful stop waits for this upload.
+      clearInterval(trickle)
+      slow.destroy()
+    }
+  })
+})
+
+const WSGI_WRONG_LENGTH = `import os
+def application(environ, start_response):
+    p = environ['PATH_INFO']
+    if p == '/short':
+        start_response('200 OK', [('Content-Length', '100')])
+        return (piece for piece in [b'first part'])
+    if p == '/long':
+        start_response('200 OK', [('Content-Length', '2')])
+        return (piece for piece in [b'ok', b'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nHIJACK'])
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [str(os.getpid()).encode()]
+`
+const RACK_WRONG_LENGTH = `class Pieces
+  def initialize(*pieces) = @pieces = pieces
+  def each(&block) = @pieces.each(&block)
+end
+run lambda { |env|
+  case env['PATH_INFO']
+  when '/short' then [200, { 'content-length' => '100' }, Pieces.new('first part')]
+  when '/long' then [200, { 'content-length' => '2' }, Pieces.new('ok', "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nHIJACK")]
+  else [200, { 'content-type' => 'text/plain' }, [Process.pid.to_s]]
+  end
+}
+`
+
+/** A body shorter than its Content-Length must not hold the only process; a longer one is cut to it. */
+async function assertLengthKept (url: string): Promise<void> {
+  const pid = (await get(`${url}/`)).body
+  const short = fetch(`${url}/short`, { signal: AbortSignal.timeout(20_000) }).then(async r => await r.text()).catch((err: Error) => err)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const next = await fetch(`${url}/`, { signal: AbortSignal.timeout(5000) })
+  assert.equal(await next.text(), pid, 'the next client is served by the same process')
+  assert.ok(await short instanceof Error, 'the short body reaches its client as cut off, not as complete')
+  const long = await get(`${url}/long`)
+  assert.equal(long.body, 'ok')
+  assert.equal((await get(`${url}/`)).body, pid, 'what was past the Content-Length is not the next response')
+}
+
+describe('a response body of another length than the app\'s Content-Length', () => {
+  test('WSGI', { skip: missing(python, 'python3') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_WRONG_LENGTH)
+    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    await assertLengthKept(f.url)
+    await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
+  })
+
+  test('Rack', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, 'config.ru'), RACK_WRONG_LENGTH)
+    const f = await startFerry(t, dir, ['--ruby', ruby!, '--max-pool-size', '1'])
+    await assertLengthKept(f.url)
+    await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
+  })
+})
