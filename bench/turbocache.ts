@@ -4,7 +4,8 @@
 // and /busy after computing for 20 ms (and -plain variants of both that may not be cached). Last, the collapsed-miss
 // case: bursts of concurrent requests for a cold page, cacheable (one reaches the app) and not.
 // Issue 18's goal is measured in the same rounds: Ferry's hits against Passenger's turbocache hits (Debian's
-// passenger, builtin engine, same app and URL, 2 processes), each checked to really come from its cache first.
+// passenger, builtin engine, same app and URL, 2 processes), each checked to really come from its cache first, with
+// the CPU time its core spends per request (utime+stime from /proc): Passenger's core runs a thread per CPU.
 // BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Passenger, ferry@base) and skips the rest.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +15,7 @@ import { envInt } from './lib/env.js'
 import { pickLoadTool, type LoadResult } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll } from './lib/procs.js'
 import { median } from './lib/report.js'
-import { isSkipped, passengerTurbocacheStats, startDirect, startFerry, startPassenger, type Context } from './lib/targets.js'
+import { TICK_US, cpuTicks, isSkipped, passengerTurbocacheStats, startDirect, startFerry, startPassenger, type Context } from './lib/targets.js'
 import { request } from 'undici'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -27,7 +28,12 @@ interface Case {
   readonly connections: number
   /** The target's own account of its cache hits, read after each measured run, to show they were hits. */
   readonly hitReport?: () => Promise<string>
+  /** The process answering (its core), whose CPU time per request is reported. */
+  readonly corePid?: () => number | undefined
 }
+
+/** CPU time (utime + stime) of each case's core per request, per round. */
+const cpuPerRequest = new Map<string, number[]>()
 
 /** Concurrent misses per burst, and bursts per case, for the collapsed-miss case. */
 const BURST = 50
@@ -59,10 +65,19 @@ async function measure (cases: Case[]): Promise<Map<string, LoadResult[]>> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
       await tool.run(c.url, c.connections, 1) // warm-up: also fills the cache
+      const pid = c.corePid?.()
+      const before = pid === undefined ? undefined : cpuTicks(pid)
       const r = await tool.run(c.url, c.connections, SECONDS)
+      const after = pid === undefined ? undefined : cpuTicks(pid)
+      let cpu = ''
+      if (before !== undefined && after !== undefined && r.totalRequests > 0) {
+        const us = (after - before) * TICK_US / r.totalRequests
+        cpuPerRequest.set(c.name, [...(cpuPerRequest.get(c.name) ?? []), us])
+        cpu = `  core CPU ${us.toFixed(1)} µs/request`
+      }
       const counted = c.hitReport === undefined ? '' : `  ${await c.hitReport()}`
       results.set(c.name, [...(results.get(c.name) ?? []), r])
-      console.log(`  round ${round}/${ROUNDS}  ${c.name.padEnd(36)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}${counted}`)
+      console.log(`  round ${round}/${ROUNDS}  ${c.name.padEnd(36)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}${cpu}${counted}`)
     }
   }
   return results
@@ -111,9 +126,10 @@ function hitsTable (results: Map<string, LoadResult[]>): string {
   const rows = Object.values(HITS).filter(n => results.has(n))
   const direct = med(HITS.direct, r => r.rps)
   const passenger = results.has(HITS.passenger) ? med(HITS.passenger, r => r.rps) : undefined
-  const header = ['case', 'requests/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs passenger']
+  const header = ['case', 'requests/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs passenger', 'core CPU µs/req']
+  const cpu = (n: string): string => cpuPerRequest.has(n) ? median(cpuPerRequest.get(n)!).toFixed(1) : '-'
   const body = rows.map(n => [n, med(n, r => r.rps).toFixed(0), med(n, r => r.p50Ms).toFixed(2), med(n, r => r.p99Ms).toFixed(2),
-    `${(med(n, r => r.rps) / direct).toFixed(2)}x`, passenger === undefined ? '-' : `${(med(n, r => r.rps) / passenger).toFixed(2)}x`])
+    `${(med(n, r => r.rps) / direct).toFixed(2)}x`, passenger === undefined ? '-' : `${(med(n, r => r.rps) / passenger).toFixed(2)}x`, cpu(n)])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map(row => row[i]!.length)))
   const line = (cells: string[]): string => '  ' + cells.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  ')
   return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n')
@@ -142,8 +158,8 @@ export async function runTurbocacheBench (): Promise<void> {
     }
     const cases: Case[] = [
       { name: HITS.direct, url: `${direct.url}public`, connections: 50 },
-      { name: HITS.ferry, url: `${ferry.url}public`, connections: 50 },
-      ...(isSkipped(passenger) ? [] : [{ name: HITS.passenger, url: `${passenger.url}public`, connections: 50, hitReport: async () => passengerHitReport(await passengerTurbocacheStats(registryDir)) }]),
+      { name: HITS.ferry, url: `${ferry.url}public`, connections: 50, corePid: ferry.corePid },
+      ...(isSkipped(passenger) ? [] : [{ name: HITS.passenger, url: `${passenger.url}public`, connections: 50, corePid: passenger.corePid, hitReport: async () => passengerHitReport(await passengerTurbocacheStats(registryDir)) }]),
       ...(hitsOnly
         ? []
         : [
@@ -154,7 +170,7 @@ export async function runTurbocacheBench (): Promise<void> {
             { name: 'ferry /busy-plain uncached (50 conns)', url: `${ferry.url}busy-plain`, connections: 50 },
             { name: 'ferry /busy, hits (50 conns)', url: `${ferry.url}busy`, connections: 50 }
           ]),
-      ...(base === undefined ? [] : [{ name: HITS.base, url: `${base.url}public`, connections: 50 }])
+      ...(base === undefined ? [] : [{ name: HITS.base, url: `${base.url}public`, connections: 50, corePid: base.corePid }])
     ]
     const results = await measure(cases)
     const rps = (name: string): number => median((results.get(name) ?? []).map(r => r.rps))

@@ -1,7 +1,7 @@
 // Starting each server the bench measures. Each start function returns once the target answers 200 over HTTP on
 // 127.0.0.1, and registers every process it starts with procs.ts so cleanup can find it.
 import { execFile } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { HOST, freePort, waitForHttp } from './net.js'
@@ -25,6 +25,8 @@ export interface Target {
   readonly name: string
   readonly url: string
   readonly description: string
+  /** The PID of the process that answers clients (Ferry's core, Passenger's core), for its CPU time; when known. */
+  readonly corePid?: () => number | undefined
 }
 
 export interface Skipped {
@@ -129,6 +131,7 @@ export async function startFerry (ctx: Context): Promise<Target> {
   return {
     name: 'ferry',
     url,
+    corePid: () => banner?.core,
     description: `ferry start --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
   }
 }
@@ -251,7 +254,30 @@ export async function startPassenger (ctx: Context, o: PassengerOptions = {}): P
   const url = `http://${HOST}:${port}/`
   const failure = await readyOrSkip(m, url, 60_000)
   if (failure !== undefined) return failure
-  return { name, url, description: `passenger start --engine builtin --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE}` }
+  return { name, url, corePid: () => passengerCorePid(pidFile), description: `passenger start --engine builtin --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE}` }
+}
+
+/** Passenger's core: the child of its watchdog (whose PID is in the pid file) named "Passenger core". */
+function passengerCorePid (pidFile: string): number | undefined {
+  try {
+    const watchdog = readFileSync(pidFile, 'utf8').trim()
+    for (const child of readFileSync(`/proc/${watchdog}/task/${watchdog}/children`, 'utf8').trim().split(' ')) {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').startsWith('Passenger core')) return Number(child)
+    }
+  } catch { /* not found */ }
+  return undefined
+}
+
+/** Linux reports utime and stime in clock ticks of 1/100 s (USER_HZ). */
+export const TICK_US = 10_000
+
+/** utime + stime of a process, in clock ticks; undefined once it is gone. */
+export function cpuTicks (pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch { return undefined }
 }
 
 /**
