@@ -33,6 +33,9 @@ export const ENTRY_OVERHEAD_BYTES = 256
 export const MAX_VARIANTS = 16
 
 const VARIANT = '\n~'
+/** Invalidated URL keys and purged prefixes remembered for fills in flight (see invalidatedSince), at most. */
+const MAX_INVALIDATIONS_KEPT = 10_000
+const MAX_PREFIXES_KEPT = 64
 const NO_HEADERS: RequestHeaders = {}
 
 interface Slot {
@@ -84,6 +87,14 @@ export class MemoryStore implements CacheStore {
   readonly #byUrl = new Map<string, Set<string>>()
   readonly #varied = new Map<string, Varied>()
   #bytes = 0
+  /** Counts invalidations (deleteUrl, deleteWithPrefix, clear): see invalidatedSince. */
+  #generation = 0
+  /** URL keys invalidated → the generation that did it; bounded (MAX_INVALIDATIONS_KEPT, then #floor rises). */
+  readonly #urlsInvalidated = new Map<string, number>()
+  /** Prefixes dropped (an app's entries) → the generation that did it; bounded likewise. */
+  readonly #prefixesInvalidated = new Map<string, number>()
+  /** Everything older than this generation counts as invalidated (after clear(), or when the maps overflowed). */
+  #floor = 0
 
   constructor (o: MemoryStoreOptions = {}) {
     if (o === null || typeof o !== 'object') throw new TypeError('MemoryStore: options must be an object')
@@ -214,6 +225,7 @@ export class MemoryStore implements CacheStore {
 
   /** Drops every entry whose key starts with `prefix` (one app's, after it restarted); returns how many. O(entries). */
   deleteWithPrefix (prefix: string): number {
+    this.#invalidated(this.#prefixesInvalidated, prefix, MAX_PREFIXES_KEPT)
     let n = 0
     for (const [key, slot] of this.#entries) {
       if (key.startsWith(prefix)) { this.#remove(key, slot); n++ }
@@ -222,6 +234,7 @@ export class MemoryStore implements CacheStore {
   }
 
   deleteUrl (urlKey: string): number {
+    this.#invalidated(this.#urlsInvalidated, urlKey, MAX_INVALIDATIONS_KEPT)
     const keys = this.#byUrl.get(urlKey)
     if (keys === undefined) return 0
     let n = 0
@@ -236,7 +249,32 @@ export class MemoryStore implements CacheStore {
     this.counters.refusals[reason]++
   }
 
+  get generation (): number { return this.#generation }
+
+  invalidatedSince (urlKey: string, generation: number): boolean {
+    if (generation === this.#generation) return false
+    if (generation < this.#floor) return true
+    if ((this.#urlsInvalidated.get(urlKey) ?? -1) > generation) return true
+    for (const [prefix, at] of this.#prefixesInvalidated) if (at > generation && urlKey.startsWith(prefix)) return true
+    return false
+  }
+
+  #invalidated (marks: Map<string, number>, what: string, most: number): void {
+    const at = ++this.#generation
+    if (marks.size >= most) {
+      // Forgetting is safe: every fill that started before now counts as invalidated.
+      this.#urlsInvalidated.clear()
+      this.#prefixesInvalidated.clear()
+      this.#floor = at
+    }
+    marks.delete(what)
+    marks.set(what, at)
+  }
+
   clear (): void {
+    this.#floor = ++this.#generation
+    this.#urlsInvalidated.clear()
+    this.#prefixesInvalidated.clear()
     this.#entries.clear()
     this.#byUrl.clear()
     this.#varied.clear()

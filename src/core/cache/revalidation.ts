@@ -3,7 +3,7 @@
 // (CacheStore.replace).
 import { parseHttpDate } from './http-date.js'
 import { storeDecision, type Headers } from './policy.js'
-import { headerObject, mergedHeaders } from './stored-headers.js'
+import { flatValue, headerObject, mergedHeaders } from './stored-headers.js'
 import type { CachedResponse, RefusalReason } from './types.js'
 import { varySelector } from './vary.js'
 
@@ -36,6 +36,10 @@ export function updatedBy304 (entry: CachedResponse, headers304: readonly string
   const merged = mergedHeaders(entry.headers, entry.ferryCacheControl, headers304)
   const resH: Headers = headerObject(merged.headers)
   if (merged.ferryCacheControl !== undefined) resH['ferry-cache-control'] = merged.ferryCacheControl
+  // Never stored, so not among the merged headers, but a 304 that sets a cookie is a personal answer: the policy
+  // refuses it, and the client it answers gets its cookie.
+  const setCookie = setCookieLines(headers304)
+  if (setCookie.length > 0) resH['set-cookie'] = setCookie.filter((_, i) => i % 2 === 1)
   // Age and Date are the 304's own (Age is never stored; a Date it lacks would make the old one look like age).
   delete resH.date
   for (let i = 0; i < headers304.length; i += 2) {
@@ -46,7 +50,7 @@ export function updatedBy304 (entry: CachedResponse, headers304: readonly string
   const base = { ...entry, headers: merged.headers, ferryCacheControl: merged.ferryCacheControl, storedAt: now }
   if (!decision.store) {
     // Not storable any more: fresh for no time, so it can only answer the request that revalidated it.
-    const gone: CachedResponse = { ...base, expiresAt: now, keepUntil: now, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 }
+    const gone: CachedResponse = { ...base, headers: [...merged.headers, ...setCookie], expiresAt: now, keepUntil: now, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 }
     return { storable: false, reason: decision.reason, entry: gone }
   }
   const sameVary = decision.vary === undefined ? entry.vary === undefined : entry.vary !== undefined && decision.vary.join() === entry.vary.join()
@@ -60,4 +64,27 @@ export function updatedBy304 (entry: CachedResponse, headers304: readonly string
     varySelector: keepVary ? entry.varySelector : decision.vary === undefined ? '' : varySelector(decision.vary, reqHeaders)
   }
   return { storable: true, entry: next }
+}
+
+/** The Set-Cookie lines of a flat [name, value, …] list, as such a list. */
+function setCookieLines (flat: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < flat.length; i += 2) if (flat[i]!.length === 10 && flat[i]!.toLowerCase() === 'set-cookie') out.push(flat[i]!, flat[i + 1]!)
+  return out
+}
+
+/**
+ * Whether a 304 is about `entry` (RFC 9111 §4.3.4): a 304 that names an ETag selects the stored responses with that
+ * ETag (weak comparison, RFC 9110 §8.8.3.2), so one naming another (or naming one when the entry has none) is about
+ * some other representation and must not renew this one. A 304 without an ETag is taken to be about it.
+ */
+export function notModifiedMatches (entry: CachedResponse, headers304: readonly string[]): boolean {
+  const etag = flatValue(headers304, 'etag')
+  if (etag === undefined) return true
+  return entry.etag !== undefined && opaque(entry.etag) === opaque(etag)
+}
+
+function opaque (etag: string): string {
+  const t = etag.trim()
+  return t.startsWith('W/') ? t.slice(2) : t
 }

@@ -91,6 +91,14 @@ export interface CacheStore {
    * entry dropped meanwhile (invalidated, purged, replaced by a newer response) is not brought back; true when stored.
    */
   replace (key: string, old: CachedResponse, next: CachedResponse): boolean
+  /** Counts invalidations: a fill notes it when it starts, for invalidatedSince. */
+  readonly generation: number
+  /**
+   * Whether `urlKey` was invalidated or purged (deleteUrl, deleteWithPrefix, clear) after `generation`: a response
+   * the app gave before that must not be stored (it may be what the invalidation was about). May say true for an
+   * URL that was not, when it no longer knows (bounded memory), never false for one that was.
+   */
+  invalidatedSince (urlKey: string, generation: number): boolean
   /** Drops what is stored under `key`: the entry, or every Vary variant of it. */
   delete (key: string): boolean
   /** Drops every entry stored under `urlKey`, all cookie and Vary variants; returns how many. */

@@ -14,6 +14,12 @@ export const MAX_WAITERS_PER_KEY = 1000
 export const MAX_WAITERS = 10_000
 /** How long a key whose response was not storable goes uncollapsed. */
 export const UNCOLLAPSED_MS = 10_000
+/**
+ * How long requests wait for a leader, at most (from the first one's arrival): then they go to the app themselves,
+ * as nginx's proxy_cache_lock_timeout (5 s there too). A leader whose process is stuck, or whose cacheable body
+ * trickles for ever, must not hold every other client of the URL with it.
+ */
+export const FOLLOW_TIMEOUT_MS = 5_000
 /** Keys remembered as not storable, at most (oldest forgotten first). */
 const MAX_UNCOLLAPSED = 10_000
 
@@ -34,6 +40,8 @@ export class Fill {
   readonly #fills: Fills
   #waiters: Waiter[] | undefined
   #settled = false
+  /** Releases the waiters after FOLLOW_TIMEOUT_MS; set when the first one parks. */
+  #timer: NodeJS.Timeout | undefined
 
   constructor (fills: Fills, key: string, urlKey: string) {
     this.#fills = fills
@@ -62,6 +70,8 @@ export class Fill {
     waiters.push(w)
     this.#fills.waiting++
     res.once('close', w.onClose)
+    // Not stored as far as they know: they go to the app, the leader's answer may still be stored after them.
+    this.#timer ??= setTimeout(() => this.settle(false), FOLLOW_TIMEOUT_MS).unref()
   }
 
   /**
@@ -71,6 +81,7 @@ export class Fill {
   settle (stored: boolean, uncacheable = false): void {
     if (this.#settled) return
     this.#settled = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#fills.end(this, uncacheable)
     const waiters = this.#waiters
     if (waiters === undefined) return

@@ -39,6 +39,9 @@ export function detachedSocket (remoteAddress: string | undefined): ClientSocket
   return { remoteAddress, bytesRead: 0, bytesWritten: 0, destroyed: false, on: () => undefined }
 }
 
+/** Stands for "ask the app again" where a RevalidationSink keeps the entry it answers with instead. */
+const ASK_AGAIN = Object.freeze({}) as CachedResponse
+
 /** What serves an entry to a client (the hit path's serve, with the client's conditionals evaluated). */
 export type ServeEntry = (entry: CachedResponse) => void
 
@@ -69,6 +72,19 @@ export class RevalidationSink implements ResponseSink {
   /** The entry a 304 renewed (called by the recorder, before the 304's head reaches this sink). */
   renewed (entry: CachedResponse): void { this.#renewed = entry }
 
+  /**
+   * Set by the front server: takes the client's request through the cache once more (the stored entry is gone by
+   * then, so to the app as a miss). Without it, such a 304 passes through as it came.
+   */
+  again: (() => void) | undefined
+
+  /**
+   * The 304 was about another representation (called by the recorder, before its head reaches this sink): it says
+   * nothing the client asked about, so once it is over the client's request is asked again.
+   */
+  askAgain (): void { if (this.again !== undefined) this.#askAgain = true }
+  #askAgain = false
+
   get destroyed (): boolean { return this.#answered || this.#res.destroyed }
   get headersSent (): boolean { return this.#instead !== undefined || this.#res.headersSent }
   get statusCode (): number { return this.#res.statusCode }
@@ -78,6 +94,7 @@ export class RevalidationSink implements ResponseSink {
 
   writeHead (status: number, statusTextOrHeaders: string | OutgoingHeaders, headers?: OutgoingHeaders): this {
     if (status === 304 && this.#renewed !== undefined) this.#instead = this.#renewed
+    else if (status === 304 && this.#askAgain) this.#instead = ASK_AGAIN
     else if (this.#onError !== undefined && ERROR_STATUSES.has(status)) this.#instead = this.#onError
     else if (headers === undefined) this.#res.writeHead(status, statusTextOrHeaders as OutgoingHeaders)
     else this.#res.writeHead(status, statusTextOrHeaders as string, headers)
@@ -105,6 +122,12 @@ export class RevalidationSink implements ResponseSink {
     if (this.#answered) return
     this.#answered = true
     const entry = this.#instead!
+    if (entry === ASK_AGAIN) {
+      // After this exchange has let go of its process.
+      const again = this.again!
+      setImmediate(() => { if (!this.#res.destroyed) again() })
+      return
+    }
     if (entry !== this.#renewed) this.#onStaleServed()
     this.#serve(entry)
   }

@@ -21,7 +21,7 @@ import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import { Fill } from './cache-fills.js'
-import { Revalidation } from './cache-revalidation.js'
+import { Revalidation, RevalidationSink } from './cache-revalidation.js'
 import type { Scheme } from '../cache/key.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
@@ -137,6 +137,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   const dispatch = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
     entry.process = p
+    // A process of the app's version before a restart (still serving while a rolling restart replaces it, or
+    // finishing what it had): its answer goes to its client, but is not stored over the deploy's purge.
+    if (recorder !== undefined && p.generationStartedAt !== route.group.generationStartedAt) recorder.fromOldVersion()
     // Only an app with --max-request-time needs the time; the sweep skips entries without it.
     if (route.maxRequestTimeMs > 0) entry.dispatchedAt = Date.now()
     // The first response (or one after the named process went away) tells the client which process to come back to.
@@ -266,6 +269,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     }
     if (cached instanceof Revalidation) {
       if (cached.background) { inBackground(cached, route); return }
+      if (cached.sink instanceof RevalidationSink) cached.sink.again = () => throughCache(req, res, entry, route, cache, scheme, false)
       entry.cacheFill = cached.recorder
       toProcess(cached.request, cached.sink, entry, route, cached.recorder)
       return
@@ -277,14 +281,19 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /**
    * A revalidation no client waits for (stale-while-revalidate): listed with the requests in flight, and given up
-   * after BACKGROUND_TIMEOUT_MS (its sink closes, which ends its exchange or its wait in the queue).
+   * after BACKGROUND_TIMEOUT_MS (its sink closes, which ends its exchange).
    */
   const inBackground = (r: Revalidation, route: AppRoute): void => {
+    // Only on a process free now: queued, it would wait ahead of clients and count against their queue (503s),
+    // for an entry that is being served meanwhile anyway. Without one it is given up; a later request tries again.
+    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(r.request.headers.cookie, route.stickyCookie) ?? undefined
+    const p = route.group.checkout(stickyId)
+    if (p === undefined) { r.sink.destroy(); return }
     const entry = inflight.add(r.request, r.sink, Date.now())
     entry.route = route
     const timer = setTimeout(() => r.sink.destroy(), BACKGROUND_TIMEOUT_MS).unref()
     r.sink.once('close', () => { clearTimeout(timer); inflight.delete(entry) })
-    toProcess(r.request, r.sink, entry, route, r.recorder)
+    dispatch(r.request, r.sink, entry, route, p, r.recorder, stickyId)
   }
 
   /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */

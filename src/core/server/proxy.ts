@@ -330,8 +330,11 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(upstream)
     else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)
-    if (res.destroyed) return
     const response = this.#response
+    // An unsafe request the app got but never answered (its client left, it died, it timed out) may have been acted
+    // on all the same: what it may have changed is dropped, as after a success.
+    if (response === undefined && this.#requestSent) this.#ctx.cache?.invalidateUnanswered(this.#req)
+    if (res.destroyed) return
     if (err === undefined && response !== undefined) {
       this.#recorder?.onComplete()
       // Again at the end: a GET answered while this write's body streamed may have stored the old page meanwhile.

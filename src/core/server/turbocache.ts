@@ -12,7 +12,7 @@ import { storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse, RequestHeaders } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
-import { conditionalHeaders, updatedBy304 } from '../cache/revalidation.js'
+import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/revalidation.js'
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 
@@ -139,7 +139,10 @@ export class Turbocache {
     const inFlight = this.#fills.inFlight(key)
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
-    return new Recorder(this, req, key, url, stale, inFlight === undefined ? this.#fills.lead(key, url) : undefined)
+    // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
+    // would be taken for uncacheable (its misses uncollapsed for a while).
+    const leads = inFlight === undefined && !asksConditionally(req.headers)
+    return new Recorder(this, req, key, url, stale, leads ? this.#fills.lead(key, url) : undefined)
   }
 
   /**
@@ -166,8 +169,9 @@ export class Turbocache {
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     // A HEAD has no body to renew an entry with: it goes to the app as it is.
     if (req.method !== 'GET') return undefined
-    const fill = inFlight === undefined ? this.#fills.lead(key, url) : undefined
     const onError = servableOnError(entry, now, req.headers) ? entry : undefined
+    // A revalidation asks for the whole response; a request sent as it is leads only without its own conditions.
+    const fill = inFlight === undefined && (conditional.length > 0 || !asksConditionally(req.headers)) ? this.#fills.lead(key, url) : undefined
     if (conditional.length === 0 && onError === undefined) return new Recorder(this, req, key, url, entry, fill)
     const sink = new RevalidationSink(res, e => serve(req, res, e, this.#now()), onError, () => { counters.stale_served++ })
     const request = conditional.length === 0 ? req : revalidationRequest(req, conditional)
@@ -203,6 +207,9 @@ export class Turbocache {
     }
   }
 
+  /** After an unsafe request whose answer never came (see invalidate): taken as a success, for its own URL. */
+  invalidateUnanswered (req: RequestHead): void { this.invalidate(req, 200, NO_HEADERS) }
+
   /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
   purge (): number { return this.store.deleteWithPrefix(this.#ns) }
 
@@ -211,6 +218,8 @@ export class Turbocache {
 
   get now (): number { return this.#now() }
 }
+
+const NO_HEADERS: readonly string[] = []
 
 /** An unsafe request changes a resource whichever scheme it was asked for by. */
 const SCHEMES: readonly Scheme[] = ['http', 'https']
@@ -291,6 +300,8 @@ export class Recorder {
   readonly #sink: RevalidationSink | undefined
   /** A 304 renewed the entry: whether the renewed one is stored (settled on completion). */
   #renewed: boolean | undefined
+  /** The store's invalidation count when this request left for the app (see CacheStore.invalidatedSince). */
+  readonly #generation: number
 
   constructor (cache: Turbocache, req: RequestHead, key: string, urlKey: string, stale: CachedResponse | undefined,
     fill: Fill | undefined, conditional = false, sink?: RevalidationSink) {
@@ -302,10 +313,15 @@ export class Recorder {
     this.#fill = fill
     this.#conditional = conditional
     this.#sink = sink
+    this.#generation = cache.store.generation
   }
 
   /** The key the entry is stored under (its Vary variant aside), for CacheStore.replace. */
   get key (): string { return this.#key }
+
+  /** Answered by a process of the app's version before a restart: nothing it says is stored or renewed. */
+  fromOldVersion (): void { this.#oldVersion = true }
+  #oldVersion = false
 
   /** The response is over without being stored (failed, or its client left): those waiting go to the app. */
   abandon (): void { this.#fill?.settle(false) }
@@ -314,7 +330,11 @@ export class Recorder {
     const store = this.#cache.store
     const stale = this.stale
     if (stale !== undefined) {
-      if (status === 304 && this.#conditional) { this.#notModified(stale, appHeaders); return }
+      if (status === 304 && this.#conditional) {
+        if (notModifiedMatches(stale, appHeaders)) this.#notModified(stale, appHeaders)
+        else this.#otherRepresentation()
+        return
+      }
       // A 304 to the client's own conditionals says its copy is current, nothing about the stored one. A failing app
       // (RFC 9111 §4.3.3) ends nothing either: the stale entry stays (stale-if-error may serve it, keepUntil ends it),
       // the error is not stored in its place, and those waiting try for themselves.
@@ -353,7 +373,8 @@ export class Recorder {
     const store = this.#cache.store
     store.counters.revalidated++
     const updated = updatedBy304(stale, headers304, this.#cache.now, this.#req.headers)
-    if (updated.storable) this.#renewed = store.replace(this.#key, stale, updated.entry)
+    if (updated.storable && this.#oldVersion) this.#renewed = false
+    else if (updated.storable) this.#renewed = store.replace(this.#key, stale, updated.entry)
     else {
       // Its new headers forbid keeping it: it answers the waiting client only.
       store.recordRefusal(updated.reason)
@@ -361,6 +382,16 @@ export class Recorder {
       this.#renewed = false
     }
     this.#sink?.renewed(updated.entry)
+  }
+
+  /**
+   * A 304 about another representation than the stored one (another ETag): the stored one is not current any more,
+   * so it is dropped, not renewed; the waiting client asks the app again, unconditionally, as a miss.
+   */
+  #otherRepresentation (): void {
+    this.#cache.store.delete(this.#key)
+    this.#fill?.settle(false)
+    this.#sink?.askAgain()
   }
 
   /**
@@ -391,6 +422,8 @@ export class Recorder {
     const plan = this.#plan
     if (plan === undefined) return
     this.#plan = undefined
+    // Purged or invalidated (an unsafe method, a restart) while the app was answering: this answer may predate it.
+    if (this.#oldVersion || this.#cache.store.invalidatedSince(this.#urlKey, this.#generation)) { this.#chunks = []; this.#fill?.settle(false); return }
     // A buffer of its own, so that a small entry does not keep a shared allocation pool alive.
     const body = Buffer.allocUnsafeSlow(this.#bytes)
     let at = 0

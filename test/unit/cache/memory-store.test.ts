@@ -158,3 +158,26 @@ test('a stale entry kept for revalidation is evicted like any other', () => {
   assert.equal(s.lookup('stale', {}, 5), undefined)
   assert.equal(s.counters.evictions, 1)
 })
+
+test('invalidatedSince: deleteUrl, deleteWithPrefix and clear mark what a fill started before them must not store', () => {
+  const s = new MemoryStore()
+  const g0 = s.generation
+  assert.equal(s.invalidatedSince('u1', g0), false)
+  s.deleteUrl('u1')
+  assert.equal(s.invalidatedSince('u1', g0), true)
+  assert.equal(s.invalidatedSince('u2', g0), false, 'another URL')
+  assert.equal(s.invalidatedSince('u1', s.generation), false, 'a fill started after it')
+  const g1 = s.generation
+  s.deleteWithPrefix('"app"\n')
+  assert.equal(s.invalidatedSince('"app"\nu3', g1), true)
+  assert.equal(s.invalidatedSince('"other"\nu3', g1), false)
+  const g2 = s.generation
+  s.clear()
+  assert.equal(s.invalidatedSince('anything', g2), true)
+  assert.equal(s.invalidatedSince('anything', s.generation), false)
+  // Bounded: past the most remembered, everything older counts as invalidated (never the other way round).
+  const g3 = s.generation
+  for (let i = 0; i < 10_001; i++) s.deleteUrl(`x${i}`)
+  assert.equal(s.invalidatedSince('x0', g3), true)
+  assert.equal(s.invalidatedSince('never', g3), true)
+})

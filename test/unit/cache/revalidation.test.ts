@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { conditionalHeaders, updatedBy304 } from '../../../src/core/cache/revalidation.js'
+import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../../../src/core/cache/revalidation.js'
 import { storeDecision } from '../../../src/core/cache/policy.js'
 import { STALE_KEEP_MS } from '../../../src/core/cache/freshness.js'
 import { entry } from './store-contract.js'
@@ -89,4 +89,23 @@ test('updatedBy304: a changed Vary takes the revalidated request\'s headers', ()
   const same = updatedBy304(u.entry, ['Vary', 'accept-language'], NOW, { 'accept-language': 'de' })
   assert.equal(same.entry.varySelector, '=fr', 'same Vary: the variant stays the one revalidated')
   assert.equal(updatedBy304(old, ['Vary', '*'], NOW).storable, false, 'Vary: * is never stored')
+})
+
+test('updatedBy304: a 304 that sets a cookie is not storable, and the entry it answers carries the cookie', () => {
+  const stored = entry({ etag: '"v1"', headers: ['Cache-Control', 'max-age=60', 'ETag', '"v1"'] })
+  const u = updatedBy304(stored, ['ETag', '"v1"', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Cache-Control', 'max-age=60'], NOW)
+  assert.equal(u.storable, false)
+  assert.equal(!u.storable && u.reason, 'set-cookie')
+  assert.deepEqual(u.entry.headers.filter((_, i, h) => i % 2 === 1 && h[i - 1] === 'Set-Cookie'), ['a=1', 'b=2'])
+  assert.ok(updatedBy304(stored, ['ETag', '"v1"', 'Cache-Control', 'max-age=60'], NOW).storable)
+})
+
+test('notModifiedMatches: a 304 naming another ETag is about another representation', () => {
+  const stored = entry({ etag: '"v1"' })
+  assert.equal(notModifiedMatches(stored, []), true, 'no ETag: about the one revalidated')
+  assert.equal(notModifiedMatches(stored, ['ETag', '"v1"']), true)
+  assert.equal(notModifiedMatches(stored, ['etag', 'W/"v1"']), true, 'weak comparison')
+  assert.equal(notModifiedMatches(entry({ etag: 'W/"v1"' }), ['ETag', '"v1"']), true)
+  assert.equal(notModifiedMatches(stored, ['ETag', '"v2"']), false)
+  assert.equal(notModifiedMatches(entry({ lastModified: at(-60) }), ['ETag', '"v1"']), false, 'an ETag the entry never had')
 })

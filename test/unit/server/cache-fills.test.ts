@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Fills, MAX_WAITERS, MAX_WAITERS_PER_KEY, UNCOLLAPSED_MS } from '../../../src/core/server/cache-fills.js'
+import { FOLLOW_TIMEOUT_MS, Fills, MAX_WAITERS, MAX_WAITERS_PER_KEY, UNCOLLAPSED_MS } from '../../../src/core/server/cache-fills.js'
 import type { ResponseSink } from '../../../src/core/server/exchange-types.js'
 
 /** The part of a response a waiter uses: its close event and whether it is gone. */
@@ -57,4 +57,22 @@ test('an answer that could not be stored leaves its key uncollapsed for a while'
   assert.ok(again !== undefined)
   again.settle(false)
   assert.ok(fills.lead('k', 'u') !== undefined, 'a failure (not a refusal) marks nothing')
+})
+
+test('waiters are released after FOLLOW_TIMEOUT_MS (from the first one) when the leader has not settled', t => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const fills = new Fills(() => 0)
+  const fill = fills.lead('k', 'u')!
+  const seen: boolean[] = []
+  fill.wait(sink(new Client()), stored => seen.push(stored))
+  t.mock.timers.tick(FOLLOW_TIMEOUT_MS - 1)
+  fill.wait(sink(new Client()), stored => seen.push(stored))
+  assert.deepEqual(seen, [])
+  t.mock.timers.tick(1)
+  assert.deepEqual(seen, [false, false], 'both go to the app themselves')
+  assert.equal(fills.inFlight('k'), undefined, 'the next miss leads anew')
+  assert.equal(fills.waiting, 0)
+  fill.settle(true)
+  assert.deepEqual(seen, [false, false], 'the leader settling later changes nothing')
+  assert.notEqual(fills.lead('k', 'u'), undefined, 'and the key is not marked uncacheable')
 })
