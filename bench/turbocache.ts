@@ -5,7 +5,10 @@
 // case: bursts of concurrent requests for a cold page, cacheable (one reaches the app) and not.
 // Issue 18's goal is measured in the same rounds: Ferry's hits against Passenger's turbocache hits (Debian's
 // passenger, builtin engine, same app and URL, 2 processes), each checked to really come from its cache first, with
-// the CPU time its core spends per request (utime+stime from /proc): Passenger's core runs a thread per CPU.
+// the CPU time its core spends per request (utime+stime from /proc): Passenger's core runs a thread per CPU, Ferry's
+// one event loop. That figure depends on how many requests a core finds per wake-up, so it compares cores at like
+// loads only: the same Ferry measured 6-7 µs per hit with wrk started from a shell and 13-14 µs with wrk started by
+// this bench, at the same requests/s (not explained yet; Passenger's stayed at 7.6-8.7 µs both ways).
 // BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Passenger, ferry@base) and skips the rest.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
