@@ -112,7 +112,7 @@ async function checkCached (name: string, url: string, sameBody: boolean): Promi
 
 /** Passenger resets its turbocache counters every so often, so the ratio, not a difference of counts, tells. */
 function passengerHitReport (stats: { hits: number, fetches: number } | undefined): string {
-  if (stats === undefined) return 'turbocache counters unreadable (passenger-status)'
+  if (stats === undefined) return 'turbocache counters unreadable or just reset (passenger-status)'
   return `turbocache hits/fetches ${stats.hits}/${stats.fetches} (${(stats.hits / stats.fetches * 100).toFixed(1)}%, passenger-status)`
 }
 
