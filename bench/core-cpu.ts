@@ -4,7 +4,8 @@
 // is what tells two builds of the request path apart.
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3), BENCH_FERRY_ARGS (more
-// `ferry start` options for this build only, space-separated: say `--metrics-address 127.0.0.1:0`).
+// `ferry start` options for this build only, space-separated: say `--metrics-address 127.0.0.1:0`), BENCH_CPU_HITS=1
+// (turbocache hits instead: the cache-lab fixture's /public, answered from the cache after the warm-up).
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -39,20 +40,22 @@ async function main (): Promise<void> {
   const rounds = envInt('BENCH_ROUNDS', 3)
   const tmp = mkdtempSync(join(tmpdir(), 'ferry-bench-cpu-'))
   registerTempDir(tmp)
-  const appDir = join(ROOT, 'examples', 'hello')
+  const hits = process.env.BENCH_CPU_HITS === '1'
+  const appDir = hits ? join(ROOT, 'test', 'fixtures', 'apps', 'cache-lab') : join(ROOT, 'examples', 'hello')
+  const path = hits ? 'public' : ''
   const tool = pickLoadTool()
   try {
     const targets = [
       { name: 'this build', t: await startFerry({ root: ROOT, appDir, tmp, ferryArgs: (process.env.BENCH_FERRY_ARGS ?? '').split(' ').filter(a => a !== '') }) },
       { name: 'base', t: await startFerry({ root: resolve(base), appDir, tmp }) }
     ]
-    console.log(`Core CPU per proxied request (${rounds} rounds, ${connections} connections, ${seconds} s, ${tool.name})`)
+    console.log(`Core CPU per ${hits ? 'turbocache hit' : 'proxied request'} (${rounds} rounds, ${connections} connections, ${seconds} s, ${tool.name})`)
     for (let round = 1; round <= rounds; round++) {
       for (const { name, t } of targets) {
-        await tool.run(t.url, connections, 2)
+        await tool.run(t.url + path, connections, 2)
         const pid = corePid(t)
         const before = cpuTicks(pid)
-        const r = await tool.run(t.url, connections, seconds)
+        const r = await tool.run(t.url + path, connections, seconds)
         const us = (cpuTicks(pid) - before) * TICK_US / Math.max(1, r.totalRequests)
         console.log(`  round ${round}  ${name.padEnd(10)}  ${us.toFixed(1).padStart(5)} µs/request  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms`)
       }

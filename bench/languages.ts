@@ -102,6 +102,7 @@ async function startPassengerFor (lang: Language, tmp: string): Promise<Target |
   const pidFile = join(tmp, `passenger-${lang.name}.pid`)
   const args = ['start', lang.appDir, '--port', String(port), '--address', HOST, '--min-instances', PROCESSES,
     '--max-pool-size', PROCESSES, '--environment', 'production', '--engine', 'builtin', '--disable-turbocaching',
+    '--disable-security-update-check', '--disable-anonymous-telemetry',
     lang.interpreterFlag, lang.interpreter!, '--log-file', join(tmp, `passenger-${lang.name}.log`), '--pid-file', pidFile]
   const m = start('passenger', bin, args, { cwd: lang.appDir })
   m.gracefulStop = async () => { await execFileAsync(bin, ['stop', '--pid-file', pidFile], { timeout: 10_000 }) }

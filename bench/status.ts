@@ -157,7 +157,8 @@ async function startPassenger (ctx: Context, passenger: string): Promise<Passeng
   const registryDir = join(ctx.tmp, 'passenger-registry')
   mkdirSync(registryDir, { recursive: true })
   const args = ['start', ctx.appDir, '--port', String(port), '--address', HOST, '--engine', 'builtin',
-    '--min-instances', '2', '--environment', 'production', '--log-file', join(ctx.tmp, 'passenger.log'),
+    '--min-instances', '2', '--environment', 'production', '--disable-security-update-check', '--disable-anonymous-telemetry',
+    '--log-file', join(ctx.tmp, 'passenger.log'),
     '--pid-file', pidFile, '--instance-registry-dir', registryDir, '--daemonize']
   const m = start('passenger start', passenger, args, { cwd: ctx.appDir, env: { ...process.env, PASSENGER_INSTANCE_REGISTRY_DIR: registryDir } })
   const trackDaemon = (): void => { const pid = readPid(pidFile); if (pid !== undefined) m.extraPids.add(pid) }

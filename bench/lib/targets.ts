@@ -1,7 +1,7 @@
 // Starting each server the bench measures. Each start function returns once the target answers 200 over HTTP on
 // 127.0.0.1, and registers every process it starts with procs.ts so cleanup can find it.
 import { execFile } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { HOST, freePort, waitForHttp } from './net.js'
@@ -25,6 +25,8 @@ export interface Target {
   readonly name: string
   readonly url: string
   readonly description: string
+  /** The PID of the process that answers clients (Ferry's core, Passenger's core), for its CPU time; when known. */
+  readonly corePid?: () => number | undefined
 }
 
 export interface Skipped {
@@ -129,6 +131,7 @@ export async function startFerry (ctx: Context): Promise<Target> {
   return {
     name: 'ferry',
     url,
+    corePid: () => banner?.core,
     description: `ferry start --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
   }
 }
@@ -221,22 +224,82 @@ export async function startNginx (ctx: Context, direct: Target): Promise<Target 
   return { name: 'nginx', url, description: `nginx (1 process, upstream keepalive 64) -> direct app ${direct.url}` }
 }
 
-/** Debian's Phusion Passenger Standalone with its builtin engine, sized like Ferry: the system Ferry imitates. */
-export async function startPassenger (ctx: Context): Promise<Target | Skipped> {
+/** Options for a Passenger target: its name in the report, and an instance registry of its own (for passenger-status). */
+export interface PassengerOptions {
+  readonly name?: string
+  readonly registryDir?: string
+}
+
+/**
+ * Debian's Phusion Passenger Standalone with its builtin engine, sized like Ferry: the system Ferry imitates.
+ * Turbocaching is on (Passenger's default). Its security update check and telemetry are turned off: the bench
+ * talks to loopback only.
+ */
+export async function startPassenger (ctx: Context, o: PassengerOptions = {}): Promise<Target | Skipped> {
+  const name = o.name ?? 'passenger'
   const bin = which('passenger')
-  if (bin === undefined) return { name: 'passenger', reason: 'passenger is not on PATH (Debian package "passenger" not installed)' }
+  if (bin === undefined) return { name, reason: 'passenger is not on PATH (Debian package "passenger" not installed)' }
   const port = await freePort()
-  const pidFile = join(ctx.tmp, 'passenger.pid')
+  const pidFile = join(ctx.tmp, `${name.replace(/\W+/g, '-')}.pid`)
+  const registry = o.registryDir === undefined ? [] : ['--instance-registry-dir', o.registryDir]
+  if (o.registryDir !== undefined) mkdirSync(o.registryDir, { recursive: true })
+  const env = o.registryDir === undefined ? process.env : { ...process.env, PASSENGER_INSTANCE_REGISTRY_DIR: o.registryDir }
   const args = ['start', ctx.appDir, '--port', String(port), '--address', HOST, '--min-instances', POOL_SIZE,
     '--max-pool-size', POOL_SIZE, '--environment', 'production', '--engine', 'builtin',
-    '--log-file', join(ctx.tmp, 'passenger.log'), '--pid-file', pidFile]
-  const m = start('passenger', bin, args, { cwd: ctx.appDir })
+    '--disable-security-update-check', '--disable-anonymous-telemetry', ...registry,
+    '--log-file', join(ctx.tmp, `${name.replace(/\W+/g, '-')}.log`), '--pid-file', pidFile]
+  const m = start(name, bin, args, { cwd: ctx.appDir, env })
   // `passenger stop` shuts down the whole instance (agents and app processes), which a signal to the CLI may not.
-  m.gracefulStop = async () => { await execFileAsync(bin, ['stop', '--pid-file', pidFile], { timeout: 10_000 }) }
+  m.gracefulStop = async () => { await execFileAsync(bin, ['stop', '--pid-file', pidFile], { timeout: 10_000, env }) }
   const url = `http://${HOST}:${port}/`
   const failure = await readyOrSkip(m, url, 60_000)
   if (failure !== undefined) return failure
-  return { name: 'passenger', url, description: `passenger start --engine builtin --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE}` }
+  return { name, url, corePid: () => passengerCorePid(pidFile), description: `passenger start --engine builtin --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE}` }
+}
+
+/** Passenger's core: the child of its watchdog (whose PID is in the pid file) named "Passenger core". */
+function passengerCorePid (pidFile: string): number | undefined {
+  try {
+    const watchdog = readFileSync(pidFile, 'utf8').trim()
+    for (const child of readFileSync(`/proc/${watchdog}/task/${watchdog}/children`, 'utf8').trim().split(' ')) {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').startsWith('Passenger core')) return Number(child)
+    }
+  } catch { /* not found */ }
+  return undefined
+}
+
+/** Linux reports utime and stime in clock ticks of 1/100 s (USER_HZ). */
+export const TICK_US = 10_000
+
+/** utime + stime of a process, in clock ticks; undefined once it is gone. */
+export function cpuTicks (pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch { return undefined }
+}
+
+/**
+ * Passenger's turbocache counters (summed over its core's threads: each has a cache of its own), from
+ * `passenger-status --show=server` on the instance in `registryDir`; undefined when they cannot be read. Passenger
+ * resets them now and then (it judges its hit ratio over a window), so they cover the last stretch only.
+ */
+export async function passengerTurbocacheStats (registryDir: string): Promise<{ hits: number, fetches: number } | undefined> {
+  const bin = which('passenger-status')
+  if (bin === undefined) return undefined
+  try {
+    const { stdout } = await execFileAsync(bin, ['--show=server', '--no-header'], { timeout: 15_000, env: { ...process.env, PASSENGER_INSTANCE_REGISTRY_DIR: registryDir } })
+    const doc = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Record<string, { turbocaching?: { hits?: number, fetches?: number } }>
+    const sum = { hits: 0, fetches: 0 }
+    for (const thread of Object.values(doc)) {
+      const t = thread?.turbocaching
+      if (typeof t?.hits === 'number' && typeof t.fetches === 'number') { sum.hits += t.hits; sum.fetches += t.fetches }
+    }
+    return sum.fetches > 0 ? sum : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export const isSkipped = (t: Target | Skipped): t is Skipped => 'reason' in t

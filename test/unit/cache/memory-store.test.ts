@@ -55,6 +55,31 @@ test('LRU: a hit protects an entry, the least recently used is evicted first', (
   assert.equal(s.counters.evictions, 2)
 })
 
+test('LRU: repeated hits on the newest entry, then others stored and hit, keep the exact recency order', () => {
+  // A run of hits on the most recent key skips moving it (it is already last): every store must still end the run.
+  const s = new MemoryStore({ maxEntries: 3, now: () => 0 })
+  s.set('a', 'a', entry())
+  s.set('b', 'b', entry())
+  assert.ok(s.get('a'))
+  assert.ok(s.get('a'), 'a second hit on the newest key')
+  s.set('c', 'c', entry()) // order: b, a, c
+  assert.ok(s.get('a')) // a is not the newest any more: moved after c (b, c, a)
+  s.set('d', 'd', entry())
+  assert.equal(s.get('b'), undefined, 'b was least recently used')
+  s.set('e', 'e', entry())
+  assert.equal(s.get('c'), undefined, 'c was used before a: evicted first')
+  assert.ok(s.get('a'))
+  // The newest key deleted, stored again, and hit: it is the newest again, the others older.
+  assert.ok(s.delete('a'))
+  assert.equal(s.get('a'), undefined)
+  s.set('a', 'a', entry()) // d, e, a
+  assert.ok(s.get('a'))
+  assert.ok(s.get('d')) // e, a, d
+  s.set('f', 'f', entry())
+  assert.equal(s.get('e'), undefined)
+  assert.ok(s.get('a') !== undefined && s.get('d') !== undefined && s.get('f') !== undefined)
+})
+
 test('byte bound evicts as many as needed for a large entry', () => {
   const one = entrySize('k0', 'u', entry({ body: Buffer.alloc(1000) }))
   const s = new MemoryStore({ maxBytes: one * 4, maxEntryBytes: one * 3, now: () => 0 })
