@@ -127,11 +127,13 @@ main().catch(err => {
   console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
   process.exitCode = 1
 })
-// The status and turbocache benches run after the proxy bench has finished and cleaned up (main() is not awaited).
+// The status, turbocache and cache conformance benches run after the proxy bench has finished and cleaned up (main() is not awaited).
 process.once('beforeExit', () => {
   if (wasInterrupted()) return
   void import('./status.js').then(async m => { await m.runStatusBench() })
     .catch((err: unknown) => { console.error(`\nstatus bench not run: ${String(err)}`) })
     .then(async () => { if (!wasInterrupted()) await (await import('./turbocache.js')).runTurbocacheBench() })
     .catch((err: unknown) => { console.error(`\nturbocache bench not run: ${String(err)}`) })
+    .then(async () => { if (!wasInterrupted()) await (await import('./cache-conformance.js')).runConformanceBench() })
+    .catch((err: unknown) => { console.error(`\ncache conformance bench not run: ${String(err)}`) })
 })
