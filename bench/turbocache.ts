@@ -2,6 +2,9 @@
 // cached). Same method as the proxy bench: targets started by PID, load from a separate process, interleaved
 // rounds, medians. The fixture app test/fixtures/apps/cache-lab answers /public cacheably, /slow after waiting 20 ms
 // and /busy after computing for 20 ms (and -plain variants of both that may not be cached).
+// Then the collapsed-miss case (issue 15): BENCH_COLLAPSE_REQUESTS (100) clients ask at once for one cacheable URL
+// that is not in the cache and that the app takes 50 ms to answer; how many of them reach the app, and how long
+// they wait. Its Ferry has one app process, so the serial numbers in the bodies count the app's answers.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -9,12 +12,15 @@ import { fileURLToPath } from 'node:url'
 import { envInt } from './lib/env.js'
 import { pickLoadTool, type LoadResult } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll } from './lib/procs.js'
+import { burst, quantile } from './lib/burst.js'
 import { median } from './lib/report.js'
-import { startDirect, startFerry, type Context } from './lib/targets.js'
+import { startDirect, startFerry, type Context, type Target } from './lib/targets.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const ROUNDS = envInt('BENCH_ROUNDS', 3)
 const SECONDS = envInt('BENCH_DURATION', 8)
+const COLLAPSE_REQUESTS = envInt('BENCH_COLLAPSE_REQUESTS', 100)
+const COLLAPSE_APP_MS = 50
 
 interface Case { readonly name: string, readonly url: string, readonly connections: number }
 
@@ -30,6 +36,39 @@ async function measure (cases: Case[]): Promise<Map<string, LoadResult[]>> {
     }
   }
   return results
+}
+
+interface CollapseRound { readonly appAnswers: number, readonly p50Ms: number, readonly p99Ms: number, readonly non200: number }
+
+/** One round: a URL no one asked for before (cold), COLLAPSE_REQUESTS clients at once. */
+async function collapseRound (ferry: Target, round: number): Promise<CollapseRound> {
+  const url = `${ferry.url}slow?ms=${COLLAPSE_APP_MS}&collapse=${round}-${process.hrtime.bigint()}`
+  const answers = await burst(url, COLLAPSE_REQUESTS)
+  const ms = answers.map(a => a.ms)
+  return {
+    // Each answer of the app has a new serial; a cached or collapsed answer repeats one.
+    appAnswers: new Set(answers.map(a => /serial=(\d+)/.exec(a.body)?.[1] ?? `none:${a.status}`)).size,
+    p50Ms: quantile(ms, 0.5),
+    p99Ms: quantile(ms, 0.99),
+    non200: answers.filter(a => a.status !== 200).length
+  }
+}
+
+async function collapsedMisses (builds: Array<{ name: string, ferry: Target }>): Promise<void> {
+  console.log(`\n  collapsed misses: ${COLLAPSE_REQUESTS} concurrent requests for one cacheable URL, cold cache, the app answers in ${COLLAPSE_APP_MS} ms (1 app process)`)
+  const rounds = new Map<string, CollapseRound[]>(builds.map(b => [b.name, []]))
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const b of builds) {
+      const r = await collapseRound(b.ferry, round)
+      rounds.get(b.name)?.push(r)
+      console.log(`    round ${round}/${ROUNDS}  ${b.name.padEnd(12)} reached the app ${String(r.appAnswers).padStart(3)} of ${COLLAPSE_REQUESTS}  p50 ${r.p50Ms.toFixed(1)} ms  p99 ${r.p99Ms.toFixed(1)} ms  non-200 ${r.non200}`)
+    }
+  }
+  for (const b of builds) {
+    const rs = rounds.get(b.name) ?? []
+    console.log(`    ${b.name.padEnd(12)} median of ${rs.length}: reached the app ${median(rs.map(r => r.appAnswers))} of ${COLLAPSE_REQUESTS}, ` +
+      `p50 ${median(rs.map(r => r.p50Ms)).toFixed(1)} ms, p99 ${median(rs.map(r => r.p99Ms)).toFixed(1)} ms`)
+  }
 }
 
 export async function runTurbocacheBench (): Promise<void> {
@@ -65,6 +104,9 @@ export async function runTurbocacheBench (): Promise<void> {
     console.log(`    20 ms waiting (a timer), 1 conn:            ${verdict(ratio('ferry /slow, hits (1 conn)', 'ferry /slow-plain uncached (1 conn)'), 50)}`)
     console.log(`    20 ms waiting (a timer), 50 conns:          ${verdict(ratio('ferry /slow, hits (50 conns)', 'ferry /slow-plain uncached (50 conns)'), 50)}` +
       '\n      (uncached, 50 waiting requests overlap: 50 / 20 ms = 2,500 req/s, so 50x would take 125,000 hits/s)')
+    const collapse = [{ name: 'ferry', ferry: await startFerry(ctx, { processes: 1 }) }]
+    if (baseRoot !== undefined && baseRoot !== '') collapse.push({ name: 'ferry@base', ferry: await startFerry({ ...ctx, root: baseRoot }, { processes: 1 }) })
+    await collapsedMisses(collapse)
   } finally {
     await stopAll()
   }
