@@ -161,15 +161,16 @@ export async function runConformanceBench (): Promise<void> {
   const total = Object.values(required.counts).reduce((a, b) => a + b, 0)
   console.log(`\n  suite: ${suite.label}; ${total} required tests for a reverse proxy (a test whose dependencies failed counts as "deps not met", as on cache-tests.fyi)\n`)
   console.log(renderRows([...runs, ...references]))
-  const ferry = runs[0]
-  console.log(`\n  ${ferry.name}: required tests not passed`)
-  for (const [kind, ids] of Object.entries(ferry.tally.notPassed)) {
-    for (const id of ids) {
-      const r = ferry.results[id]
-      console.log(`    ${kind.padEnd(10)} ${id.padEnd(46)} ${r === undefined || typeof r === 'boolean' ? String(r ?? '') : r[1]}`)
+  for (const ferry of runs) {
+    console.log(`\n  ${ferry.name}: required tests not passed (own result shown; "true" under dependency: a test it depends on failed)`)
+    for (const [kind, ids] of Object.entries(ferry.tally.notPassed)) {
+      for (const id of ids) {
+        const r = ferry.results[id]
+        console.log(`    ${kind.padEnd(10)} ${id.padEnd(46)} ${r === undefined || typeof r === 'boolean' ? String(r ?? '') : r[1]}`)
+      }
     }
+    console.log(`  unsafe reuses (the cache answered where the test required the origin): ${ferry.tally.unsafeReuses.join(', ') || 'none'}`)
   }
-  console.log(`  unsafe reuses (the cache answered where the test required the origin): ${ferry.tally.unsafeReuses.join(', ') || 'none'}`)
   writeJson(RESULTS_FILE, {
     date: new Date().toISOString(),
     suite: { label: suite.label, dir: suite.dir, requiredTests: total },
