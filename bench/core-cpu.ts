@@ -3,7 +3,8 @@
 // shared 2-core machine move with whatever else runs; the core's own utime+stime per request moves far less, so it
 // is what tells two builds of the request path apart.
 //
-// Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3).
+// Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3), BENCH_FERRY_ARGS (more
+// `ferry start` options for this build only, space-separated: say `--metrics-address 127.0.0.1:0`).
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -42,7 +43,7 @@ async function main (): Promise<void> {
   const tool = pickLoadTool()
   try {
     const targets = [
-      { name: 'this build', t: await startFerry({ root: ROOT, appDir, tmp }) },
+      { name: 'this build', t: await startFerry({ root: ROOT, appDir, tmp, ferryArgs: (process.env.BENCH_FERRY_ARGS ?? '').split(' ').filter(a => a !== '') }) },
       { name: 'base', t: await startFerry({ root: resolve(base), appDir, tmp }) }
     ]
     console.log(`Core CPU per proxied request (${rounds} rounds, ${connections} connections, ${seconds} s, ${tool.name})`)

@@ -3,7 +3,10 @@
 // mode behind nginx (nginx → ferry fly), all on 127.0.0.1.
 // The shared machine is noisy, so targets are measured in interleaved rounds and each reports its median.
 //
+// Also Ferry --bypass against PM2's cluster mode (pm2 installed by the bench into a scratch directory), 2 processes each.
+//
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
+// BENCH_TARGETS=bypass,pm2,nginx,nginx+fly,passenger (only these optional targets, and no status/turbocache parts),
 // BENCH_TOOL=autocannon (ignore wrk), BENCH_KEEP_TMP=1 (keep configs and logs), BENCH_BASELINE_ROOT=DIR (another built
 // checkout of Ferry, measured beside this one in the same rounds as ferry@base).
 import { envInt } from './lib/env.js'
@@ -13,7 +16,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pickLoadTool, type LoadResult, type LoadTool } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll, wasInterrupted } from './lib/procs.js'
-import { FERRY_TARGET_RATIO, renderTable, renderVerdict, summarise, writeJson } from './lib/report.js'
+import { FERRY_TARGET_RATIO, bypassVsPm2, renderTable, renderVerdict, summarise, writeJson } from './lib/report.js'
+import { startPm2Cluster } from './lib/pm2.js'
 import { isSkipped, startDirect, startFerry, startFlyBehindNginx, startNginx, startPassenger, type Context, type Skipped, type Target } from './lib/targets.js'
 
 // dist/bench/proxy.js -> the repository root.
@@ -59,16 +63,35 @@ async function measure (targets: Target[], tool: LoadTool, s: Settings): Promise
   return results
 }
 
+/** BENCH_TARGETS=a,b: only these of the optional targets (direct and ferry always run); unset: all of them. */
+const wanted = (name: string): boolean => {
+  const only = process.env.BENCH_TARGETS
+  return only === undefined || only === '' || only.split(',').map(s => s.trim()).includes(name)
+}
+
 async function startTargets (ctx: Context): Promise<{ targets: Target[], skipped: Skipped[] }> {
   // Direct and Ferry are the point of the bench: if either fails to start, the run fails.
   const direct = await startDirect(ctx)
   const ferry = await startFerry(ctx)
   const targets: Target[] = [direct, ferry]
+  // Bypass mode against PM2's cluster mode: both share the listening socket among 2 processes of the same app.
+  if (wanted('bypass')) {
+    const bypass = await startFerry({ ...ctx, ferryArgs: ['--bypass'] })
+    targets.push({ ...bypass, name: 'bypass', description: bypass.description.replace('ferry start', 'ferry start --bypass') })
+  }
+  const pm2 = wanted('pm2') ? await startPm2Cluster(ctx, 2) : undefined
   // BENCH_BASELINE_ROOT: another built checkout (say, the previous commit) measured in the same run, for before/after.
   const base = process.env.BENCH_BASELINE_ROOT
   if (base !== undefined && base !== '') targets.push({ ...await startFerry({ ...ctx, root: base }), name: 'ferry@base' })
   const skipped: Skipped[] = []
-  for (const t of [await startNginx(ctx, direct), await startFlyBehindNginx(ctx), await startPassenger(ctx)]) {
+  const optional = [
+    pm2,
+    wanted('nginx') ? await startNginx(ctx, direct) : undefined,
+    wanted('nginx+fly') ? await startFlyBehindNginx(ctx) : undefined,
+    wanted('passenger') ? await startPassenger(ctx) : undefined
+  ]
+  for (const t of optional) {
+    if (t === undefined) continue
     if (isSkipped(t)) skipped.push(t)
     else targets.push(t)
   }
@@ -113,7 +136,8 @@ async function main (): Promise<void> {
       targets: rows,
       skipped,
       ferryVsDirect: ferry?.ratioVsDirect ?? null,
-      goal: { ferryVsDirectAtLeast: FERRY_TARGET_RATIO, met: (ferry?.ratioVsDirect ?? 0) >= FERRY_TARGET_RATIO }
+      goal: { ferryVsDirectAtLeast: FERRY_TARGET_RATIO, met: (ferry?.ratioVsDirect ?? 0) >= FERRY_TARGET_RATIO },
+      bypassVsPm2: bypassVsPm2(rows) ?? null
     })
     console.log(`\nload average now: ${loadavg().map(l => l.toFixed(2)).join(' ')}`)
     console.log(`Results written to ${RESULTS_FILE}`)
@@ -127,13 +151,17 @@ main().catch(err => {
   console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
   process.exitCode = 1
 })
-// The status, turbocache and cache conformance benches run after the proxy bench has finished and cleaned up (main() is not awaited).
+// The status, turbocache, languages (Python, Ruby) and cache conformance benches run after the proxy bench has finished
+// and cleaned up (main() is not awaited).
 process.once('beforeExit', () => {
-  if (wasInterrupted()) return
+  // A run narrowed with BENCH_TARGETS is about those targets only.
+  if (wasInterrupted() || (process.env.BENCH_TARGETS ?? '') !== '') return
   void import('./status.js').then(async m => { await m.runStatusBench() })
     .catch((err: unknown) => { console.error(`\nstatus bench not run: ${String(err)}`) })
     .then(async () => { if (!wasInterrupted()) await (await import('./turbocache.js')).runTurbocacheBench() })
     .catch((err: unknown) => { console.error(`\nturbocache bench not run: ${String(err)}`) })
+    .then(async () => { if (!wasInterrupted()) await (await import('./languages.js')).runLanguagesBench() })
+    .catch((err: unknown) => { console.error(`\nlanguages bench not run: ${String(err)}`) })
     .then(async () => { if (!wasInterrupted()) await (await import('./cache-conformance.js')).runConformanceBench() })
     .catch((err: unknown) => { console.error(`\ncache conformance bench not run: ${String(err)}`) })
 })

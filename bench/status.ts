@@ -2,9 +2,12 @@
 // script wait for `ferry status --show xml`? Each run is a whole CLI invocation (process start, instance lookup in
 // the registry, admin API request, XML out), timed from spawn to the end of its output. Passenger's
 // `passenger-status --show=xml` is timed the same way when Debian's passenger package is installed, interleaved
-// run by run with Ferry's; `ferry memory-stats` is timed too, for information. Everything listens on 127.0.0.1.
+// run by run with Ferry's, and so are `ferry memory-stats` and `passenger-memory-stats`. The goal: each Ferry
+// command at most as slow as Passenger's (p50). Everything listens on 127.0.0.1.
 //
-// Environment: BENCH_STATUS_RUNS (timed runs per command, default 20), BENCH_KEEP_TMP=1 (keep logs and registries).
+// Environment: BENCH_STATUS_RUNS (timed runs per command, default 20), BENCH_KEEP_TMP=1 (keep logs and registries),
+// BENCH_STATUS_BASELINE=DIR (another built Ferry checkout, e.g. the main branch's: its `status --show xml` and
+// `memory-stats` are timed too, against the same instance and in the same runs, as the "before" of a change).
 import { envInt } from './lib/env.js'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs'
@@ -91,13 +94,23 @@ function summarise (t: Timed): Row {
 
 const round2 = (n: number): number => Math.round(n * 100) / 100
 
+/** What each row is compared with: Ferry's commands with Passenger's, a baseline's with this checkout's. */
+const COMPARED: Readonly<Record<string, string>> = {
+  'ferry status': 'passenger-status',
+  'ferry memory-stats': 'passenger-memory-stats',
+  'before: ferry status': 'ferry status',
+  'before: ferry memory-stats': 'ferry memory-stats'
+}
+
 function renderTable (rows: Row[]): string {
-  const ferry = rows.find(r => r.name === 'ferry status')
-  const header = ['command', 'runs', 'min ms', 'p50 ms', 'p99 ms', 'p50 vs ferry status']
-  const body = rows.map(r => [
-    r.command, String(r.runs), r.minMs.toFixed(1), r.p50Ms.toFixed(1), r.p99Ms.toFixed(1),
-    ferry === undefined || r === ferry ? '-' : `${(r.p50Ms / ferry.p50Ms).toFixed(2)}x`
-  ])
+  const header = ['command', 'runs', 'min ms', 'p50 ms', 'p99 ms', 'p50 ratio']
+  const body = rows.map(r => {
+    const other = rows.find(o => o.name === COMPARED[r.name])
+    return [
+      r.command, String(r.runs), r.minMs.toFixed(1), r.p50Ms.toFixed(1), r.p99Ms.toFixed(1),
+      other === undefined ? '-' : `${(r.p50Ms / other.p50Ms).toFixed(2)}x ${other.name}`
+    ]
+  })
   const widths = header.map((h, i) => Math.max(h.length, ...body.map(row => row[i].length)))
   const line = (cells: string[]): string => cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ')
   return [line(header), widths.map(w => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
@@ -231,18 +244,31 @@ export async function runStatusBench (): Promise<boolean> {
         passenger = undefined
       }
     }
-    // memory-stats reads /proc and needs no instance; timed for information only.
-    timed.push({ name: 'memory-stats', command: 'ferry memory-stats', bin: process.execPath, args: [FERRY_BIN, 'memory-stats'], env: ferryEnv, check: () => undefined, samplesMs: [] })
+    // memory-stats reads /proc and needs no instance; passenger-memory-stats neither.
+    const expectProcesses = (stdout: string): string | undefined => /Processes/.test(stdout) ? undefined : `no "Processes" in ${JSON.stringify(stdout.slice(0, 120))}`
+    timed.push({ name: 'ferry memory-stats', command: 'ferry memory-stats', bin: process.execPath, args: [FERRY_BIN, 'memory-stats'], env: ferryEnv, check: expectProcesses, samplesMs: [] })
+    const passengerMemoryBin = which('passenger-memory-stats')
+    if (passengerMemoryBin === undefined) skipped.push({ name: 'passenger-memory-stats', reason: 'not on PATH (Debian package "passenger" not installed)' })
+    else timed.push({ name: 'passenger-memory-stats', command: 'passenger-memory-stats', bin: passengerMemoryBin, args: [], env: process.env, check: expectProcesses, samplesMs: [] })
+    const baseline = process.env.BENCH_STATUS_BASELINE
+    if (baseline !== undefined && baseline !== '') {
+      const bin = join(resolve(baseline), 'bin', 'run.js')
+      if (!existsSync(bin)) throw new Error(`BENCH_STATUS_BASELINE=${baseline}: no bin/run.js there`)
+      timed.push({ name: 'before: ferry status', command: `${baseline}: ferry status --show xml`, bin: process.execPath, args: [bin, 'status', '--show', 'xml'], env: ferryEnv, check: expectXml, samplesMs: [] })
+      timed.push({ name: 'before: ferry memory-stats', command: `${baseline}: ferry memory-stats`, bin: process.execPath, args: [bin, 'memory-stats'], env: ferryEnv, check: expectProcesses, samplesMs: [] })
+    }
     for (const s of skipped) console.log(`  ${s.name.padEnd(10)}skipped: ${s.reason}`)
 
-    // A Passenger whose status command fails is dropped (reported as skipped); Ferry's failing is the bench failing.
-    const dropPassenger = async (err: unknown): Promise<void> => {
-      skipped.push({ name: 'passenger', reason: `passenger-status failed: ${(err as Error).message.trim()}` })
-      const idx = timed.findIndex(t => t.name === 'passenger-status')
+    // A Passenger command that fails is dropped (reported as skipped); Ferry's failing is the bench failing.
+    const dropPassenger = async (name: string, err: unknown): Promise<void> => {
+      skipped.push({ name, reason: `failed: ${(err as Error).message.trim()}` })
+      const idx = timed.findIndex(t => t.name === name)
       if (idx >= 0) timed.splice(idx, 1)
-      await passenger?.stop()
-      passenger = undefined
-      console.log(`  passenger dropped: ${(err as Error).message.trim()}`)
+      if (name === 'passenger-status') {
+        await passenger?.stop()
+        passenger = undefined
+      }
+      console.log(`  ${name} dropped: ${(err as Error).message.trim()}`)
     }
 
     // Warm-up: proves each command works against its instance before anything is timed (disk cache, JIT caches).
@@ -251,7 +277,7 @@ export async function runStatusBench (): Promise<boolean> {
         const { stdout } = await timeOnce(t)
         if (t.name === 'passenger-status') passenger?.track(xmlPids(stdout))
       } catch (err) {
-        if (t.name === 'passenger-status') await dropPassenger(err)
+        if (t.name.startsWith('passenger')) await dropPassenger(t.name, err)
         else throw err
       }
     }
@@ -267,7 +293,7 @@ export async function runStatusBench (): Promise<boolean> {
           t.samplesMs.push(ms)
           line.push(`${t.name} ${ms.toFixed(1).padStart(7)} ms`)
         } catch (err) {
-          if (t.name === 'passenger-status') await dropPassenger(err)
+          if (t.name.startsWith('passenger')) await dropPassenger(t.name, err)
           else throw err
         }
       }
@@ -279,6 +305,11 @@ export async function runStatusBench (): Promise<boolean> {
     console.log(renderTable(rows))
     const ferry = rows.find(r => r.name === 'ferry status')
     const pst = rows.find(r => r.name === 'passenger-status')
+    const ferryMem = rows.find(r => r.name === 'ferry memory-stats')
+    const pms = rows.find(r => r.name === 'passenger-memory-stats')
+    if (ferryMem !== undefined && pms !== undefined) {
+      console.log(`\n  ferry memory-stats / passenger-memory-stats (p50): ${(ferryMem.p50Ms / pms.p50Ms).toFixed(2)}x  (p99: ${(ferryMem.p99Ms / pms.p99Ms).toFixed(2)}x)`)
+    }
     if (ferry !== undefined && pst !== undefined) {
       console.log(`\n  ferry status / passenger-status (p50): ${(ferry.p50Ms / pst.p50Ms).toFixed(2)}x  (p99: ${(ferry.p99Ms / pst.p99Ms).toFixed(2)}x; below 1 means Ferry is faster)`)
     } else {
@@ -295,7 +326,8 @@ export async function runStatusBench (): Promise<boolean> {
       // Rounded only here, so the table and the per-run lines print the same figures the JSON rounds from.
       commands: rows.map(r => ({ ...r, minMs: round2(r.minMs), p50Ms: round2(r.p50Ms), p99Ms: round2(r.p99Ms), maxMs: round2(r.maxMs), samplesMs: r.samplesMs.map(round2) })),
       skipped,
-      ferryVsPassengerP50: ferry !== undefined && pst !== undefined ? Math.round(ferry.p50Ms / pst.p50Ms * 1000) / 1000 : null
+      ferryVsPassengerP50: ferry !== undefined && pst !== undefined ? Math.round(ferry.p50Ms / pst.p50Ms * 1000) / 1000 : null,
+      memoryStatsVsPassengerP50: ferryMem !== undefined && pms !== undefined ? Math.round(ferryMem.p50Ms / pms.p50Ms * 1000) / 1000 : null
     }
     try {
       const existing = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as unknown

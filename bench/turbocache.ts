@@ -1,10 +1,11 @@
 // Turbocache benchmark (issue targets: hits >= 1.2x the app served directly; a 20 ms endpoint >= 50x faster
 // cached). Same method as the proxy bench: targets started by PID, load from a separate process, interleaved
 // rounds, medians. The fixture app test/fixtures/apps/cache-lab answers /public cacheably, /slow after waiting 20 ms
-// and /busy after computing for 20 ms (and -plain variants of both that may not be cached).
-// Then the collapsed-miss case (issue 15): BENCH_COLLAPSE_REQUESTS (100) clients ask at once for one cacheable URL
-// that is not in the cache and that the app takes 50 ms to answer; how many of them reach the app, and how long
-// they wait. Its Ferry has one app process, so the serial numbers in the bodies count the app's answers.
+// and /busy after computing for 20 ms (and -plain variants of both that may not be cached). Last, the collapsed-miss
+// case: bursts of concurrent requests for a cold page, cacheable (one reaches the app) and not.
+// Then the collapsed-miss case as issue 15 states it, before/after: BENCH_COLLAPSE_REQUESTS (100) clients ask at once
+// for one cold cacheable URL the app takes 50 ms to answer, on this build and BENCH_BASELINE_ROOT's; how many reach
+// the app, and each client's p50/p99. Its Ferry has one app process, so the serial numbers count the app's answers.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -15,6 +16,7 @@ import { installCleanupHandlers, registerTempDir, stopAll } from './lib/procs.js
 import { burst, quantile } from './lib/burst.js'
 import { median } from './lib/report.js'
 import { startDirect, startFerry, type Context, type Target } from './lib/targets.js'
+import { request } from 'undici'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const ROUNDS = envInt('BENCH_ROUNDS', 3)
@@ -23,6 +25,30 @@ const COLLAPSE_REQUESTS = envInt('BENCH_COLLAPSE_REQUESTS', 100)
 const COLLAPSE_APP_MS = 50
 
 interface Case { readonly name: string, readonly url: string, readonly connections: number }
+
+/** Concurrent misses per burst, and bursts per case, for the collapsed-miss case. */
+const BURST = 50
+const BURSTS = envInt('BENCH_BURSTS', 20)
+
+/**
+ * Bursts of BURST concurrent requests for one URL nobody asked for before (a cold page under a sudden crowd): how
+ * long a burst takes, and how many different answers it got (1: one request reached the app, the rest were
+ * collapsed onto it; up to BURST for the uncacheable variant of the same 20 ms page).
+ */
+async function measureBursts (url: (i: number) => string): Promise<{ ms: number, answers: number }> {
+  const times: number[] = []
+  const answers: number[] = []
+  for (let i = 0; i < BURSTS; i++) {
+    const started = performance.now()
+    const bodies = await Promise.all(Array.from({ length: BURST }, async () => {
+      const res = await request(url(i), { reset: true })
+      return await res.body.text()
+    }))
+    times.push(performance.now() - started)
+    answers.push(new Set(bodies).size)
+  }
+  return { ms: median(times), answers: median(answers) }
+}
 
 async function measure (cases: Case[]): Promise<Map<string, LoadResult[]>> {
   const tool = pickLoadTool()
@@ -104,6 +130,13 @@ export async function runTurbocacheBench (): Promise<void> {
     console.log(`    20 ms waiting (a timer), 1 conn:            ${verdict(ratio('ferry /slow, hits (1 conn)', 'ferry /slow-plain uncached (1 conn)'), 50)}`)
     console.log(`    20 ms waiting (a timer), 50 conns:          ${verdict(ratio('ferry /slow, hits (50 conns)', 'ferry /slow-plain uncached (50 conns)'), 50)}` +
       '\n      (uncached, 50 waiting requests overlap: 50 / 20 ms = 2,500 req/s, so 50x would take 125,000 hits/s)')
+    // Unique URLs per burst: every burst is a cold miss. The answers carry a serial number, so identical bodies are
+    // one app response served to several clients.
+    const collapsed = await measureBursts(i => `${ferry.url}slow?ms=20&burst=${i}`)
+    const uncacheable = await measureBursts(i => `${ferry.url}slow-plain?ms=20&burst=${i}`)
+    console.log(`  ${BURST} concurrent misses for one cold 20 ms page (${BURSTS} bursts, medians):`)
+    console.log(`    cacheable (collapsed):   ${collapsed.ms.toFixed(1)} ms per burst, ${collapsed.answers} app answer(s) per burst`)
+    console.log(`    uncacheable:             ${uncacheable.ms.toFixed(1)} ms per burst, ${uncacheable.answers} app answer(s) per burst`)
     const collapse = [{ name: 'ferry', ferry: await startFerry(ctx, { processes: 1 }) }]
     if (baseRoot !== undefined && baseRoot !== '') collapse.push({ name: 'ferry@base', ferry: await startFerry({ ...ctx, root: baseRoot }, { processes: 1 }) })
     await collapsedMisses(collapse)

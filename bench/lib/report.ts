@@ -60,14 +60,31 @@ export function renderTable (rows: TargetSummary[]): string {
   return [line(header), widths.map(w => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
 }
 
+/** Issue 18: bypass mode serves at least as many requests/s as PM2's cluster mode, with a p99 no worse. */
+export const BYPASS_VS_PM2_RATIO = 1.0
+
+/** Bypass against PM2 cluster, when both ran: the requests/s ratio and both p99s. */
+export function bypassVsPm2 (rows: TargetSummary[]): { ratio: number, p99Ms: number, pm2P99Ms: number, met: boolean } | undefined {
+  const bypass = rows.find(r => r.name === 'bypass')
+  const pm2 = rows.find(r => r.name === 'pm2')
+  if (bypass === undefined || pm2 === undefined || pm2.median.rps <= 0) return undefined
+  const ratio = bypass.median.rps / pm2.median.rps
+  return { ratio, p99Ms: bypass.median.p99Ms, pm2P99Ms: pm2.median.p99Ms, met: ratio >= BYPASS_VS_PM2_RATIO && bypass.median.p99Ms <= pm2.median.p99Ms }
+}
+
 export function renderVerdict (rows: TargetSummary[]): string {
   const ferry = rows.find(r => r.name === 'ferry')
   if (ferry?.ratioVsDirect === undefined) return 'Ferry / direct: not measured'
   const ok = ferry.ratioVsDirect >= FERRY_TARGET_RATIO
+  const b = bypassVsPm2(rows)
   return [
     '='.repeat(64),
     `  Ferry / direct (requests/s): ${ferry.ratioVsDirect.toFixed(2)}x`,
     `  Target from the issue: Ferry >= ${FERRY_TARGET_RATIO}x direct  ->  ${ok ? 'MET' : 'NOT MET'}`,
+    ...(b === undefined
+      ? []
+      : [`  Ferry --bypass / PM2 cluster (requests/s): ${b.ratio.toFixed(2)}x, p99 ${b.p99Ms.toFixed(2)} ms vs ${b.pm2P99Ms.toFixed(2)} ms`,
+          `  Target from issue 18: >= ${BYPASS_VS_PM2_RATIO.toFixed(1)}x and p99 no worse  ->  ${b.met ? 'MET' : 'NOT MET'}`]),
     '='.repeat(64)
   ].join('\n')
 }

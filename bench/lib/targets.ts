@@ -17,6 +17,8 @@ export interface Context {
   readonly appDir: string
   /** A private temp dir for configs, logs and pid files. */
   readonly tmp: string
+  /** More `ferry start` options for the Ferry target (say, --metrics-address 127.0.0.1:0 to measure what it costs). */
+  readonly ferryArgs?: readonly string[]
 }
 
 export interface Target {
@@ -40,7 +42,7 @@ function deathNotice (m: Managed): string | undefined {
   return `${m.name} exited (${how}) while starting; its last output:\n${m.tail()}`
 }
 
-async function ready (m: Managed, url: string, timeoutMs: number): Promise<void> {
+export async function ready (m: Managed, url: string, timeoutMs: number): Promise<void> {
   try {
     await waitForHttp(url, timeoutMs, () => deathNotice(m))
   } catch (err) {
@@ -50,7 +52,7 @@ async function ready (m: Managed, url: string, timeoutMs: number): Promise<void>
 }
 
 /** For optional baselines: one that fails to start is stopped at once and reported as skipped, not fatal. */
-async function readyOrSkip (m: Managed, url: string, timeoutMs: number): Promise<Skipped | undefined> {
+export async function readyOrSkip (m: Managed, url: string, timeoutMs: number): Promise<Skipped | undefined> {
   try {
     await ready(m, url, timeoutMs)
     return undefined
@@ -76,7 +78,7 @@ export async function startDirect (ctx: Context): Promise<Target> {
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '')
 
 /** Follows a Ferry's output: its banner (URL and PIDs) and how many app processes reported ready. */
-function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {
+export function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {
   let pending = ''
   let appsReady = 0
   let banner: { url: string, watchdog: number, core: number } | undefined
@@ -102,7 +104,7 @@ function watchFerry (m: Managed): { banner: () => { url: string, watchdog: numbe
 }
 
 /** Waits for the banner, then for every app process (else the first rounds would measure fewer). */
-async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>, processes = Number(POOL_SIZE)): Promise<void> {
+export async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>, processes = Number(POOL_SIZE)): Promise<void> {
   await waitFor(() => w.banner() !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
   // The count comes from a log line whose wording is Ferry's to change: if it is not seen, warn rather than fail.
   try {
@@ -124,7 +126,7 @@ export async function startFerry (ctx: Context, options: FerryStartOptions = {})
   const port = await freePort()
   const size = String(options.processes ?? POOL_SIZE)
   const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
-    '--min-instances', size, '--max-pool-size', size, ...(options.args ?? [])]
+    '--min-instances', size, '--max-pool-size', size, ...ctx.ferryArgs ?? [], ...(options.args ?? [])]
   const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
   const w = watchFerry(m)
   const url = `http://${HOST}:${port}/`
@@ -161,7 +163,7 @@ export async function startFlyBehindNginx (ctx: Context): Promise<Target | Skipp
 }
 
 /** nginx with its own prefix dir in front of `upstream`; its URL once it answers, or why it was skipped. */
-async function runNginx (bin: string, name: string, prefix: string, upstream: string): Promise<string | Skipped> {
+export async function runNginx (bin: string, name: string, prefix: string, upstream: string): Promise<string | Skipped> {
   mkdirSync(prefix, { recursive: true })
   const port = await freePort()
   const conf = join(prefix, 'nginx.conf')

@@ -16,6 +16,18 @@ export abstract class BaseCommand extends Command {
     void this.catch(err)
   }
 
+  /** For oclif's "Nonexistent flag: --shwo": the nearest flag this command has (--show), if one is near. */
+  private async flagSuggestion (err: { flags?: unknown }): Promise<string | undefined> {
+    if (!Array.isArray(err.flags) || err.flags.length !== 1 || typeof err.flags[0] !== 'string') return undefined
+    // Loaded only here: fast-levenshtein builds an Intl.Collator when loaded, which costs ~10 ms on every run.
+    const { closest } = await import('./suggest.js')
+    const typed = err.flags[0].split('=')[0]!
+    const ctor = this.constructor as { flags?: Record<string, { char?: string, allowNo?: boolean }>, enableJsonFlag?: boolean }
+    const known = Object.entries(ctor.flags ?? {}).flatMap(([name, f]) => [`--${name}`, ...(f.allowNo === true ? [`--no-${name}`] : [])])
+    if (ctor.enableJsonFlag === true) known.push('--json')
+    return closest(typed, known)
+  }
+
   override async catch (err: Error & { exitCode?: number, oclif?: { exit?: number } }): Promise<void> {
     if (this.debugLevel && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)
     if (isFerryError(err) && this.jsonEnabled()) {
@@ -32,7 +44,9 @@ export abstract class BaseCommand extends Command {
     if (err.oclif?.exit !== undefined && err.oclif.exit !== 0) {
       // oclif's parse errors: keep the first line, point at --help.
       const first = err.message.split('\n').map(l => l.trim()).filter(l => l !== '')[0] ?? 'invalid command line'
-      process.stderr.write(`${paint.error('ferry:')} ${first} (see \`ferry ${this.id ?? ''} --help\`) [E_USAGE]\n`)
+      const help = `see \`ferry ${(this.id ?? '').split(':').join(' ')} --help\``
+      const guess = await this.flagSuggestion(err as { flags?: unknown })
+      process.stderr.write(`${paint.error('ferry:')} ${first}${guess === undefined ? ` (${help})` : `; did you mean ${guess}? (${help})`} [E_USAGE]\n`)
       process.exitCode = EXIT.usage
       return
     }

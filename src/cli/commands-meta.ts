@@ -1,23 +1,27 @@
-// The commands whose man pages are generated, with their ids (oclif derives ids from file names at run time).
-import Start from '../commands/start.js'
-import Fly from '../commands/fly.js'
-import Reload from '../commands/reload.js'
-import RestartApp from '../commands/restart-app.js'
-import DetachProcess from '../commands/detach-process.js'
-import Stop from '../commands/stop.js'
-import MemoryStats from '../commands/memory-stats.js'
-import Status from '../commands/status.js'
-import ReopenLogs from '../commands/reopen-logs.js'
+// Every command of the package, with what its man page needs, found the way oclif finds them (every file under
+// the commands directory, ids from file names), so a new command gets its man page and its place in ferry(1) and in
+// package.json "man" without anyone listing it here.
+import { Plugin } from '@oclif/core'
+import { fileURLToPath } from 'node:url'
 import type { CommandMeta } from './man.js'
 
-export const COMMANDS: readonly CommandMeta[] = [
-  { id: 'start', summary: Start.summary, description: Start.description, examples: Start.examples as CommandMeta['examples'], flags: Start.flags },
-  { id: 'fly', summary: Fly.summary, description: Fly.description, examples: Fly.examples as CommandMeta['examples'], flags: Fly.flags },
-  { id: 'reload', summary: Reload.summary, description: Reload.description, examples: Reload.examples as CommandMeta['examples'], flags: Reload.flags, json: Reload.enableJsonFlag },
-  { id: 'restart-app', summary: RestartApp.summary, description: RestartApp.description, examples: RestartApp.examples as CommandMeta['examples'], flags: RestartApp.flags, json: RestartApp.enableJsonFlag },
-  { id: 'detach-process', summary: DetachProcess.summary, description: DetachProcess.description, examples: DetachProcess.examples as CommandMeta['examples'], flags: DetachProcess.flags, json: DetachProcess.enableJsonFlag },
-  { id: 'reopen-logs', summary: ReopenLogs.summary, description: ReopenLogs.description, examples: ReopenLogs.examples as CommandMeta['examples'], flags: ReopenLogs.flags, json: ReopenLogs.enableJsonFlag },
-  { id: 'stop', summary: Stop.summary, description: Stop.description, examples: Stop.examples as CommandMeta['examples'], flags: Stop.flags },
-  { id: 'status', summary: Status.summary, description: Status.description, examples: Status.examples as CommandMeta['examples'], flags: Status.flags, json: Status.enableJsonFlag },
-  { id: 'memory-stats', summary: MemoryStats.summary, description: MemoryStats.description, examples: MemoryStats.examples as CommandMeta['examples'], flags: MemoryStats.flags, json: MemoryStats.enableJsonFlag }
-]
+/** dist/src/cli/commands-meta.js -> the package root. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+export async function loadCommandMetas (root: string = ROOT): Promise<CommandMeta[]> {
+  const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true })
+  await plugin.load()
+  return plugin.commands
+    .filter(c => c.hidden !== true)
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(c => ({
+      id: c.id,
+      summary: c.summary,
+      description: c.description,
+      examples: c.examples as CommandMeta['examples'],
+      flags: Object.fromEntries(Object.entries(c.flags).filter(([name]) => name !== 'json')),
+      json: c.enableJsonFlag === true,
+      args: Object.keys(c.args)
+    }))
+}
+

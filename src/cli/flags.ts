@@ -14,7 +14,8 @@ function flagFor (o: OptionSpec): AnyFlag {
   const common = { description: description(o), char: o.char as never, env: undefined }
   switch (o.kind) {
     case 'boolean': return <AnyFlag>Flags.boolean({ ...common, allowNo: o.allowNo ?? false })
-    case 'list': return <AnyFlag>Flags.string({ ...common, multiple: true, helpValue: o.placeholder })
+    // One value per --flag, so `--envvar A=1 examples/hello` leaves the app directory to the argument.
+    case 'list': return <AnyFlag>Flags.string({ ...common, multiple: true, multipleNonGreedy: true, helpValue: o.placeholder })
     case 'enum': return <AnyFlag>Flags.string({ ...common, helpValue: o.values.filter(v => !/^\d$/.test(v)).join('|') })
     case 'integer': return <AnyFlag>Flags.string({ ...common, helpValue: o.unit === undefined ? 'N' : o.unit.toUpperCase() })
     case 'string': return <AnyFlag>Flags.string({ ...common, helpValue: o.placeholder })

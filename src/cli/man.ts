@@ -11,7 +11,15 @@ export interface CommandMeta {
   readonly flags?: Readonly<Record<string, { description?: string, char?: string, allowNo?: boolean }>>
   /** The command takes oclif's --json flag. */
   readonly json?: boolean
+  /** Its positional arguments' names, in order (all optional). */
+  readonly args?: readonly string[]
 }
+
+/** The command as typed: oclif's id `cache:purge` is `cache purge` (the topic separator is a space). */
+const typed = (id: string): string => id.split(':').join(' ')
+
+/** The man page's name (without the section): `cache:purge` has ferry-cache-purge(1). */
+export const manPageTitle = (id: string): string => `ferry-${id.split(':').join('-')}`
 
 const SECTION_TITLES: Record<OptionSpec['section'], string> = {
   server: 'SERVER OPTIONS', app: 'APPLICATION OPTIONS', pool: 'PROCESS POOL OPTIONS', lifecycle: 'PROCESS LIFECYCLE OPTIONS', cache: 'TURBOCACHE OPTIONS', log: 'LOGGING OPTIONS'
@@ -64,8 +72,8 @@ function commandPage (meta: CommandMeta): string {
   const extra = Object.entries(meta.flags ?? {}).filter(([name]) => !opts.some(o => o.name === name) && name !== 'help')
   const json = meta.json === true ? '.TP\n\\fB\\-\\-json\\fR\nPrint the result as JSON, for scripts.\n' : ''
   const extraSection = extra.length === 0 && json === '' ? '' : `.SH OTHER OPTIONS\n${extra.map(([name, f]) => `.TP\n${f.char !== undefined ? `\\fB\\-${f.char}\\fR, ` : ''}\\fB\\-\\-${f.allowNo === true ? '[no\\-]' : ''}${esc(name)}\\fR\n${esc(f.description ?? '')}\n`).join('')}${json}`
-  return header(`ferry-${meta.id}`, meta.summary ?? '') +
-    `.SH SYNOPSIS\n\\fBferry ${meta.id}\\fR [\\fIOPTIONS\\fR]${meta.id === 'start' ? ' [\\fIAPP_DIR\\fR]' : ''}\n` +
+  return header(manPageTitle(meta.id), meta.summary ?? '') +
+    `.SH SYNOPSIS\n\\fBferry ${esc(typed(meta.id))}\\fR [\\fIOPTIONS\\fR]${(meta.args ?? []).map(a => ` [\\fI${esc(a)}\\fR]`).join('')}\n` +
     `.SH DESCRIPTION\n${esc(meta.description ?? '')}\n` + sections.join('') + extraSection + examples(meta) +
     `.SH EXIT STATUS\nSee \\fBferry\\fR(1).\n.SH SEE ALSO\n\\fBferry\\fR(1)\n`
 }
@@ -109,7 +117,7 @@ function mainPage (commands: readonly CommandMeta[]): string {
     '.SH SYNOPSIS\n\\fBferry\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n' +
     '.SH DESCRIPTION\nFerry serves web apps through a core process that spawns, supervises and load\\-balances app processes, ' +
     'buffers slow clients and serves static files. A watchdog process restarts the core if it crashes.\n' +
-    '.SH COMMANDS\n' + commands.map(c => `.TP\n\\fBferry ${c.id}\\fR\n${esc(c.summary ?? '')}. See \\fBferry\\-${c.id}\\fR(1).\n`).join('') +
+    '.SH COMMANDS\n' + commands.map(c => `.TP\n\\fBferry ${esc(typed(c.id))}\\fR\n${esc(c.summary ?? '')}. See \\fB${esc(manPageTitle(c.id))}\\fR(1).\n`).join('') +
     '.SH EXIT STATUS\nEvery failure prints one line on standard error: what is wrong, what to do, and the error code in brackets. ' +
     'A stack trace follows only with \\fB\\-\\-log\\-level debug\\fR.\n' + exitCodeTable() +
     '.SH ENVIRONMENT\n' + envs.map(o => `.TP\n\\fB${esc(o.env!)}\\fR\nSame as \\fB\\-\\-${esc(o.name)}\\fR.\n`).join('') +
@@ -119,11 +127,14 @@ function mainPage (commands: readonly CommandMeta[]): string {
     '.TP\n\\fBSIGHUP\\fR\nSent to the watchdog of a daemon (or of an instance not on a terminal): re\\-read the \\fB\\-\\-config\\fR file, ' +
     'like \\fBferry reload\\fR. A watchdog in the foreground of a terminal stops instead.\n' +
     CONFIG_FILES + APP_USERS +
-    '.SH SEE ALSO\n' + commands.map(c => `\\fBferry\\-${c.id}\\fR(1)`).join(', ') + '\n'
+    '.SH SHELL COMPLETION\n\\fBferry autocomplete bash\\fR (or \\fBzsh\\fR) prints how to set up completion of commands and ' +
+    'flags in that shell; \\fBferry autocomplete \\-\\-refresh\\-cache\\fR rebuilds it after an upgrade. \\fBferry help\\fR ' +
+    '\\fICOMMAND\\fR shows a command\\(aqs flags.\n' +
+    '.SH SEE ALSO\n' + commands.map(c => `\\fB${esc(manPageTitle(c.id))}\\fR(1)`).join(', ') + '\n'
 }
 
 export function renderManPages (commands: readonly CommandMeta[]): Record<string, string> {
   const pages: Record<string, string> = { 'ferry.1': mainPage(commands) }
-  for (const c of commands) pages[`ferry-${c.id}.1`] = commandPage(c)
+  for (const c of commands) pages[`${manPageTitle(c.id)}.1`] = commandPage(c)
   return pages
 }

@@ -6,6 +6,7 @@ import { renderBanner } from './render/banner.js'
 import { StartupView } from './render/startup-view.js'
 import { loadServeConfig } from '../core/config/apps.js'
 import { FerryError } from '../core/errors.js'
+import { checkBypass } from '../core/config/bypass-rules.js'
 import { launchDaemon, launchForeground, preflight } from '../core/watchdog/launch.js'
 
 export interface ServeRequest {
@@ -23,6 +24,7 @@ export async function serve (r: ServeRequest): Promise<void> {
   if (r.command === 'start' && loaded.apps.length === 0) {
     throw new FerryError('E_CONFIG_INVALID', `${configFile ?? 'the configuration'} lists no apps: add "apps", or name the app directory`)
   }
+  checkBypass({ instance: loaded.instance.options, apps: loaded.apps, command: r.command })
   const { options, sources } = loaded.instance
   const config = preflight({ appDir: r.appDir, configFile, flags, options, sources }, loaded.apps)
   const apps = loaded.apps.length === 1 ? loaded.apps[0]!.root : `${loaded.apps.length} apps${loaded.apps.length > 0 ? ` (${loaded.apps.map(a => a.root).join(', ')})` : ''}`

@@ -12,7 +12,7 @@ export default class Start extends BaseCommand {
   static override examples = [
     { description: 'Serve the example app on port 3000', command: '<%= config.bin %> start examples/hello' },
     { description: 'Serve with four processes in the background', command: '<%= config.bin %> start --min-instances 4 --daemonize --port 8080 .' },
-    { description: 'Serve any app that listens on $PORT', command: '<%= config.bin %> start --app-start-command "python3 -m http.server $PORT" .' },
+    { description: 'Serve any app that listens on $PORT', command: "<%= config.bin %> start --app-start-command 'python3 -m http.server $PORT' ." },
     { description: 'Serve the apps listed in a configuration file', command: '<%= config.bin %> start --config ferry.json' }
   ]
 

@@ -27,6 +27,7 @@ export const ERRORS = {
   E_CONFIG_INVALID: { exitCode: EXIT.usage, summary: 'the --config file or a Ferryfile.json cannot be used' },
   E_CONFIG_UNTRUSTED: { exitCode: EXIT.usage, summary: 'a Ferryfile.json, or a --config file others could write, says who apps run as or what they inherit' },
   E_STARTUP_FILE_NOT_FOUND: { exitCode: EXIT.notFound, summary: 'no startup file or start command was found' },
+  E_APP_TYPE_AMBIGUOUS: { exitCode: EXIT.usage, summary: 'the app directory holds more than one kind of app (Node, Python, Ruby): --app-type is needed' },
   E_PORT_IN_USE: { exitCode: EXIT.address, summary: 'the address or port is already in use' },
   E_LISTEN_FAILED: { exitCode: EXIT.address, summary: 'Ferry could not listen on the address' },
   E_LOG_FILE: { exitCode: EXIT.file, summary: 'the log file cannot be written' },

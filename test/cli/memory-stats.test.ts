@@ -78,3 +78,36 @@ test('memory-stats --no-apache --no-nginx shows the Ferry section only', async (
   assert.equal(json.apache, null)
   assert.equal(json.nginx, null)
 })
+
+// What agents written for passenger-memory-stats do (the Nagios/collectd/Telegraf scripts docs/monitoring.md
+// names): find the "Passenger processes" section, read its `### Processes` and `### Total private dirty RSS` lines.
+function passengerSection (stdout: string): { processes: number, totalMb: number, pids: number[] } {
+  const section = stdout.split(/^-+ Passenger processes -+$/m)[1]
+  assert.ok(section !== undefined, `no Passenger processes section in:\n${stdout}`)
+  const processes = Number(/^### Processes: (\d+)$/m.exec(section)?.[1])
+  const totalMb = Number(/^### Total private dirty RSS: ([\d.]+) MB/m.exec(section)?.[1])
+  const pids = [...section.matchAll(/^(\d+) {2,}/gm)].map(m => Number(m[1]))
+  return { processes, totalMb, pids }
+}
+
+test('memory-stats --passenger-compat and FERRY_PASSENGER_COMPAT=1: Passenger\'s section titles, so its agents count Ferry\'s processes', async t => {
+  const f = await startFerry(t, fixtureApp('hello'))
+  const appPid = Number((await get(`${f.url}/pid`)).body)
+  const [flag, env, off] = await Promise.all([
+    runCli(['memory-stats', '--passenger-compat']),
+    runCli(['memory-stats'], { env: { FERRY_PASSENGER_COMPAT: '1' } }),
+    runCli(['memory-stats', '--no-passenger-compat'], { env: { FERRY_PASSENGER_COMPAT: '1' } })
+  ])
+  for (const r of [flag, env]) {
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^Version: \S+\nDate {3}: [^\n]+\n-+ Apache processes -+\n/)
+    assert.doesNotMatch(r.stdout, /Ferry processes/)
+    const s = passengerSection(r.stdout)
+    assert.ok(s.processes >= 3 && s.processes === s.pids.length, r.stdout)
+    for (const pid of [f.proc.pid!, f.corePid, appPid]) assert.ok(s.pids.includes(pid), `pid ${pid} listed`)
+    assert.ok(s.totalMb > 0, 'memory is counted, not 0')
+  }
+  assert.equal(off.code, 0, off.stderr)
+  assert.match(off.stdout, /-+ Ferry processes -+\n/, '--no-passenger-compat wins over the environment')
+  assert.doesNotMatch(off.stdout, /Passenger processes/)
+})

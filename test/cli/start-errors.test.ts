@@ -25,8 +25,9 @@ test('unknown flag: exit 2', async () => {
 test('bad values: exit 2, naming the option and the value', async () => {
   assertOneLineError(await runCli(['start', '--port', 'abc', fixtureApp('hello')]), 2, /--port: expected a whole number, got "abc"/)
   assertOneLineError(await runCli(['start', '--max-pool-size', '0', fixtureApp('hello')]), 2, /--max-pool-size: expected a number of at least 1/)
-  assertOneLineError(await runCli(['start', '--app-type', 'cobol', fixtureApp('hello')]), 2, /--app-type: expected one of node, generic/)
+  assertOneLineError(await runCli(['start', '--app-type', 'cobol', fixtureApp('hello')]), 2, /--app-type: expected one of node, python, ruby, generic/)
   assertOneLineError(await runCli(['start', '--admin-address', 'localhost', fixtureApp('hello')]), 2, /--admin-address: expected HOST:PORT/)
+  assertOneLineError(await runCli(['start', '--metrics-address', '9100', fixtureApp('hello')]), 2, /--metrics-address: expected HOST:PORT, e\.g\. 127\.0\.0\.1:9100, got "9100"/)
 })
 
 test('a missing APP_DIR: exit 3', async () => {
@@ -56,6 +57,17 @@ function assertStartError (r: { code: number | null, stderr: string }, code: num
   assert.match(r.stderr, new RegExp(`^ferry: .*${pattern.source}`, 'm'))
   assert.doesNotMatch(r.stderr, /\s+at .*:\d+:\d+/)
 }
+
+test('--metrics-address on a port in use: exit 4, naming the option', async t => {
+  const blocker = createServer()
+  blocker.listen(0, '127.0.0.1')
+  await once(blocker, 'listening')
+  t.after(() => blocker.close())
+  const port = (blocker.address() as AddressInfo).port
+  const r = await runCli(['start', fixtureApp('hello'), '--address', '127.0.0.1', '--port', '0', '--metrics-address', `127.0.0.1:${port}`],
+    { env: { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) } })
+  assertStartError(r, 4, new RegExp(`--metrics-address 127\\.0\\.0\\.1:${port} is already in use.*\\[E_PORT_IN_USE\\]`))
+})
 
 test('--socket: a regular file or a live socket at the path is kept and is an error (exit 4); a stale socket is replaced', async t => {
   const { readFileSync, writeFileSync, existsSync, statSync } = await import('node:fs')

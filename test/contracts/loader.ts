@@ -1,4 +1,4 @@
-// The contract every Loader keeps, run against each implementation (node and generic now; python and ruby later):
+// The contract every Loader keeps, run against each implementation (node, generic, python and ruby):
 // it spawns a process that answers HTTP, reports ready only when it does, honours the start timeout and
 // cancellation, reports early exits with the app's output, and stops with SIGTERM then SIGKILL.
 import assert from 'node:assert/strict'

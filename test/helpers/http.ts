@@ -4,8 +4,8 @@ import { connect } from 'node:net'
 export interface Reply { status: number, headers: Record<string, string | string[] | undefined>, body: string }
 
 /** One request over a fresh connection; the body is read whole (tests keep bodies small). */
-export async function get (url: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Reply> {
-  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body, reset: true })
+export async function get (url: string, init: { method?: string, headers?: Record<string, string>, body?: string, signal?: AbortSignal } = {}): Promise<Reply> {
+  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body, reset: true, signal: init.signal })
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
 }
 

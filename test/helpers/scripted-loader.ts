@@ -50,7 +50,7 @@ export function scriptedLoader (plan: Array<'ok' | 'fail'>, o: { oob?: boolean }
 }
 
 export function poolWith (loader: Loader, maxPoolSize = 6): Pool {
-  return new Pool({ maxPoolSize, loaders: { node: loader, generic: loader } })
+  return new Pool({ maxPoolSize, loaders: { node: loader, generic: loader, python: loader, ruby: loader } })
 }
 
 export const tick = (ms = 5): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))

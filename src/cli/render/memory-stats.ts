@@ -17,6 +17,12 @@ export interface MemoryStatsInput {
   date: Date
   /** Whether the tool ran as root: when it did not and values are missing, say that root would see them. */
   isRoot: boolean
+  /**
+   * passenger-memory-stats's layout word for word (--passenger-compat): the section is titled "Passenger processes",
+   * totals flag unknown values with a bare ` (?)`, and the warning and blank lines are Passenger's, so agents written
+   * for passenger-memory-stats find the section they look for. The data (process names included) stays Ferry's.
+   */
+  passengerCompat?: boolean
 }
 
 const plain: MemoryStatsStyle = { title: s => s, header: s => s }
@@ -51,11 +57,11 @@ export const renderTable = (title: string, columns: readonly string[], rows: Rea
 
 // `### Processes` and `### Total private dirty RSS`; ` (?)` as in the reference when some values were unknown,
 // followed by how many processes the total leaves out.
-export const renderTotals = (s: MemorySection): string => {
+export const renderTotals = (s: MemorySection, passengerCompat = false): string => {
   const n = s.processes.length
   const unknown = s.unknown_private_dirty === 0
     ? ''
-    : ` (?) excludes ${s.unknown_private_dirty} of ${n} process${n === 1 ? '' : 'es'} that could not be read`
+    : passengerCompat ? ' (?)' : ` (?) excludes ${s.unknown_private_dirty} of ${n} process${n === 1 ? '' : 'es'} that could not be read`
   return `### Processes: ${n}\n### Total private dirty RSS: ${(s.total_private_dirty_kb / 1024).toFixed(2)} MB${unknown}\n`
 }
 
@@ -63,16 +69,29 @@ const row = (p: ProcessInfo, ppid: boolean): string[] =>
   [String(p.pid), ...(ppid ? [String(p.ppid)] : []), formatMb(p.vmsize_kb), formatMb(p.private_dirty_kb), p.command]
 
 // One section: Apache and nginx show the parent pid (their masters and workers), Ferry's does not.
-export const renderSection = (title: string, s: MemorySection, { ppid }: { ppid: boolean }, style = plain): string => {
+export const renderSection = (title: string, s: MemorySection, { ppid, passengerCompat = false }: { ppid: boolean, passengerCompat?: boolean }, style = plain): string => {
   const columns = ['PID', ...(ppid ? ['PPID'] : []), 'VMSize', 'Private', 'Name']
-  return renderTable(title, columns, s.processes.map(p => row(p, ppid)), style) + renderTotals(s)
+  return renderTable(title, columns, s.processes.map(p => row(p, ppid)), style) + renderTotals(s, passengerCompat)
 }
 
 export const ROOT_WARNING = '*** WARNING: Some processes\' private dirty RSS could not be read (shown as ?). ' +
   'It is the best measure of the memory a process really uses; run this command as root (sudo) to see it for all of them.'
 
+/** passenger-memory-stats's own warning, word for word, for --passenger-compat. */
+export const PASSENGER_ROOT_WARNING = '*** WARNING: Please run this tool with sudo. Otherwise the private dirty RSS ' +
+  '(a reliable metric for real memory usage) of processes cannot be determined.'
+
+/**
+ * passenger-memory-stats's title when it finds no Apache: a bare title of fixed width. Ferry does not look for the
+ * Apache executable, so it prints this when it finds no Apache process (the reference's situation on nginx or
+ * standalone machines), and a table like nginx's when it finds some.
+ */
+export const PASSENGER_NO_APACHE = '------------- Apache processes -------------\n'
+
 // The whole report.
-export const renderMemoryStats = ({ stats, version, date, isRoot }: MemoryStatsInput, style = plain): string => {
+export const renderMemoryStats = (input: MemoryStatsInput, style = plain): string => {
+  if (input.passengerCompat === true) return renderPassengerLayout(input, style)
+  const { stats, version, date, isRoot } = input
   const sections: string[] = []
   if (stats.apache !== null) sections.push(renderSection('Apache processes', stats.apache, { ppid: true }, style))
   if (stats.nginx !== null) sections.push(renderSection('Nginx processes', stats.nginx, { ppid: true }, style))
@@ -80,4 +99,21 @@ export const renderMemoryStats = ({ stats, version, date, isRoot }: MemoryStatsI
   const unknown = [stats.apache, stats.nginx, stats.ferry].some(s => s !== null && s.unknown_private_dirty > 0)
   return `Version: ${version}\nDate   : ${formatDate(date)}\n${sections.join('\n')}` +
     (unknown && !isRoot ? `${ROOT_WARNING}\n` : '')
+}
+
+// passenger-memory-stats's layout: no blank line before the first section, two after each section but the last,
+// the ferry section under Passenger's title. Each section starts on a line of its own (renderTable's leading blank
+// line is Ferry's layout, so it is cut).
+const renderPassengerLayout = ({ stats, version, date, isRoot }: MemoryStatsInput, style: MemoryStatsStyle): string => {
+  const section = (title: string, s: MemorySection, ppid: boolean): string =>
+    renderSection(title, s, { ppid, passengerCompat: true }, style).replace(/^\n/, '')
+  const sections: string[] = []
+  if (stats.apache !== null) {
+    sections.push(stats.apache.processes.length === 0 ? style.title(PASSENGER_NO_APACHE.trimEnd()) + '\n' : section('Apache processes', stats.apache, true))
+  }
+  if (stats.nginx !== null) sections.push(section('Nginx processes', stats.nginx, true))
+  sections.push(section('Passenger processes', stats.ferry, false))
+  const unknown = [stats.apache, stats.nginx, stats.ferry].some(s => s !== null && s.unknown_private_dirty > 0)
+  return `Version: ${version}\nDate   : ${formatDate(date)}\n${sections.join('\n\n')}` +
+    (unknown && !isRoot ? `${PASSENGER_ROOT_WARNING}\n` : '')
 }

@@ -7,10 +7,14 @@ import type { Inflight } from '../server/inflight.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
+import { cacheSnapshot } from './cache-snapshot.js'
+import type { PurgeTarget } from './purge-target.js'
 import { API_VERSION, type AdminContext } from './routes.js'
-import type { InstanceInfo, StatusSnapshot } from './status-snapshot.js'
+import type { AppFacts, InstanceInfo, StatusSnapshot } from './status-snapshot.js'
 import { renderPoolText } from './views/pool-text.js'
 import { renderPoolXml } from './views/pool-xml.js'
+import { renderRequestsJson } from './views/requests-json.js'
+import { coreSettings, ownRunAs, runAsOf, systemAccounts } from './run-as.js'
 
 export interface AdminContextDeps {
   readonly pool: Pool
@@ -23,32 +27,39 @@ export interface AdminContextDeps {
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
   readonly reload: () => unknown
+  /** `standalone` or `flying`, as properties.json says; default standalone. */
+  readonly integrationMode?: string
+  /** The base URI an app is served under (the router knows); default `/`. */
+  readonly baseUriOf?: (appRoot: string) => string | undefined
+  /** Drops the turbocache entries a purge names; returns how many. Throws E_APP_NOT_FOUND for an unknown app. */
+  readonly purgeCache: (target: PurgeTarget) => number
 }
 
-export async function buildStatusSnapshot (pool: Pool, instance: InstanceInfo): Promise<StatusSnapshot> {
-  const snapshot = pool.snapshot()
+export interface SnapshotSources {
+  readonly pool: Pool
+  readonly instance: InstanceInfo
+  readonly config?: ResolvedOptions
+  readonly integrationMode?: string
+  readonly baseUriOf?: (appRoot: string) => string | undefined
+  readonly cacheStore?: MemoryStore | undefined
+}
+
+/** The one snapshot every status view renders: pool, per-process metrics, and what each app runs as and under. */
+export async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
+  const snapshot = src.pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
-  return { instance, pool: snapshot, metrics: await collectMetrics(pids) }
-}
-
-const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.round(part / whole * 1000) / 1000
-
-/** The reference's `turbocaching` section (fetches, hits, stores and their ratios) plus Ferry's own counters. */
-function turbocaching (store: MemoryStore | undefined): Record<string, unknown> {
-  if (store === undefined) return { enabled: false }
-  const c = store.counters
+  const accounts = systemAccounts()
+  const own = ownRunAs(accounts)
+  const apps: Record<string, AppFacts> = {}
+  for (const g of snapshot.groups) apps[g.name] = { base_uri: src.baseUriOf?.(g.app_root) ?? '/', run_as: runAsOf(g, own, accounts) }
+  const settings = src.config === undefined ? undefined : coreSettings(src.config.options, src.integrationMode ?? 'standalone', own, accounts)
   return {
-    enabled: true,
-    fetches: c.fetches,
-    hits: c.hits,
-    hit_ratio: ratio(c.hits, c.fetches),
-    stores: c.stores,
-    store_successes: c.store_successes,
-    store_success_ratio: ratio(c.store_successes, c.stores),
-    evictions: c.evictions,
-    refusals: { ...c.refusals },
-    entries: store.size,
-    bytes: store.bytes
+    instance: src.instance,
+    pool: snapshot,
+    metrics: await collectMetrics(pids),
+    apps,
+    ...(settings === undefined ? {} : { settings }),
+    turbocaching: cacheSnapshot(src.cacheStore)
   }
 }
 
@@ -61,11 +72,11 @@ function withoutSecrets (name: string, value: unknown): unknown {
 }
 
 export function createAdminContext (d: AdminContextDeps): AdminContext {
-  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d.pool, d.instance)
-  return {
+  const snapshot = (): Promise<StatusSnapshot> => buildStatusSnapshot(d)
+  const ctx: AdminContext = {
     info: () => ({ status: 'ok', pid: process.pid, program_name: 'Ferry', program_version: FERRY_VERSION, api_version: API_VERSION, instance: d.instance.name }),
     poolJson: snapshot,
-    poolText: async (verbose, colorize) => renderPoolText(await snapshot(), { now: Date.now(), verbose, colorize }),
+    poolText: async (verbose, colorize, passengerCompat) => renderPoolText(await snapshot(), { now: Date.now(), verbose, colorize, passengerCompat }),
     poolXml: async verbose => renderPoolXml(await snapshot(), { now: Date.now(), verbose }),
     serverJson: () => {
       const s = d.stats
@@ -87,11 +98,15 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
           responses_paused_for_budget: s.responseBuffers.waiting,
           client_accept_speed: { '1m': speed(accept.perMinute1m, '1 minute'), '1h': speed(accept.perMinute1h, '1 hour') },
           request_begin_speed: { '1m': speed(begin.perMinute1m, '1 minute'), '1h': speed(begin.perMinute1h, '1 hour') },
-          turbocaching: turbocaching(d.cacheStore)
+          turbocaching: cacheSnapshot(d.cacheStore)
         }
       }
     },
-    requestsJson: () => ({ requests: d.inflight.snapshot(Date.now()) }),
+    requestsJson: () => {
+      const now = Date.now()
+      const server = (ctx.serverJson() as { thread1: Record<string, unknown> }).thread1
+      return renderRequestsJson({ server, requests: d.inflight.snapshot(now), pool: d.pool.snapshot(), now })
+    },
     configJson: secrets => {
       const out: Record<string, { value: unknown, source: string }> = {}
       for (const [name, source] of Object.entries(d.config.sources)) {
@@ -109,6 +124,8 @@ export function createAdminContext (d: AdminContextDeps): AdminContext {
     detachProcess: pid => [...d.pool.groups.values()].some(g => g.detach(pid)),
     shutdown: () => setImmediate(d.shutdown),
     reopenLogs: d.reopenLogs,
-    reload: d.reload
+    reload: d.reload,
+    purgeCache: d.purgeCache
   }
+  return ctx
 }

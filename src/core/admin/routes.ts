@@ -2,6 +2,7 @@
 // does transport, limits and auth; handlers only turn the context into a reply.
 import { isFerryError } from '../errors.js'
 import type { Access } from './auth.js'
+import { purgeTargetFrom, type PurgeTarget } from './purge-target.js'
 
 export interface Reply {
   readonly status?: number
@@ -12,7 +13,8 @@ export interface Reply {
 export interface AdminContext {
   info (): Record<string, unknown>
   poolJson (): Promise<unknown>
-  poolText (verbose: boolean, colorize: boolean): Promise<string>
+  /** passengerCompat: only the lines passenger-status prints (see views/pool-text.ts). */
+  poolText (verbose: boolean, colorize: boolean, passengerCompat?: boolean): Promise<string>
   poolXml (verbose: boolean): Promise<string>
   serverJson (): unknown
   requestsJson (): unknown
@@ -26,6 +28,8 @@ export interface AdminContext {
   reopenLogs (): boolean
   /** Re-reads the configuration: what was added, removed, changed; throws a FerryError when it is refused. */
   reload (): unknown
+  /** Drops the turbocache entries `target` names and says how many; throws E_APP_NOT_FOUND for an unknown app. */
+  purgeCache (target: PurgeTarget): number
 }
 
 export interface Route {
@@ -57,9 +61,11 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     handle: async (ctx, q) => {
       const verbose = yesNo(q, 'verbose')
       const colorize = yesNo(q, 'colorize')
+      const passengerCompat = yesNo(q, 'passenger_compat')
       if (verbose === undefined) return badYesNo('verbose')
       if (colorize === undefined) return badYesNo('colorize')
-      return { type: 'text', body: await ctx.poolText(verbose, colorize) }
+      if (passengerCompat === undefined) return badYesNo('passenger_compat')
+      return { type: 'text', body: await ctx.poolText(verbose, colorize, passengerCompat) }
     }
   },
   '/pool.xml': {
@@ -119,6 +125,18 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       } catch (err) {
         const e = err as { code?: string, message?: string }
         return json({ status: 'error', code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) }, 422)
+      }
+    }
+  },
+  '/cache/purge.json': {
+    method: 'POST',
+    access: 'admin',
+    handle: (ctx, _q, body) => {
+      try {
+        return json({ status: 'ok', purged: ctx.purgeCache(purgeTargetFrom(body)) })
+      } catch (err) {
+        if (!isFerryError(err)) throw err
+        return json({ status: 'error', code: err.code, message: err.message }, err.code === 'E_USAGE' ? 400 : err.httpStatus)
       }
     }
   },

@@ -1,11 +1,19 @@
 // The turbocache's bounded in-memory store: an LRU over a Map (insertion order = recency: a hit is moved to the end
-// with delete+set, eviction takes from the front), with a secondary index from URL key to its cookie-variant keys so
-// a write to a URL drops every variant. Bounded by default in entries, total bytes and entry size.
+// with delete+set, eviction takes from the front), with a secondary index from URL key to its variant keys so a write
+// to a URL drops every variant. Bounded by default in entries, total bytes and entry size; stale entries kept for
+// revalidation count like any other.
+//
+// Vary: a key whose latest response had no Vary holds its entry directly (a hit is one Map lookup). A key whose
+// latest response had Vary is a *varied* key: #varied maps it to the Vary names and its variant keys
+// (key LF "~" selector, see vary.ts; LF never occurs in a key's parts, so no other key looks like one), at most
+// MAX_VARIANTS of them, the oldest dropped first. A key is never both. Storing a response whose Vary names differ
+// from the key's drops its other variants: they were chosen by other headers.
 //
 // Counting: the caller counts `fetches`, `hits` and `stores` (one per storeDecision); this store counts
 // `store_successes` (in set), `evictions`, and refusals: recordRefusal(reason) for the policy's refusals, and set()
-// itself for entries over maxEntryBytes ('too-large') or already expired ('no-freshness').
-import type { CacheCounters, CachedResponse, CacheStore, RefusalReason } from './types.js'
+// itself for entries over maxEntryBytes ('too-large') or past their keepUntil ('no-freshness').
+import type { CacheCounters, CachedResponse, CacheStore, Lookup, RefusalReason, RequestHeaders } from './types.js'
+import { varySelector } from './vary.js'
 
 export interface MemoryStoreOptions {
   /** Total bytes of all entries (default 64 MiB). */
@@ -21,10 +29,30 @@ export interface MemoryStoreOptions {
 /** Per-entry bookkeeping estimate: Map slots, the record and entry objects, the header array. */
 export const ENTRY_OVERHEAD_BYTES = 256
 
+/** Most Vary variants kept under one key (one URL, for one --vary-turbocache-by-cookie value). */
+export const MAX_VARIANTS = 16
+
+const VARIANT = '\n~'
+/** Invalidated URL keys and purged prefixes remembered for fills in flight (see invalidatedSince), at most. */
+const MAX_INVALIDATIONS_KEPT = 10_000
+const MAX_PREFIXES_KEPT = 64
+const NO_HEADERS: RequestHeaders = {}
+
 interface Slot {
   readonly entry: CachedResponse
   readonly urlKey: string
+  /** The key it was stored under (for a variant: its varied key). */
+  readonly baseKey: string
   readonly size: number
+  /** The lookup answers, made once per entry so a hit allocates nothing. */
+  readonly fresh: Lookup
+  readonly stale: Lookup
+}
+
+interface Varied {
+  readonly names: readonly string[]
+  /** Variant keys, oldest first. */
+  readonly keys: Set<string>
 }
 
 const REASONS: readonly RefusalReason[] = [
@@ -43,6 +71,9 @@ function positiveInteger (name: string, value: unknown, fallback: number): numbe
 export function entrySize (key: string, urlKey: string, entry: CachedResponse): number {
   let size = ENTRY_OVERHEAD_BYTES + entry.body.length + Buffer.byteLength(key) + Buffer.byteLength(urlKey) + Buffer.byteLength(entry.statusText)
   for (const h of entry.headers) size += Buffer.byteLength(h) + 4 // ": " / CRLF, as on the wire
+  // Kept beside the headers (never sent, so not among them): an app's 60 KB Ferry-Cache-Control per entry must count.
+  if (entry.ferryCacheControl !== undefined) size += Buffer.byteLength(entry.ferryCacheControl)
+  if (entry.vary !== undefined) for (const name of entry.vary) size += name.length + 16
   return size
 }
 
@@ -54,7 +85,16 @@ export class MemoryStore implements CacheStore {
   readonly counters: CacheCounters
   readonly #entries = new Map<string, Slot>()
   readonly #byUrl = new Map<string, Set<string>>()
+  readonly #varied = new Map<string, Varied>()
   #bytes = 0
+  /** Counts invalidations (deleteUrl, deleteWithPrefix, clear): see invalidatedSince. */
+  #generation = 0
+  /** URL keys invalidated → the generation that did it; bounded (MAX_INVALIDATIONS_KEPT, then #floor rises). */
+  readonly #urlsInvalidated = new Map<string, number>()
+  /** Prefixes dropped (an app's entries) → the generation that did it; bounded likewise. */
+  readonly #prefixesInvalidated = new Map<string, number>()
+  /** Everything older than this generation counts as invalidated (after clear(), or when the maps overflowed). */
+  #floor = 0
 
   constructor (o: MemoryStoreOptions = {}) {
     if (o === null || typeof o !== 'object') throw new TypeError('MemoryStore: options must be an object')
@@ -68,63 +108,124 @@ export class MemoryStore implements CacheStore {
     this.now = o.now ?? Date.now
     const refusals = {} as Record<RefusalReason, number>
     for (const r of REASONS) refusals[r] = 0
-    this.counters = { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, refusals }
+    this.counters = { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, collapsed: 0, revalidations: 0, revalidated: 0, stale_served: 0, refusals }
   }
 
   /** Total bytes accounted to stored entries. */
   get bytes (): number { return this.#bytes }
-  /** Number of stored entries. */
+  /** Number of stored entries (every variant, fresh or stale). */
   get size (): number { return this.#entries.size }
 
-  /** O(1): a fresh entry, moved to most-recently-used; an expired one is dropped (never served). */
-  get (key: string): CachedResponse | undefined {
-    const slot = this.#entries.get(key)
-    if (slot === undefined) return undefined
-    if (slot.entry.expiresAt <= this.now()) {
-      this.#remove(key, slot)
+  /** O(1) for a key without Vary; one more lookup for a varied key. See CacheStore.lookup. */
+  lookup (key: string, reqHeaders: RequestHeaders, now: number): Lookup | undefined {
+    let slotKey = key
+    let slot = this.#entries.get(key)
+    if (slot === undefined) {
+      if (this.#varied.size === 0) return undefined
+      const varied = this.#varied.get(key)
+      if (varied === undefined) return undefined
+      slotKey = key + VARIANT + varySelector(varied.names, reqHeaders)
+      slot = this.#entries.get(slotKey)
+      if (slot === undefined) return undefined
+    }
+    const entry = slot.entry
+    if (entry.keepUntil <= now) {
+      this.#remove(slotKey, slot)
       return undefined
     }
-    this.#entries.delete(key)
-    this.#entries.set(key, slot)
-    return slot.entry
+    this.#entries.delete(slotKey)
+    this.#entries.set(slotKey, slot)
+    return now < entry.expiresAt && !entry.noCache ? slot.fresh : slot.stale
+  }
+
+  get (key: string): CachedResponse | undefined {
+    const found = this.lookup(key, NO_HEADERS, this.now())
+    return found?.state === 'fresh' ? found.entry : undefined
   }
 
   set (key: string, urlKey: string, entry: CachedResponse): boolean {
-    const size = entrySize(key, urlKey, entry)
-    const old = this.#entries.get(key)
+    const slotKey = entry.vary === undefined ? key : key + VARIANT + entry.varySelector
+    const size = entrySize(slotKey, urlKey, entry)
+    const old = this.#entries.get(slotKey)
     // A newer response that cannot be kept must not leave the older one in place.
-    if (old !== undefined) this.#remove(key, old)
+    if (old !== undefined) this.#remove(slotKey, old)
     if (size > this.maxEntryBytes) {
       this.counters.refusals['too-large']++
       return false
     }
-    if (entry.expiresAt <= this.now()) {
+    if (entry.keepUntil <= this.now()) {
       this.counters.refusals['no-freshness']++
       return false
     }
+    this.#settle(key, entry)
     while (this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) {
       const lru = this.#entries.keys().next().value as string
       this.#remove(lru, this.#entries.get(lru)!)
       this.counters.evictions++
     }
-    this.#entries.set(key, { entry, urlKey, size })
+    this.#entries.set(slotKey, { entry, urlKey, baseKey: key, size, fresh: { state: 'fresh', entry }, stale: { state: 'stale', entry } })
     this.#bytes += size
-    let variants = this.#byUrl.get(urlKey)
-    if (variants === undefined) this.#byUrl.set(urlKey, variants = new Set())
-    variants.add(key)
+    let keys = this.#byUrl.get(urlKey)
+    if (keys === undefined) this.#byUrl.set(urlKey, keys = new Set())
+    keys.add(slotKey)
+    if (entry.vary !== undefined) {
+      // Made here, after evictions: a varied key's record exists exactly while it has variants.
+      let varied = this.#varied.get(key)
+      if (varied === undefined) this.#varied.set(key, varied = { names: entry.vary, keys: new Set() })
+      varied.keys.add(slotKey)
+    }
     this.counters.store_successes++
     return true
   }
 
+  /** Makes room under `key` for `entry`: a plain key and a varied one exclude each other, and variants are bounded. */
+  #settle (key: string, entry: CachedResponse): void {
+    const varied = this.#varied.get(key)
+    if (entry.vary === undefined) {
+      if (varied !== undefined) this.#dropVariants(varied)
+      return
+    }
+    const plain = this.#entries.get(key)
+    if (plain !== undefined) this.#remove(key, plain)
+    if (varied !== undefined && varied.names.join('\n') === entry.vary.join('\n')) {
+      while (varied.keys.size >= MAX_VARIANTS) {
+        const oldest = varied.keys.values().next().value as string
+        this.#remove(oldest, this.#entries.get(oldest)!)
+      }
+      return
+    }
+    if (varied !== undefined) this.#dropVariants(varied)
+  }
+
+  #dropVariants (varied: Varied): number {
+    let n = 0
+    for (const k of [...varied.keys]) {
+      const slot = this.#entries.get(k)
+      if (slot !== undefined) { this.#remove(k, slot); n++ }
+    }
+    return n
+  }
+
+  replace (key: string, old: CachedResponse, next: CachedResponse): boolean {
+    const slotKey = old.vary === undefined ? key : key + VARIANT + old.varySelector
+    const slot = this.#entries.get(slotKey)
+    if (slot === undefined || slot.entry !== old) return false
+    return this.set(key, slot.urlKey, next)
+  }
+
   delete (key: string): boolean {
     const slot = this.#entries.get(key)
-    if (slot === undefined) return false
-    this.#remove(key, slot)
-    return true
+    if (slot !== undefined) {
+      this.#remove(key, slot)
+      return true
+    }
+    const varied = this.#varied.get(key)
+    return varied !== undefined && this.#dropVariants(varied) > 0
   }
 
   /** Drops every entry whose key starts with `prefix` (one app's, after it restarted); returns how many. O(entries). */
   deleteWithPrefix (prefix: string): number {
+    this.#invalidated(this.#prefixesInvalidated, prefix, MAX_PREFIXES_KEPT)
     let n = 0
     for (const [key, slot] of this.#entries) {
       if (key.startsWith(prefix)) { this.#remove(key, slot); n++ }
@@ -133,10 +234,14 @@ export class MemoryStore implements CacheStore {
   }
 
   deleteUrl (urlKey: string): number {
-    const variants = this.#byUrl.get(urlKey)
-    if (variants === undefined) return 0
+    this.#invalidated(this.#urlsInvalidated, urlKey, MAX_INVALIDATIONS_KEPT)
+    const keys = this.#byUrl.get(urlKey)
+    if (keys === undefined) return 0
     let n = 0
-    for (const key of [...variants]) if (this.delete(key)) n++
+    for (const key of [...keys]) {
+      const slot = this.#entries.get(key)
+      if (slot !== undefined) { this.#remove(key, slot); n++ }
+    }
     return n
   }
 
@@ -144,19 +249,50 @@ export class MemoryStore implements CacheStore {
     this.counters.refusals[reason]++
   }
 
+  get generation (): number { return this.#generation }
+
+  invalidatedSince (urlKey: string, generation: number): boolean {
+    if (generation === this.#generation) return false
+    if (generation < this.#floor) return true
+    if ((this.#urlsInvalidated.get(urlKey) ?? -1) > generation) return true
+    for (const [prefix, at] of this.#prefixesInvalidated) if (at > generation && urlKey.startsWith(prefix)) return true
+    return false
+  }
+
+  #invalidated (marks: Map<string, number>, what: string, most: number): void {
+    const at = ++this.#generation
+    if (marks.size >= most) {
+      // Forgetting is safe: every fill that started before now counts as invalidated.
+      this.#urlsInvalidated.clear()
+      this.#prefixesInvalidated.clear()
+      this.#floor = at
+    }
+    marks.delete(what)
+    marks.set(what, at)
+  }
+
   clear (): void {
+    this.#floor = ++this.#generation
+    this.#urlsInvalidated.clear()
+    this.#prefixesInvalidated.clear()
     this.#entries.clear()
     this.#byUrl.clear()
+    this.#varied.clear()
     this.#bytes = 0
   }
 
   #remove (key: string, slot: Slot): void {
     this.#entries.delete(key)
     this.#bytes -= slot.size
-    const variants = this.#byUrl.get(slot.urlKey)
-    if (variants !== undefined) {
-      variants.delete(key)
-      if (variants.size === 0) this.#byUrl.delete(slot.urlKey)
+    const keys = this.#byUrl.get(slot.urlKey)
+    if (keys !== undefined) {
+      keys.delete(key)
+      if (keys.size === 0) this.#byUrl.delete(slot.urlKey)
     }
+    if (slot.entry.vary === undefined) return
+    const varied = this.#varied.get(slot.baseKey)
+    if (varied === undefined) return
+    varied.keys.delete(key)
+    if (varied.keys.size === 0) this.#varied.delete(slot.baseKey)
   }
 }

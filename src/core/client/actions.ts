@@ -2,11 +2,12 @@
 // full-admin account. What an APP argument means is decided here, so the commands stay thin.
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { FerryError } from '../errors.js'
+import { ERRORS, FerryError, type ErrorCode } from '../errors.js'
 import type { InstanceRecord } from '../instance/registry.js'
 import { adminRequest } from './admin-client.js'
 
-async function callJson (instance: InstanceRecord, path: string, o: { body?: unknown, timeoutMs: number }): Promise<Record<string, unknown>> {
+/** An action's JSON answer; an error answer that carries one of Ferry's codes is rethrown as that error here. */
+export async function callJson (instance: InstanceRecord, path: string, o: { body?: unknown, timeoutMs: number }): Promise<Record<string, unknown>> {
   const post = o.body !== undefined
   const reply = await adminRequest(instance, path, post ? { method: 'POST', account: 'admin', body: o.body, timeoutMs: o.timeoutMs } : { timeoutMs: o.timeoutMs })
   let body: unknown
@@ -16,7 +17,8 @@ async function callJson (instance: InstanceRecord, path: string, o: { body?: unk
     body = undefined
   }
   if (reply.status !== 200 || typeof body !== 'object' || body === null) {
-    const why = (body as { message?: unknown } | undefined)?.message
+    const { message: why, code } = (body ?? {}) as { message?: unknown, code?: unknown }
+    if (typeof code === 'string' && code in ERRORS && typeof why === 'string') throw new FerryError(code as ErrorCode, why)
     throw new FerryError('E_API_UNREACHABLE', `the admin API answered ${reply.status} to ${path}${typeof why === 'string' ? `: ${why}` : ''}`)
   }
   return body as Record<string, unknown>

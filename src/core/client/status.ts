@@ -45,8 +45,10 @@ export function selectForStatus (name: string | undefined, instanceRegistryDir: 
   }
 }
 
-export async function fetchView (instance: InstanceRecord, show: Show, o: { verbose: boolean, colorize: boolean }, timeoutMs: number): Promise<string> {
-  const path = PATHS[show] + (show === 'pool' || show === 'xml' ? `?verbose=${String(o.verbose)}&colorize=${String(o.colorize && show === 'pool')}` : '')
+/** passengerCompat: the pool text with only the lines passenger-status prints (the other views are the same either way). */
+export async function fetchView (instance: InstanceRecord, show: Show, o: { verbose: boolean, colorize: boolean, passengerCompat?: boolean }, timeoutMs: number): Promise<string> {
+  const compat = show === 'pool' && o.passengerCompat === true ? '&passenger_compat=true' : ''
+  const path = PATHS[show] + (show === 'pool' || show === 'xml' ? `?verbose=${String(o.verbose)}&colorize=${String(o.colorize && show === 'pool')}${compat}` : '')
   const reply = await adminRequest(instance, path, { timeoutMs })
   if (reply.status !== 200) throw new FerryError('E_API_UNREACHABLE', `the admin API answered ${reply.status} for ${path}`)
   return reply.body

@@ -17,6 +17,7 @@ import { OPTIONS, type FerryOptions, type OptionSpec } from './options.js'
 import { resolveOptions, type OptionSource, type RawValues, type ResolvedOptions } from './resolve.js'
 import { distrustReason } from './trust.js'
 import { readRegularFile } from '../instance/file-trust.js'
+import { checkBypass } from './bypass-rules.js'
 
 export const FERRYFILE = 'Ferryfile.json'
 
@@ -60,6 +61,7 @@ export function loadServeConfig (inputs: ServeInputs): ServeConfig {
   if (entries.length === 0 && inputs.appDir !== undefined) entries.push({ where: 'the app directory', values: { root: resolve(inputs.appDir) } })
   const apps = entries.map(e => defineApp(e.where, e.values, inputs, file?.options))
   checkUnique(apps)
+  checkBypass({ instance: instance.options, apps })
   return { instance, apps }
 }
 

@@ -5,14 +5,14 @@
 import { readFileSync, readlinkSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 
-/** The fields of /proc/<pid>/stat that memory-stats uses. */
-export interface ProcStat { pid: number, comm: string, state: string, ppid: number }
+/** The fields of /proc/<pid>/stat that memory-stats and the status views use. */
+export interface ProcStat { pid: number, comm: string, state: string, ppid: number, /** Process group ID. */ pgrp: number }
 
 /** Memory figures from /proc/<pid>/status, in kB; null where the kernel gives none (kernel threads, zombies). */
 export interface ProcStatus { vmsize_kb: number | null, rss_kb: number | null, swap_kb: number | null }
 
 /** Sums from /proc/<pid>/smaps_rollup (or /proc/<pid>/smaps), in kB; null when no such line was present. */
-export interface ProcSmaps { private_dirty_kb: number | null, swap_kb: number | null }
+export interface ProcSmaps { private_dirty_kb: number | null, swap_kb: number | null, /** Proportional set size. */ pss_kb: number | null }
 
 // Parse /proc/<pid>/stat. comm sits between the first '(' and the LAST ')' because comm may itself contain
 // spaces and parentheses; the fields after it are space-separated.
@@ -24,7 +24,8 @@ export const parseStat = (text: string): ProcStat | undefined => {
   const rest = text.slice(close + 1).trim().split(/\s+/)
   const ppid = Number(rest[1])
   if (!Number.isInteger(pid) || rest[0] === undefined || rest[0] === '' || !Number.isInteger(ppid)) return undefined
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid }
+  const pgrp = Number(rest[2])
+  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, pgrp: Number.isInteger(pgrp) ? pgrp : pid }
 }
 
 // One `Key:   123 kB` value of a status/smaps style file, or null when the key is absent.
@@ -50,7 +51,8 @@ const sumKb = (text: string, key: string): number | null => {
 // Parse /proc/<pid>/smaps_rollup, or the full /proc/<pid>/smaps of kernels older than 4.14.
 export const parseSmaps = (text: string): ProcSmaps => ({
   private_dirty_kb: sumKb(text, 'Private_Dirty'),
-  swap_kb: sumKb(text, 'Swap')
+  swap_kb: sumKb(text, 'Swap'),
+  pss_kb: sumKb(text, 'Pss')
 })
 
 // Parse /proc/<pid>/cmdline: NUL-separated arguments; a process that set its title may leave a NUL-padded tail.

@@ -20,7 +20,7 @@ export interface ProcessInfo {
 
 export interface Classified { ferry: ProcessInfo[], nginx: ProcessInfo[], apache: ProcessInfo[] }
 
-const FERRY_TITLES = ['Ferry watchdog', 'Ferry core', 'Ferry NodeApp:']
+const FERRY_TITLES = ['Ferry watchdog', 'Ferry core', 'Ferry NodeApp:', 'Ferry PythonApp:', 'Ferry RubyApp:']
 
 // Read one process; undefined when it is gone or is a zombie (it no longer holds any memory).
 export const readProcess = (pid: number, root = '/proc'): ProcessInfo | undefined => {

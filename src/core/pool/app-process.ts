@@ -4,6 +4,7 @@
 // A process that is spawning has no AppProcess yet: the group counts it as "spawning".
 import type { SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
 import type { Waiter } from './wait-queue.js'
+import { randomId } from './random-id.js'
 
 export type ProcessState = 'ready' | 'oob' | 'stopping' | 'dead'
 
@@ -15,6 +16,14 @@ export class AppProcess {
   readonly spawnedAt: number
   /** Names this process in the sticky-sessions cookie; unique within its group. */
   readonly stickyId: string
+  /**
+   * A name no other process will have, in Passenger's gupid shape (minutes since the epoch in hex, a dash, 10 random
+   * characters), so monitoring that tells processes apart by it keeps working.
+   */
+  readonly gupid: string
+  /** When its spawn began, and when the group generation it belongs to began (ms since the epoch). */
+  readonly spawnStartedAt: number
+  readonly generationStartedAt: number
   state: ProcessState = 'ready'
   /** Requests in flight on this process. */
   sessions = 0
@@ -26,6 +35,9 @@ export class AppProcess {
    */
   tunnels = 0
   lastUsed: number
+  /** Bytes its clients sent and received, for a process that accepts them itself (--bypass) and reports them. */
+  bytesIn = 0
+  bytesOut = 0
   /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
   elu = 0
   /** Out-of-band work was asked for and waits for a free slot (see --max-oob-work-instances). */
@@ -38,8 +50,12 @@ export class AppProcess {
   readonly #spawned: SpawnedProcess
 
   /** `concurrency` overrides what the loader advertised (0 = keep the loader's value). */
-  constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid)) {
+  constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid),
+    begun: { readonly at: number, readonly generation: number } = { at: now, generation: now }) {
     this.#spawned = spawned
+    this.gupid = `${Math.floor(now / 60_000).toString(16)}-${randomId(10)}`
+    this.spawnStartedAt = begun.at
+    this.generationStartedAt = begun.generation
     this.pid = spawned.pid
     this.target = spawned.target
     this.concurrency = concurrency > 0 ? concurrency : spawned.concurrency
@@ -64,6 +80,9 @@ export class AppProcess {
   get totallyBusy (): boolean {
     return this.concurrency > 0 && this.sessions >= this.concurrency
   }
+
+  /** It accepts its clients itself (--bypass): its sessions and processed come from its reports, not checkouts. */
+  get acceptsItself (): boolean { return this.#spawned.acceptsItself === true }
 
   /** Whether the process can do out-of-band work (its loader has a channel to ask it). */
   get supportsOob (): boolean { return this.#spawned.oobWork !== undefined }

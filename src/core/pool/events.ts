@@ -1,7 +1,7 @@
 // The events the pool publishes. The core's logger (and later the admin API) subscribes; the pool never logs.
 import { EventEmitter } from 'node:events'
 import type { FerryError } from '../errors.js'
-import type { ExitInfo } from '../spawn/loader.js'
+import type { ExitInfo, ProcessStats } from '../spawn/loader.js'
 import type { AppProcess } from './app-process.js'
 import type { Group, RecycleReason } from './group.js'
 
@@ -21,6 +21,8 @@ export interface PoolEventMap {
   oobWork: [group: Group, process: AppProcess, phase: 'start' | 'done' | 'timeout']
   /** A retired process kept for its tunnels ('waiting'), or stopped at the end of the drain time ('closing'). */
   tunnelDrain: [group: Group, process: AppProcess, phase: 'waiting' | 'closing']
+  /** A process that accepts its clients itself (--bypass) reported a batch of request counters. */
+  processStats: [group: Group, process: AppProcess, stats: ProcessStats]
 }
 
 export class PoolEvents extends EventEmitter<PoolEventMap> {}

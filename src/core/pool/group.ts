@@ -1,11 +1,12 @@
 // One app's processes: checkout (least busy, else queue), the spawn decision, crash handling with back-off, and
 // the idle reaper. Knows nothing of HTTP; gets its loader and clock from whoever builds it.
 import { FerryError } from '../errors.js'
-import type { AppSpec, Loader, ExitInfo } from '../spawn/loader.js'
+import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
 import type { PoolEvents } from './events.js'
+import { randomId } from './random-id.js'
 
 export interface GroupOptions {
   readonly app: AppSpec
@@ -102,11 +103,19 @@ export class Group {
   /** Requests waiting for the process their sticky cookie names. */
   #stickyWaiting = 0
   #nextStickyId = 1
+  /** Names this generation of the app (Passenger's group UUID): a new one on every restart. */
+  uuid = randomId(20)
+  /**
+   * When this generation began (creation or the last restart), ms since the epoch: Passenger's spawner creation time,
+   * since each restart starts processes afresh the way Passenger's new spawner does.
+   */
+  generationStartedAt: number
 
   constructor (options: GroupOptions) {
     this.#o = options
     this.name = options.app.root
     this.lastActivity = options.now()
+    this.generationStartedAt = this.lastActivity
     this.#startTimers()
   }
 
@@ -167,7 +176,14 @@ export class Group {
   /** Processes taking requests right now. */
   get readyCount (): number { return this.processes.filter(p => p.state === 'ready').length }
   get minInstances (): number { return this.#o.minInstances }
+  /** 0 = up to the pool size. */
+  get maxInstances (): number { return this.#o.maxInstances }
+  get maxOob (): number { return this.#o.maxOob ?? 1 }
   get maxQueue (): number { return this.#o.maxQueue }
+  /** The command that starts one of its processes, as the loader runs it. */
+  get startCommand (): string { return this.#o.loader.startCommand?.(this.app) ?? this.app.startCommand ?? '' }
+  /** A rolling restart is still replacing old processes. */
+  get restarting (): boolean { return this.#toReplace.length > 0 || this.#retiredAhead > 0 || this.#rollingSpawn }
   get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
@@ -176,7 +192,11 @@ export class Group {
   start (): void { this.#maybeSpawn() }
 
   /** restart.txt changed: the next request restarts the app. */
-  requestRestart (): void { this.#restartPending = true }
+  requestRestart (): void {
+    this.#restartPending = true
+    // No request passes through the core of a bypassed app to apply it: it is applied now.
+    if (this.processes.some(p => p.acceptsItself)) this.applyPendingRestart()
+  }
 
   /** Called by the request path when restartPending is true, before it checks out a process. */
   applyPendingRestart (): void {
@@ -438,6 +458,8 @@ export class Group {
    * ready does an old one stop, so the app keeps serving; if a new one fails to start, the old ones stay.
    */
   restart (method: 'blocking' | 'rolling' = this.defaultRestartMethod): void {
+    this.uuid = randomId(20)
+    this.generationStartedAt = this.#o.now()
     this.#o.events.emit('restart', this, method)
     // Someone changed something (a deploy, a fix): try it now rather than after the old crash loop's back-off.
     this.#resetBackoff()
@@ -455,7 +477,8 @@ export class Group {
   #retire (p: AppProcess): void {
     if (!p.live) return
     p.state = 'stopping'
-    if (p.sessions === 0) this.#stopOrDrain(p)
+    // A process that accepts its clients itself is the only one that can stop its intake: its stop() drains it.
+    if (p.sessions === 0 || p.acceptsItself) this.#stopOrDrain(p)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
   }
 
@@ -515,6 +538,23 @@ export class Group {
     return ready.length > 0 && ready.every(p => p.totallyBusy || (elu > 0 && p.sessions > 0 && p.elu >= elu))
   }
 
+  /**
+   * A process that accepts its clients itself (--bypass) reported its counters: they stand for the checkouts the
+   * core never saw, so views and recycling (--max-requests, idle shrink) treat it as they treat a proxied one.
+   */
+  reportStats (pid: number, s: ProcessStats): void {
+    const p = this.processes.find(x => x.pid === pid)
+    if (p === undefined) return
+    p.sessions = s.inFlight
+    if (s.processed > p.processed) p.lastUsed = this.lastActivity = Math.max(s.lastUsed, p.lastUsed)
+    p.processed = s.processed
+    p.bytesIn = s.bytesIn
+    p.bytesOut = s.bytesOut
+    this.#o.events.emit('processStats', this, p, s)
+    const max = this.#o.maxRequests ?? 0
+    if (p.state === 'ready' && max > 0 && p.processed >= max) this.#replace(p, 'max-requests')
+  }
+
   /** A process reported its event-loop utilization. */
   reportLoad (pid: number, elu: number): void {
     const p = this.processes.find(x => x.pid === pid)
@@ -543,12 +583,15 @@ export class Group {
     this.spawning++
     const hooks = {
       onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line),
-      onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu)
+      onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu),
+      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats)
     }
     this.#o.events.emit('spawning', this)
+    const begun = { at: this.#o.now(), generation: this.generationStartedAt }
     this.#o.loader.spawn(this.app, hooks, this.#abort.signal).then(spawned => {
       this.spawning--
-      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, (this.#nextStickyId++).toString(36))
+      // Sticky ids are decimal: Passenger's sticky_session_id is an integer, and status views print this one.
+      const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, String(this.#nextStickyId++), begun)
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
       if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }

@@ -19,7 +19,7 @@ export interface PoolOptions {
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
   Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
-  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit'>>
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit' | 'loader'>>
 
 export class Pool {
   readonly events = new PoolEvents()
@@ -88,7 +88,8 @@ export class Pool {
 
   /** The options a group is built with, for reconfigure(). */
   groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'events'> {
-    return { app, loader: this.#o.loaders[app.type], ...settings, stopGraceMs: this.#o.stopGraceMs }
+    // settings.loader, when given, replaces the type's loader (--bypass starts Node apps its own way).
+    return { app, ...settings, loader: settings.loader ?? this.#o.loaders[app.type], stopGraceMs: this.#o.stopGraceMs }
   }
 
   snapshot (): PoolSnapshot { return buildPoolSnapshot(this, this.now()) }

@@ -12,6 +12,8 @@ export interface RequestHead {
   /** The header list as received: [name, value, …]. */
   readonly rawHeaders: string[]
   readonly socket: ClientSocket
+  /** `1.1` or `1.0` (node's IncomingMessage has it; so does the lean front's request). */
+  readonly httpVersion?: string
 }
 
 /** The client's connection, as the request path sees it (a net.Socket on both fronts). */
@@ -30,6 +32,8 @@ export type OutgoingHeaders = string[] | Record<string, string | number>
 export interface ResponseSink {
   readonly destroyed: boolean
   readonly headersSent: boolean
+  /** The status of the head, once sent (node's ServerResponse says 200 before that: read it with headersSent). */
+  readonly statusCode: number
   /** Bytes accepted but not yet handed to the kernel. */
   readonly writableLength: number
   /** Set to false to close the connection after this response. */

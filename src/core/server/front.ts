@@ -19,13 +19,17 @@ import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
-import type { Recorder } from './turbocache.js'
+import type { Recorder, Turbocache } from './turbocache.js'
+import { Fill } from './cache-fills.js'
+import { Revalidation, RevalidationSink } from './cache-revalidation.js'
+import type { Scheme } from '../cache/key.js'
 import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { LeanConnection } from './lean-connection.js'
 import { hasRequestBody } from './headers.js'
 import type { LeanRequest } from './lean-request.js'
+import type { RequestTally } from './request-tally.js'
 import { KEEP_ALIVE_MS, type RawResponse } from './raw-response.js'
 
 export interface FrontOptions {
@@ -42,6 +46,8 @@ export interface FrontOptions {
   readonly trustsPeer?: TrustsPeer | undefined
   /** The route for an app root named by the front server; throws a FerryError when it cannot be served. */
   readonly adHocApp?: (root: string, environment: string | undefined, appType: string | undefined) => AppRoute
+  /** Where finished requests are counted for --metrics-address; absent (nothing counted) without it. */
+  readonly requestTally?: RequestTally | undefined
 }
 
 export interface FrontStats {
@@ -73,6 +79,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const upstreams = new Upstreams()
   const inflight = new Inflight()
   const router = o.router
+  const tally = o.requestTally
   let draining = false
 
   const failPage = (req: RequestHead, res: ResponseSink, err: unknown, friendly: boolean): void => {
@@ -108,19 +115,19 @@ export function createFrontServer (o: FrontOptions): FrontServer {
         cache: route.turbocache,
         prefix: route.baseUri === '/' ? undefined : route.baseUri,
         trustsPeer: o.trustsPeer,
-        retryElsewhere: (entry, p, recorder) => {
+        retryElsewhere: (entry, p, recorder, req, res) => {
           // The process refused the connection: it leaves rotation now rather than when its exit is noticed, and the
           // request (none of which reached it) goes to another process, a few times at most.
           group.release(p)
           group.abandon(p, 'unreachable')
           upstreams.discard(p)
-          if (entry.res.destroyed) return
+          if (res.destroyed) return
           entry.retries++
           if (entry.retries > MAX_UNREACHABLE_RETRIES) {
-            failPage(entry.req, entry.res, new FerryError('E_APP_RESPONSE', `app process ${p.pid} of ${group.name} could not be reached`), route.friendlyErrorPages)
+            failPage(req, res, new FerryError('E_APP_RESPONSE', `app process ${p.pid} of ${group.name} could not be reached`), route.friendlyErrorPages)
             return
           }
-          toProcess(entry.req, entry.res, entry, route, recorder)
+          toProcess(req, res, entry, route, recorder)
         }
       }
       contexts.set(route, ctx)
@@ -130,6 +137,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   const dispatch = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, p: AppProcess, recorder: Recorder | undefined, stickyId: string | undefined): void => {
     entry.process = p
+    // A process of the app's version before a restart (still serving while a rolling restart replaces it, or
+    // finishing what it had): its answer goes to its client, but is not stored over the deploy's purge.
+    if (recorder !== undefined && p.generationStartedAt !== route.group.generationStartedAt) recorder.fromOldVersion()
     // Only an app with --max-request-time needs the time; the sweep skips entries without it.
     if (route.maxRequestTimeMs > 0) entry.dispatchedAt = Date.now()
     // The first response (or one after the named process went away) tells the client which process to come back to.
@@ -177,7 +187,12 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     stats.requestRate.mark()
     stats.activeRequests++
     const entry = inflight.add(req, res, Date.now())
-    res.once('close', () => { stats.activeRequests--; inflight.delete(entry) })
+    res.once('close', () => {
+      stats.activeRequests--
+      inflight.delete(entry)
+      tally?.record(entry.route?.root, res.headersSent ? res.statusCode : 0, Date.now() - entry.startedAt)
+      if (entry.cacheFill !== undefined) entry.cacheFill.abandon()
+    })
     if (draining) res.shouldKeepAlive = false
     return entry
   }
@@ -227,24 +242,63 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   /** Turbocache, then a process of the app's group (checked out, or waited for in its queue). */
   const serveFromApp = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute): void => {
+    // A boolean the restart.txt watcher sets; the file system is never looked at here. Checked before the
+    // turbocache, so a restart (and the purge of the app's entries it brings) takes effect while hits answer.
+    const group = route.group
+    if (group.restartPending) group.applyPendingRestart()
     // A hit never touches the pool: no process is checked out and no queue is entered.
     const cache = route.turbocache
-    if (cache !== undefined) {
+    // Still pending after that (tmp/always_restart.txt): the cache is skipped, so no hit outlives a deploy.
+    if (cache !== undefined && !group.restartPending) {
       const trusted = o.trustsPeer !== undefined && o.trustsPeer(req.socket.remoteAddress)
       // A trusted proxy may name another host than Host (X-Forwarded-Host, Forwarded) for the app to build URLs
       // from: the cache keys on Host, so such a request neither reads nor fills it.
       if (trusted && namesAnotherHost(req)) { toProcess(req, res, entry, route, undefined); return }
-      const cached = cache.handle(req, res, trusted ? forwardedProto(req, true) : 'http')
-      if (cached === true) return
-      toProcess(req, res, entry, route, cached)
+      throughCache(req, res, entry, route, cache, trusted ? forwardedProto(req, true) : 'http', true)
     } else toProcess(req, res, entry, route, undefined)
+  }
+
+  /** The turbocache's answer, or what it asks the app (a miss to record, a revalidation), or a wait for another's. */
+  const throughCache = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cache: Turbocache, scheme: Scheme, collapse: boolean): void => {
+    const cached = cache.handle(req, res, scheme, collapse)
+    if (cached === true) return
+    if (cached instanceof Fill) {
+      // The same miss is already at the app: wait for its answer (served from the store), or try again alone.
+      cache.follow(cached, req, res, () => throughCache(req, res, entry, route, cache, scheme, false))
+      return
+    }
+    if (cached instanceof Revalidation) {
+      if (cached.background) { inBackground(cached, route); return }
+      if (cached.sink instanceof RevalidationSink) cached.sink.again = () => throughCache(req, res, entry, route, cache, scheme, false)
+      entry.cacheFill = cached.recorder
+      toProcess(cached.request, cached.sink, entry, route, cached.recorder)
+      return
+    }
+    // Told when the response closes, however it ends: those waiting for this miss must not wait forever.
+    entry.cacheFill = cached
+    toProcess(req, res, entry, route, cached)
+  }
+
+  /**
+   * A revalidation no client waits for (stale-while-revalidate): listed with the requests in flight, and given up
+   * after BACKGROUND_TIMEOUT_MS (its sink closes, which ends its exchange).
+   */
+  const inBackground = (r: Revalidation, route: AppRoute): void => {
+    // Only on a process free now: queued, it would wait ahead of clients and count against their queue (503s),
+    // for an entry that is being served meanwhile anyway. Without one it is given up; a later request tries again.
+    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(r.request.headers.cookie, route.stickyCookie) ?? undefined
+    const p = route.group.checkout(stickyId)
+    if (p === undefined) { r.sink.destroy(); return }
+    const entry = inflight.add(r.request, r.sink, Date.now())
+    entry.route = route
+    const timer = setTimeout(() => r.sink.destroy(), BACKGROUND_TIMEOUT_MS).unref()
+    r.sink.once('close', () => { clearTimeout(timer); inflight.delete(entry) })
+    dispatch(r.request, r.sink, entry, route, p, r.recorder, stickyId)
   }
 
   /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */
   const toProcess = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
     const group = route.group
-    // A boolean the restart.txt watcher sets; the file system is never looked at here.
-    if (group.restartPending) group.applyPendingRestart()
     const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
     const p = group.checkout(stickyId)
     if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
@@ -281,6 +335,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   server.on('connection', (socket: Socket) => {
     stats.activeConnections++
     stats.connectionsAccepted++
+    inflight.connected(socket, stats.connectionsAccepted, Date.now())
     stats.acceptRate.mark()
     if (stats.activeConnections > stats.peakActiveConnections) stats.peakActiveConnections = stats.activeConnections
     socket.once('close', () => { stats.activeConnections-- })
@@ -325,6 +380,9 @@ export function createFrontServer (o: FrontOptions): FrontServer {
 
   return { server, stats, upstreams, inflight, drain }
 }
+
+/** A background revalidation not answered within this long is given up (the stale entry stays as it was). */
+const BACKGROUND_TIMEOUT_MS = 30_000
 
 /** How many other processes a request may be given to when the one it was sent to cannot be reached. */
 const MAX_UNREACHABLE_RETRIES = 3

@@ -4,8 +4,11 @@ import type { HeaderLines } from './raw-response.js'
 import type { AppHead } from './response-parser.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
-/** Response headers that are messages from the app to Ferry, never meant for the client. */
-const FOR_FERRY = new Set(['x-ferry-oob-work'])
+/**
+ * Response headers that are messages from the app to Ferry, never meant for the client: out-of-band work, and the
+ * turbocache's own targeted Cache-Control (RFC 9213; CDN-Cache-Control is passed on, for caches further out).
+ */
+const FOR_FERRY = new Set(['x-ferry-oob-work', 'ferry-cache-control'])
 /**
  * Set by Ferry from what it knows, never taken from the client; and the front server's messages to Ferry (which app
  * to use), which are Ferry's alone.
@@ -92,8 +95,8 @@ export const INVALID_VALUE_CHAR = new RegExp(`[^${VALUE_CHARS}]`)
 /** One header line as it may be written, with its CRLF: the same two rules, for a whole head in one match. */
 export const HEADER_LINE = `${TOKEN_CHAR}+:[${VALUE_CHARS}]*\\r\\n`
 
-/** Header names listed in the client's Connection header: also hop-by-hop for this request. */
-function connectionTokens (raw: readonly string[]): Set<string> | undefined {
+/** Header names listed in the client's Connection header: also hop-by-hop for this request (never sent to the app). */
+export function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue

@@ -6,6 +6,7 @@
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import type { AppRoute } from './router.js'
+import { cookieValue } from '../cache/key.js'
 
 /** What the request path can do to an exchange with an app process in progress. */
 export interface Abortable { abort (err: Error): void }
@@ -27,6 +28,8 @@ export interface InflightEntry {
   retries: number
   /** A request body still arriving, for --request-body-timeout; undefined otherwise (and on the lean front). */
   body: BodyWatch | undefined
+  /** A turbocache miss other requests may be waiting on (cache-fills.ts): abandoned when this response closes. */
+  cacheFill: { abandon (): void } | undefined
   prev: InflightEntry | undefined
   next: InflightEntry | undefined
 }
@@ -51,6 +54,28 @@ export interface RequestSnapshot {
   readonly age_ms: number
   readonly bytes_in: number
   readonly bytes_out: number
+  /** Its connection: the how-manieth accepted since the core started, and when (ms since the epoch); null if unknown. */
+  readonly connection_number: number | null
+  readonly connected_at: number | null
+  readonly started_at: number
+  /** `1.1` or `1.0`. */
+  readonly http_version: string
+  /** How the request's body is framed, and its length when it has one. */
+  readonly body_type: 'NO_BODY' | 'CONTENT_LENGTH' | 'CHUNKED'
+  readonly content_length: number | null
+  /** Whether the request's body is still arriving from the client. */
+  readonly receiving_body: boolean
+  readonly response_begun: boolean
+  /** Response bytes written for the client but not yet taken by the kernel (a slow client). */
+  readonly buffered_bytes: number
+  /** It carries the cookie of its app's sticky sessions. */
+  readonly sticky: boolean
+  /** The connection stays open after the response. */
+  readonly keep_alive: boolean
+  /** Times it was given to another process because the one it was sent to could not be reached. */
+  readonly retries: number
+  /** When bytes of it last came from the client (its body, or else its head); ms since the epoch. */
+  readonly last_received_at: number
 }
 
 export class Inflight {
@@ -58,14 +83,21 @@ export class Inflight {
   #head: InflightEntry | undefined
   #size = 0
   #nextId = 1
+  /** Each open connection's number and accept time, for the requests view; weak, so a closed one is forgotten. */
+  readonly #connections = new WeakMap<object, { readonly number: number, readonly at: number }>()
 
   get size (): number { return this.#size }
+
+  /** Once per accepted connection (not per request): its number and when it was accepted. */
+  connected (socket: object, number: number, now: number): void {
+    this.#connections.set(socket, { number, at: now })
+  }
 
   add (req: RequestHead, res: ResponseSink, now: number): InflightEntry {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, cacheFill: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry
@@ -96,6 +128,11 @@ export class Inflight {
     const out: RequestSnapshot[] = []
     for (const e of this.entries()) {
       const socket = e.req.socket
+      const conn = this.#connections.get(socket)
+      const headers = e.req.headers
+      const chunked = /\bchunked\b/i.test(headers['transfer-encoding'] ?? '')
+      const length = chunked || headers['content-length'] === undefined ? null : Number(headers['content-length'])
+      const sticky = e.route?.stickyCookie
       out.push({
         id: `r${e.id}`,
         method: e.req.method ?? '',
@@ -108,7 +145,20 @@ export class Inflight {
         age_ms: now - e.startedAt,
         // Counted on the connection since the request began, so a request's head is included.
         bytes_in: Math.max(0, (socket.bytesRead ?? 0) - e.bytesRead0),
-        bytes_out: Math.max(0, (socket.bytesWritten ?? 0) - e.bytesWritten0)
+        bytes_out: Math.max(0, (socket.bytesWritten ?? 0) - e.bytesWritten0),
+        connection_number: conn?.number ?? null,
+        connected_at: conn?.at ?? null,
+        started_at: e.startedAt,
+        http_version: e.req.httpVersion ?? '1.1',
+        body_type: chunked ? 'CHUNKED' : length !== null && length > 0 ? 'CONTENT_LENGTH' : 'NO_BODY',
+        content_length: length,
+        receiving_body: e.body !== undefined && !e.body.stream.complete,
+        response_begun: e.res.headersSent,
+        buffered_bytes: e.res.writableLength,
+        sticky: sticky !== undefined && cookieValue(headers.cookie, sticky) !== null,
+        keep_alive: e.res.shouldKeepAlive,
+        retries: e.retries,
+        last_received_at: e.body?.at ?? e.startedAt
       })
     }
     // Oldest first, as the requests arrived.

@@ -73,6 +73,7 @@ export class LeanRequest implements RequestHead {
   readonly headers: IncomingHttpHeaders
   readonly rawHeaders: string[]
   readonly socket: RequestHead['socket']
+  readonly httpVersion: string
 
   constructor (head: LeanHead, socket: RequestHead['socket']) {
     this.method = head.method
@@ -80,5 +81,6 @@ export class LeanRequest implements RequestHead {
     this.headers = head.headers
     this.rawHeaders = head.rawHeaders
     this.socket = socket
+    this.httpVersion = head.http10 ? '1.0' : '1.1'
   }
 }

@@ -25,9 +25,10 @@ export interface ProxyContext {
   readonly onFailedBeforeResponse: (req: RequestHead, res: ResponseSink, err: Error) => void
   /**
    * The process refused the connection (it died, or its socket is gone): called instead of onDone, so the caller can
-   * take the process out of rotation and give the request to another. Absent: the request fails with 502.
+   * take the process out of rotation and give the request (`req`, `res`: this exchange's, which may be a cache
+   * revalidation's rather than the client's own) to another. Absent: the request fails with 502.
    */
-  readonly retryElsewhere?: ((entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined) => void) | undefined
+  readonly retryElsewhere?: ((entry: InflightEntry, p: AppProcess, recorder: Recorder | undefined, req: RequestHead, res: ResponseSink) => void) | undefined
   /** Told of completed unsafe requests, so it can drop what they changed. */
   readonly cache?: Turbocache | undefined
   /** The app's base URI, sent as X-Forwarded-Prefix; absent for apps at `/`. */
@@ -173,7 +174,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
       if (!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
         this.#done = true
         upstream.lend(undefined)
-        retry(this.#entry, this.#p, this.#recorder)
+        retry(this.#entry, this.#p, this.#recorder, this.#req, this.#res)
         return
       }
       // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe for
@@ -201,6 +202,9 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#head = head
     this.#response = head
     this.#recorder?.onHead(head.status, head.statusText, headers)
+    // A write's answer invalidates as soon as its status is known: the change is made by then, and a client that
+    // leaves before the body ends (or an app that fails to finish it) must not leave the old page served.
+    this.#ctx.cache?.invalidate(this.#req, head.status, headers)
   }
 
   /** Writes the held head; with `whole`, the complete body is known and the early chunks are left for one write. */
@@ -326,10 +330,14 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     if (err === undefined && reusable && this.#requestSent && !res.destroyed) this.#pool.release(upstream)
     else { upstream.lend(undefined); upstream.socket.destroy() }
     this.#ctx.onDone(this.#p, err, this.#oobRequested)
-    if (res.destroyed) return
     const response = this.#response
+    // An unsafe request the app got but never answered (its client left, it died, it timed out) may have been acted
+    // on all the same: what it may have changed is dropped, as after a success.
+    if (response === undefined && this.#requestSent) this.#ctx.cache?.invalidateUnanswered(this.#req)
+    if (res.destroyed) return
     if (err === undefined && response !== undefined) {
       this.#recorder?.onComplete()
+      // Again at the end: a GET answered while this write's body streamed may have stored the old page meanwhile.
       this.#ctx.cache?.invalidate(this.#req, response.status, response.headers)
     }
     // The early chunks are views of the upstream read buffer: the body is always a copy (concat copies too).

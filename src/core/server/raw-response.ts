@@ -65,6 +65,8 @@ export interface RawResponseOwner {
 export class RawResponse implements ResponseSink {
   shouldKeepAlive: boolean
   headersSent = false
+  /** The status of the head sent (or passed on); 0 before one. */
+  statusCode = 0
   readonly #socket: Socket
   readonly #owner: RawResponseOwner
   readonly #bodyless: boolean
@@ -124,6 +126,7 @@ export class RawResponse implements ResponseSink {
     head += this.shouldKeepAlive ? KEEP_ALIVE : 'Connection: close\r\n\r\n'
     this.#head = head
     this.headersSent = true
+    this.statusCode = status
   }
 
   write (chunk: Buffer): boolean {
@@ -167,6 +170,13 @@ export class RawResponse implements ResponseSink {
 
   /** The connection went away before the response was complete. */
   abandon (): void { this.#close() }
+
+  /** The app's own head went to the client as it came (a 101 opening a tunnel): this response is over. */
+  passedOn (status: number): void {
+    this.statusCode = status
+    this.headersSent = true
+    this.#close()
+  }
 
   once (event: 'close' | 'drain', listener: () => void): this {
     if (event === 'drain') this.#socket.once('drain', listener)

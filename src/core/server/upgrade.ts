@@ -209,7 +209,7 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     this.#sessionHeld = false
     group.toTunnel(p)
     // The request is over (out of the in-flight list); its answer is the app's own head, passed on as it came.
-    this.#res.abandon()
+    this.#res.passedOn(101)
     client.off('data', this.#onClientData)
     client.off('end', this.#onClientGone)
     client.off('close', this.#onClientGone)

@@ -19,6 +19,9 @@ export function appEnv (app: AppSpec, loaderVars: Readonly<Record<string, string
     ...(id === undefined ? from : cleanBase(from, app.passEnv ?? [])),
     NODE_ENV: app.environment,
     FERRY_APP_ENV: app.environment,
+    // What Ruby and Python frameworks read their environment from, and unbuffered Python output (else a crash's
+    // last lines stay in the buffer), for every kind of app: a generic app is often a Ruby or Python server.
+    ...(app.type === 'node' ? {} : { RACK_ENV: app.environment, RAILS_ENV: app.environment, PYTHONUNBUFFERED: '1' }),
     FERRY_APP_ROOT: app.root,
     IN_FERRY: '1',
     // A process switched to another user gets that user's, not root's, home and name.

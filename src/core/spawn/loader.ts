@@ -1,10 +1,10 @@
 // The Loader seam: a small strategy that turns "an app directory + options" into a running process that accepts
 // HTTP on an address Ferry chose. The pool only ever sees this interface; loaders never import the pool.
-// Node and generic loaders exist now; Python (WSGI) and Ruby (Rack) slot in later behind the same interface.
+// Node, generic, Python (WSGI) and Ruby (Rack) loaders implement it.
 
 import type { Identity } from './identity.js'
 
-export type AppType = 'node' | 'generic'
+export type AppType = 'node' | 'generic' | 'python' | 'ruby'
 
 /** Where the core sends HTTP to reach one app process. */
 export type UpstreamTarget =
@@ -16,8 +16,14 @@ export interface AppSpec {
   /** Absolute, real path of the app root; also the group name. */
   readonly root: string
   readonly type: AppType
-  /** Node apps: absolute path of the entry file. */
+  /** Node apps: absolute path of the entry file; Python: the WSGI file; Ruby: the rackup file (config.ru). */
   readonly startupFile?: string
+  /** Python and Ruby apps: the interpreter (a path, or a name looked up on PATH). */
+  readonly interpreter?: string
+  /** Python apps: the virtualenv (venv or .venv in the app root) whose interpreter runs the app. */
+  readonly virtualEnv?: string
+  /** Ruby apps: Bundler's Gemfile in the app root; the app then runs with `bundle exec` semantics. */
+  readonly gemfile?: string
   /** Generic apps: a shell command that listens on $PORT. */
   readonly startCommand?: string
   /** The app environment (NODE_ENV for Node apps). */
@@ -60,6 +66,26 @@ export interface SpawnedProcess {
    * true once it reports done, false when it did not within timeoutMs. Absent when the loader has no way to ask.
    */
   oobWork? (timeoutMs: number): Promise<boolean>
+  /**
+   * The process accepts its clients itself (--bypass): the core never checks it out, so retiring it cannot wait
+   * for its sessions to end; its stop() first has it stop accepting and finish its requests.
+   */
+  readonly acceptsItself?: boolean
+}
+
+/** Request counters a process that accepts its clients itself reports in batches (see preload-bypass.cjs). */
+export interface ProcessStats {
+  /** Totals since the process started. */
+  readonly processed: number
+  readonly inFlight: number
+  /** When it last finished a request (ms since the epoch); 0 = never. */
+  readonly lastUsed: number
+  readonly bytesIn: number
+  readonly bytesOut: number
+  /** Since the previous report: requests by status class (none, 1xx..5xx), by duration bucket, and their total ms. */
+  readonly byClass: readonly number[]
+  readonly buckets: readonly number[]
+  readonly sumMs: number
 }
 
 export interface SpawnHooks {
@@ -67,6 +93,8 @@ export interface SpawnHooks {
   onOutput? (pid: number, stream: 'stdout' | 'stderr', line: string): void
   /** The process's event-loop utilization (0..1) over the last interval, for loaders that can measure it. */
   onLoad? (pid: number, elu: number): void
+  /** A batch of request counters from a process that accepts its clients itself. */
+  onStats? (pid: number, stats: ProcessStats): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'
@@ -92,4 +120,6 @@ export interface Loader {
    * dead by the time it rejects. The signal aborts a spawn in progress (the process is killed).
    */
   spawn (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess>
+  /** The command line spawn() runs for this app, for status views; absent: the app's own start command. */
+  startCommand? (app: AppSpec): string
 }

@@ -74,6 +74,9 @@ function listenOnSocket (server, originalListen, args, socketPath) {
   originalListen.call(server, socketPath)
 }
 
+// The bypass preload (preload-bypass.cjs) shares these: it differs only in where the app's server listens.
+module.exports = { reportLoad, onCoreMessage, exitWhenCoreLeaves }
+
 /** The IPC channel closes when the core stops this process or dies; either way the app must not linger. */
 function exitWhenCoreLeaves (state) {
   process.once('disconnect', () => {

@@ -1,9 +1,8 @@
 // Starts the core's admin API in the instance directory the watchdog made, with its passwords.
 import { readFileSync } from 'node:fs'
 import { instancePaths, readProperties } from '../instance/instance-dir.js'
-import { createAdminContext } from '../admin/context.js'
+import { createAdminContext, type AdminContextDeps } from '../admin/context.js'
 import { startAdminServer, type AdminServer } from '../admin/server.js'
-import { FerryError } from '../errors.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
@@ -11,6 +10,7 @@ import type { MemoryStore } from '../cache/memory-store.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
 import type { CoreConfig } from './messages.js'
+import { parseListenAddress } from '../config/listen-address.js'
 
 export interface AdminApiDeps {
   readonly pool: Pool
@@ -21,14 +21,15 @@ export interface AdminApiDeps {
   readonly reopenLogs: () => boolean
   /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */
   readonly reload: () => unknown
+  /** The base URI an app is served under, for the status views. */
+  readonly baseUriOf?: (appRoot: string) => string | undefined
+  /** Drops the turbocache entries a purge names (AppSet.purgeCache). */
+  readonly purgeCache: AdminContextDeps['purgeCache']
 }
 
-/** `HOST:PORT` (IPv6 hosts in brackets) as a listen address. */
+/** --admin-address as a listen address. */
 export function parseAdminAddress (value: string): { host: string, port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value)
-  const port = m === null ? NaN : Number(m[2])
-  if (m === null || port > 65535) throw new FerryError('E_OPTION_INVALID', `--admin-address: expected HOST:PORT, e.g. 127.0.0.1:3001, got ${JSON.stringify(value)}`)
-  return { host: m[1]!, port }
+  return parseListenAddress('admin-address', value, '127.0.0.1:3001')
 }
 
 export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer[]> {
@@ -40,7 +41,7 @@ export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, log
   }
   const properties = readProperties(dir)
   const instance = { name: properties?.name ?? 'unknown', version: FERRY_VERSION, server_software: `Ferry/${FERRY_VERSION}` }
-  const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance })
+  const ctx = createAdminContext({ ...deps, config: { options: config.options, sources: config.sources }, instance, integrationMode: properties?.integration_mode })
   const servers = [await startAdminServer({ path: paths.adminSocket }, ctx, passwords, logger)]
   const tcp = config.options.adminAddress
   if (tcp !== undefined) {

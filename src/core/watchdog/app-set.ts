@@ -13,9 +13,10 @@ import { RestartFiles } from '../pool/restart-files.js'
 import { privateMemoryKb } from '../inspect/proc.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { detectApp } from '../spawn/detect.js'
-import type { AppSpec } from '../spawn/loader.js'
+import type { AppSpec, Loader } from '../spawn/loader.js'
 import { createStaticFiles, type StaticFiles } from '../server/static.js'
 import { Turbocache } from '../server/turbocache.js'
+import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
 import type { AppRoute, Router } from '../server/router.js'
 
 /** How long a refused X-Ferry-App-Root is answered from memory (a fixed deploy is picked up after this). */
@@ -59,6 +60,8 @@ export interface AppSetDeps {
   readonly inputs: ServeInputs
   /** Idle time after which an unused app named by the front server is removed; 0 = never. */
   readonly adHocIdleMs: number
+  /** Starts the processes of --bypass apps (they share the instance's listening socket); absent: none is bypassed. */
+  readonly bypassLoader?: Loader | undefined
 }
 
 export class AppSet {
@@ -149,6 +152,33 @@ export class AppSet {
     return served.route
   }
 
+  /**
+   * An operator's purge (POST /cache/purge.json): one URL in every app that caches it, one app's entries (by group
+   * name, as `ferry restart-app` names apps; E_APP_NOT_FOUND otherwise), or the whole store. Returns how many
+   * entries were dropped.
+   */
+  purgeCache (target: PurgeTarget): number {
+    const store = this.#d.cacheStore
+    let n = 0
+    let what: string
+    if ('all' in target) {
+      what = 'every app'
+      n = store?.size ?? 0
+      store?.clear()
+    } else if ('app' in target) {
+      const served = [...this.#served.values()].find(s => s.route.group.name === target.app)
+      if (served === undefined) throw new FerryError('E_APP_NOT_FOUND', `this instance does not serve ${target.app} (see \`ferry status\`)`)
+      what = target.app
+      n = served.route.turbocache?.purge() ?? 0
+    } else {
+      const parts = purgeKeyParts(target.url)
+      what = target.url
+      for (const s of this.#served.values()) n += s.route.turbocache?.purgeUrl(parts) ?? 0
+    }
+    this.#d.logger.notice(`purged ${n} turbocache entr${n === 1 ? 'y' : 'ies'} of ${what} (admin API)`)
+    return n
+  }
+
   close (): void {
     clearInterval(this.#idleTimer)
     for (const s of this.#served.values()) { s.staticFiles.close(); s.restartFiles?.close() }
@@ -156,8 +186,15 @@ export class AppSet {
 
   #spec (def: AppDefinition): AppSpec { return detectDefinedApp(def, this.#d.socketDir) }
 
+  #settings (o: FerryOptions): GroupSettings {
+    const settings = groupSettings(o)
+    if (!o.bypass) return settings
+    if (this.#d.bypassLoader === undefined) throw new FerryError('E_CONFIG_INVALID', '--bypass needs a restart of the instance to take effect')
+    return { ...settings, loader: this.#d.bypassLoader }
+  }
+
   #add (def: AppDefinition, spec: AppSpec, fingerprint: string, adHoc: boolean): Served {
-    const group = this.#d.pool.addGroup(spec, groupSettings(def.options))
+    const group = this.#d.pool.addGroup(spec, this.#settings(def.options))
     const logger = this.#d.logger
     const staticFiles = createStaticFiles(join(def.root, 'public'), { onError: err => logger.warn(`static files of ${def.root}: ${err.message}`) })
     const restartFiles = watchRestartFiles(def, group)
@@ -172,7 +209,7 @@ export class AppSet {
     const newSpec = JSON.stringify({ spec, settings: groupSettingsFingerprint(def.options) })
     // Only routing (server names, base URI) changed: the processes can stay.
     if (oldSpec !== newSpec) {
-      group.reconfigure(this.#d.pool.groupOptions(spec, groupSettings(def.options)))
+      group.reconfigure(this.#d.pool.groupOptions(spec, this.#settings(def.options)))
       this.#d.logger.notice(`configuration of ${def.root} changed: restarting it (rolling)`)
     }
     old.restartFiles?.close()
@@ -229,8 +266,17 @@ function watchRestartFiles (def: AppDefinition, group: AppRoute['group']): Resta
 
 /** How an app is started, from its resolved options: the one mapping used at start-up checks and in the core. */
 export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpec {
+  const spec = detectApp(def.root, detectOptions(def, socketDir))
+  // An app detected as another type (a passenger_wsgi.py, a config.ru) cannot take the socket over (bypass-rules.ts).
+  if (def.options.bypass && spec.type !== 'node') {
+    throw new FerryError('E_OPTION_INVALID', `--bypass (${def.root}): works for Node apps only, and this app was detected as a ${spec.type} app`)
+  }
+  return spec
+}
+
+function detectOptions (def: AppDefinition, socketDir: string): Parameters<typeof detectApp>[1] {
   const o = def.options
-  return detectApp(def.root, {
+  return {
     appType: o.appType,
     startupFile: o.startupFile,
     appStartCommand: o.appStartCommand,
@@ -240,9 +286,22 @@ export function detectDefinedApp (def: AppDefinition, socketDir: string): AppSpe
     socketDir,
     user: o.user,
     group: o.group,
-    scheduling: o.appScheduling,
-    passEnv: o.passEnv
-  })
+    scheduling: schedulingOf(def),
+    passEnv: o.passEnv,
+    python: o.python,
+    ruby: o.ruby
+  }
+}
+
+/**
+ * SCHED_BATCH keeps app processes from preempting the core on the request path; in bypass mode the core is not on
+ * it, and batch only makes the apps lose to everything else on a busy machine (bench, 4 interleaved rounds:
+ * 25,500 req/s under batch against 34,800 under normal, p99 49 against 14 ms). So a bypassed app runs under the
+ * normal policy unless --app-scheduling was given.
+ */
+export function schedulingOf (def: AppDefinition): 'batch' | 'normal' {
+  const o = def.options
+  return o.bypass && (def.sources['app-scheduling'] ?? 'default') === 'default' ? 'normal' : o.appScheduling
 }
 
 function groupSettings (o: FerryOptions): GroupSettings {
@@ -268,5 +327,5 @@ function groupSettings (o: FerryOptions): GroupSettings {
 /** The settings as comparable data (the memory reader is the same function for every app). */
 function groupSettingsFingerprint (o: FerryOptions): unknown {
   const { measureMemoryKb: _, ...rest } = groupSettings(o)
-  return rest
+  return { ...rest, bypass: o.bypass }
 }

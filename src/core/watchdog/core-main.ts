@@ -12,7 +12,7 @@ import { Router } from '../server/router.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { loadServeConfig, type ServeInputs } from '../config/apps.js'
 import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../config/options.js'
-import { AppSet, type ReloadSummary } from './app-set.js'
+import { AppSet, schedulingOf, type ReloadSummary } from './app-set.js'
 import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { listenFront } from './listen.js'
@@ -20,6 +20,11 @@ import { startBeating } from './heartbeat.js'
 import { handOverListener, listenOnKeptSocket } from './kept-listener.js'
 import type { CoreConfig, StartEvent } from './messages.js'
 import { startAdminApi } from './admin-api.js'
+import { createCoreMetrics } from '../metrics/core-metrics.js'
+import { parseMetricsAddress } from '../config/listen-address.js'
+import { createBypassLoader } from '../spawn/bypass-loader.js'
+import type { UpstreamTarget } from '../spawn/loader.js'
+import { openSharedSocket } from './shared-listener.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
@@ -60,7 +65,15 @@ async function main (): Promise<void> {
     pool.events.on('spawnFailed', (_g, err) => report({ type: 'spawn-failed', message: err.message }))
     const router = new Router()
     const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
-    const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000 })
+    // --bypass: the app's processes accept on the instance's socket themselves (bypass-rules.ts: it is the only app).
+    const bypassed = serve.apps.some(a => a.options.bypass)
+    const shared: { handle?: object, target: UpstreamTarget } = { target: { kind: 'tcp', host: o.address, port: o.port } }
+    const bypassLoader = bypassed ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }) : undefined
+    const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000, bypassLoader })
+    let stopping = false
+    const metrics = o.metricsAddress === undefined
+      ? undefined
+      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore, stopping: () => stopping })
     apps.apply(serve.apps)
     const onSocket = o.socket !== undefined || o.socketFile !== undefined
     const front = createFrontServer({
@@ -71,34 +84,51 @@ async function main (): Promise<void> {
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
       trustsPeer: trustedPeers(o.trustProxy),
-      adHocApp: (root, env, type) => apps.adHoc(root, env, type)
+      adHocApp: (root, env, type) => apps.adHoc(root, env, type),
+      requestTally: metrics?.tally
     })
     if (o.trustFrontHeaders && !onSocket) logger.warn('--trust-front-headers is honoured only on a Unix socket; ignored on TCP')
     // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
     // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
-    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options)
-    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload)
+    const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options, bypassed)
+    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true })
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
         pool, stats: front.stats, inflight: front.inflight, cacheStore,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
-        reload: () => reload('reload requested through the admin API')
+        reload: () => reload('reload requested through the admin API'),
+        baseUriOf: root => router.byRoot(root)?.baseUri,
+        purgeCache: target => apps.purgeCache(target)
       }, logger)
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
-    const url = config.keptListener === true
-      ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
-      : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
-    if (config.keptListener !== true) handOverListener(front.server)
+    if (metrics !== undefined) {
+      const m = await metrics.listen(logger)
+      front.server.once('close', () => { void m.close() })
+      logger.notice(`metrics on ${m.url}/metrics, health checks on ${m.url}/healthz and ${m.url}/readyz`)
+    }
+    let url: string
+    if (bypassed) {
+      // The front server never listens: the core is not on the request path of a bypassed app.
+      const socket = await openSharedSocket(o, config.keptListener === true)
+      shared.handle = socket.handle
+      shared.target = socket.target
+      url = socket.url
+    } else {
+      url = config.keptListener === true
+        ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
+        : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+      if (config.keptListener !== true) handOverListener(front.server)
+    }
     pool.startGroups()
-    if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
+    if (serve.apps.some(a => schedulingOf(a) === 'batch')) {
       void batchScheduler().then(chrt => {
         if (chrt === undefined) logger.notice('--app-scheduling batch: chrt(1) cannot set SCHED_BATCH here, so app processes run under the system default policy')
       })
     }
     const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
-    logger.notice(`Ferry core listening on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
+    logger.notice(`Ferry core ${bypassed ? 'bound (bypass: the app\'s processes accept)' : 'listening'} on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)
     report({ type: 'listening', url, corePid: process.pid, appRoot: what, minInstances })
   } catch (err) {
@@ -113,10 +143,13 @@ async function main (): Promise<void> {
 }
 
 /** Re-reads the configuration and applies it; a configuration that cannot be served is refused whole. */
-function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger, running: FerryOptions): ReloadSummary & { needs_restart: string[] } {
+function reloadApps (why: string, inputs: ServeInputs, apps: AppSet, logger: Logger, running: FerryOptions,
+  bypassed: boolean): ReloadSummary & { needs_restart: string[] } {
   logger.notice(`${why}: reloading the configuration`)
   try {
     const loaded = loadServeConfig(inputs)
+    // Who accepts on the listening socket is decided when the core starts.
+    if (loaded.apps.some(a => a.options.bypass) !== bypassed) throw new FerryError('E_OPTION_INVALID', 'turning --bypass on or off takes a restart of the instance (ferry stop, then ferry start)')
     const summary = apps.apply(loaded.apps)
     logger.notice(`configuration reloaded: ${summary.added.length} added, ${summary.removed.length} removed, ` +
       `${summary.changed.length} changed, ${summary.unchanged.length} unchanged`)
@@ -143,12 +176,13 @@ function instanceOptionsChanged (running: FerryOptions, loaded: FerryOptions): s
 
 /** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
 function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: Logger, cleanup: () => void,
-  reload: (why: string) => unknown): (why: string) => void {
+  reload: (why: string) => unknown, onStopping: () => void): (why: string) => void {
   let signals = 0
   const stop = (why: string): void => {
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
     if (signals > 1) return
     logger.notice(`${why}: shutting down gracefully (send the signal twice more to force it)`)
+    onStopping()
     // The watchdog lets go of its copy of the listening socket, so new clients are refused, not queued for nobody.
     if (process.connected) process.send?.({ type: 'stopping' }, undefined, {}, () => {})
     void (async () => {

@@ -10,6 +10,7 @@ import { LogFile } from '../log/log-file.js'
 import { openLogForAppend } from '../log/open-log.js'
 import { runWatchdog } from './watchdog.js'
 import { parseAdminAddress } from './admin-api.js'
+import { parseMetricsAddress } from '../config/listen-address.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
@@ -33,6 +34,7 @@ export interface Launched {
 export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): CoreConfig {
   for (const app of apps) detectDefinedApp(app, dirname(app.root))
   if (config.options.adminAddress !== undefined) parseAdminAddress(config.options.adminAddress)
+  if (config.options.metricsAddress !== undefined) parseMetricsAddress(config.options.metricsAddress)
   return { ...config, appDir: config.appDir === undefined ? undefined : realpathSync(config.appDir) }
 }
 

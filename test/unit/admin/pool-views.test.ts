@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../../helpers/tmp.js'
-import type { StatusSnapshot } from '../../../src/core/admin/status-snapshot.js'
+import type { CoreSettings, RunAs, StatusSnapshot } from '../../../src/core/admin/status-snapshot.js'
+import type { GroupSnapshot, ProcessSnapshot } from '../../../src/core/pool/snapshot.js'
 import { renderPoolText, renderStatusHeader, OOB_WORK_LINE } from '../../../src/core/admin/views/pool-text.js'
 import { renderPoolXml, escapeXml } from '../../../src/core/admin/views/pool-xml.js'
 import { formatDuration } from '../../../src/core/admin/views/duration.js'
@@ -26,6 +27,32 @@ const ago = (s: number): number => NOW - s * 1000
 
 const INSTANCE = { name: 'qKIGYHXE', version: '0.1.0', server_software: 'Ferry/0.1.0' }
 
+/** The process fields the views need beyond the counters: spawn times (the spawn took 0.5 s), ids, its socket. */
+const extras = (pid: number, spawnedAt: number): Pick<ProcessSnapshot, 'spawn_started_at' | 'generation_started_at' | 'sticky_session_id' | 'gupid' | 'address'> => ({
+  spawn_started_at: spawnedAt - 500,
+  generation_started_at: spawnedAt - 600,
+  sticky_session_id: String(pid % 97 + 1),
+  gupid: `1c8b713-${String(pid).padStart(10, 'x')}`,
+  address: `unix:/tmp/ferry.abc/sockets/n.${pid}.sock`
+})
+
+/** The group fields beyond name, queue and processes. */
+const groupExtras = (type: 'node' | 'generic', root: string): Pick<GroupSnapshot, 'uuid' | 'start_command' | 'startup_file' | 'start_timeout_ms' | 'identity' | 'restarting' | 'max_instances' | 'max_oob_work_instances'> => ({
+  uuid: 'muFgC8F4W9Vz6cBiV4ZF',
+  start_command: type === 'node' ? `/usr/bin/node --require /opt/ferry/src/core/spawn/preload.cjs ${root}/app.js` : 'node server.js --port $PORT',
+  startup_file: type === 'node' ? `${root}/app.js` : null,
+  start_timeout_ms: 90_000,
+  identity: null,
+  restarting: false,
+  max_instances: 0,
+  max_oob_work_instances: 1
+})
+
+const SETTINGS: CoreSettings = {
+  integration_mode: 'standalone', log_level: 3, default_user: 'root', default_group: 'root', nodejs: '/usr/bin/node', sticky_sessions_cookie_attributes: 'HttpOnly; SameSite=Lax'
+}
+const ROOT: RunAs = { user: 'root', uid: 0, group: 'root', gid: 0 }
+
 /** The reference's pool: one group, two idle processes. */
 function singleGroup (instance = INSTANCE): StatusSnapshot {
   return {
@@ -39,6 +66,7 @@ function singleGroup (instance = INSTANCE): StatusSnapshot {
         name: '/srv/apps/hello',
         app_root: '/srv/apps/hello',
         app_type: 'node',
+        ...groupExtras('node', '/srv/apps/hello'),
         environment: 'production',
         queue_length: 0,
         max_queue: 100,
@@ -49,15 +77,17 @@ function singleGroup (instance = INSTANCE): StatusSnapshot {
         failures: 0,
         last_spawn_error: null,
         processes: [
-          { pid: 3306, state: 'ready', sessions: 0, tunnels: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null },
-          { pid: 3355, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: 'Ferry NodeApp: /srv/apps/hello', event_loop_utilization: null }
+          { pid: 3306, state: 'ready', sessions: 0, tunnels: 0, processed: 4, concurrency: 0, spawned_at: ago(22), last_used: ago(8), command: '/usr/bin/node --require /opt/ferry/src/core/spawn/preload.cjs /srv/apps/hello/app.js', event_loop_utilization: null, ...extras(3306, ago(22)) },
+          { pid: 3355, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(22), last_used: ago(22), command: '/usr/bin/node --require /opt/ferry/src/core/spawn/preload.cjs /srv/apps/hello/app.js', event_loop_utilization: null, ...extras(3355, ago(22)) }
         ]
       }]
     },
     metrics: {
-      3306: { cpu: 1.4, rss_kb: 50232, private_dirty_kb: 8248, swap_kb: 0, vmsize_kb: 1025724 },
-      3355: { cpu: 1, rss_kb: 48908, private_dirty_kb: 8012, swap_kb: 0, vmsize_kb: 1025724 }
-    }
+      3306: { cpu: 1.4, rss_kb: 50232, private_dirty_kb: 8248, pss_kb: 28382, swap_kb: 0, vmsize_kb: 1025724, process_group_id: 3306, title: 'Ferry NodeApp: /srv/apps/hello' },
+      3355: { cpu: 1, rss_kb: 48908, private_dirty_kb: 8012, pss_kb: 27058, swap_kb: 0, vmsize_kb: 1025724, process_group_id: 3355, title: 'Ferry NodeApp: /srv/apps/hello' }
+    },
+    apps: { '/srv/apps/hello': { base_uri: '/', run_as: ROOT } },
+    settings: SETTINGS
   }
 }
 
@@ -75,6 +105,7 @@ function multiGroup (): StatusSnapshot {
           name: '/srv/apps/a&<b>',
           app_root: '/srv/apps/a&<b> "q" \'s\' é',
           app_type: 'node',
+          ...groupExtras('node', '/srv/apps/a&<b> "q" \'s\' é'),
           environment: 'production',
           queue_length: 3,
           max_queue: 100,
@@ -85,15 +116,16 @@ function multiGroup (): StatusSnapshot {
           failures: 1,
           last_spawn_error: 'spawn failed: exit code 1\n  at <loader> & friends',
           processes: [
-            { pid: 41001, state: 'stopping', sessions: 1, tunnels: 0, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0', event_loop_utilization: null },
-            { pid: 41002, state: 'ready', sessions: 12, tunnels: 0, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js', event_loop_utilization: null },
-            { pid: 41003, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js', event_loop_utilization: null }
+            { pid: 41001, state: 'stopping', sessions: 1, tunnels: 0, processed: 12345, concurrency: 0, spawned_at: ago(3 * 3600 + 2 * 60 + 1), last_used: ago(65), command: 'node server.js --port=0', event_loop_utilization: null, ...extras(41001, ago(3 * 3600 + 2 * 60 + 1)) },
+            { pid: 41002, state: 'ready', sessions: 12, tunnels: 0, processed: 987654, concurrency: 16, spawned_at: ago(2 * 86400 + 3600 + 7), last_used: ago(0), command: 'node server.js', event_loop_utilization: null, ...extras(41002, ago(2 * 86400 + 3600 + 7)) },
+            { pid: 41003, state: 'ready', sessions: 0, tunnels: 0, processed: 0, concurrency: 0, spawned_at: ago(1), last_used: ago(1), command: 'node server.js', event_loop_utilization: null, ...extras(41003, ago(1)) }
           ]
         },
         {
           name: 'generic-app',
           app_root: '/srv/apps/generic',
           app_type: 'generic',
+          ...groupExtras('generic', '/srv/apps/generic'),
           environment: 'staging',
           queue_length: 0,
           max_queue: 0,
@@ -104,7 +136,7 @@ function multiGroup (): StatusSnapshot {
           failures: 0,
           last_spawn_error: null,
           processes: [
-            { pid: 1234567, state: 'ready', sessions: 0, tunnels: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server', event_loop_utilization: null }
+            { pid: 1234567, state: 'ready', sessions: 0, tunnels: 0, processed: 3, concurrency: 1, spawned_at: ago(185), last_used: ago(60), command: './bin/server', event_loop_utilization: null, ...extras(1234567, ago(185)) }
           ]
         }
       ]
@@ -113,8 +145,13 @@ function multiGroup (): StatusSnapshot {
       41001: { cpu: 0, rss_kb: 30000, private_dirty_kb: 20480, swap_kb: 1024, vmsize_kb: 900000 },
       41002: { cpu: 123.9, rss_kb: 200000, private_dirty_kb: null, swap_kb: 2048, vmsize_kb: 1200000 },
       // 41003 has no metrics
-      1234567: { cpu: 5, rss_kb: 2048, private_dirty_kb: 1000, swap_kb: 0, vmsize_kb: 10000 }
-    }
+      1234567: { cpu: 5, rss_kb: 2048, private_dirty_kb: 1000, swap_kb: 0, vmsize_kb: 10000, title: './bin/server' }
+    },
+    apps: {
+      '/srv/apps/a&<b>': { base_uri: '/a&b', run_as: { user: 'www-data', uid: 33, group: 'www-data', gid: 33 } },
+      'generic-app': { base_uri: '/', run_as: ROOT }
+    },
+    settings: SETTINGS
   }
 }
 
@@ -303,7 +340,7 @@ test('single group: golden XML, well-formed, reference element names in referenc
   // Every element of the reference <process> we emit, and the ones we deliberately leave out.
   const ourNames = procs[0].children.map(c => c.name)
   const missing = refProcs[0].children.map(c => c.name).filter(n => !ourNames.includes(n))
-  assert.deepEqual(missing, ['sticky_session_id', 'gupid', 'busyness', 'spawner_creation_time', 'spawn_start_time', 'pss', 'process_group_id'])
+  assert.deepEqual(missing, [], 'every element of the reference process')
   // Values: same units and formats as the reference.
   const p = procs[0]
   assert.equal(child(p, 'real_memory').text, '8248')
@@ -323,7 +360,7 @@ test('multi group: golden XML, escaping, states, missing metrics, spawn error', 
   const s = multiGroup()
   const out = renderPoolXml(s, { now: NOW })
   golden('pool-multi.xml', out)
-  assert.equal(renderPoolXml(s, { now: NOW, verbose: true }), out)
+  golden('pool-multi-verbose.xml', renderPoolXml(s, { now: NOW, verbose: true }))
   assert.match(out, /^[\x00-\x7f]*$/, 'pure ASCII, so valid under the iso-8859-1 declaration')
   assert.equal(out.split('\n').length, 3, 'declaration line, one line of XML, final newline')
   const info = parseXml(out)
@@ -354,7 +391,16 @@ test('multi group: golden XML, escaping, states, missing metrics, spawn error', 
   assert.ok(!busy.children.some(c => c.name === 'private_dirty'))
   assert.equal(child(busy, 'uptime').text, '2d 1h 0m 7s')
   assert.ok(!bare.children.some(c => ['has_metrics', 'cpu', 'rss', 'real_memory'].includes(c.name)))
-  assert.equal(child(bare, 'command').text, 'node server.js')
+  assert.ok(!bare.children.some(c => c.name === 'command'), 'like Passenger, the command comes with the metrics')
+  assert.equal(child(busy, 'busyness').text, String(Math.floor(12 * 2147483647 / 16)), 'Passenger\'s scale for bounded concurrency')
+  // A generic app: Passenger's app_type for it is empty (and its <options> have none); Ferry's word is in <loader>.
+  assert.equal(child(b, 'app_type').text, '')
+  assert.ok(!child(b, 'options').children.some(c => c.name === 'app_type' || c.name === 'startup_file' || c.name === 'process_title'))
+  assert.equal(child(b, 'loader').text, 'generic')
+  assert.equal(child(a, 'loader').text, 'node')
+  assert.equal(unescape(child(child(a, 'options'), 'base_uri').text), '/a&b')
+  assert.equal(child(a, 'user').text, 'www-data')
+  assert.equal(child(a, 'uid').text, '33')
 })
 
 test('escapeXml: markup characters, quotes, non-ASCII and characters XML forbids', () => {
@@ -381,4 +427,132 @@ test('a process away for out-of-band work: listed after serving ones, marked in 
   assert.equal(child(proc, 'life_status').text, 'ALIVE')
   assert.equal(child(a, 'disabled_process_count').text, '1')
   assert.equal(child(a, 'enabled_process_count').text, '1')
+})
+
+// ---- Every element Passenger prints, with the same kind of value ----
+
+type Kind = 'element' | 'empty' | 'integer' | 'boolean' | 'text'
+
+function kindOf (n: XmlNode): Kind {
+  if (n.children.length > 0) return 'element'
+  const t = unescape(n.text).trim()
+  if (t === '') return 'empty'
+  if (/^-?\d+$/.test(t)) return 'integer'
+  if (t === 'true' || t === 'false') return 'boolean'
+  return 'text'
+}
+
+/** Every element path (`info/supergroups/supergroup/group/processes/process/pid`) with the kinds of its values. */
+function elementKinds (n: XmlNode, prefix = '', out = new Map<string, Set<Kind>>()): Map<string, Set<Kind>> {
+  const path = prefix === '' ? n.name : `${prefix}/${n.name}`
+  const kinds = out.get(path) ?? new Set<Kind>()
+  kinds.add(kindOf(n))
+  out.set(path, kinds)
+  for (const c of n.children) elementKinds(c, path, out)
+  return out
+}
+
+/** The reference's secrets: Ferry has no per-app API keys and prints no secrets. */
+const SECRET = /\/(api_key|secret)$/
+
+function assertCovers (ours: XmlNode, reference: XmlNode): void {
+  const have = elementKinds(ours)
+  const want = elementKinds(reference)
+  const missing = [...want.keys()].filter(p => !SECRET.test(p) && !have.has(p))
+  assert.deepEqual(missing, [], 'element paths Passenger prints that Ferry does not')
+  for (const [path, kinds] of want) {
+    if (SECRET.test(path)) continue
+    // An element that is sometimes empty in one output (app_type of a generic app) still has one kind of value.
+    const theirs = [...kinds].filter(k => k !== 'empty')
+    const mine = [...have.get(path)!].filter(k => k !== 'empty')
+    assert.deepEqual(mine, theirs, `kind of value of ${path}`)
+  }
+}
+
+function verboseReferenceXml (): XmlNode {
+  const doc = readGolden('passenger-reference-status-verbose.xml')
+  // The captured file was re-indented by xmllint (which also dropped the encoding): the same document otherwise.
+  const body = doc.split('\n').slice(1).map(l => l.trim()).join('')
+  return parseXml(`<?xml version="1.0" encoding="iso-8859-1" ?>\n${body}\n`)
+}
+
+test('XML has every element path of passenger-status --show=xml (31 were missing), with the same kind of value', () => {
+  const ours = parseXml(renderPoolXml(singleGroup(), { now: NOW }))
+  assertCovers(ours, referenceXml())
+  // The ones the issue counted, by name.
+  const names = new Set(elementKinds(ours).keys())
+  for (const p of ['process/busyness', 'process/pss', 'process/spawner_creation_time', 'process/spawn_start_time', 'process/process_group_id',
+    'process/sticky_session_id', 'process/gupid', 'group/uuid', 'group/user', 'group/uid', 'group/gid', 'options/start_command', 'options/startup_file']) {
+    assert.ok([...names].some(n => n.endsWith(p)), p)
+  }
+  // The checker can fail: the old view lacked these paths.
+  const old = parseXml(renderPoolXml(singleGroup(), { now: NOW }).replace(/<busyness>\d+<\/busyness>/g, ''))
+  assert.throws(() => assertCovers(old, referenceXml()), /busyness/)
+})
+
+test('verbose XML (passenger-status -v) has the wait list and each process\'s sockets; no secrets', () => {
+  const out = renderPoolXml(singleGroup(), { now: NOW, verbose: true })
+  assertCovers(parseXml(out), verboseReferenceXml())
+  assert.ok(!/api_key|secret|password/i.test(out))
+  const info = parseXml(out)
+  const socket = child(child(child(child(child(child(child(info, 'supergroups'), 'supergroup'), 'group'), 'processes'), 'process'), 'sockets'), 'socket')
+  assert.equal(child(socket, 'address').text, 'unix:/tmp/ferry.abc/sockets/n.3306.sock')
+  assert.equal(child(socket, 'accept_http_requests').text, '1')
+})
+
+test('XML values: the command is the process title, not the command line with the preload; times in µs; ids', () => {
+  const out = renderPoolXml(singleGroup(), { now: NOW })
+  const g = child(child(child(parseXml(out), 'supergroups'), 'supergroup'), 'group')
+  const p = child(child(g, 'processes'), 'process')
+  assert.equal(child(p, 'command').text, 'Ferry NodeApp: /srv/apps/hello')
+  assert.ok(!out.includes('<command>/usr/bin/node'), 'the raw argv is only the group\'s start_command')
+  assert.equal(child(p, 'spawn_start_time').text, String((NOW - 22_500) * 1000))
+  assert.equal(child(p, 'spawner_creation_time').text, String((NOW - 22_600) * 1000))
+  assert.equal(child(p, 'pss').text, '28382')
+  assert.equal(child(p, 'process_group_id').text, '3306')
+  assert.match(child(g, 'uuid').text, /^[A-Za-z0-9]{20}$/)
+  assert.equal(child(child(g, 'options'), 'start_timeout').text, '90000', 'ms, as Passenger')
+  assert.equal(child(child(g, 'options'), 'spawn_method').text, 'direct')
+})
+
+// ---- --passenger-compat: only the lines passenger-status prints ----
+
+/** Every line shape of passenger-status's pool view (src: Pool/StateInspection.cpp, as reference/passenger.md §7.2 lists them). */
+const PASSENGER_LINES = [
+  /^$/, /^-{11} (General information|Application groups) -{11}$/, /^Max pool size : \d+$/, /^App groups {4}: \d+$/,
+  /^Processes {5}: \d+$/, /^Requests in top-level queue : \d+$/, /^\S.*:$/, /^ {2}App root: .+$/, /^ {2}Requests in queue: \d+$/,
+  /^ {2}\((restarting|spawning)\.\.\.\)$/, /^ {2}\(spawning \d+ new process(es)?\.\.\.\)$/, PID_LINE, METRICS_LINE,
+  /^ {4}(Disabling\.\.\.|DISABLED|Shutting down\.\.\.)$/
+]
+
+test('pool text with passengerCompat: every line is one passenger-status prints; OOB work shows as DISABLED', () => {
+  const s = multiGroup()
+  const group = s.pool.groups[0]!
+  const dead = { ...group.processes[0]!, pid: 41009, state: 'dead' as const }
+  const oob = { ...group.processes[2]!, state: 'oob' as const }
+  const snap: StatusSnapshot = { ...s, pool: { ...s.pool, groups: [{ ...group, processes: [oob, group.processes[1]!, group.processes[0]!, dead] }, s.pool.groups[1]!] } }
+  for (const verbose of [false, true]) {
+    const text = renderPoolText(snap, { now: NOW, verbose, passengerCompat: true })
+    const strange = text.split('\n').filter(l => !PASSENGER_LINES.some(re => re.test(l)))
+    assert.deepEqual(strange, [], `verbose ${String(verbose)}`)
+    assert.ok(text.includes('\n    DISABLED\n'))
+  }
+  // Without the switch, Ferry's own lines are there (and would be strange to such a parser).
+  const ferry = renderPoolText(snap, { now: NOW, verbose: true })
+  assert.ok(ferry.split('\n').some(l => !PASSENGER_LINES.some(re => re.test(l))))
+  assert.ok(ferry.includes(OOB_WORK_LINE) && ferry.includes('  Last spawn error: ') && ferry.includes('    Command : '))
+})
+
+test('pool text: a rolling restart in progress shows Passenger\'s (restarting...) line; XML has <restarting/>', () => {
+  const s = singleGroup()
+  const snap: StatusSnapshot = { ...s, pool: { ...s.pool, groups: [{ ...s.pool.groups[0]!, restarting: true, spawning: 1 }] } }
+  const lines = renderPoolText(snap, { now: NOW }).split('\n')
+  assert.equal(lines[lines.indexOf('  App root: /srv/apps/hello') + 1], '  (restarting...)')
+  assert.ok(renderPoolXml(snap, { now: NOW }).includes('<spawning/><restarting/><life_status>'))
+})
+
+test('pool text verbose: the Command line shows the process title, not the command line with the preload', () => {
+  const text = renderPoolText(singleGroup(), { now: NOW, verbose: true })
+  assert.ok(text.includes('    Command : Ferry NodeApp: /srv/apps/hello\n'))
+  assert.ok(!text.includes('preload.cjs'))
 })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ENTRY_OVERHEAD_BYTES, MemoryStore, entrySize } from '../../../src/core/cache/memory-store.js'
+import { ENTRY_OVERHEAD_BYTES, MAX_VARIANTS, MemoryStore, entrySize } from '../../../src/core/cache/memory-store.js'
 import { cacheStoreContract, entry } from './store-contract.js'
 
 cacheStoreContract('MemoryStore', o => new MemoryStore(o))
@@ -120,4 +120,64 @@ test('get does not count fetches or hits (the caller does)', () => {
   s.get('x')
   assert.equal(s.counters.fetches, 0)
   assert.equal(s.counters.hits, 0)
+})
+
+test('at most MAX_VARIANTS Vary variants per key, the oldest dropped first; variants count in both bounds', () => {
+  const s = new MemoryStore({ now: () => 0 })
+  const variant = (i: number) => entry({ vary: ['accept-language'], varySelector: `=l${i}`, body: Buffer.from(String(i)) })
+  for (let i = 0; i < MAX_VARIANTS + 3; i++) s.set('k', 'u', variant(i))
+  assert.equal(s.size, MAX_VARIANTS)
+  for (let i = 0; i < 3; i++) assert.equal(s.lookup('k', { 'accept-language': `l${i}` }, 0), undefined, `l${i} dropped`)
+  for (let i = 3; i < MAX_VARIANTS + 3; i++) assert.equal(s.lookup('k', { 'accept-language': `l${i}` }, 0)?.entry.body.toString(), String(i))
+  let bytes = 0
+  for (let i = 3; i < MAX_VARIANTS + 3; i++) bytes += entrySize(`k\n~=l${i}`, 'u', variant(i))
+  assert.equal(s.bytes, bytes)
+  assert.equal(s.deleteUrl('u'), MAX_VARIANTS)
+  assert.equal(s.bytes, 0)
+  // The entry bound and the LRU hold over variants and plain entries together.
+  const t = new MemoryStore({ maxEntries: 3, now: () => 0 })
+  t.set('k', 'u', entry({ vary: ['x'], varySelector: '=1' }))
+  t.set('k', 'u', entry({ vary: ['x'], varySelector: '=2' }))
+  t.set('p', 'p', entry())
+  assert.ok(t.lookup('k', { x: '1' }, 0))
+  t.set('q', 'q', entry())
+  assert.equal(t.lookup('k', { x: '2' }, 0), undefined, 'the least recently used variant was evicted')
+  assert.ok(t.lookup('k', { x: '1' }, 0))
+  t.set('r', 'r', entry())
+  t.set('s', 's', entry())
+  t.set('k', 'u', entry({ vary: ['x'], varySelector: '=3' }))
+  assert.equal(t.size, 3)
+  assert.ok(t.lookup('k', { x: '3' }, 0), 'a variant stored after its siblings were all evicted')
+})
+
+test('a stale entry kept for revalidation is evicted like any other', () => {
+  const s = new MemoryStore({ maxEntries: 2, now: () => 0 })
+  s.set('stale', 'stale', entry({ expiresAt: 1, keepUntil: 10_000, etag: '"e"' }))
+  s.set('a', 'a', entry())
+  s.set('b', 'b', entry())
+  assert.equal(s.lookup('stale', {}, 5), undefined)
+  assert.equal(s.counters.evictions, 1)
+})
+
+test('invalidatedSince: deleteUrl, deleteWithPrefix and clear mark what a fill started before them must not store', () => {
+  const s = new MemoryStore()
+  const g0 = s.generation
+  assert.equal(s.invalidatedSince('u1', g0), false)
+  s.deleteUrl('u1')
+  assert.equal(s.invalidatedSince('u1', g0), true)
+  assert.equal(s.invalidatedSince('u2', g0), false, 'another URL')
+  assert.equal(s.invalidatedSince('u1', s.generation), false, 'a fill started after it')
+  const g1 = s.generation
+  s.deleteWithPrefix('"app"\n')
+  assert.equal(s.invalidatedSince('"app"\nu3', g1), true)
+  assert.equal(s.invalidatedSince('"other"\nu3', g1), false)
+  const g2 = s.generation
+  s.clear()
+  assert.equal(s.invalidatedSince('anything', g2), true)
+  assert.equal(s.invalidatedSince('anything', s.generation), false)
+  // Bounded: past the most remembered, everything older counts as invalidated (never the other way round).
+  const g3 = s.generation
+  for (let i = 0; i < 10_001; i++) s.deleteUrl(`x${i}`)
+  assert.equal(s.invalidatedSince('x0', g3), true)
+  assert.equal(s.invalidatedSince('never', g3), true)
 })

@@ -7,8 +7,10 @@ export interface StoreFactory {
   (o: { maxBytes?: number, maxEntries?: number, maxEntryBytes?: number, now: () => number }): CacheStore
 }
 
+/** An entry fresh for `ttl` ms from `now` (default 60 s from 0), kept until it expires unless `keepUntil` says more. */
 export function entry (o: Partial<CachedResponse> & { now?: number, ttl?: number } = {}): CachedResponse {
   const now = o.now ?? 0
+  const expiresAt = o.expiresAt ?? now + (o.ttl ?? 60_000)
   return {
     status: o.status ?? 200,
     statusText: o.statusText ?? 'OK',
@@ -16,7 +18,17 @@ export function entry (o: Partial<CachedResponse> & { now?: number, ttl?: number
     body: o.body ?? Buffer.from('hello'),
     storedAt: o.storedAt ?? now,
     initialAgeSeconds: o.initialAgeSeconds ?? 0,
-    expiresAt: o.expiresAt ?? now + (o.ttl ?? 60_000)
+    expiresAt,
+    keepUntil: o.keepUntil ?? expiresAt,
+    staleWhileRevalidateMs: o.staleWhileRevalidateMs ?? 0,
+    staleIfErrorMs: o.staleIfErrorMs ?? 0,
+    mustRevalidate: o.mustRevalidate ?? false,
+    noCache: o.noCache ?? false,
+    etag: o.etag,
+    lastModified: o.lastModified,
+    vary: o.vary,
+    varySelector: o.varySelector ?? '',
+    ferryCacheControl: o.ferryCacheControl
   }
 }
 
@@ -105,5 +117,80 @@ export function cacheStoreContract (name: string, make: StoreFactory): void {
     assert.equal(s.counters.refusals.vary, 2)
     assert.equal(s.counters.refusals.private, 1)
     assert.equal(s.counters.refusals['no-store'], 0)
+  })
+
+  test(`${name}: lookup tells fresh from stale; a stale entry stays only while of use (keepUntil)`, () => {
+    let t = 0
+    const s = make({ now: () => t })
+    const e = entry({ ttl: 1000, keepUntil: 5000, etag: '"v1"' })
+    s.set('k', 'u', e)
+    assert.deepEqual(s.lookup('k', {}, 999), { state: 'fresh', entry: e })
+    assert.deepEqual(s.lookup('k', {}, 1000), { state: 'stale', entry: e })
+    t = 1000
+    assert.equal(s.get('k'), undefined, 'get gives fresh entries only')
+    assert.equal(s.lookup('k', {}, 4999)?.state, 'stale', 'get did not drop it')
+    assert.equal(s.lookup('k', {}, 5000), undefined)
+    assert.equal(s.lookup('k', {}, 0), undefined, 'dropped, even if the clock goes back')
+    assert.equal(s.lookup('nothing', {}, 0), undefined)
+  })
+
+  test(`${name}: a no-cache entry is always stale; one stored stale is kept while of use, refused when not`, () => {
+    const s = make({ now: () => 100 })
+    assert.equal(s.set('n', 'n', entry({ ttl: 60_000, noCache: true, etag: '"x"' })), true)
+    assert.equal(s.lookup('n', {}, 100)?.state, 'stale')
+    assert.equal(s.set('old', 'old', entry({ expiresAt: 50, keepUntil: 1000, etag: '"x"' })), true)
+    assert.equal(s.lookup('old', {}, 100)?.state, 'stale')
+    assert.equal(s.set('useless', 'useless', entry({ expiresAt: 50, keepUntil: 100 })), false)
+    assert.equal(s.counters.refusals['no-freshness'], 1)
+  })
+
+  test(`${name}: replace swaps an entry only while it is still the one stored`, () => {
+    const s = make({ now: () => 0 })
+    const v1 = entry({ body: Buffer.from('v1') })
+    const v2 = entry({ body: Buffer.from('v2') })
+    const v3 = entry({ body: Buffer.from('v3') })
+    s.set('k', 'u', v1)
+    assert.equal(s.replace('k', v1, v2), true)
+    assert.equal(s.get('k'), v2)
+    assert.equal(s.replace('k', v1, v3), false, 'v1 is no longer stored')
+    assert.equal(s.get('k'), v2)
+    s.deleteUrl('u')
+    assert.equal(s.replace('k', v2, v3), false, 'an invalidated entry is not brought back')
+    assert.equal(s.get('k'), undefined)
+    const a = entry({ vary: ['accept'], varySelector: '=a' })
+    s.set('k', 'u', a)
+    assert.equal(s.replace('k', a, { ...a, body: Buffer.from('a2') }), true)
+    assert.equal(s.lookup('k', { accept: 'a' }, 0)?.entry.body.toString(), 'a2')
+  })
+
+  test(`${name}: Vary variants are chosen by the request's headers; invalidation drops them all`, () => {
+    const s = make({ now: () => 0 })
+    const gz = entry({ body: Buffer.from('gz'), vary: ['accept-encoding'], varySelector: '=gzip' })
+    const none = entry({ body: Buffer.from('none'), vary: ['accept-encoding'], varySelector: '\u0000' })
+    s.set('k', 'u', gz)
+    s.set('k', 'u', none)
+    assert.equal(s.lookup('k', { 'accept-encoding': 'gzip' }, 0)?.entry, gz)
+    assert.equal(s.lookup('k', {}, 0)?.entry, none, 'absent header: its own variant')
+    assert.equal(s.lookup('k', { 'accept-encoding': '' }, 0), undefined, 'empty is not absent')
+    assert.equal(s.lookup('k', { 'accept-encoding': 'br' }, 0), undefined)
+    assert.equal(s.get('k'), none, 'get: a request without headers')
+    assert.equal(s.deleteUrl('u'), 2)
+    assert.equal(s.lookup('k', { 'accept-encoding': 'gzip' }, 0), undefined)
+  })
+
+  test(`${name}: a response without Vary replaces every variant, and one with other Vary names too`, () => {
+    const s = make({ now: () => 0 })
+    s.set('k', 'u', entry({ vary: ['accept'], varySelector: '=a' }))
+    s.set('k', 'u', entry({ vary: ['accept'], varySelector: '=b' }))
+    const plain = entry()
+    s.set('k', 'u', plain)
+    assert.equal(s.lookup('k', { accept: 'a' }, 0)?.entry, plain, 'the plain entry answers every request')
+    const lang = entry({ vary: ['accept-language'], varySelector: '=fr' })
+    s.set('k', 'u', lang)
+    assert.equal(s.lookup('k', { 'accept-language': 'fr', accept: 'a' }, 0)?.entry, lang)
+    s.set('k', 'u', entry({ vary: ['accept'], varySelector: '=a' }))
+    assert.equal(s.lookup('k', { 'accept-language': 'fr', accept: 'b' }, 0), undefined, 'the accept-language variant is gone')
+    assert.equal(s.delete('k'), true, 'delete drops the variants of a key')
+    assert.equal(s.lookup('k', { accept: 'a' }, 0), undefined)
   })
 }

@@ -1,17 +1,58 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { renderManPages } from '../../../src/cli/man.js'
-import { COMMANDS } from '../../../src/cli/commands-meta.js'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { manPageTitle, renderManPages } from '../../../src/cli/man.js'
+import { loadCommandMetas } from '../../../src/cli/commands-meta.js'
 import { ERRORS } from '../../../src/core/errors.js'
 import { optionsFor } from '../../../src/core/config/options.js'
 import { repoRoot } from '../../helpers/tmp.js'
 
 const manDir = join(repoRoot, 'man')
 
-test('the committed man pages are what the tables generate (run `npm run man` after changing them)', () => {
-  const pages = renderManPages(COMMANDS)
+/** Command ids as oclif derives them: every compiled file under dist/src/commands, `cache/purge.js` is cache:purge. */
+function commandIdsOnDisk (): string[] {
+  const dir = join(repoRoot, 'dist', 'src', 'commands')
+  const ids: string[] = []
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else if (name.endsWith('.js')) ids.push(relative(dir, path).slice(0, -'.js'.length).split('/').join(':'))
+    }
+  }
+  walk(dir)
+  return ids.sort()
+}
+
+test('every command has its man page, listed in ferry(1) and in package.json "man" so that npm installs it', async () => {
+  const ids = commandIdsOnDisk()
+  assert.ok(ids.length >= 9, `only ${ids.length} commands found`)
+  assert.deepEqual((await loadCommandMetas()).map(c => c.id).sort(), ids)
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { man?: string[] }
+  const listed = new Set(pkg.man ?? [])
+  const main = readFileSync(join(manDir, 'ferry.1'), 'utf8')
+  for (const id of ids) {
+    const page = `${manPageTitle(id)}.1`
+    assert.ok(readdirSync(manDir).includes(page), `man/${page} missing (run \`npm run man\`)`)
+    assert.ok(listed.has(`./man/${page}`), `./man/${page} is not in package.json "man" (run \`npm run man\`)`)
+    assert.ok(main.includes(`\\fB${manPageTitle(id).replace(/-/g, '\\-')}\\fR(1)`), `ferry(1) does not refer to ${page}`)
+  }
+  assert.ok(listed.has('./man/ferry.1'))
+  assert.equal(listed.size, ids.length + 1, 'package.json "man" lists a page of no command')
+})
+
+test('no example expands a shell variable the user meant for Ferry: $PORT and the like go in single quotes', async () => {
+  for (const c of await loadCommandMetas()) {
+    for (const e of c.examples ?? []) {
+      // Inside double quotes the user's shell expands $PORT (to nothing) before Ferry sees it.
+      assert.doesNotMatch(e.command, /"[^"']*\$[A-Za-z_][^"]*"/, `ferry ${c.id}: ${e.command}`)
+    }
+  }
+})
+
+test('the committed man pages are what the tables generate (run `npm run man` after changing them)', async () => {
+  const pages = renderManPages(await loadCommandMetas())
   assert.deepEqual(readdirSync(manDir).sort(), Object.keys(pages).sort())
   for (const [name, text] of Object.entries(pages)) assert.equal(readFileSync(join(manDir, name), 'utf8'), text, name)
 })

@@ -36,7 +36,7 @@ test('bad values are refused with a message naming the option and the value', ()
     [{ port: 'abc' }, /--port: expected a whole number, got "abc"/],
     [{ port: '70000' }, /--port: expected a number of at most 65535/],
     [{ 'max-pool-size': '0' }, /--max-pool-size: expected a number of at least 1/],
-    [{ 'app-type': 'ruby' }, /--app-type: expected one of node, generic/],
+    [{ 'app-type': 'php' }, /--app-type: expected one of node, python, ruby, generic/],
     [{ envvar: ['NOEQUALS'] }, /--envvar: expected NAME=VALUE/],
     [{ 'friendly-error-pages': 'maybe' }, /expected true or false/]
   ]

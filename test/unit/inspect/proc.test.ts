@@ -3,13 +3,13 @@ import assert from 'node:assert/strict'
 import { commandOf, parseCmdline, parseSmaps, parseStat, parseStatus, readCmdline, readProcFile, readSmaps, readStat, readStatus } from '../../../src/core/inspect/proc.js'
 import { fakeProc, fixtureText, procFixtures } from './fixtures.js'
 
-test('parseStat: pid, comm, state and ppid of an ordinary process', () => {
-  assert.deepEqual(parseStat(fixtureText('tree/101/stat')), { pid: 101, comm: 'Ferry core', state: 'S', ppid: 100 })
+test('parseStat: pid, comm, state, ppid and process group of an ordinary process', () => {
+  assert.deepEqual(parseStat(fixtureText('tree/101/stat')), { pid: 101, comm: 'Ferry core', state: 'S', ppid: 100, pgrp: 100 })
 })
 
 test('parseStat: a comm with spaces and parentheses ends at the last ")"', () => {
-  assert.deepEqual(parseStat(fixtureText('tree/400/stat')), { pid: 400, comm: 'my (odd) name)', state: 'R', ppid: 1 })
-  assert.deepEqual(parseStat('7 () ) Z 3 7 7'), { pid: 7, comm: ') ', state: 'Z', ppid: 3 })
+  assert.deepEqual(parseStat(fixtureText('tree/400/stat')), { pid: 400, comm: 'my (odd) name)', state: 'R', ppid: 1, pgrp: 1 })
+  assert.deepEqual(parseStat('7 () ) Z 3 7 7'), { pid: 7, comm: ') ', state: 'Z', ppid: 3, pgrp: 7 })
 })
 
 test('parseStat: text that is not a stat line gives undefined', () => {
@@ -26,15 +26,15 @@ test('parseStatus: a kernel thread has no Vm lines', () => {
 })
 
 test('parseSmaps: Private_Dirty and Swap of smaps_rollup', () => {
-  assert.deepEqual(parseSmaps(fixtureText('tree/102/smaps_rollup')), { private_dirty_kb: 46694, swap_kb: 0 })
+  assert.deepEqual(parseSmaps(fixtureText('tree/102/smaps_rollup')), { private_dirty_kb: 46694, swap_kb: 0, pss_kb: 30000 })
 })
 
 test('parseSmaps: the full smaps of an old kernel is summed over its mappings', () => {
-  assert.deepEqual(parseSmaps(fixtureText('tree/201/smaps')), { private_dirty_kb: 212, swap_kb: 52 })
+  assert.deepEqual(parseSmaps(fixtureText('tree/201/smaps')), { private_dirty_kb: 212, swap_kb: 52, pss_kb: null })
 })
 
 test('parseSmaps: an empty file (kernel thread) knows nothing', () => {
-  assert.deepEqual(parseSmaps(''), { private_dirty_kb: null, swap_kb: null })
+  assert.deepEqual(parseSmaps(''), { private_dirty_kb: null, swap_kb: null, pss_kb: null })
 })
 
 test('parseCmdline: NUL-separated arguments, NUL padding dropped, empty for kernel threads', () => {
@@ -58,7 +58,7 @@ test('readers: values for a live pid, undefined for a pid that is gone', t => {
 test('readSmaps: smaps_rollup when present, else the full smaps, else undefined', t => {
   const root = fakeProc(t)
   assert.equal(readSmaps(101, root)?.private_dirty_kb, 3891)
-  assert.deepEqual(readSmaps(201, root), { private_dirty_kb: 212, swap_kb: 52 })
+  assert.deepEqual(readSmaps(201, root), { private_dirty_kb: 212, swap_kb: 52, pss_kb: null })
   assert.equal(readSmaps(600, root), undefined)
 })
 

@@ -1,4 +1,7 @@
 import { test } from 'node:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot } from '../../helpers/tmp.js'
 import assert from 'node:assert/strict'
 import { summarize, type MemoryStats } from '../../../src/core/inspect/memory-stats.js'
 import type { ProcessInfo } from '../../../src/core/inspect/scan.js'
@@ -89,4 +92,51 @@ test('renderMemoryStats: `?` for unknown values, totals that say what they leave
   ].join('\n')
   assert.equal(renderMemoryStats({ stats, version: '0.1.0', date, isRoot: false }), expected)
   assert.ok(!renderMemoryStats({ stats, version: '0.1.0', date, isRoot: true }).includes('WARNING'), 'root saw all it could')
+})
+
+// --passenger-compat: passenger-memory-stats's layout word for word. The reference's own processes and sizes
+// (private sizes chosen to print the same and to total the reference's 97.84 MB) must reproduce its stdout byte for
+// byte; the reference file also caught two lines of stderr (the Apache warning), which are not part of stdout.
+test('renderMemoryStats with passengerCompat reproduces the reference memory-stats.txt (stdout) byte for byte', () => {
+  const reference = readFileSync(join(repoRoot, 'test', 'fixtures', 'golden', 'passenger-reference-memory-stats.txt'), 'utf8')
+  const stdout = reference.split('\n').filter(l => !l.startsWith('*** WARNING') && !l.startsWith('Please set the APXS2')).join('\n')
+  const passenger = [
+    p(3273, 1, 298906, 2150, 'Passenger watchdog'),
+    p(3275, 3273, 1064243, 3891, 'Passenger core'),
+    p(3293, 3275, 26419, 1434, '/usr/lib/passenger/support-binaries/PassengerAgent temp-dir-toucher /tmp/passenger-standalone.XXXXXX --cleanup --daemonize --pid-file /tmp/passenger-standalone.XXXXXX/temp_dir_toucher.pid --log-file /srv/apps/hello/passenger.4000.log'),
+    p(3306, 3275, 1065267, 46644, 'Passenger NodeApp: /srv/apps/hello'),
+    p(3355, 3275, 1064755, 46070, 'Passenger NodeApp: /srv/apps/hello')
+  ]
+  const stats: MemoryStats = { apache: summarize([]), nginx: summarize([]), ferry: summarize(passenger) }
+  const tz = process.env.TZ
+  process.env.TZ = 'UTC'
+  try {
+    const out = renderMemoryStats({ stats, version: '6.0.17', date: new Date(Date.UTC(2026, 10, 28, 14, 47, 55)), isRoot: true, passengerCompat: true })
+    assert.equal(out, stdout)
+  } finally {
+    if (tz === undefined) delete process.env.TZ
+    else process.env.TZ = tz
+  }
+})
+
+test('renderMemoryStats with passengerCompat: Passenger\'s section titles, bare ` (?)`, Passenger\'s warning, --no-apache', () => {
+  const nginx = [p(200, 1, 12000, 1024, 'nginx: master process /usr/sbin/nginx'), p(201, 200, 12400, null, 'nginx: worker process')]
+  const apache = [p(300, 1, 9000, 512, '/usr/sbin/apache2 -k start')]
+  const stats: MemoryStats = { apache: summarize(apache), nginx: summarize(nginx), ferry: summarize(ferry) }
+  const out = renderMemoryStats({ stats, version: '0.1.0', date, isRoot: false, passengerCompat: true })
+  const lines = out.split('\n')
+  // Titles: what agents written for passenger-memory-stats search for.
+  assert.deepEqual(lines.filter(l => /^-+ .+ -+$/.test(l)).map(l => l.replace(/^-+ | -+$/g, '')), ['Apache processes', 'Nginx processes', 'Passenger processes'])
+  assert.ok(!out.includes('Ferry processes'))
+  // Sections two blank lines apart, none before the first.
+  assert.match(lines[2], /^-+ Apache processes -+$/)
+  assert.match(lines[3], /^PID +PPID +VMSize +Private +Name$/, 'Apache processes found: a table like nginx\'s')
+  assert.equal(lines[lines.indexOf('-------- Nginx processes ---------') - 1], '')
+  assert.equal(lines[lines.indexOf('-------- Nginx processes ---------') - 2], '')
+  assert.ok(lines.includes('### Total private dirty RSS: 1.00 MB (?)'))
+  assert.equal(lines.at(-2), '*** WARNING: Please run this tool with sudo. Otherwise the private dirty RSS (a reliable metric for real memory usage) of processes cannot be determined.')
+  const noApache = renderMemoryStats({ stats: { ...stats, apache: null }, version: '0.1.0', date, isRoot: true, passengerCompat: true })
+  assert.ok(!noApache.includes('Apache'))
+  assert.ok(noApache.startsWith(`Version: 0.1.0\nDate   : ${formatDate(date)}\n-------- Nginx processes ---------\n`))
+  assert.ok(!noApache.includes('WARNING'), 'root saw all it could')
 })

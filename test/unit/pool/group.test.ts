@@ -169,7 +169,7 @@ test('rolling restart whose new version fails to start keeps the old processes s
 async function afterCrashLoop (t: import('node:test').TestContext): Promise<{ g: ReturnType<ReturnType<typeof poolWith>['addGroup']>, loader: ReturnType<typeof scriptedLoader>, clock: { ms: number } }> {
   const clock = { ms: 1_000_000 }
   const loader = scriptedLoader(Array<'fail'>(8).fill('fail'))
-  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader }, now: () => clock.ms })
+  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader, python: loader, ruby: loader }, now: () => clock.ms })
   t.after(() => pool.stop())
   const g = pool.addGroup(app, { ...settings, minInstances: 0 })
   for (let i = 0; i < 8; i++) {

@@ -176,7 +176,7 @@ test('restart.txt: requestRestart is applied by the next request with the config
 
 test('deferStart: added groups spawn nothing until startGroups; groups added after it start at once', async () => {
   const loader = scriptedLoader(['ok', 'ok', 'ok'])
-  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader }, deferStart: true })
+  const pool = new Pool({ maxPoolSize: 6, loaders: { node: loader, generic: loader, python: loader, ruby: loader }, deferStart: true })
   pool.addGroup(app, { ...settings, minInstances: 2 })
   await tick(20)
   assert.equal(loader.attempts, 0, 'an instance that cannot listen never spawns an app')

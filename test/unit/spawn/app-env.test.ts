@@ -50,3 +50,13 @@ test('as another user: a system PATH, locale and TZ, the user\'s names, Ferry\'s
   assert.equal(env.KEEP_ME, 'kept')
   assert.equal(env.TZ, 'Europe/Paris')
 })
+
+test('Python, Ruby and generic apps also get RACK_ENV, RAILS_ENV and PYTHONUNBUFFERED; Node apps do not need them', () => {
+  for (const type of ['python', 'ruby', 'generic'] as const) {
+    const env = appEnv({ ...app, type, env: {} }, {}, rootEnv)
+    assert.deepEqual([env.RACK_ENV, env.RAILS_ENV, env.PYTHONUNBUFFERED, env.FERRY_APP_ENV], ['staging', 'staging', '1', 'staging'], type)
+  }
+  const node = appEnv({ ...app, env: {} }, {}, rootEnv)
+  assert.equal(node.RACK_ENV, undefined)
+  assert.equal(appEnv({ ...app, type: 'ruby', env: { RACK_ENV: 'mine' } }, {}, rootEnv).RACK_ENV, 'mine', '--envvar wins')
+})

@@ -128,3 +128,48 @@ test('createLoaders gives one loader per app type', () => {
   assert.equal(loaders.node.type, 'node')
   assert.equal(loaders.generic.type, 'generic')
 })
+
+describe('detectApp: Python and Ruby apps', () => {
+  test('passenger_wsgi.py makes a Python app run by python3, config.ru a Ruby app run by ruby', (t: TestContext) => {
+    const py = appDir(t, { 'passenger_wsgi.py': '' })
+    assert.deepEqual([detectApp(py, BASE).type, detectApp(py, BASE).startupFile, detectApp(py, BASE).interpreter], ['python', join(py, 'passenger_wsgi.py'), 'python3'])
+    const rb = appDir(t, { 'config.ru': '' })
+    assert.deepEqual([detectApp(rb, BASE).type, detectApp(rb, BASE).startupFile, detectApp(rb, BASE).interpreter], ['ruby', join(rb, 'config.ru'), 'ruby'])
+  })
+
+  test('a directory with more than one kind of app is E_APP_TYPE_AMBIGUOUS, naming what it found', (t: TestContext) => {
+    const root = appDir(t, { 'app.js': '', 'passenger_wsgi.py': '', 'config.ru': '' })
+    const err = detectError(() => detectApp(root, BASE), 'E_APP_TYPE_AMBIGUOUS')
+    assert.equal(err.message, `App at ${root} holds more than one kind of app: app.js (Node), passenger_wsgi.py (Python), config.ru (Ruby); pass --app-type node|python|ruby`)
+    assert.equal(detectApp(root, { ...BASE, appType: 'ruby' }).type, 'ruby')
+  })
+
+  test('--app-type python finds passenger_wsgi.py, wsgi.py or app.py; --startup-file picks another', (t: TestContext) => {
+    const root = appDir(t, { 'app.py': '', 'wsgi.py': '', 'other.py': '' })
+    assert.equal(detectApp(root, { ...BASE, appType: 'python' }).startupFile, join(root, 'wsgi.py'))
+    assert.equal(detectApp(root, { ...BASE, startupFile: 'other.py' }).type, 'python', 'a .py startup file says python')
+    const none = appDir(t, { 'main.py': '' })
+    const err = detectError(() => detectApp(none, { ...BASE, appType: 'python' }), 'E_STARTUP_FILE_NOT_FOUND')
+    assert.match(err.message, /passenger_wsgi\.py, wsgi\.py, app\.py.*--startup-file/)
+  })
+
+  test('a venv or .venv in the app root supplies the interpreter, unless --python names one', (t: TestContext) => {
+    const root = appDir(t, { 'passenger_wsgi.py': '', '.venv/bin/python': '' })
+    const app = detectApp(root, BASE)
+    assert.equal(app.interpreter, join(root, '.venv', 'bin', 'python'))
+    assert.equal(app.virtualEnv, join(root, '.venv'))
+    const given = detectApp(root, { ...BASE, python: '/opt/py/bin/python3' })
+    assert.deepEqual([given.interpreter, given.virtualEnv], ['/opt/py/bin/python3', undefined])
+  })
+
+  test('a Gemfile is passed on (bundle exec semantics); --ruby names the interpreter', (t: TestContext) => {
+    const root = appDir(t, { 'config.ru': '', Gemfile: '' })
+    const app = detectApp(root, { ...BASE, ruby: '/opt/ruby/bin/ruby' })
+    assert.deepEqual([app.gemfile, app.interpreter], [join(root, 'Gemfile'), '/opt/ruby/bin/ruby'])
+  })
+
+  test('the empty directory message names every marker', (t: TestContext) => {
+    const err = detectError(() => detectApp(appDir(t, { README: '' }), BASE), 'E_STARTUP_FILE_NOT_FOUND')
+    assert.match(err.message, /passenger_wsgi\.py and config\.ru/)
+  })
+})

@@ -24,6 +24,12 @@ export interface PoolTextOptions {
   readonly verbose?: boolean
   /** Emits ANSI colour codes on the section headings (as Passenger does on a terminal). */
   readonly colorize?: boolean
+  /**
+   * Only lines passenger-status prints (--passenger-compat): Ferry's own lines (last spawn error, the command in
+   * verbose mode, a listed dead process) are left out and a process away for out-of-band work is marked DISABLED,
+   * Passenger's word for a process out of rotation, so line-by-line parsers meet nothing they do not know.
+   */
+  readonly passengerCompat?: boolean
 }
 
 /** The line after a stopping process's two lines (Passenger's wording for a detached process). */
@@ -32,6 +38,10 @@ export const SHUTTING_DOWN_LINE = '    Shutting down...'
 export const OOB_WORK_LINE = '    Doing out-of-band work...'
 /** The line after a dead process that is still listed. */
 export const EXITED_LINE = '    Exited'
+/** Passenger's line after a disabled process (out of rotation), used for out-of-band work with passengerCompat. */
+export const DISABLED_LINE = '    DISABLED'
+/** Passenger's line while a group restarts. */
+export const RESTARTING_LINE = '  (restarting...)'
 
 const pad2 = (n: number): string => String(n).padStart(2, '0')
 
@@ -82,9 +92,10 @@ export function renderPoolText (s: StatusSnapshot, opts: PoolTextOptions): strin
 
 function groupLines (g: GroupSnapshot, s: StatusSnapshot, opts: PoolTextOptions): string[] {
   const lines = [`${oneLine(g.name)}:`, `  App root: ${oneLine(g.app_root)}`]
-  if (g.spawning > 0) lines.push(`  (spawning ${g.spawning} new ${g.spawning === 1 ? 'process' : 'processes'}...)`)
+  if (g.restarting) lines.push(RESTARTING_LINE)
+  else if (g.spawning > 0) lines.push(`  (spawning ${g.spawning} new ${g.spawning === 1 ? 'process' : 'processes'}...)`)
   lines.push(`  Requests in queue: ${g.queue_length}`)
-  if (g.last_spawn_error !== null) lines.push(`  Last spawn error: ${oneLine(g.last_spawn_error)}`)
+  if (g.last_spawn_error !== null && opts.passengerCompat !== true) lines.push(`  Last spawn error: ${oneLine(g.last_spawn_error)}`)
   for (const p of orderProcesses(g.processes)) lines.push(...processLines(p, s.metrics[String(p.pid)], opts))
   return lines
 }
@@ -96,10 +107,12 @@ function processLines (p: ProcessSnapshot, m: ProcessMetrics | undefined, opts: 
     `    CPU: ${field(formatCpu(m), 5)}   Memory  : ${field(formatMemory(m), 5)}   ` +
       `Last used: ${formatSince(p.last_used, opts.now)} ago`
   ]
+  const compat = opts.passengerCompat === true
   if (p.state === 'stopping') lines.push(SHUTTING_DOWN_LINE)
-  else if (p.state === 'oob') lines.push(OOB_WORK_LINE)
-  else if (p.state === 'dead') lines.push(EXITED_LINE)
-  if (opts.verbose === true) lines.push(`    Command : ${oneLine(p.command)}`)
+  else if (p.state === 'oob') lines.push(compat ? DISABLED_LINE : OOB_WORK_LINE)
+  else if (p.state === 'dead' && !compat) lines.push(EXITED_LINE)
+  // The title (what ps shows), not the command line Ferry started (with its preload).
+  if (opts.verbose === true && !compat) lines.push(`    Command : ${oneLine(m?.title ?? p.command)}`)
   return lines
 }
 

@@ -1,0 +1,704 @@
+# Ferry's Rack loader: runs one Rack app (Rack 2 or 3, from a rackup file such as config.ru) in this process and
+# serves it over HTTP/1.1 with keep-alive on the Unix socket the core chose ($FERRY_SOCKET_PATH). Standard library
+# plus the rack gem; with $BUNDLE_GEMFILE set (a Gemfile in the app root), it runs as under `bundle exec`.
+#
+# Protocol with the core (the channel Node apps use: Node's IPC channel, fd $NODE_CHANNEL_FD, one JSON message per
+# line): "ferry:ready" once the socket accepts; "ferry:oob-work" asks for out-of-band work between requests
+# (answered "ferry:oob-done"); the channel closing, or SIGTERM, means: finish the request in hand and exit.
+#
+# One request at a time, as under Passenger: the core sends this process no more than --concurrency (1) at once.
+# An IO.select loop waits on the listening socket, the idle keep-alive connections, the channel and a signal pipe.
+require 'bundler/setup' if ENV['BUNDLE_GEMFILE']
+require 'json'
+require 'socket'
+require 'stringio'
+require 'tempfile'
+begin
+  require 'rack'
+rescue LoadError
+  abort "Ferry: the rack gem is needed to run Ruby apps: install it (gem install rack, or apt-get install ruby-rack)#{
+    ENV['BUNDLE_GEMFILE'] ? ', and list it in the Gemfile' : ''}"
+end
+
+module FerryRack
+  READ_SIZE = 65_536
+  MAX_HEAD_BYTES = 65_536
+  # Unread request body the loader reads and drops to keep a connection; past this it closes the connection instead.
+  MAX_DRAIN_BYTES = 1 << 20
+  # Request bodies up to this size are kept in memory for rewinding; larger ones go to a temporary file.
+  MEMORY_REWIND_BYTES = 1 << 20
+  # Every piece of a body is a new String; Ruby's GC, paced by malloc growth, would let tens of MB of them pile up
+  # during a large upload or download. A minor collection every this many bytes keeps the process small.
+  COLLECT_EVERY_BYTES = 8 << 20
+  NO_BODY_STATUSES = [204, 304].freeze
+  HOP_BY_HOP = %w[connection keep-alive transfer-encoding].freeze
+  STATUS_TEXT = Rack::Utils::HTTP_STATUS_CODES
+
+  class ClientGone < StandardError; end
+
+  # Node's IPC channel, spoken directly: JSON messages, one per line.
+  class Channel
+    attr_reader :io
+
+    def initialize(fd)
+      @io = IO.for_fd(fd, autoclose: true)
+      @io.sync = true
+      @buffer = +''
+      @open = true
+    end
+
+    def open?
+      @open
+    end
+
+    def send_message(message)
+      return unless @open
+
+      @io.write(JSON.generate(message) + "\n")
+    rescue SystemCallError, IOError
+      @open = false
+    end
+
+    # The messages that arrived (non-blocking); the channel is closed when the core is gone.
+    def receive
+      data = @io.read_nonblock(READ_SIZE, exception: false)
+      return [] if data == :wait_readable
+
+      if data.nil?
+        @open = false
+        return []
+      end
+      @buffer << data
+      *lines, rest = @buffer.split("\n", -1)
+      @buffer = rest || +''
+      lines.filter_map do |line|
+        message = JSON.parse(line)
+        message.is_a?(Hash) ? message : nil
+      rescue JSON::ParserError
+        nil
+      end
+    rescue SystemCallError, IOError
+      @open = false
+      []
+    end
+  end
+
+  # One connection from the core, with what was read ahead of the current request.
+  class Connection
+    attr_reader :socket
+    attr_accessor :buffer
+
+    def initialize(socket)
+      @socket = socket
+      @buffer = String.new(encoding: Encoding::BINARY)
+    end
+
+    def recv(size = READ_SIZE)
+      data = @socket.readpartial(size)
+      raise ClientGone if data.nil?
+
+      data
+    rescue EOFError, SystemCallError, IOError
+      raise ClientGone
+    end
+
+    # The request head (without its blank line), or nil when the peer closed between requests.
+    def read_head
+      loop do
+        index = @buffer.index("\r\n\r\n")
+        if index
+          head = @buffer.byteslice(0, index)
+          @buffer = @buffer.byteslice(index + 4, @buffer.bytesize)
+          return head
+        end
+        raise ArgumentError, 'request head too large' if @buffer.bytesize > MAX_HEAD_BYTES
+
+        begin
+          @buffer << @socket.readpartial(READ_SIZE)
+        rescue EOFError, SystemCallError, IOError
+          raise ClientGone unless @buffer.empty?
+
+          return nil
+        end
+      end
+    end
+
+    def read_some(limit)
+      # Nothing read ahead: straight from the socket, with no copy (a large upload is many of these).
+      return recv([limit, READ_SIZE].min) if @buffer.empty?
+
+      data = @buffer.byteslice(0, limit)
+      @buffer = @buffer.byteslice(limit, @buffer.bytesize) || String.new(encoding: Encoding::BINARY)
+      data
+    end
+
+    def read_line
+      loop do
+        index = @buffer.index("\n")
+        if index
+          line = @buffer.byteslice(0, index + 1)
+          @buffer = @buffer.byteslice(index + 1, @buffer.bytesize)
+          return line
+        end
+        raise ArgumentError, 'chunk line too long' if @buffer.bytesize > MAX_HEAD_BYTES
+
+        @buffer << recv
+      end
+    end
+
+    def data?
+      return true unless @buffer.empty?
+
+      data = @socket.read_nonblock(READ_SIZE, exception: false)
+      return false if data == :wait_readable || data.nil?
+
+      @buffer << data
+      true
+    rescue SystemCallError, IOError
+      false
+    end
+
+    # Bytes of bodies moved; see COLLECT_EVERY_BYTES.
+    def count(bytes)
+      @moved = (@moved || 0) + bytes
+      return if @moved < COLLECT_EVERY_BYTES
+
+      @moved = 0
+      GC.start(full_mark: false)
+    end
+
+    def write(data)
+      @socket.write(data)
+    rescue SystemCallError, IOError
+      raise ClientGone
+    end
+
+    def close
+      @socket.close unless @socket.closed?
+    rescue SystemCallError, IOError
+      nil
+    end
+  end
+
+  # The request body as the socket delivers it (Content-Length or chunked), read only as the app asks for it.
+  class BodyStream
+    def initialize(conn, length, chunked, on_first_read)
+      @conn = conn
+      @remaining = length
+      @chunked = chunked
+      @done = !chunked && length.zero?
+      @on_first_read = on_first_read
+      @in_chunks = false
+    end
+
+    attr_reader :done
+
+    # Up to limit bytes of body; nil at its end.
+    def read_raw(limit)
+      return nil if @done
+
+      if @on_first_read
+        @on_first_read.call
+        @on_first_read = nil
+      end
+      if @chunked && @remaining.zero?
+        next_chunk
+        return nil if @done
+      end
+      data = @conn.read_some([limit, @remaining].min)
+      @remaining -= data.bytesize
+      @conn.count(data.bytesize)
+      @done = true if @remaining.zero? && !@chunked
+      data
+    end
+
+    private
+
+    def next_chunk
+      @conn.read_line if @in_chunks # the CRLF that ends the previous chunk's data
+      @in_chunks = true
+      size = Integer(@conn.read_line.split(';', 2).first.strip, 16)
+      if size.zero?
+        loop { break if ["\r\n", "\n"].include?(@conn.read_line) } # trailers
+        @done = true
+      end
+      @remaining = size
+    end
+  end
+
+  # rack.input: rewindable (Rack 2), yet streamed. What the app reads comes from the socket as it asks, and is kept
+  # (in memory up to 1 MiB, then in an unlinked temporary file) only so that rewind works: never held whole in memory.
+  class Input
+    def initialize(stream)
+      @stream = stream
+      @store = StringIO.new(String.new(encoding: Encoding::BINARY))
+      @position = 0
+      @size = 0
+    end
+
+    def read(length = nil, buffer = nil)
+      return read_through(length, buffer) if !length.nil? && length.positive? && @position == @size
+
+      fill(length.nil? ? nil : @position + length)
+      data = length.nil? ? (@store.read || String.new(encoding: Encoding::BINARY)) : @store.read(length)
+      @position = @store.pos
+      return data if buffer.nil?
+
+      buffer.replace(data || '')
+      data.nil? ? nil : buffer
+    end
+
+    def gets
+      loop do
+        @store.seek(@position)
+        line = @store.gets
+        after = @store.pos
+        next if !line&.end_with?("\n") && append_more
+
+        @position = after
+        return line
+      end
+    end
+
+    def each
+      while (line = gets)
+        yield line
+      end
+    end
+
+    def rewind
+      @store.rewind
+      @position = 0
+    end
+
+    def close; end
+
+    def drain
+      left = MAX_DRAIN_BYTES
+      while left.positive?
+        data = @stream.read_raw([READ_SIZE, left].min)
+        return true if data.nil?
+
+        left -= data.bytesize
+      end
+      @stream.done
+    end
+
+    def release
+      @store.close! if @store.respond_to?(:close!)
+    end
+
+    private
+
+    # A read past everything stored (the common case: one pass over the body): the piece from the socket is
+    # returned as is, and appended to the store only for a later rewind.
+    def read_through(length, buffer)
+      data = @stream.read_raw(length)
+      return nil if data.nil?
+
+      store(data)
+      @position = @size
+      return data if buffer.nil?
+
+      buffer.replace(data)
+    end
+
+    def store(data)
+      spill if @store.is_a?(StringIO) && @size + data.bytesize > MEMORY_REWIND_BYTES
+      @store.seek(0, IO::SEEK_END)
+      @store.write(data)
+      @size += data.bytesize
+    end
+
+    # Reads from the socket until the store holds `upto` bytes (all of the body when nil).
+    def fill(upto)
+      @store.seek(0, IO::SEEK_END)
+      nil while (upto.nil? || @store.pos < upto) && append_more
+      @store.seek(@position)
+    end
+
+    # Appends the next piece of the body to the store; false at the end of the body.
+    def append_more
+      @store.seek(0, IO::SEEK_END)
+      data = @stream.read_raw(READ_SIZE)
+      return false if data.nil?
+
+      store(data)
+      true
+    end
+
+    def spill
+      file = Tempfile.new('ferry-body')
+      file.binmode
+      file.unlink
+      file.write(@store.string)
+      @store = file
+    end
+  end
+
+  # Writes response body pieces to the connection, chunked or not; also the stream a Rack 3 streaming body gets.
+  class BodyWriter
+    def initialize(conn, chunked)
+      @conn = conn
+      @chunked = chunked
+      @finished = false
+    end
+
+    def write(data)
+      data = data.to_s
+      return 0 if data.empty? || @finished
+
+      @conn.write(@chunked ? "#{data.bytesize.to_s(16)}\r\n#{data}\r\n" : data)
+      @conn.count(data.bytesize)
+      data.bytesize
+    end
+
+    def <<(data)
+      write(data)
+      self
+    end
+
+    def flush
+      self
+    end
+
+    def read(*)
+      nil
+    end
+
+    def close_read; end
+
+    def close_write
+      finish
+    end
+
+    def close
+      finish
+    end
+
+    def closed?
+      @finished
+    end
+
+    def finish
+      return if @finished
+
+      @finished = true
+      @conn.write("0\r\n\r\n") if @chunked
+    end
+  end
+
+  # One request and its response on a connection.
+  class Exchange
+    def initialize(server, conn)
+      @server = server
+      @conn = conn
+      @keep_alive = true
+      @headers_sent = false
+    end
+
+    # Serves one request; true when the connection may serve another.
+    def run
+      head = @conn.read_head
+      return false if head.nil?
+
+      env, input = build_env(head)
+      begin
+        respond(env)
+        @keep_alive && input.drain
+      ensure
+        input.release
+      end
+    rescue ArgumentError
+      @conn.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n") unless @headers_sent
+      false
+    rescue ClientGone
+      false
+    end
+
+    private
+
+    def build_env(head)
+      lines = head.force_encoding(Encoding::BINARY).split("\r\n")
+      method, target, protocol = lines.shift.split(' ', 3)
+      raise ArgumentError, 'bad request line' if protocol.nil?
+
+      path, query = target.split('?', 2)
+      script_name = @server.script_name
+      if !script_name.empty? && (path == script_name || path.start_with?("#{script_name}/"))
+        path = path.byteslice(script_name.bytesize, path.bytesize)
+      else
+        script_name = ''
+      end
+      env = {
+        'REQUEST_METHOD' => method,
+        'SCRIPT_NAME' => script_name,
+        'PATH_INFO' => path,
+        'QUERY_STRING' => query || '',
+        'REQUEST_URI' => target,
+        'SERVER_PROTOCOL' => protocol,
+        'HTTP_VERSION' => protocol,
+        'SERVER_NAME' => 'localhost',
+        'SERVER_PORT' => '80',
+        'REMOTE_ADDR' => '127.0.0.1',
+        'rack.version' => Rack::VERSION,
+        'rack.url_scheme' => 'http',
+        'rack.errors' => $stderr,
+        'rack.multithread' => false,
+        'rack.multiprocess' => true,
+        'rack.run_once' => false,
+        'rack.hijack?' => false,
+        'ferry.on_oob_work' => @server.method(:register_oob_hook)
+      }
+      lines.each do |line|
+        name, value = line.split(':', 2)
+        raise ArgumentError, 'bad header line' if value.nil?
+        # Underscores would let a client pass for a header the proxy vouches for (X_Forwarded_For): dropped.
+        next if name.include?('_')
+
+        key = name.strip.upcase.tr('-', '_')
+        value = value.strip
+        if %w[CONTENT_TYPE CONTENT_LENGTH].include?(key)
+          env[key] = value
+          next
+        end
+        key = "HTTP_#{key}"
+        env[key] = env.key?(key) ? "#{env[key]}, #{value}" : value
+      end
+      if (host = env['HTTP_HOST'])
+        name, port = host.start_with?('[') ? host.split(/(?<=\]):/, 2) : host.split(':', 2)
+        env['SERVER_NAME'] = name
+        env['SERVER_PORT'] = port || (env['HTTP_X_FORWARDED_PROTO'] == 'https' ? '443' : '80')
+      end
+      # The core sets these (it replaces what a client it does not trust sent): the last hop is the client it saw.
+      if (forwarded_for = env['HTTP_X_FORWARDED_FOR'])
+        env['REMOTE_ADDR'] = forwarded_for.split(',').last.strip
+      end
+      if env['HTTP_X_FORWARDED_PROTO'] == 'https'
+        env['rack.url_scheme'] = 'https'
+        env['HTTPS'] = 'on'
+      end
+      connection = (env['HTTP_CONNECTION'] || '').downcase
+      @keep_alive = protocol == 'HTTP/1.0' ? connection.include?('keep-alive') : !connection.include?('close')
+      chunked = (env['HTTP_TRANSFER_ENCODING'] || '').downcase.include?('chunked')
+      length = chunked || env['CONTENT_LENGTH'].to_s.empty? ? 0 : Integer(env['CONTENT_LENGTH'], 10)
+      raise ArgumentError, 'negative Content-Length' if length.negative?
+
+      continue = (env['HTTP_EXPECT'] || '').casecmp?('100-continue') ? -> { send_continue } : nil
+      input = Input.new(BodyStream.new(@conn, length, chunked, continue))
+      env['rack.input'] = input
+      @head_request = method == 'HEAD'
+      [env, input]
+    end
+
+    def send_continue
+      @conn.write("HTTP/1.1 100 Continue\r\n\r\n") unless @headers_sent
+    end
+
+    def respond(env)
+      status, headers, body = begin
+        @server.app.call(env)
+      rescue ClientGone
+        raise
+      rescue StandardError, ScriptError => e
+        return fail_with(e)
+      end
+      begin
+        send_response(status.to_i, headers, body)
+      rescue ClientGone
+        raise
+      rescue StandardError => e
+        fail_with(e)
+      ensure
+        body.close if body.respond_to?(:close)
+      end
+    end
+
+    def send_response(status, headers, body)
+      body_allowed = !NO_BODY_STATUSES.include?(status) && status >= 200
+      lines = ["HTTP/1.1 #{status} #{STATUS_TEXT[status] || 'Unknown'}\r\n"]
+      declared = false
+      headers.each do |name, values|
+        lower = name.to_s.downcase
+        next if HOP_BY_HOP.include?(lower) || lower.start_with?('rack.')
+
+        declared = true if lower == 'content-length'
+        (values.is_a?(Array) ? values : values.to_s.split("\n")).each { |v| lines << "#{name}: #{v}\r\n" }
+      end
+      # An Array body (Rack 3: to_ary, called once, consumes it): its pieces; one piece gets a Content-Length.
+      parts = body.respond_to?(:to_ary) ? body.to_ary : nil
+      single = parts && parts.length <= 1 ? (parts.first || '') : nil
+      chunked = false
+      if !declared && body_allowed
+        if single
+          lines << "Content-Length: #{single.bytesize}\r\n"
+        else
+          chunked = !@head_request
+          lines << "Transfer-Encoding: chunked\r\n" if chunked
+        end
+      end
+      lines << "Connection: close\r\n" unless @keep_alive
+      lines << "\r\n"
+      head = lines.join
+      @headers_sent = true
+      if @head_request || !body_allowed
+        @conn.write(head)
+      elsif single
+        @conn.write(head + single)
+      else
+        write_body(head, parts || body, chunked)
+      end
+    end
+
+    def write_body(head, body, chunked)
+      @conn.write(head)
+      writer = BodyWriter.new(@conn, chunked)
+      # Rack 3 streaming bodies respond to call(stream) instead of each; the stream is write-only here.
+      if !body.respond_to?(:each) && body.respond_to?(:call)
+        body.call(writer)
+      else
+        body.each { |data| writer.write(data) }
+      end
+      writer.finish
+    end
+
+    # An exception in the app: logged; a 500 if nothing was sent yet, else the connection ends (truncated).
+    def fail_with(error)
+      $stderr.puts("#{error.class}: #{error.message}", *error.backtrace&.map { |line| "\tfrom #{line}" })
+      raise ClientGone if @headers_sent
+
+      body = "500 Internal Server Error\n"
+      @headers_sent = true
+      @conn.write("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: #{body.bytesize}\r\n" \
+                  "#{@keep_alive ? '' : "Connection: close\r\n"}\r\n#{@head_request ? '' : body}")
+    end
+  end
+
+  class Server
+    attr_reader :app, :script_name
+
+    def initialize(app, socket_path, channel, script_name)
+      @app = app
+      @socket_path = socket_path
+      @channel = channel
+      @script_name = script_name
+      @oob_hooks = []
+      @stopping = false
+      @idle = {}
+    end
+
+    def register_oob_hook(hook = nil, &block)
+      hook ||= block
+      @oob_hooks << hook unless @oob_hooks.include?(hook)
+    end
+
+    def serve
+      wake_r, wake_w = IO.pipe
+      %w[TERM INT].each do |name|
+        Signal.trap(name) do
+          @stopping = true
+          wake_w.write_nonblock('.', exception: false)
+        end
+      end
+      File.unlink(@socket_path) if File.exist?(@socket_path)
+      listener = UNIXServer.new(@socket_path)
+      @channel.send_message({ 'type' => 'ferry:ready', 'socketPath' => @socket_path })
+      until @stopping
+        readable, = IO.select([listener, @channel.io, wake_r, *@idle.keys])
+        readable.each do |io|
+          if io.equal?(listener)
+            accept(listener)
+          elsif io.equal?(@channel.io)
+            on_channel
+          elsif io.equal?(wake_r)
+            wake_r.read_nonblock(512, exception: false)
+          elsif (conn = @idle.delete(io))
+            serve_connection(conn)
+          end
+        end
+      end
+      finish(listener)
+    end
+
+    private
+
+    def accept(listener)
+      socket = listener.accept_nonblock(exception: false)
+      return if socket == :wait_readable
+
+      @idle[socket] = Connection.new(socket)
+    end
+
+    def on_channel
+      @channel.receive.each do |message|
+        next unless message['type'] == 'ferry:oob-work'
+
+        oob_work
+        @channel.send_message({ 'type' => 'ferry:oob-done', 'id' => message['id'] })
+      end
+      @stopping = true unless @channel.open?
+    end
+
+    # The app's hooks (registered with env['ferry.on_oob_work']), or a full garbage collection.
+    def oob_work
+      return GC.start if @oob_hooks.empty?
+
+      @oob_hooks.each do |hook|
+        hook.call
+      rescue StandardError => e
+        $stderr.puts("#{e.class}: #{e.message} (in an out-of-band work hook)")
+      end
+    end
+
+    # Serves the requests that arrived on this connection, then waits for more in the select loop.
+    def serve_connection(conn)
+      keep = true
+      loop do
+        keep = Exchange.new(self, conn).run
+        break if !keep || conn.buffer.empty? || @stopping
+      end
+      if keep && !@stopping
+        @idle[conn.socket] = conn
+      else
+        conn.close
+      end
+    end
+
+    # Stops taking connections; answers requests that already arrived, then closes the idle connections.
+    def finish(listener)
+      listener.close
+      File.unlink(@socket_path) if File.exist?(@socket_path)
+      @idle.each_value do |conn|
+        Exchange.new(self, conn).run if conn.data?
+        conn.close
+      end
+      $stdout.flush
+      $stderr.flush
+    end
+  end
+
+  def self.load_app(path)
+    result = Rack::Builder.parse_file(path)
+    # Rack 2 answers [app, options]; Rack 3 the app alone.
+    result.is_a?(Array) ? result.first : result
+  end
+
+  def self.main
+    socket_path = ENV.delete('FERRY_SOCKET_PATH')
+    channel_fd = Integer(ENV.delete('NODE_CHANNEL_FD'))
+    ENV.delete('NODE_CHANNEL_SERIALIZATION_MODE')
+    root = ENV['FERRY_APP_ROOT'] || Dir.pwd
+    startup_file = ARGV.fetch(0)
+    Process.setproctitle("Ferry RubyApp: #{root}")
+    $stdout.sync = true
+    $stderr.sync = true
+    channel = Channel.new(channel_fd)
+    # A load error (syntax error, exception) ends the process with its backtrace and exit code 1: the core reports a
+    # spawn error with this output (in the error page in development).
+    app = load_app(startup_file)
+    base = ENV['FERRY_BASE_URI'].to_s
+    Server.new(app, socket_path, channel, base == '/' ? '' : base.chomp('/')).serve
+  end
+end
+
+FerryRack.main

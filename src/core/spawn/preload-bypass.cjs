@@ -1,0 +1,175 @@
+'use strict'
+// Preloaded, instead of preload.cjs, into the processes of an app run with --bypass. The app's first HTTP listen()
+// goes onto the listening socket the core hands over IPC (the instance's own port, shared by every process of the
+// app), so each process accepts its clients itself and the core is not on the request path. The core still
+// supervises; this file tells it what only the process can see now: readiness, and batched request counters.
+// Plain CommonJS without dependencies, like preload.cjs, whose load reports, out-of-band work and exit it reuses.
+const http = require('node:http')
+const net = require('node:net')
+const { performance } = require('node:perf_hooks')
+const { reportLoad, onCoreMessage, exitWhenCoreLeaves } = require('./preload.cjs')
+
+/** How often the counters go to the core (only when they changed): batched, never one message per request. */
+const STATS_REPORT_MS = 1000
+/** While draining, how often the open connections are looked at. */
+const DRAIN_POLL_MS = 100
+/**
+ * While draining, a keep-alive connection is closed once it has been quiet this long. A busy client sends its next
+ * request on it sooner and gets `Connection: close` with the answer, so it reconnects (to another process) without
+ * an error; closing a connection at once could cross a request the client is sending (ECONNRESET for it).
+ */
+const DRAIN_QUIET_MS = 1000
+/** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
+const BACKLOG = 2048
+/** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
+const BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+const kStart = Symbol('ferry.start')
+
+if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
+
+function install () {
+  // Processes the app forks inherit --require but not this variable: in them this file does nothing.
+  delete process.env.FERRY_BYPASS
+  process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())
+  const state = { server: undefined, handle: undefined, draining: false }
+  const originalListen = http.Server.prototype.listen
+  http.Server.prototype.listen = function ferryListen (...args) {
+    // Only the first listen() is the app's front door; later ones (a second server, a metrics port) are the app's own.
+    if (state.server !== undefined) return originalListen.apply(this, args)
+    state.server = this
+    const callback = args[args.length - 1]
+    if (typeof callback === 'function') this.once('listening', callback)
+    this.once('listening', () => onListening(this, state))
+    if (state.handle !== undefined) originalListen.call(this, state.handle, BACKLOG)
+    // The handle is on its way: the channel must keep the process alive until it comes (it is unref'd otherwise).
+    else if (process.channel) process.channel.ref()
+    return this
+  }
+  process.on('message', (message, handle) => {
+    if (message === null || typeof message !== 'object') return
+    if (message.type === 'ferry:listen-handle' && handle) {
+      state.handle = handle
+      if (state.server !== undefined && !state.server.listening) originalListen.call(state.server, handle, BACKLOG)
+    } else if (message.type === 'ferry:drain') {
+      drain(state)
+    } else {
+      onCoreMessage(message)
+    }
+  })
+  exitWhenCoreLeaves(state)
+}
+
+function onListening (server, state) {
+  if (process.channel) process.channel.unref()
+  const counters = countRequests(server, state)
+  if (process.connected) process.send({ type: 'ferry:ready', bypass: true }, () => {})
+  reportLoad()
+  setInterval(() => sendStats(counters, false), STATS_REPORT_MS).unref()
+  state.counters = counters
+}
+
+/** Counters kept on the request path: a few additions per request, and one listener on its response. */
+function countRequests (server, state) {
+  const c = {
+    requests: 0, // finished
+    inFlight: 0,
+    lastUsed: 0,
+    lastRequests: 0,
+    byClass: [0, 0, 0, 0, 0, 0],
+    buckets: new Array(BOUNDS_MS.length + 1).fill(0),
+    sumMs: 0,
+    sockets: new Set(),
+    closedBytesIn: 0,
+    closedBytesOut: 0,
+    sent: -1
+  }
+  function onClose () {
+    c.inFlight--
+    c.requests++
+    const status = this.headersSent ? this.statusCode : 0
+    c.byClass[status >= 100 && status < 600 ? (status / 100) | 0 : 0]++
+    const ms = performance.now() - this[kStart]
+    let i = 0
+    while (i < BOUNDS_MS.length && ms > BOUNDS_MS[i]) i++
+    c.buckets[i]++
+    c.sumMs += ms
+  }
+  server.prependListener('request', (req, res) => {
+    c.inFlight++
+    res[kStart] = performance.now()
+    res.on('close', onClose)
+    // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
+    if (state.draining) res.shouldKeepAlive = false
+  })
+  server.on('connection', socket => {
+    c.sockets.add(socket)
+    socket.once('close', () => {
+      c.sockets.delete(socket)
+      c.closedBytesIn += socket.bytesRead
+      c.closedBytesOut += socket.bytesWritten
+    })
+  })
+  return c
+}
+
+/** Sends the counters when they changed (or when `force`): totals for the process, deltas for the histogram. */
+function sendStats (c, force) {
+  const changed = c.requests * 1e6 + c.inFlight
+  if (!process.connected || (!force && changed === c.sent)) return
+  if (c.requests !== c.lastRequests) c.lastUsed = Date.now()
+  c.lastRequests = c.requests
+  c.sent = changed
+  let bytesIn = c.closedBytesIn
+  let bytesOut = c.closedBytesOut
+  for (const s of c.sockets) { bytesIn += s.bytesRead; bytesOut += s.bytesWritten }
+  process.send({
+    type: 'ferry:stats',
+    processed: c.requests,
+    inFlight: Math.max(0, c.inFlight),
+    lastUsed: c.lastUsed,
+    bytesIn,
+    bytesOut,
+    byClass: c.byClass,
+    buckets: c.buckets,
+    sumMs: c.sumMs
+  }, () => {})
+  // Deltas: the core adds them to its tally, so they start again from zero.
+  c.byClass = [0, 0, 0, 0, 0, 0]
+  c.buckets = new Array(BOUNDS_MS.length + 1).fill(0)
+  c.sumMs = 0
+}
+
+/**
+ * The core retires this process: it stops accepting (the other processes, or the backlog, take new clients),
+ * finishes the requests it has, closes keep-alive connections as they go idle, reports its last counters, and
+ * says "drained". The core then ends it.
+ */
+function drain (state) {
+  if (state.draining) return
+  state.draining = true
+  const server = state.server
+  const done = () => {
+    clearInterval(timer)
+    if (state.counters) sendStats(state.counters, true)
+    if (process.connected) process.send({ type: 'ferry:drained' }, () => {})
+  }
+  if (server === undefined || !server.listening) { done(); return }
+  const sockets = state.counters ? state.counters.sockets : new Set()
+  const quiet = new Map()
+  const timer = setInterval(() => closeQuietConnections(sockets, quiet), DRAIN_POLL_MS)
+  // net's close, not http's: since node 19 http's also closes every idle keep-alive connection at once, which
+  // crosses the requests clients are sending on them at that moment.
+  net.Server.prototype.close.call(server, done)
+}
+
+/** Closes the connections that carry no response and read nothing for DRAIN_QUIET_MS. */
+function closeQuietConnections (sockets, quiet) {
+  const polls = DRAIN_QUIET_MS / DRAIN_POLL_MS
+  for (const s of sockets) {
+    const seen = quiet.get(s)
+    // _httpMessage is the response node has assigned to the connection, null between requests.
+    const idle = s._httpMessage == null && seen !== undefined && seen.read === s.bytesRead
+    if (!idle) { quiet.set(s, { read: s.bytesRead, polls: 0 }); continue }
+    if (++seen.polls >= polls) { quiet.delete(s); s.destroy() }
+  }
+}
