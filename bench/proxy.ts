@@ -151,7 +151,8 @@ main().catch(err => {
   console.error(`\nbench failed: ${(err as Error).stack ?? String(err)}`)
   process.exitCode = 1
 })
-// The status, turbocache and languages (Python, Ruby) benches run after the proxy bench has finished and cleaned up (main() is not awaited).
+// The status, turbocache, languages (Python, Ruby) and cache conformance benches run after the proxy bench has finished
+// and cleaned up (main() is not awaited).
 process.once('beforeExit', () => {
   // A run narrowed with BENCH_TARGETS is about those targets only.
   if (wasInterrupted() || (process.env.BENCH_TARGETS ?? '') !== '') return
@@ -161,4 +162,6 @@ process.once('beforeExit', () => {
     .catch((err: unknown) => { console.error(`\nturbocache bench not run: ${String(err)}`) })
     .then(async () => { if (!wasInterrupted()) await (await import('./languages.js')).runLanguagesBench() })
     .catch((err: unknown) => { console.error(`\nlanguages bench not run: ${String(err)}`) })
+    .then(async () => { if (!wasInterrupted()) await (await import('./cache-conformance.js')).runConformanceBench() })
+    .catch((err: unknown) => { console.error(`\ncache conformance bench not run: ${String(err)}`) })
 })

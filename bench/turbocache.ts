@@ -197,6 +197,11 @@ export async function runTurbocacheBench (): Promise<void> {
     console.log(`  ${BURST} concurrent misses for one cold 20 ms page (${BURSTS} bursts, medians):`)
     console.log(`    cacheable (collapsed):   ${collapsed.ms.toFixed(1)} ms per burst, ${collapsed.answers} app answer(s) per burst`)
     console.log(`    uncacheable:             ${uncacheable.ms.toFixed(1)} ms per burst, ${uncacheable.answers} app answer(s) per burst`)
+    if (base !== undefined) {
+      // Before/after: the same cold bursts against BENCH_BASELINE_ROOT's build.
+      const before = await measureBursts(i => `${base.url}slow?ms=20&burst=base-${i}`)
+      console.log(`    cacheable, ferry@base:   ${before.ms.toFixed(1)} ms per burst, ${before.answers} app answer(s) per burst`)
+    }
   } finally {
     await stopAll()
   }

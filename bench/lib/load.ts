@@ -2,7 +2,7 @@
 // bench or with anything it measures: wrk when it is on PATH, else autocannon inside bench/load-worker.js.
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { start, stop, type Managed } from './procs.js'
+import { runToEnd } from './procs.js'
 import { which } from './which.js'
 
 export interface LoadResult {
@@ -22,21 +22,6 @@ export interface LoadTool {
   /** How it is invoked, for the report. */
   readonly describe: (connections: number, seconds: number) => string
   readonly run: (url: string, connections: number, seconds: number) => Promise<LoadResult>
-}
-
-/** Runs a process to completion (registered, so Ctrl-C stops it), killing it if it overruns. */
-async function runToEnd (name: string, cmd: string, args: string[], timeoutMs: number): Promise<string> {
-  const m: Managed = start(name, cmd, args)
-  let stdout = ''
-  m.child.stdout?.on('data', (b: Buffer) => { stdout += b.toString('utf8') })
-  let timedOut = false
-  const timer = setTimeout(() => { timedOut = true; void stop(m, 1000) }, timeoutMs)
-  await m.exited
-  clearTimeout(timer)
-  await stop(m)
-  if (timedOut) throw new Error(`${name} did not finish within ${timeoutMs} ms`)
-  if (m.child.exitCode !== 0) throw new Error(`${name} exited with ${m.child.exitCode ?? m.child.signalCode ?? '?'}:\n${m.tail()}`)
-  return stdout
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }

@@ -122,6 +122,24 @@ export async function stop (m: Managed, graceMs = 5000): Promise<void> {
   await Promise.all([...m.extraPids].map(pid => stopPid(pid, graceMs)))
 }
 
+/**
+ * Runs a process to completion (registered, so Ctrl-C stops it), killing it if it overruns; resolves its stdout.
+ * A non-zero exit rejects with the end of its output.
+ */
+export async function runToEnd (name: string, cmd: string, args: string[], timeoutMs: number, options: SpawnOptions = {}): Promise<string> {
+  const m = start(name, cmd, args, options)
+  let stdout = ''
+  m.child.stdout?.on('data', (b: Buffer) => { stdout += b.toString('utf8') })
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; void stop(m, 1000) }, timeoutMs)
+  await m.exited
+  clearTimeout(timer)
+  await stop(m)
+  if (timedOut) throw new Error(`${name} did not finish within ${timeoutMs} ms`)
+  if (m.child.exitCode !== 0) throw new Error(`${name} exited with ${m.child.exitCode ?? m.child.signalCode ?? '?'}:\n${m.tail()}`)
+  return stdout
+}
+
 export function registerTempDir (dir: string): void {
   tempDirs.push(dir)
 }

@@ -105,26 +105,34 @@ export function watchFerry (m: Managed): { banner: () => { url: string, watchdog
   return { banner: () => banner, appsReady: () => appsReady }
 }
 
-/** Waits for the banner, then for both app processes (else the first rounds would measure one). */
-export async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>): Promise<void> {
+/** Waits for the banner, then for every app process (else the first rounds would measure fewer). */
+export async function ferryReady (m: Managed, w: ReturnType<typeof watchFerry>, processes = Number(POOL_SIZE)): Promise<void> {
   await waitFor(() => w.banner() !== undefined, 30_000, () => deathNotice(m), () => `no Ferry banner within 30 s; last output:\n${m.tail()}`)
   // The count comes from a log line whose wording is Ferry's to change: if it is not seen, warn rather than fail.
   try {
-    await waitFor(() => w.appsReady() >= Number(POOL_SIZE), 15_000, () => deathNotice(m), () => `only ${w.appsReady()} of ${POOL_SIZE} Ferry app processes reported ready within 15 s`)
+    await waitFor(() => w.appsReady() >= processes, 15_000, () => deathNotice(m), () => `only ${w.appsReady()} of ${processes} Ferry app processes reported ready within 15 s`)
   } catch (err) {
     if (deathNotice(m) !== undefined) throw err
     console.warn(`  warning: ${(err as Error).message}; measuring anyway`)
   }
 }
 
-export async function startFerry (ctx: Context): Promise<Target> {
+export interface FerryStartOptions {
+  /** App processes, the pool's both bounds (default 2). */
+  readonly processes?: number
+  /** More `ferry start` flags (an app type and start command, say). */
+  readonly args?: readonly string[]
+}
+
+export async function startFerry (ctx: Context, options: FerryStartOptions = {}): Promise<Target> {
   const port = await freePort()
+  const size = String(options.processes ?? POOL_SIZE)
   const args = [join(ctx.root, 'bin', 'run.js'), 'start', ctx.appDir, '--port', String(port), '--address', HOST,
-    '--min-instances', POOL_SIZE, '--max-pool-size', POOL_SIZE, ...ctx.ferryArgs ?? []]
+    '--min-instances', size, '--max-pool-size', size, ...ctx.ferryArgs ?? [], ...(options.args ?? [])]
   const m = start('ferry', process.execPath, args, { cwd: ctx.root, env: { ...process.env, NO_COLOR: '1' } })
   const w = watchFerry(m)
   const url = `http://${HOST}:${port}/`
-  await ferryReady(m, w)
+  await ferryReady(m, w, Number(size))
   await ready(m, url, 15_000)
   const banner = w.banner()
   if (banner !== undefined && banner.url !== url.slice(0, -1)) throw new Error(`Ferry's banner says ${banner.url}, expected ${url}`)
@@ -132,7 +140,7 @@ export async function startFerry (ctx: Context): Promise<Target> {
     name: 'ferry',
     url,
     corePid: () => banner?.core,
-    description: `ferry start --min-instances ${POOL_SIZE} --max-pool-size ${POOL_SIZE} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
+    description: `ferry start --min-instances ${size} --max-pool-size ${size} (watchdog ${banner?.watchdog ?? '?'}, core ${banner?.core ?? '?'}, apps ${[...m.extraPids].filter(p => p !== banner?.core).join(', ')})`
   }
 }
 
