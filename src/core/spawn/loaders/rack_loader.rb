@@ -571,7 +571,7 @@ module FerryRack
           values = values.to_s
           if values.include?("\n")
             values.split("\n").each { |v| head << name.to_s << ': ' << v << "\r\n" }
-          else
+          elsif !values.empty? # as split would: an empty value sends no line
             head << name.to_s << ': ' << values << "\r\n"
           end
         end
