@@ -8,7 +8,9 @@
 // Same method as the proxy bench: interleaved rounds, medians. Targets missing on this machine are skipped, saying so.
 //
 // Run alone: `npm run build && node dist/bench/languages.js`; `npm run bench` runs it after the other benches.
-// Environment: BENCH_DURATION (s, 8), BENCH_LANG_CONNECTIONS (16), BENCH_ROUNDS (3).
+// Environment: BENCH_DURATION (s, 8), BENCH_LANG_CONNECTIONS (16), BENCH_ROUNDS (3), BENCH_LANGUAGES (python,ruby);
+// BENCH_FERRY_BASELINE: the bin/run.js of another built checkout, measured as "ferry-base" in the same rounds (a change
+// to a loader measured against the code before it on a shared, noisy machine).
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,6 +33,8 @@ const SECONDS = envInt('BENCH_DURATION', 8)
 const CONNECTIONS = envInt('BENCH_LANG_CONNECTIONS', 16)
 const PROCESSES = '2'
 const GOAL = { vsPassenger: 1.0, vsFrontedServer: 0.8 }
+const LANGUAGES = (process.env.BENCH_LANGUAGES ?? 'python,ruby').split(',')
+const BASELINE = process.env.BENCH_FERRY_BASELINE
 
 interface Language {
   readonly name: 'python' | 'ruby'
@@ -84,15 +88,15 @@ function languages (): Language[] {
   ]
 }
 
-async function startFerryFor (lang: Language): Promise<Target> {
+async function startFerryFor (lang: Language, runJs = join(ROOT, 'bin', 'run.js'), name = 'ferry'): Promise<Target> {
   const port = await freePort()
-  const args = [join(ROOT, 'bin', 'run.js'), 'start', lang.appDir, '--port', String(port), '--address', HOST,
+  const args = [runJs, 'start', lang.appDir, '--port', String(port), '--address', HOST,
     '--min-instances', PROCESSES, '--max-pool-size', PROCESSES, '--disable-turbocaching', lang.interpreterFlag, lang.interpreter!]
-  const m = start(`ferry (${lang.name})`, process.execPath, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
+  const m = start(`${name} (${lang.name})`, process.execPath, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
   await ferryReady(m, watchFerry(m))
   const url = `http://${HOST}:${port}/`
   await ready(m, url, 15_000)
-  return { name: 'ferry', url, description: `ferry start --min-instances ${PROCESSES} --max-pool-size ${PROCESSES} --disable-turbocaching` }
+  return { name, url, description: `${name === 'ferry' ? '' : `${runJs}: `}ferry start --min-instances ${PROCESSES} --max-pool-size ${PROCESSES} --disable-turbocaching` }
 }
 
 async function startPassengerFor (lang: Language, tmp: string): Promise<Target | Skipped> {
@@ -132,7 +136,9 @@ async function measure (lang: Language, targets: Target[]): Promise<Row[]> {
   const tool = pickLoadTool()
   const results = new Map<string, LoadResult[]>(targets.map(t => [t.name, []]))
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
+    // Each round starts at the next target: the same Python loader measured twice, always first then second, came
+    // out 1.32x apart, whatever favours the first (rotating spreads it over all).
+    for (const t of [...targets.slice((round - 1) % targets.length), ...targets.slice(0, (round - 1) % targets.length)]) {
       await tool.run(t.url, CONNECTIONS, 2)
       const r = await tool.run(t.url, CONNECTIONS, SECONDS)
       results.get(t.name)?.push(r)
@@ -157,8 +163,9 @@ function verdict (rows: Row[]): string[] {
   const ferry = rows.find(r => r.name === 'ferry')
   if (ferry === undefined) return []
   return rows.filter(r => r !== ferry).map(r => {
-    const goal = r.name === 'passenger' ? GOAL.vsPassenger : GOAL.vsFrontedServer
     const ratio = ferry.rps / r.rps
+    if (r.name === 'ferry-base') return `  ${ferry.language}: ferry / ferry-base = ${ratio.toFixed(2)}x`
+    const goal = r.name === 'passenger' ? GOAL.vsPassenger : GOAL.vsFrontedServer
     return `  ${ferry.language}: ferry / ${r.name} = ${ratio.toFixed(2)}x (goal >= ${goal.toFixed(1)}x: ${ratio >= goal ? 'met' : 'NOT met'})`
   })
 }
@@ -169,12 +176,13 @@ export async function runLanguagesBench (): Promise<void> {
   const all: Row[] = []
   const skipped: Array<Skipped & { language: string }> = []
   try {
-    for (const lang of languages()) {
+    for (const lang of languages().filter(l => LANGUAGES.includes(l.name))) {
       if (lang.missing !== undefined) { skipped.push({ language: lang.name, name: '*', reason: lang.missing }); console.log(`  ${lang.name}: skipped: ${lang.missing}`); continue }
       // A directory per language: stopAll() after each language removes the registered ones.
       const tmp = mkdtempSync(join(tmpdir(), `ferry-bench-${lang.name}-`))
       registerTempDir(tmp)
       const targets: Target[] = [await startFerryFor(lang)]
+      if (BASELINE !== undefined) targets.push(await startFerryFor(lang, BASELINE, 'ferry-base'))
       for (const t of [await startPassengerFor(lang, tmp), await startFrontedServer(lang, tmp)]) {
         if ('reason' in t) { skipped.push({ ...t, language: lang.name }); console.log(`  ${lang.name}: ${t.name} skipped: ${t.reason}`) } else targets.push(t)
       }

@@ -1,3 +1,5 @@
+# frozen_string_literal: true
+
 # Ferry's Rack loader: runs one Rack app (Rack 2 or 3, from a rackup file such as config.ru) in this process and
 # serves it over HTTP/1.1 with keep-alive on the Unix socket the core chose ($FERRY_SOCKET_PATH). Standard library
 # plus the rack gem; with $BUNDLE_GEMFILE set (a Gemfile in the app root), it runs as under `bundle exec`.
@@ -39,7 +41,29 @@ module FerryRack
   BAD_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/.freeze
   STATUS_TEXT = Rack::Utils::HTTP_STATUS_CODES
 
+  # CONTENT_TYPE and CONTENT_LENGTH: a repeated one replaces the first, as before (not joined like HTTP_* ones).
+  SINGLE_KEYS = %w[CONTENT_TYPE CONTENT_LENGTH].freeze
+  ENV_KEYS = {} # header name as sent => env key (nil: dropped); bounded, see env_key
+  ENV_KEYS_MAX = 512
+
   class ClientGone < StandardError; end
+
+  STATUS_LINES = {} # status => its frozen status line
+
+  def self.status_line(status)
+    STATUS_LINES[status] ||= "HTTP/1.1 #{status} #{STATUS_TEXT[status] || 'Unknown'}\r\n".freeze
+  end
+
+  # The env key of a header name (nil for a name to drop), cached: the same few names come with every request.
+  def self.env_key(name)
+    ENV_KEYS.fetch(name) do
+      # Underscores would let a client pass for a header the proxy vouches for (X_Forwarded_For): dropped.
+      key = name.include?('_') ? nil : name.strip.upcase.tr('-', '_')
+      key = "HTTP_#{key}" unless key.nil? || SINGLE_KEYS.include?(key)
+      ENV_KEYS[name.freeze] = key&.freeze if ENV_KEYS.size < ENV_KEYS_MAX
+      key
+    end
+  end
 
   # Node's IPC channel, spoken directly: JSON messages, one per line.
   class Channel
@@ -172,8 +196,8 @@ module FerryRack
       GC.start(full_mark: false)
     end
 
-    def write(data)
-      @socket.write(data)
+    def write(*data)
+      @socket.write(*data)
     rescue SystemCallError, IOError
       raise ClientGone
     end
@@ -236,7 +260,7 @@ module FerryRack
   class Input
     def initialize(stream)
       @stream = stream
-      @store = StringIO.new(String.new(encoding: Encoding::BINARY))
+      @store = nil # made on first use: most requests have no body
       @position = 0
       @size = 0
     end
@@ -245,8 +269,8 @@ module FerryRack
       return read_through(length, buffer) if !length.nil? && length.positive? && @position == @size
 
       fill(length.nil? ? nil : @position + length)
-      data = length.nil? ? (@store.read || String.new(encoding: Encoding::BINARY)) : @store.read(length)
-      @position = @store.pos
+      data = length.nil? ? (store_io.read || String.new(encoding: Encoding::BINARY)) : store_io.read(length)
+      @position = store_io.pos
       return data if buffer.nil?
 
       buffer.replace(data || '')
@@ -255,9 +279,9 @@ module FerryRack
 
     def gets
       loop do
-        @store.seek(@position)
-        line = @store.gets
-        after = @store.pos
+        store_io.seek(@position)
+        line = store_io.gets
+        after = store_io.pos
         next if !line&.end_with?("\n") && append_more
 
         @position = after
@@ -272,7 +296,7 @@ module FerryRack
     end
 
     def rewind
-      @store.rewind
+      store_io.rewind
       @position = 0
     end
 
@@ -290,7 +314,7 @@ module FerryRack
     end
 
     def release
-      @store.close! if @store.respond_to?(:close!)
+      @store.close! if @store.respond_to?(:close!) # a spilled Tempfile
     end
 
     private
@@ -309,22 +333,22 @@ module FerryRack
     end
 
     def store(data)
-      spill if @store.is_a?(StringIO) && @size + data.bytesize > MEMORY_REWIND_BYTES
-      @store.seek(0, IO::SEEK_END)
-      @store.write(data)
+      spill if !@store.is_a?(Tempfile) && @size + data.bytesize > MEMORY_REWIND_BYTES
+      store_io.seek(0, IO::SEEK_END)
+      store_io.write(data)
       @size += data.bytesize
     end
 
     # Reads from the socket until the store holds `upto` bytes (all of the body when nil).
     def fill(upto)
-      @store.seek(0, IO::SEEK_END)
-      nil while (upto.nil? || @store.pos < upto) && append_more
-      @store.seek(@position)
+      store_io.seek(0, IO::SEEK_END)
+      nil while (upto.nil? || store_io.pos < upto) && append_more
+      store_io.seek(@position)
     end
 
     # Appends the next piece of the body to the store; false at the end of the body.
     def append_more
-      @store.seek(0, IO::SEEK_END)
+      store_io.seek(0, IO::SEEK_END)
       data = @stream.read_raw(READ_SIZE)
       return false if data.nil?
 
@@ -332,11 +356,15 @@ module FerryRack
       true
     end
 
+    def store_io
+      @store ||= StringIO.new(String.new(encoding: Encoding::BINARY))
+    end
+
     def spill
       file = Tempfile.new('ferry-body')
       file.binmode
       file.unlink
-      file.write(@store.string)
+      file.write(store_io.string)
       @store = file
     end
   end
@@ -436,8 +464,9 @@ module FerryRack
     private
 
     def build_env(head)
-      lines = head.force_encoding(Encoding::BINARY).split("\r\n")
-      method, target, protocol = lines.shift.split(' ', 3)
+      head.force_encoding(Encoding::BINARY)
+      line_end = head.index("\r\n") || head.bytesize
+      method, target, protocol = head.byteslice(0, line_end).split(' ', 3)
       raise ArgumentError, 'bad request line' if protocol.nil?
 
       path, query = target.split('?', 2)
@@ -465,23 +494,9 @@ module FerryRack
         'rack.multiprocess' => true,
         'rack.run_once' => false,
         'rack.hijack?' => false,
-        'ferry.on_oob_work' => @server.method(:register_oob_hook)
+        'ferry.on_oob_work' => @server.oob_registrar
       }
-      lines.each do |line|
-        name, value = line.split(':', 2)
-        raise ArgumentError, 'bad header line' if value.nil?
-        # Underscores would let a client pass for a header the proxy vouches for (X_Forwarded_For): dropped.
-        next if name.include?('_')
-
-        key = name.strip.upcase.tr('-', '_')
-        value = value.strip
-        if %w[CONTENT_TYPE CONTENT_LENGTH].include?(key)
-          env[key] = value
-          next
-        end
-        key = "HTTP_#{key}"
-        env[key] = env.key?(key) ? "#{env[key]}, #{value}" : value
-      end
+      add_headers(env, head, line_end + 2)
       if (host = env['HTTP_HOST'])
         name, port = host.start_with?('[') ? host.split(/(?<=\]):/, 2) : host.split(':', 2)
         env['SERVER_NAME'] = name
@@ -489,23 +504,50 @@ module FerryRack
       end
       # The core sets these (it replaces what a client it does not trust sent): the last hop is the client it saw.
       if (forwarded_for = env['HTTP_X_FORWARDED_FOR'])
-        env['REMOTE_ADDR'] = forwarded_for.split(',').last.strip
+        env['REMOTE_ADDR'] = forwarded_for.include?(',') ? forwarded_for.split(',').last.strip : forwarded_for
       end
       if env['HTTP_X_FORWARDED_PROTO'] == 'https'
         env['rack.url_scheme'] = 'https'
         env['HTTPS'] = 'on'
       end
-      connection = (env['HTTP_CONNECTION'] || '').downcase
-      @keep_alive = protocol == 'HTTP/1.0' ? connection.include?('keep-alive') : !connection.include?('close')
-      chunked = (env['HTTP_TRANSFER_ENCODING'] || '').downcase.include?('chunked')
-      length = chunked || env['CONTENT_LENGTH'].to_s.empty? ? 0 : Integer(env['CONTENT_LENGTH'], 10)
+      connection = env['HTTP_CONNECTION']
+      @keep_alive = if protocol == 'HTTP/1.0'
+                      !connection.nil? && connection.downcase.include?('keep-alive')
+                    else
+                      connection.nil? || !connection.downcase.include?('close')
+                    end
+      encoding = env['HTTP_TRANSFER_ENCODING']
+      chunked = !encoding.nil? && encoding.downcase.include?('chunked')
+      declared = env['CONTENT_LENGTH']
+      length = chunked || declared.nil? || declared.empty? ? 0 : Integer(declared, 10)
       raise ArgumentError, 'negative Content-Length' if length.negative?
 
-      continue = (env['HTTP_EXPECT'] || '').casecmp?('100-continue') ? -> { send_continue } : nil
+      expect = env['HTTP_EXPECT']
+      continue = !expect.nil? && expect.casecmp?('100-continue') ? -> { send_continue } : nil
       input = Input.new(BodyStream.new(@conn, length, chunked, continue))
       env['rack.input'] = input
       @head_request = method == 'HEAD'
       [env, input]
+    end
+
+    # The header lines of head from byte offset `from`, into env (HTTP_*, CONTENT_TYPE, CONTENT_LENGTH). Byte offsets
+    # instead of split arrays, and env keys from a cache: this runs for every header of every request.
+    def add_headers(env, head, from)
+      size = head.bytesize
+      while from < size
+        line_end = head.index("\r\n", from) || size
+        colon = head.index(':', from)
+        raise ArgumentError, 'bad header line' if colon.nil? || colon > line_end
+
+        key = FerryRack.env_key(head.byteslice(from, colon - from))
+        if key
+          value = head.byteslice(colon + 1, line_end - colon - 1)
+          value.strip!
+          previous = env[key]
+          env[key] = previous.nil? || SINGLE_KEYS.include?(key) ? value : "#{previous}, #{value}"
+        end
+        from = line_end + 2
+      end
     end
 
     def send_continue
@@ -533,7 +575,7 @@ module FerryRack
 
     def send_response(status, headers, body)
       body_allowed = !NO_BODY_STATUSES.include?(status) && status >= 200
-      lines = ["HTTP/1.1 #{status} #{STATUS_TEXT[status] || 'Unknown'}\r\n"]
+      head = String.new(FerryRack.status_line(status), capacity: 512)
       declared = false
       length = nil
       headers.each do |name, values|
@@ -547,12 +589,18 @@ module FerryRack
 
           length = value.to_i
         end
-        raise ArgumentError, "invalid header name #{name.to_s.inspect}" unless HEADER_NAME.match?(name.to_s)
+        name = name.to_s
+        raise ArgumentError, "invalid header name #{name.inspect}" unless HEADER_NAME.match?(name)
 
-        (values.is_a?(Array) ? values : values.to_s.split("\n")).each do |v|
-          raise ArgumentError, "invalid value for header #{name}: #{v.to_s.inspect} (no CR, LF or other control characters)" if BAD_HEADER_VALUE.match?(v.to_s)
-
-          lines << "#{name}: #{v}\r\n"
+        if values.is_a?(Array)
+          values.each { |v| append_header(head, name, v.to_s) }
+        else
+          values = values.to_s
+          if values.include?("\n")
+            values.split("\n").each { |v| append_header(head, name, v) }
+          elsif !values.empty? # as split would: an empty value sends no line
+            append_header(head, name, values)
+          end
         end
       end
       # An Array body (Rack 3: to_ary, called once, consumes it): its pieces; one piece gets a Content-Length.
@@ -561,24 +609,30 @@ module FerryRack
       chunked = false
       if !declared && body_allowed
         if single
-          lines << "Content-Length: #{single.bytesize}\r\n"
+          head << 'Content-Length: ' << single.bytesize.to_s << "\r\n"
         else
           chunked = !@head_request
-          lines << "Transfer-Encoding: chunked\r\n" if chunked
+          head << "Transfer-Encoding: chunked\r\n" if chunked
         end
       end
-      lines << "Connection: close\r\n" unless @keep_alive
-      lines << "\r\n"
-      head = lines.join
+      head << "Connection: close\r\n" unless @keep_alive
+      head << "\r\n"
       @headers_sent = true
       if @head_request || !body_allowed
         @conn.write(head)
       elsif single
-        @conn.write(head + (length ? single.byteslice(0, length) : single))
+        # One writev for head and body, without copying the body into the head.
+        @conn.write(head, length ? single.byteslice(0, length) : single)
         check_length(length, single.bytesize)
       else
         check_length(length, write_body(head, parts || body, chunked, length))
       end
+    end
+
+    def append_header(head, name, value)
+      raise ArgumentError, "invalid value for header #{name}: #{value.inspect} (no CR, LF or other control characters)" if BAD_HEADER_VALUE.match?(value)
+
+      head << name << ': ' << value << "\r\n"
     end
 
     # The core reads exactly the app's Content-Length: a longer body was cut to it (the rest would be read as the
@@ -619,10 +673,11 @@ module FerryRack
   end
 
   class Server
-    attr_reader :app, :script_name
+    attr_reader :app, :script_name, :oob_registrar
 
     def initialize(app, socket_path, channel, script_name)
       @app = app
+      @oob_registrar = method(:register_oob_hook)
       @socket_path = socket_path
       @channel = channel
       @script_name = script_name
@@ -745,4 +800,4 @@ module FerryRack
   end
 end
 
-FerryRack.main
+FerryRack.main if $PROGRAM_NAME == __FILE__
