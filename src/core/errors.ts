@@ -44,6 +44,7 @@ export const ERRORS = {
   E_UPGRADE_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer an Upgrade request within --upgrade-timeout' },
   E_UPGRADE_BODY: { exitCode: EXIT.failure, httpStatus: 400, summary: 'an Upgrade request carried a body, which Ferry does not forward' },
   E_REQUEST_BODY_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 408, summary: 'no byte of a request body came within --request-body-timeout' },
+  E_REQUEST_BODY_STORE: { exitCode: EXIT.failure, httpStatus: 500, summary: 'a request body read ahead for an app that takes one request at a time could not be stored in the instance\'s directory' },
   E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
   E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' },
   // ferry status: the exit codes monitoring scripts rely on (1 no instance, 2 not authorized, 3 API unreachable).

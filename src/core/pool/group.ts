@@ -119,6 +119,15 @@ export class Group {
     this.#startTimers()
   }
 
+  /**
+   * Each process takes one request at a time (Python and Ruby apps, or --concurrency 1): the core reads a request's
+   * body whole before it checks one out (request-spool.ts), so a slow client cannot hold it.
+   */
+  get oneAtATime (): boolean {
+    const o = this.#o
+    return (o.concurrency > 0 ? o.concurrency : o.loader.concurrency ?? 0) === 1
+  }
+
   /** How processes are started; replaced by reconfigure(). */
   get app (): AppSpec { return this.#o.app }
 

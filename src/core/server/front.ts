@@ -19,6 +19,7 @@ import { pathInApp, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
+import { RequestSpool } from './request-spool.js'
 import type { Recorder, Turbocache } from './turbocache.js'
 import { Fill } from './cache-fills.js'
 import { Revalidation, RevalidationSink } from './cache-revalidation.js'
@@ -39,6 +40,8 @@ export interface FrontOptions {
   readonly responseBufferBudget: number
   /** A request body from which no byte came for this long gets 408 and its app request is aborted (0: never). */
   readonly requestBodyTimeoutMs: number
+  /** The instance's private directory: request bodies read ahead past request-spool.ts's IN_MEMORY go there. */
+  readonly requestSpoolDir: string
   readonly logger: Logger
   /** X-Ferry-App-Root and friends are honoured (only ever true on a Unix socket with --trust-front-headers). */
   readonly trustFrontHeaders?: boolean
@@ -147,9 +150,11 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const setCookie = cookie !== undefined && stickyId !== p.stickyId
       ? `${cookie}=${p.stickyId}; Path=${route.baseUri}; HttpOnly; SameSite=Lax`
       : undefined
-    const body = req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
+    const body = entry.spooled !== undefined && req === entry.req
+      ? entry.spooled
+      : req instanceof IncomingMessage && hasRequestBody(req.headers) ? req : undefined
     const exchange = proxyRequest(req, res, body, p, upstreams.get(p), contextFor(route), recorder, setCookie, entry)
-    const watchBody = body !== undefined && !body.complete && o.requestBodyTimeoutMs > 0
+    const watchBody = body instanceof IncomingMessage && !body.complete && o.requestBodyTimeoutMs > 0
     if (watchBody) entry.body = { stream: body, bytes: body.socket.bytesRead, at: Date.now() }
     // Kept only when the sweep may need to abort it: holding every exchange until its response closes measured
     // ~4 µs of extra core CPU per request (garbage collection), 10% of the proxy's cost.
@@ -299,6 +304,10 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   /** A process of the app's group, checked out or waited for in its queue; `cached`: the turbocache's recorder. */
   const toProcess = (req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
     const group = route.group
+    if (group.oneAtATime && entry.spooled === undefined && req === entry.req && req instanceof IncomingMessage && hasRequestBody(req.headers)) {
+      readBodyFirst(req, res, entry, route, cached)
+      return
+    }
     const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
     const p = group.checkout(stickyId)
     if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
@@ -313,6 +322,35 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       res.off('close', onClose)
       if (!res.destroyed) failPage(req, res, err, route.friendlyErrorPages)
     })
+  }
+
+  /**
+   * For an app whose processes take one request at a time, the body is read whole before one is checked out
+   * (request-spool.ts); --request-body-timeout applies meanwhile as it does while a body streams to an app.
+   */
+  const readBodyFirst = (req: IncomingMessage, res: ResponseSink, entry: InflightEntry, route: AppRoute, cached: Recorder | undefined): void => {
+    const spool = new RequestSpool(req, o.requestSpoolDir, body => {
+      entry.body = undefined
+      entry.exchange = undefined
+      res.off('close', giveUp)
+      if (res.destroyed) { body.dispose(); return }
+      entry.spooled = body
+      res.once('close', () => body.dispose())
+      toProcess(req, res, entry, route, cached)
+    }, err => {
+      entry.body = undefined
+      entry.exchange = undefined
+      if (res.destroyed) return
+      // Its body is left unread: the connection cannot carry another request.
+      res.shouldKeepAlive = false
+      failPage(req, res, isFerryError(err) ? err : new FerryError('E_REQUEST_BODY_STORE', `the request body could not be stored: ${err.message}`, { cause: err }), route.friendlyErrorPages)
+    })
+    const giveUp = (): void => spool.dispose()
+    res.once('close', giveUp)
+    if (o.requestBodyTimeoutMs > 0 && !req.complete) {
+      entry.body = { stream: req, bytes: req.socket.bytesRead, at: Date.now() }
+      entry.exchange = spool
+    }
   }
 
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 60_000, requestTimeout: 0 }, handle)

@@ -7,6 +7,7 @@ import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import type { AppRoute } from './router.js'
 import { cookieValue } from '../cache/key.js'
+import type { SpooledBody } from './request-spool.js'
 
 /** What the request path can do to an exchange with an app process in progress. */
 export interface Abortable { abort (err: Error): void }
@@ -28,6 +29,8 @@ export interface InflightEntry {
   retries: number
   /** A request body still arriving, for --request-body-timeout; undefined otherwise (and on the lean front). */
   body: BodyWatch | undefined
+  /** Its body, read whole before a process was checked out (an app that takes one request at a time). */
+  spooled: SpooledBody | undefined
   /** A turbocache miss other requests may be waiting on (cache-fills.ts): abandoned when this response closes. */
   cacheFill: { abandon (): void } | undefined
   prev: InflightEntry | undefined
@@ -97,7 +100,7 @@ export class Inflight {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, cacheFill: undefined, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, spooled: undefined, cacheFill: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry

@@ -11,6 +11,7 @@ import type { Recorder, Turbocache } from './turbocache.js'
 import type { Abortable, InflightEntry } from './inflight.js'
 import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
 import { untilDrained, type ClientWatcher } from './client-watch.js'
+import { SpooledBody } from './request-spool.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -38,11 +39,12 @@ export interface ProxyContext {
 }
 
 /**
- * `body`: the request body to stream to the app (the IncomingMessage itself), if it has one.
+ * `body`: the request body to stream to the app (the IncomingMessage itself, or the whole body read ahead for an app
+ * that takes one request at a time: see request-spool.ts), if it has one.
  * `recorder`: set when the turbocache may store this response; it sees the response as it streams past.
  * `setCookie`: a Set-Cookie value Ferry adds to the response (sticky sessions). Returns a handle that can abort it.
  */
-export function proxyRequest (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
+export function proxyRequest (req: RequestHead, res: ResponseSink, body: Readable | SpooledBody | undefined, p: AppProcess, pool: ConnectionPool,
   ctx: ProxyContext, recorder?: Recorder, setCookie?: string, entry?: InflightEntry): Abortable {
   const exchange = new Exchange(req, res, body, p, pool, ctx, recorder, setCookie, entry)
   exchange.start(false)
@@ -77,7 +79,7 @@ const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, ClientWatcher {
   readonly #req: RequestHead
   readonly #res: ResponseSink
-  readonly #body: Readable | undefined
+  readonly #body: Readable | SpooledBody | undefined
   readonly #p: AppProcess
   readonly #pool: ConnectionPool
   readonly #ctx: ProxyContext
@@ -104,7 +106,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
   /** Waiting for the client's connection to drain or close (client-watch.ts) while bytes are counted. */
   #watchingClient = false
 
-  constructor (req: RequestHead, res: ResponseSink, body: Readable | undefined, p: AppProcess, pool: ConnectionPool,
+  constructor (req: RequestHead, res: ResponseSink, body: Readable | SpooledBody | undefined, p: AppProcess, pool: ConnectionPool,
     ctx: ProxyContext, recorder: Recorder | undefined, setCookie: string | undefined, entry: InflightEntry | undefined) {
     this.#entry = entry
     this.#body = body
@@ -126,7 +128,8 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#parser = new ResponseParser(this, this.#req.method === 'HEAD')
     upstream.lend(this)
     const body = this.#body
-    const framing = framingOf(this.#req, body !== undefined)
+    // A body read whole goes with its length, however the client framed it.
+    const framing = body instanceof SpooledBody ? `Content-Length: ${body.length}\r\n` : framingOf(this.#req, body !== undefined)
     socket.write(requestHeadForApp(this.#req, this.#ctx.prefix, this.#ctx.trustsPeer, framing), 'latin1')
     if (body === undefined) this.#requestSent = true
     // A new connection's body is read only once it is connected, so a process that cannot be reached has consumed
@@ -135,8 +138,14 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     else this.#sendBody(body, framing === CHUNKED)
   }
 
-  #sendBody (req: Readable, chunked: boolean): void {
+  #sendBody (body: Readable | SpooledBody, chunked: boolean): void {
     const socket = this.#upstream.socket
+    let req: Readable
+    if (body instanceof SpooledBody) {
+      req = body.open()
+      // A read error of the stored body (the IncomingMessage itself has node's handling): the request cannot go on.
+      req.once('error', err => this.#finish(err, false))
+    } else req = body
     req.on('data', (c: Buffer) => {
       if (socket.destroyed) return
       let ok: boolean

@@ -55,7 +55,7 @@ export function createPythonLoader (): Loader { return createLanguageLoader(PYTH
 export function createRubyLoader (): Loader { return createLanguageLoader(RUBY) }
 
 function createLanguageLoader (lang: Language): Loader {
-  return Object.freeze({ type: lang.type, spawn: (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal) => spawnApp(lang, app, hooks, signal) })
+  return Object.freeze({ type: lang.type, concurrency: CONCURRENCY, spawn: (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal) => spawnApp(lang, app, hooks, signal) })
 }
 
 async function spawnApp (lang: Language, app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess> {

@@ -114,6 +114,8 @@ export interface SpawnFailure {
 
 export interface Loader {
   readonly type: AppType
+  /** Requests one of its processes serves at once unless --concurrency says otherwise; absent: unlimited. */
+  readonly concurrency?: number
   /**
    * Starts one process and resolves once it accepts HTTP on its target. Rejects with a FerryError whose code is
    * E_SPAWN_EXITED, E_SPAWN_TIMEOUT or E_SPAWN_FAILED and whose `failure` property is a SpawnFailure; the process is

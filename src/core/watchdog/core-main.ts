@@ -81,6 +81,7 @@ async function main (): Promise<void> {
       highWatermark: o.responseBufferHighWatermark,
       responseBufferBudget: o.responseBufferBudget,
       requestBodyTimeoutMs: o.requestBodyTimeout * 1000,
+      requestSpoolDir: socketDir,
       logger,
       trustFrontHeaders: o.trustFrontHeaders && onSocket,
       trustsPeer: trustedPeers(o.trustProxy),

@@ -15,7 +15,7 @@ const flaskPython = pythonWith('flask')
 const MB = 1024 * 1024
 
 describe('Python apps under Ferry', { skip: missing(python, 'python3') }, () => {
-  test('50 MB upload and download stream through a WSGI app unbuffered; out-of-band work on request; growth under load, listed by status and memory-stats', async (t: TestContext) => {
+  test('50 MB upload and download pass through a WSGI app without it holding them whole; out-of-band work on request; growth under load, listed by status and memory-stats', async (t: TestContext) => {
     const env = { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) }
     const f = await startFerry(t, fixtureApp('wsgi-lab'), ['--python', python!, '--max-pool-size', '3'], env)
     const pid = Number((await get(`${f.url}/pid`)).body)

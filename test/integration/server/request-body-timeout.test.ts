@@ -28,7 +28,7 @@ const upload = (path: string, length: number): string => `POST ${path} HTTP/1.1\
 
 test('a request body that stops arriving gets 408, the app request is aborted and its session freed; a slow one is not cut', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--request-body-timeout', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startFerry(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '2', '--request-body-timeout', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const sessions = async (): Promise<number> => {
     const { pool } = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number }> }> } }
