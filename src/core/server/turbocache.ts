@@ -8,7 +8,7 @@ import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
-import { storedHeaders } from '../cache/stored-headers.js'
+import { headerObject, storedHeaders } from '../cache/stored-headers.js'
 import type { CachedResponse, RequestHeaders } from '../cache/types.js'
 import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
@@ -31,18 +31,6 @@ export interface TurbocacheOptions {
   readonly app?: string | undefined
   readonly varyByCookie?: string | undefined
   readonly now?: () => number
-}
-
-type Headers = Record<string, string | string[] | undefined>
-
-function toObject (flat: readonly string[]): Headers {
-  const out: Headers = {}
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = flat[i]!.toLowerCase()
-    const prev = out[name]
-    out[name] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!]
-  }
-  return out
 }
 
 /** A Connection value that names no field (the common ones): nothing is dropped from the request. */
@@ -201,7 +189,7 @@ export class Turbocache {
   invalidate (req: RequestHead, status: number, appHeaders: readonly string[]): void {
     const method = req.method ?? 'GET'
     if (method === 'GET' || method === 'HEAD') return
-    const headers = toObject(appHeaders)
+    const headers = headerObject(appHeaders)
     for (const scheme of SCHEMES) {
       for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', headers, scheme)) this.store.deleteUrl(this.#ns + urlKey)
     }
@@ -349,7 +337,7 @@ export class Recorder {
       this.#fill?.settle(false, true)
       return
     }
-    const headers = toObject(appHeaders)
+    const headers = headerObject(appHeaders)
     const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length'])
     const decision = storeDecision({ method: 'GET', headers: this.#req.headers }, { status, headers }, this.#cache.now, store.maxEntryBytes, length)
     store.counters.stores++
