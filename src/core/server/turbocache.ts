@@ -15,10 +15,10 @@ import { varySelector } from '../cache/vary.js'
 import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/revalidation.js'
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
+import { connectionTokens } from './headers.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
 export const MAX_BACKGROUND_REVALIDATIONS = 64
-import { connectionTokens } from './headers.js'
 
 export interface TurbocacheOptions {
   readonly maxBytes: number
@@ -104,7 +104,6 @@ export class Turbocache {
     if (mode === 'bypass') return undefined
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(req.headers.cookie, this.#varyByCookie))
-    let stale: CachedResponse | undefined
     if (mode === 'lookup') {
       // A request that waited for another's miss and comes back (collapse false) was counted the first time.
       if (collapse) this.store.counters.fetches++
@@ -117,20 +116,19 @@ export class Turbocache {
           return true
         }
         // Stale (or no-cache): served as it is only with the response's permission; else asked about again.
-        stale = found.entry
-        return this.#stale(req, res, key, url, stale, now, collapse)
+        return this.#stale(req, res, key, url, found.entry, now, collapse)
       }
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
     // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
-    if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, stale, undefined) : undefined
+    if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, undefined, undefined) : undefined
     const inFlight = this.#fills.inFlight(key)
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
     // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
     // would be taken for uncacheable (its misses uncollapsed for a while).
     const leads = inFlight === undefined && !asksConditionally(req.headers)
-    return new Recorder(this, req, key, url, stale, leads ? this.#fills.lead(key, url) : undefined)
+    return new Recorder(this, req, key, url, undefined, leads ? this.#fills.lead(key, url) : undefined)
   }
 
   /**
