@@ -2,6 +2,7 @@
 // §4.3.2): If-None-Match (weak comparison) or, without it, If-Modified-Since give a 304; one satisfiable `bytes`
 // range of a stored 200 gives a 206, guarded by If-Range. Pure: the hit path writes what this decides.
 import { parseHttpDate } from './http-date.js'
+import { flatValue } from './stored-headers.js'
 import type { CachedResponse, RequestHeaders } from './types.js'
 
 export type HitAnswer =
@@ -51,10 +52,7 @@ function noneMatchFails (value: string, etag: string | undefined): boolean {
 function lastModifiedOf (entry: CachedResponse, now: number): number | undefined {
   const lm = parseHttpDate(entry.lastModified, now)
   if (lm !== undefined) return lm
-  for (let i = 0; i < entry.headers.length; i += 2) {
-    if (entry.headers[i]!.toLowerCase() === 'date') return parseHttpDate(entry.headers[i + 1], now)
-  }
-  return undefined
+  return parseHttpDate(flatValue(entry.headers, 'date'), now)
 }
 
 /** If-Range (RFC 9110 §13.1.5): the range applies only when it names the stored response by a strong validator. */
