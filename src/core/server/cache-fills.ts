@@ -35,18 +35,15 @@ interface Waiter {
 /** One leader's miss in flight, and the requests waiting for it. */
 export class Fill {
   readonly key: string
-  /** The key's URL key (every cookie variant of the URL shares it), for a follower's own recorder. */
-  readonly urlKey: string
   readonly #fills: Fills
   #waiters: Waiter[] | undefined
   #settled = false
   /** Releases the waiters after FOLLOW_TIMEOUT_MS; set when the first one parks. */
   #timer: NodeJS.Timeout | undefined
 
-  constructor (fills: Fills, key: string, urlKey: string) {
+  constructor (fills: Fills, key: string) {
     this.#fills = fills
     this.key = key
-    this.urlKey = urlKey
   }
 
   /** Whether one more request may wait for this fill (bounded per key and in total). */
@@ -112,7 +109,7 @@ export class Fills {
    * A fill for a new leader's miss, or undefined when misses for `key` are not collapsed (see UNCOLLAPSED_MS), unless
    * `always` (a background revalidation: its fill is what keeps it one per key).
    */
-  lead (key: string, urlKey: string, always = false): Fill | undefined {
+  lead (key: string, always = false): Fill | undefined {
     if (!always && this.#uncollapsed.size > 0) {
       const until = this.#uncollapsed.get(key)
       if (until !== undefined) {
@@ -120,7 +117,7 @@ export class Fills {
         this.#uncollapsed.delete(key)
       }
     }
-    const fill = new Fill(this, key, urlKey)
+    const fill = new Fill(this, key)
     this.#byKey.set(key, fill)
     return fill
   }

@@ -128,7 +128,7 @@ export class Turbocache {
     // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
     // would be taken for uncacheable (its misses uncollapsed for a while).
     const leads = inFlight === undefined && !asksConditionally(req.headers)
-    return new Recorder(this, req, key, url, undefined, leads ? this.#fills.lead(key, url) : undefined)
+    return new Recorder(this, req, key, url, undefined, leads ? this.#fills.lead(key) : undefined)
   }
 
   /**
@@ -146,7 +146,7 @@ export class Turbocache {
       if (inFlight !== undefined || this.#background >= MAX_BACKGROUND_REVALIDATIONS) return true
       const sink = new DetachedSink()
       const request = revalidationRequest(req, conditional, detachedSocket(req.socket.remoteAddress))
-      const recorder = new Recorder(this, request, key, url, entry, this.#fills.lead(key, url, true), conditional.length > 0)
+      const recorder = new Recorder(this, request, key, url, entry, this.#fills.lead(key, true), conditional.length > 0)
       if (conditional.length > 0) counters.revalidations++
       this.#background++
       sink.once('close', () => { this.#background--; recorder.abandon() })
@@ -157,7 +157,7 @@ export class Turbocache {
     if (req.method !== 'GET') return undefined
     const onError = servableOnError(entry, now, req.headers) ? entry : undefined
     // A revalidation asks for the whole response; a request sent as it is leads only without its own conditions.
-    const fill = inFlight === undefined && (conditional.length > 0 || !asksConditionally(req.headers)) ? this.#fills.lead(key, url) : undefined
+    const fill = inFlight === undefined && (conditional.length > 0 || !asksConditionally(req.headers)) ? this.#fills.lead(key) : undefined
     if (conditional.length === 0 && onError === undefined) return new Recorder(this, req, key, url, entry, fill)
     const sink = new RevalidationSink(res, e => serve(req, res, e, this.#now()), onError, () => { counters.stale_served++ })
     const request = conditional.length === 0 ? req : revalidationRequest(req, conditional)

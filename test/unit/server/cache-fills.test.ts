@@ -15,7 +15,7 @@ const sink = (c: Client): ResponseSink => c as unknown as ResponseSink
 
 test('waiters resume once with the outcome; one whose client left is dropped', () => {
   const fills = new Fills(() => 0)
-  const fill = fills.lead('k', 'u')!
+  const fill = fills.lead('k')!
   assert.equal(fills.inFlight('k'), fill)
   const seen: Array<[number, boolean]> = []
   const clients = [new Client(), new Client(), new Client()]
@@ -33,36 +33,36 @@ test('waiters resume once with the outcome; one whose client left is dropped', (
 
 test('waiters are bounded per key and in total', () => {
   const fills = new Fills(() => 0)
-  const fill = fills.lead('k', 'u')!
+  const fill = fills.lead('k')!
   for (let i = 0; i < MAX_WAITERS_PER_KEY; i++) fill.wait(sink(new Client()), () => {})
   assert.equal(fill.hasRoom, false)
   let n = MAX_WAITERS_PER_KEY
   for (let k = 0; n < MAX_WAITERS; k++) {
-    const other = fills.lead(`k${k}`, 'u')!
+    const other = fills.lead(`k${k}`)!
     while (other.hasRoom && n < MAX_WAITERS) { other.wait(sink(new Client()), () => {}); n++ }
   }
-  assert.equal(fills.lead('last', 'u')!.hasRoom, false, 'the total bound holds for a new key too')
+  assert.equal(fills.lead('last')!.hasRoom, false, 'the total bound holds for a new key too')
   fill.settle(false)
   assert.equal(fills.waiting, MAX_WAITERS - MAX_WAITERS_PER_KEY)
-  assert.equal(fills.lead('again', 'u')!.hasRoom, true)
+  assert.equal(fills.lead('again')!.hasRoom, true)
 })
 
 test('an answer that could not be stored leaves its key uncollapsed for a while', () => {
   let now = 1000
   const fills = new Fills(() => now)
-  fills.lead('k', 'u')!.settle(false, true)
-  assert.equal(fills.lead('k', 'u'), undefined)
+  fills.lead('k')!.settle(false, true)
+  assert.equal(fills.lead('k'), undefined)
   now += UNCOLLAPSED_MS
-  const again = fills.lead('k', 'u')
+  const again = fills.lead('k')
   assert.ok(again !== undefined)
   again.settle(false)
-  assert.ok(fills.lead('k', 'u') !== undefined, 'a failure (not a refusal) marks nothing')
+  assert.ok(fills.lead('k') !== undefined, 'a failure (not a refusal) marks nothing')
 })
 
 test('waiters are released after FOLLOW_TIMEOUT_MS (from the first one) when the leader has not settled', t => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   const fills = new Fills(() => 0)
-  const fill = fills.lead('k', 'u')!
+  const fill = fills.lead('k')!
   const seen: boolean[] = []
   fill.wait(sink(new Client()), stored => seen.push(stored))
   t.mock.timers.tick(FOLLOW_TIMEOUT_MS - 1)
@@ -74,5 +74,5 @@ test('waiters are released after FOLLOW_TIMEOUT_MS (from the first one) when the
   assert.equal(fills.waiting, 0)
   fill.settle(true)
   assert.deepEqual(seen, [false, false], 'the leader settling later changes nothing')
-  assert.notEqual(fills.lead('k', 'u'), undefined, 'and the key is not marked uncacheable')
+  assert.notEqual(fills.lead('k'), undefined, 'and the key is not marked uncacheable')
 })
