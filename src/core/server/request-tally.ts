@@ -41,20 +41,23 @@ export class RequestTally {
 
   /** Counts one finished request; `app` is undefined when it was for no app. */
   record (app: string | undefined, status: number, ms: number): void {
-    if (app === undefined) { this.unrouted.record(status, ms); return }
-    let t = this.apps.get(app)
-    if (t === undefined) { t = new AppTally(); this.apps.set(app, t) }
-    t.record(status, ms)
+    if (app === undefined) this.unrouted.record(status, ms)
+    else this.#tallyOf(app).record(status, ms)
   }
 
   /** Adds a batch counted by an app process itself (--bypass), so metrics show it like proxied requests. */
   merge (app: string, b: TallyBatch): void {
-    let t = this.apps.get(app)
-    if (t === undefined) { t = new AppTally(); this.apps.set(app, t) }
+    const t = this.#tallyOf(app)
     let n = 0
     for (let i = 0; i < t.byClass.length; i++) { const k = b.byClass[i] ?? 0; t.byClass[i]! += k; n += k }
     for (let i = 0; i < t.buckets.length; i++) t.buckets[i]! += b.buckets[i] ?? 0
     t.sumMs += b.sumMs
     t.count += n
+  }
+
+  #tallyOf (app: string): AppTally {
+    let t = this.apps.get(app)
+    if (t === undefined) { t = new AppTally(); this.apps.set(app, t) }
+    return t
   }
 }
