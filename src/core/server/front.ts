@@ -15,7 +15,7 @@ import { forwardedProto, type TrustsPeer } from './request-head.js'
 import { checkRequest } from './request-checks.js'
 import { acceptUpgrade, type UpgradeHooks } from './upgrade.js'
 import { answerPlain, errorId, renderErrorPage, sendError, statusOf } from './error-pages.js'
-import { pathInApp, type AppRoute, type Router } from './router.js'
+import { pathInApp, stickyIdOf, type AppRoute, type Router } from './router.js'
 import { RateMeter } from './rate-meter.js'
 import { Inflight, type InflightEntry } from './inflight.js'
 import { ResponseBuffers } from './response-buffers.js'
@@ -24,7 +24,6 @@ import type { Recorder, Turbocache } from './turbocache.js'
 import { Fill } from './cache-fills.js'
 import { Revalidation, RevalidationSink } from './cache-revalidation.js'
 import type { Scheme } from '../cache/key.js'
-import { cookieValue } from '../cache/key.js'
 import { isFerryError } from '../errors.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import { LeanConnection } from './lean-connection.js'
@@ -291,7 +290,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
   const inBackground = (r: Revalidation, route: AppRoute): void => {
     // Only on a process free now: queued, it would wait ahead of clients and count against their queue (503s),
     // for an entry that is being served meanwhile anyway. Without one it is given up; a later request tries again.
-    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(r.request.headers.cookie, route.stickyCookie) ?? undefined
+    const stickyId = stickyIdOf(route, r.request.headers)
     const p = route.group.checkout(stickyId)
     if (p === undefined) { r.sink.destroy(); return }
     const entry = inflight.add(r.request, r.sink, Date.now())
@@ -308,7 +307,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
       readBodyFirst(req, res, entry, route, cached)
       return
     }
-    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
+    const stickyId = stickyIdOf(route, req.headers)
     const p = group.checkout(stickyId)
     if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
     const abort = new AbortController()

@@ -4,6 +4,7 @@
 import type { Group } from '../pool/group.js'
 import type { StaticFiles } from './static.js'
 import type { Turbocache } from './turbocache.js'
+import { cookieValue } from '../cache/key.js'
 
 export interface AppRoute {
   readonly root: string
@@ -24,6 +25,11 @@ export interface AppRoute {
   readonly friendlyErrorPages: boolean
   /** Named by the front server's headers rather than configured. */
   readonly adHoc: boolean
+}
+
+/** The process a request's sticky-sessions cookie names, if the app has sticky sessions and the request the cookie. */
+export function stickyIdOf (route: AppRoute, headers: { readonly cookie?: string | readonly string[] | undefined }): string | undefined {
+  return route.stickyCookie === undefined ? undefined : cookieValue(headers.cookie, route.stickyCookie) ?? undefined
 }
 
 export class Router {

@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http'
 import type { AppProcess } from '../pool/app-process.js'
 import type { Group } from '../pool/group.js'
 import { FerryError, isFerryError } from '../errors.js'
-import { cookieValue } from '../cache/key.js'
 import { hasRequestBody, responseHeadLinesForClient } from './headers.js'
 import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
 import { RawResponse, type RawResponseOwner } from './raw-response.js'
@@ -17,7 +16,7 @@ import { answerPlain } from './error-pages.js'
 import { requestHeadForApp, type TrustsPeer } from './request-head.js'
 import type { RequestHead, ResponseSink } from './exchange-types.js'
 import type { InflightEntry } from './inflight.js'
-import type { AppRoute } from './router.js'
+import { stickyIdOf, type AppRoute } from './router.js'
 
 /** What an upgrade needs from the front server: the same steps every request goes through. */
 export interface UpgradeHooks {
@@ -110,7 +109,7 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     this.#route = route
     const group = route.group
     if (group.restartPending) group.applyPendingRestart()
-    const stickyId = route.stickyCookie === undefined ? undefined : cookieValue(req.headers.cookie, route.stickyCookie) ?? undefined
+    const stickyId = stickyIdOf(route, req.headers)
     const abort = this.#abort = new AbortController()
     group.acquire(abort.signal, stickyId).then(p => {
       this.#abort = undefined
