@@ -139,11 +139,12 @@ export class Turbocache {
   #stale (req: RequestHead, res: ResponseSink, key: string, url: string, entry: CachedResponse, now: number, collapse: boolean): true | Recorder | Fill | Revalidation | undefined {
     const counters = this.store.counters
     const inFlight = this.#fills.inFlight(key)
-    const conditional = conditionalHeaders(entry)
+    // The validators are made only for a request that goes to the app: most stale hits are served or wait.
     if (servableWhileRevalidating(entry, now)) {
       counters.stale_served++
       serve(req, res, entry, now)
       if (inFlight !== undefined || this.#background >= MAX_BACKGROUND_REVALIDATIONS) return true
+      const conditional = conditionalHeaders(entry)
       const sink = new DetachedSink()
       const request = revalidationRequest(req, conditional, detachedSocket(req.socket.remoteAddress))
       const recorder = new Recorder(this, request, key, url, entry, this.#fills.lead(key, true), conditional.length > 0)
@@ -155,6 +156,7 @@ export class Turbocache {
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     // A HEAD has no body to renew an entry with: it goes to the app as it is.
     if (req.method !== 'GET') return undefined
+    const conditional = conditionalHeaders(entry)
     const onError = servableOnError(entry, now, req.headers) ? entry : undefined
     // A revalidation asks for the whole response; a request sent as it is leads only without its own conditions.
     const fill = inFlight === undefined && (conditional.length > 0 || !asksConditionally(req.headers)) ? this.#fills.lead(key) : undefined
