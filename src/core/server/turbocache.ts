@@ -175,7 +175,7 @@ export class Turbocache {
   follow (fill: Fill, req: RequestHead, res: ResponseSink, again: () => void): void {
     fill.wait(res, stored => {
       const now = this.#now()
-      const found = stored ? this.store.lookup(fill.key, req.headers, now) : undefined
+      const found = stored ? this.store.lookup(fill.key, varyHeaders(req), now) : undefined
       if (found?.state === 'fresh') {
         this.store.counters.collapsed++
         serve(req, res, found.entry, now)

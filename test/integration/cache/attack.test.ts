@@ -65,6 +65,15 @@ test('attacks on one Ferry\'s cache', async t => {
     assert.equal(echo(victim), 'de', 'a German visitor gets the answer made for a request without Accept-Language')
   })
 
+  await t.test('a request that waited on another\'s miss gets a variant by the headers the app would see, not those it sent', async () => {
+    const p = `${path('collapsed-lang', ['Cache-Control: max-age=60', 'Vary: Accept-Language'], 'Accept-Language')}&delay=400`
+    const leader = rawGet(f, p, ['Accept-Language: de'])
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const follower = await rawGet(f, p, ['Accept-Language: de', 'Connection: Accept-Language'])
+    assert.equal(echo(await leader), 'de')
+    assert.equal(echo(follower), '-', 'the app never sees a Connection-listed Accept-Language: the German variant is not this request\'s')
+  })
+
   await t.test('a Vary-named header sent twice picks the variant by every line, as the app reads them all', async () => {
     const p = path('ua', ['Cache-Control: max-age=60', 'Vary: User-Agent'], 'User-Agent')
     // node keeps only the first User-Agent; a CGI-style app (WSGI, Rack) gets both lines joined.
