@@ -23,7 +23,8 @@ export function ferryOnPty (args: readonly string[], env: NodeJS.ProcessEnv = {}
   const command = [process.execPath, ferryBin, ...args].map(shellQuote).join(' ')
   // -e: script exits with the command's exit code; -f: flush output at once; -q: no "Script started" lines.
   // A variable given as undefined is left out (NO_COLOR: undefined runs without NO_COLOR whatever the caller has).
-  const merged: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', ...env }
+  // CI is left out too: a person's terminal, not a CI job's (chalk turns colours off whenever CI is set, TTY or not).
+  const merged: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', CI: undefined, ...env }
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k]
   const proc = spawn(SCRIPT, ['-qfec', command, '/dev/null'], { env: merged, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
