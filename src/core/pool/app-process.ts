@@ -24,6 +24,8 @@ export class AppProcess {
   /** When its spawn began, and when the group generation it belongs to began (ms since the epoch). */
   readonly spawnStartedAt: number
   readonly generationStartedAt: number
+  /** The group's uuid when its spawn began: it changes on every restart, so it tells an old version's process. */
+  readonly groupUuid: string
   state: ProcessState = 'ready'
   /** Requests in flight on this process. */
   sessions = 0
@@ -51,11 +53,12 @@ export class AppProcess {
 
   /** `concurrency` overrides what the loader advertised (0 = keep the loader's value). */
   constructor (spawned: SpawnedProcess, now: number, concurrency = 0, stickyId = String(spawned.pid),
-    begun: { readonly at: number, readonly generation: number } = { at: now, generation: now }) {
+    begun: { readonly at: number, readonly generation: number, readonly groupUuid?: string } = { at: now, generation: now }) {
     this.#spawned = spawned
     this.gupid = `${Math.floor(now / 60_000).toString(16)}-${randomId(10)}`
     this.spawnStartedAt = begun.at
     this.generationStartedAt = begun.generation
+    this.groupUuid = begun.groupUuid ?? ''
     this.pid = spawned.pid
     this.target = spawned.target
     this.concurrency = concurrency > 0 ? concurrency : spawned.concurrency

@@ -596,7 +596,7 @@ export class Group {
       onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats)
     }
     this.#o.events.emit('spawning', this)
-    const begun = { at: this.#o.now(), generation: this.generationStartedAt }
+    const begun = { at: this.#o.now(), generation: this.generationStartedAt, groupUuid: this.uuid }
     this.#o.loader.spawn(this.app, hooks, this.#abort.signal).then(spawned => {
       this.spawning--
       // Sticky ids are decimal: Passenger's sticky_session_id is an integer, and status views print this one.

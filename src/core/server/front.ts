@@ -141,7 +141,7 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     entry.process = p
     // A process of the app's version before a restart (still serving while a rolling restart replaces it, or
     // finishing what it had): its answer goes to its client, but is not stored over the deploy's purge.
-    if (recorder !== undefined && p.generationStartedAt !== route.group.generationStartedAt) recorder.fromOldVersion()
+    if (recorder !== undefined && p.groupUuid !== route.group.uuid) recorder.fromOldVersion()
     // Only an app with --max-request-time needs the time; the sweep skips entries without it.
     if (route.maxRequestTimeMs > 0) entry.dispatchedAt = Date.now()
     // The first response (or one after the named process went away) tells the client which process to come back to.
