@@ -65,7 +65,10 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
     // A name with `_` is another header's twin to CGI-style apps (WSGI, Rack: X_Forwarded_For is X-Forwarded-For),
     // dropped as nginx drops it; and from an untrusted peer, every other way of saying who the client is or which
     // scheme it used (Forwarded, X-Forwarded-Ssl/-Port/-Scheme, X-Real-IP) is a forgery.
-    if (lower.includes('_') || (!trusted && isClientClaim(lower))) continue
+    // Even through a trusted proxy, the scheme is told once: X-Forwarded-Proto, which Ferry writes and the turbocache
+    // keys on. A client's X-Forwarded-Ssl/-Scheme that the proxy passed on would make a Rack app take an http request
+    // for https (links, redirects, secure cookies) in a response then shared with http clients.
+    if (lower.includes('_') || (!trusted && isClientClaim(lower)) || SCHEME_CLAIMS.has(lower)) continue
     out.push(name, raw[i + 1]!)
   }
   // An HTTP/1.0 client may send no Host (or name it only in an absolute-form target), but the app gets HTTP/1.1,
@@ -79,6 +82,9 @@ export function requestHeadersForApp (raw: readonly string[], info: ForwardInfo)
   if (info.prefix !== undefined) out.push('X-Forwarded-Prefix', info.prefix)
   return out
 }
+
+/** Other ways of naming the scheme than X-Forwarded-Proto (Rack, Rails and others read them). */
+const SCHEME_CLAIMS: ReadonlySet<string> = new Set(['x-forwarded-ssl', 'x-forwarded-scheme', 'front-end-https', 'x-url-scheme'])
 
 /** Headers by which a client could claim an address, host or scheme, besides the X-Forwarded-For/-Proto/-Host Ferry sets. */
 function isClientClaim (lower: string): boolean {

@@ -34,6 +34,12 @@ test('from a trusted proxy X-Forwarded-For is extended by the peer and X-Forward
   assert.deepEqual(out, ['Host', 'h', 'X-Forwarded-For', '203.0.113.9, 127.0.0.1', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'www.example.com'])
 })
 
+test('even from a trusted proxy, the scheme reaches the app only as X-Forwarded-Proto (the one the cache keys on)', () => {
+  const out = requestHeadersForApp(['Host', 'h', 'X-Forwarded-Ssl', 'on', 'X-Forwarded-Scheme', 'https', 'Front-End-Https', 'on',
+    'X-Url-Scheme', 'https', 'X-Forwarded-Port', '443', 'Accept', '*/*'], { clientAddress: '127.0.0.1', proto: 'http', host: 'h', trusted: true })
+  assert.deepEqual(out, ['Host', 'h', 'X-Forwarded-Port', '443', 'Accept', '*/*', 'X-Forwarded-For', '127.0.0.1', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'h'])
+})
+
 test('a Unix-socket client has no address to add', () => {
   assert.deepEqual(requestHeadersForApp(['Host', 'h'], { clientAddress: undefined, proto: 'http', host: 'h' }),
     ['Host', 'h', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'h'])
