@@ -3,9 +3,10 @@
 // Kubernetes probes. It binds exactly where it is told: the series name apps (their roots) and processes, no
 // secrets, and probes reach a pod on its own address rather than on loopback.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Registry } from 'prom-client'
 import { FerryError } from '../errors.js'
+import { boundHttpUrl } from '../bound-url.js'
 import type { Logger } from '../log/logger.js'
 import type { Readiness } from './readiness.js'
 
@@ -82,10 +83,9 @@ export async function startMetricsServer (where: { host: string, port: number },
     server.once('error', (err: NodeJS.ErrnoException) => reject(bindError(err, where)))
     server.listen({ host: where.host, port: where.port }, resolve)
   })
-  const a = server.address() as AddressInfo
   return {
     server,
-    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    url: boundHttpUrl(server),
     close: () => new Promise(resolve => { server.close(() => resolve()); server.closeAllConnections() })
   }
 }

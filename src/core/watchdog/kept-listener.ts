@@ -4,7 +4,7 @@
 // keeps queueing clients in the backlog (2048) rather than refusing them, and the next core serves them.
 import type { ChildProcess } from 'node:child_process'
 import type { Server } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { boundHttpUrl } from '../bound-url.js'
 import { hasType } from './messages.js'
 
 /** A libuv TCP or Pipe handle as node passes it between processes ('net.Native'); opaque here. */
@@ -44,8 +44,7 @@ export async function listenOnKeptSocket (server: Server, socketPath: string | u
     server.listen(handle as never, () => { server.off('error', reject); resolve() })
   })
   if (socketPath !== undefined) return `unix:${socketPath}`
-  const a = server.address() as AddressInfo
-  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+  return boundHttpUrl(server)
 }
 
 /** Watchdog: sends its copy to a core that asks. */

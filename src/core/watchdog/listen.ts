@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import { chmodSync, chownSync, lstatSync, unlinkSync, type Stats } from 'node:fs'
 import { connect } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { boundHttpUrl } from '../bound-url.js'
 import { FerryError } from '../errors.js'
 import { groupIdByName } from '../spawn/identity.js'
 
@@ -27,9 +27,7 @@ export async function listenFront (server: Server, o: ListenOptions): Promise<st
     setSocketAccess(o.socket, o)
     return `unix:${o.socket}`
   }
-  const a = server.address() as AddressInfo
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
-  return `http://${host}:${a.port}`
+  return boundHttpUrl(server)
 }
 
 function bindError (err: NodeJS.ErrnoException, o: ListenOptions): FerryError {
