@@ -48,3 +48,12 @@ test('the core never writes to the console nor exits the process outside its ent
     assert.doesNotMatch(text, /process\.exit\(/, relative(repoRoot, file))
   }
 })
+
+test('the watchdog depends only on instance, log, config and errors: the core it runs lives in runtime/', () => {
+  const watchdog = join(repoRoot, 'src', 'core', 'watchdog')
+  // version.ts is a leaf (a constant read from package.json), like errors.ts: the instance registry records it.
+  const allowed = /^(node:[a-z_/]+|\.\/[a-z-]+\.js|\.\.\/(instance|log|config)\/[a-z-]+\.js|\.\.\/(errors|version)\.js)$/
+  for (const file of sources(watchdog)) {
+    for (const spec of importsOf(file)) assert.match(spec, allowed, `${relative(repoRoot, file)} imports ${spec}`)
+  }
+})

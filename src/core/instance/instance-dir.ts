@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync } from 'node
 import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { FerryError } from '../errors.js'
-import { processStartTicks, processTitle } from '../inspect/process-identity.js'
+import { processStartTicks, processTitle } from './process-identity.js'
 import { ensureRegistryDir } from './registry-dir.js'
 
 export const INSTANCE_DIR_PREFIX = 'ferry.'

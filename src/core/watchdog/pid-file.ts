@@ -8,7 +8,7 @@ import { FerryError } from '../errors.js'
 import { distrust, isTrustedOwner, myUid, openOwnFile, readNoFollow, UnsafeFileError } from '../instance/file-trust.js'
 import { isWatchdogTitle } from '../instance/instance-dir.js'
 import { ensureRegistryDir } from '../instance/registry-dir.js'
-import { processStartMs, processTitle, processUid } from '../inspect/process-identity.js'
+import { processStartMs, processTitle, processUid } from '../instance/process-identity.js'
 import { isProcessAlive } from '../instance/instance-dir.js'
 
 /** btime has whole seconds and moves with clock corrections: a watchdog may seem to start this much after its file. */

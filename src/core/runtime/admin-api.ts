@@ -9,8 +9,8 @@ import type { Inflight } from '../server/inflight.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
-import type { CoreConfig } from './messages.js'
-import { parseListenAddress } from '../config/listen-address.js'
+import type { CoreConfig } from '../watchdog/messages.js'
+import { parseAdminAddress } from '../config/listen-address.js'
 
 export interface AdminApiDeps {
   readonly pool: Pool
@@ -25,11 +25,6 @@ export interface AdminApiDeps {
   readonly baseUriOf?: (appRoot: string) => string | undefined
   /** Drops the turbocache entries a purge names (AppSet.purgeCache). */
   readonly purgeCache: AdminContextDeps['purgeCache']
-}
-
-/** --admin-address as a listen address. */
-export function parseAdminAddress (value: string): { host: string, port: number } {
-  return parseListenAddress('admin-address', value, '127.0.0.1:3001')
 }
 
 export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer[]> {
