@@ -83,7 +83,8 @@ export class Group {
   backoffUntil = 0
   #o: GroupOptions
   readonly #abort = new AbortController()
-  #stopped = false
+  /** Why it takes no more requests (app removed, or shutting down); undefined while it serves. */
+  #halted: FerryError | undefined
   #retryTimer: NodeJS.Timeout | undefined
   #reaper: NodeJS.Timeout | undefined
   /** Old processes a rolling restart has yet to replace, oldest first. */
@@ -161,14 +162,14 @@ export class Group {
    * Resolves once they are all gone.
    */
   async drainAndStop (): Promise<void> {
-    this.#halt(new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`))
+    this.#halt(new FerryError('E_APP_REMOVED', `${this.name} was removed from the configuration`))
     for (const p of this.processes) this.#retire(p)
     await Promise.all(this.processes.map(p => p.exited))
   }
 
   /** Takes no more requests: timers stop, a spawn in progress is aborted, every waiting request gets `why`. */
   #halt (why: FerryError): void {
-    this.#stopped = true
+    this.#halted = why
     clearInterval(this.#reaper)
     clearInterval(this.#memoryTimer)
     clearTimeout(this.#retryTimer)
@@ -247,7 +248,7 @@ export class Group {
   acquire (signal?: AbortSignal, stickyId?: string): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
-    if (this.#stopped) return Promise.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
+    if (this.#halted !== undefined) return Promise.reject(this.#halted)
     const crashLooping = this.lastSpawnError !== undefined && this.capacity === 0 && this.backoffUntil > this.#o.now()
     if (crashLooping) return Promise.reject(this.lastSpawnError)
     if (this.#o.maxQueue > 0 && this.queue.length + this.#stickyWaiting >= this.#o.maxQueue) {
@@ -493,7 +494,7 @@ export class Group {
 
   #rollOn (): void {
     this.#toReplace = this.#toReplace.filter(p => p.live)
-    if (this.#stopped || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || this.spawning > 0) return
+    if (this.#halted !== undefined || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || this.spawning > 0) return
     const wait = this.backoffUntil - this.#o.now()
     if (wait > 0) {
       this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.#rollOn(); this.#maybeSpawn() }, wait).unref()
@@ -579,7 +580,7 @@ export class Group {
   }
 
   #maybeSpawn (): void {
-    if (this.#stopped || this.spawning > 0 || !this.#wantsProcess() || !this.#mayGrow()) return
+    if (this.#halted !== undefined || this.spawning > 0 || !this.#wantsProcess() || !this.#mayGrow()) return
     const wait = this.backoffUntil - this.#o.now()
     if (wait > 0) {
       this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.#maybeSpawn() }, wait).unref()
@@ -603,7 +604,7 @@ export class Group {
       const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, String(this.#nextStickyId++), begun)
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
-      if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }
+      if (this.#halted !== undefined) { void p.stop(this.#o.stopGraceMs); return }
       this.lastSpawnError = undefined
       this.#o.events.emit('spawned', this, p)
       this.#drain()
@@ -611,7 +612,7 @@ export class Group {
       this.#maybeSpawn()
     }, (err: unknown) => {
       this.spawning--
-      if (this.#stopped) return
+      if (this.#halted !== undefined) return
       // A rolling restart whose new version does not start leaves the old processes serving.
       this.#toReplace = []
       this.#rollingSpawn = false
@@ -676,7 +677,7 @@ export class Group {
 
   /** Stops accepting requests, rejects the queue and stops every process. */
   async stop (graceMs = this.#o.stopGraceMs): Promise<void> {
-    this.#halt(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
+    this.#halt(new FerryError('E_SHUTTING_DOWN', 'Ferry is shutting down'))
     await Promise.all(this.processes.map(p => p.stop(graceMs)))
   }
 }
