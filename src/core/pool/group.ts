@@ -5,7 +5,8 @@ import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
-import type { PoolEvents } from './events.js'
+import type { EventEmitter } from 'node:events'
+import type { GroupEventMap, RecycleReason } from './event-map.js'
 import { randomId } from './random-id.js'
 
 export interface GroupOptions {
@@ -26,7 +27,7 @@ export interface GroupOptions {
   /** Whether one more process may be kept only for its tunnels (the pool bounds them); absent: always. */
   readonly mayKeepForTunnels?: () => boolean
   readonly now: () => number
-  readonly events: PoolEvents
+  readonly events: EventEmitter<GroupEventMap<Group>>
   /** How restarts asked for without a method (restart.txt, restart-app) are done. */
   readonly rollingRestarts?: boolean
   /** Replace a process after this many requests; 0 = never. */
@@ -54,8 +55,6 @@ export interface GroupOptions {
 
 /** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
 export interface OutputLimit { readonly bytesPerSecond: number, readonly burstBytes: number }
-
-export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
 /** A process that dies sooner than this after starting counts as a failed start for the back-off. */
 const EARLY_DEATH_MS = 10_000
