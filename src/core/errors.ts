@@ -40,6 +40,10 @@ export const ERRORS = {
   E_SPAWN_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process did not become ready in time' },
   E_SPAWN_FAILED: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an app process could not be started' },
   E_QUEUE_FULL: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the request queue is full' },
+  // Refusals of a request that waited for (or asked for) a process the core will no longer give: 503 like a full
+  // queue, since a client may retry (another instance, or this app once it is back), but named for what happened.
+  E_SHUTTING_DOWN: { exitCode: EXIT.failure, httpStatus: 503, summary: 'Ferry is shutting down and takes no more requests' },
+  E_APP_REMOVED: { exitCode: EXIT.failure, httpStatus: 503, summary: 'the app was removed from the configuration while the request waited' },
   E_REQUEST_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer within --max-request-time' },
   E_UPGRADE_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 504, summary: 'the app did not answer an Upgrade request within --upgrade-timeout' },
   E_UPGRADE_BODY: { exitCode: EXIT.failure, httpStatus: 400, summary: 'an Upgrade request carried a body, which Ferry does not forward' },
