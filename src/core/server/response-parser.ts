@@ -82,8 +82,6 @@ export class ResponseParser {
   }
 
   get done (): boolean { return this.#state === State.Done }
-  /** True while the body runs until the connection closes. */
-  get untilClose (): boolean { return this.#state === State.UntilClose }
 
   /** Feeds bytes from the app; throws ParseError on a malformed response. */
   execute (input: Buffer): void {
