@@ -1,14 +1,15 @@
 // Streams one request to an app process over a keep-alive connection and its response back, with backpressure both
 // ways. The response is read ahead of a slow client up to the high watermark, so the app process is freed early.
 import type { Readable } from 'node:stream'
-import type { RequestHead, ResponseSink } from './exchange-types.js'
+import type { Abortable, RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import { INVALID_VALUE_CHAR, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
 import { requestHeadForApp, type TrustsPeer } from './request-head.js'
-import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
+import { ResponseParser, type ParserEvents } from './response-parser.js'
+import type { AppHead } from './app-head.js'
 import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
-import type { Abortable, InflightEntry } from './inflight.js'
+import type { InflightEntry } from './inflight.js'
 import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
 import { untilDrained, type ClientWatcher } from './client-watch.js'
 import { SpooledBody } from './request-spool.js'

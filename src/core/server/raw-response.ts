@@ -4,7 +4,7 @@
 // and header values are checked as node checks them, so an app cannot split the response it sends through Ferry.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
+import type { HeaderLines, OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
 
@@ -29,13 +29,6 @@ export class InvalidHeaderError extends Error {
 }
 
 const reason = (status: number, text: string): string => text !== '' ? text : STATUS_CODES[status] ?? 'Unknown'
-
-/** Header lines as they go on the wire, and what the framing needs to know about them. */
-export interface HeaderLines {
-  readonly text: string
-  readonly hasLength: boolean
-  readonly hasDate: boolean
-}
 
 const isList = (h: OutgoingHeaders | readonly string[]): h is readonly string[] => Array.isArray(h)
 

@@ -8,24 +8,7 @@
 // and an app can never split the response Ferry sends on its behalf.
 
 import { HEADER_LINE, splitConnection } from './headers.js'
-
-/** The app's response head, read once: what the proxy, the turbocache and the client's head are made from. */
-export class AppHead {
-  constructor (
-    readonly status: number,
-    readonly statusText: string,
-    /** The app's flat [name, value, …] list, hop-by-hop headers included, values without surrounding blanks. */
-    readonly headers: string[],
-    /** The same names lowercased, one per header, so that nobody downstream lowercases them again. */
-    readonly names: string[],
-    /** The head as it came, each line with its CRLF, without the empty line that ends it. */
-    readonly text: string,
-    /** Where each header line starts in `text`; one ends where the next starts (the last at the end of `text`). */
-    readonly lineStarts: number[],
-    /** Transfer-Encoding: chunked. */
-    readonly chunked: boolean
-  ) {}
-}
+import { AppHead } from './app-head.js'
 
 export interface ParserEvents {
   onHead (head: AppHead): void
