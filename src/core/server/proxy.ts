@@ -13,6 +13,7 @@ import type { InflightEntry } from './inflight.js'
 import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
 import { untilDrained, type ClientWatcher } from './client-watch.js'
 import { SpooledBody } from './request-spool.js'
+import { FerryError } from '../errors.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -62,7 +63,7 @@ function isUnreachable (err: NodeJS.ErrnoException | undefined): boolean {
 
 /** Ferry's sticky-session cookie is built from configuration: checked as node would check it before it is written. */
 function checkedValue (value: string): string {
-  if (INVALID_VALUE_CHAR.test(value)) throw new Error('the sticky session cookie holds a character not allowed in a header')
+  if (INVALID_VALUE_CHAR.test(value)) throw new FerryError('E_STICKY_COOKIE_INVALID', 'the sticky-session cookie holds a character not allowed in a header: change --sticky-sessions-cookie-name or the app\'s base URI')
   return value
 }
 
@@ -118,7 +119,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#p = p
     this.#pool = pool
     this.#ctx = ctx
-    res.once('close', () => { if (!this.#done) this.#finish(new Error('the client closed the connection'), false) })
+    res.once('close', () => { if (!this.#done) this.#finish(new FerryError('E_CLIENT_GONE', 'the client closed the connection before its response was complete'), false) })
   }
 
   start (fresh: boolean): void {

@@ -9,6 +9,7 @@
 
 import { HEADER_LINE, splitConnection } from './headers.js'
 import { AppHead } from './app-head.js'
+import { FerryError } from '../errors.js'
 
 export interface ParserEvents {
   onHead (head: AppHead): void
@@ -44,8 +45,14 @@ function lineAt (text: string, at: number): string {
   return text.slice(at, Math.min(eol < 0 ? text.length : eol, at + 80))
 }
 
-export class ParseError extends Error {
-  override name = 'ParseError'
+/**
+ * What the app sent cannot be read as an HTTP/1.1 response (E_APP_RESPONSE_INVALID), or ended before it was complete
+ * (E_APP_RESPONSE). A FerryError, so its code and status reach the client's error page and the log as they are.
+ */
+export class ParseError extends FerryError {
+  constructor (message: string, code: 'E_APP_RESPONSE_INVALID' | 'E_APP_RESPONSE' = 'E_APP_RESPONSE_INVALID') {
+    super(code, message)
+  }
 }
 
 const enum State { Head, Length, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done }
@@ -82,7 +89,7 @@ export class ResponseParser {
   /** The app closed the connection: completes a read-until-close body, else the response was cut short. */
   finishOnClose (): void {
     if (this.#state === State.UntilClose) { this.#complete(false); return }
-    if (this.#state !== State.Done) throw new ParseError('the app closed the connection before the response was complete')
+    if (this.#state !== State.Done) throw new ParseError('the app closed the connection before the response was complete', 'E_APP_RESPONSE')
   }
 
   /** Returns bytes consumed, or -1 when more input is needed. */
