@@ -50,6 +50,12 @@ export const ERRORS = {
   E_REQUEST_BODY_TIMEOUT: { exitCode: EXIT.failure, httpStatus: 408, summary: 'no byte of a request body came within --request-body-timeout' },
   E_REQUEST_BODY_STORE: { exitCode: EXIT.failure, httpStatus: 500, summary: 'a request body read ahead for an app that takes one request at a time could not be stored in the instance\'s directory' },
   E_APP_RESPONSE: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app closed before a complete response' },
+  // The request path's own failures (server/): each says whose mistake it is, the app's, the client's or the setup's.
+  E_APP_RESPONSE_INVALID: { exitCode: EXIT.failure, httpStatus: 502, summary: 'the app sent a response that is not valid HTTP/1.1 (its status line, headers or framing): fix the app' },
+  E_HEADER_INVALID: { exitCode: EXIT.failure, httpStatus: 500, summary: 'a response header has a name that is not a token or a value with control characters, so it is not sent' },
+  E_STICKY_COOKIE_INVALID: { exitCode: EXIT.failure, httpStatus: 500, summary: 'the sticky-session cookie holds a character not allowed in a header: change --sticky-sessions-cookie-name or the base URI' },
+  E_APP_ROOT_UNTRUSTED: { exitCode: EXIT.failure, httpStatus: 400, summary: 'X-Ferry-App-Root is honoured only on a Unix socket with --trust-front-headers' },
+  E_CLIENT_GONE: { exitCode: EXIT.failure, summary: 'the client closed its connection before its response was complete (nothing is answered)' },
   E_INTERNAL: { exitCode: EXIT.failure, httpStatus: 500, summary: 'an internal error' },
   // ferry status: the exit codes monitoring scripts rely on (1 no instance, 2 not authorized, 3 API unreachable).
   E_INSTANCE_NOT_FOUND: { exitCode: EXIT.failure, summary: 'no running instance, or none matching the name' },

@@ -7,7 +7,7 @@ import { parseGroup, parsePasswd } from '../spawn/identity.js'
 import type { GroupSnapshot } from '../pool/snapshot.js'
 import type { CoreSettings, RunAs } from './status-snapshot.js'
 
-/** The attributes front.ts gives the sticky-sessions cookie after its Path. */
+/** The attributes the pipeline's dispatch stage (server/pipeline/checkout.ts) gives the sticky-sessions cookie after its Path. */
 const STICKY_COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Lax'
 
 export interface Accounts {

@@ -2,7 +2,6 @@
 // these as they are; the lean front (lean-connection.ts) provides lighter ones for the requests it parses itself.
 // Keeping the path to these few members is what lets both fronts share one pipeline.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { HeaderLines } from './raw-response.js'
 
 export interface RequestHead {
   readonly method?: string | undefined
@@ -24,6 +23,13 @@ export interface ClientSocket {
   readonly destroyed?: boolean
   /** 'drain': everything written has gone to the kernel. 'close': the connection is gone. See client-watch.ts. */
   on (event: 'drain' | 'close', listener: () => void): unknown
+}
+
+/** Header lines as they go on the wire, and what the framing needs to know about them. */
+export interface HeaderLines {
+  readonly text: string
+  readonly hasLength: boolean
+  readonly hasDate: boolean
 }
 
 /** A flat [name, value, …] list or an object of headers. */
@@ -58,3 +64,6 @@ export interface ResponseSink {
    */
   writeHeadPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, extraHasLength: boolean) => void
 }
+
+/** What the request path can do to an exchange with an app process in progress. */
+export interface Abortable { abort (err: Error): void }

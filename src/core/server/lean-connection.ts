@@ -42,8 +42,6 @@ export class LeanConnection implements RawResponseOwner {
     socket.on('error', noop)
   }
 
-  get idle (): boolean { return this.#current === undefined }
-
   /** Closes the connection now if no response is in progress (graceful stop); else after it. */
   closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#socket.end() }
 

@@ -4,9 +4,10 @@
 // and header values are checked as node checks them, so an app cannot split the response it sends through Ferry.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
+import type { HeaderLines, OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { FerryError } from '../errors.js'
 
 /** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
 export const KEEP_ALIVE_MS = 5_000
@@ -24,18 +25,12 @@ function httpDate (): string {
   return dateText
 }
 
-export class InvalidHeaderError extends Error {
-  override name = 'InvalidHeaderError'
+/** A header node would refuse to write (E_HEADER_INVALID): nothing of the head is sent. */
+export class InvalidHeaderError extends FerryError {
+  constructor (message: string) { super('E_HEADER_INVALID', message) }
 }
 
 const reason = (status: number, text: string): string => text !== '' ? text : STATUS_CODES[status] ?? 'Unknown'
-
-/** Header lines as they go on the wire, and what the framing needs to know about them. */
-export interface HeaderLines {
-  readonly text: string
-  readonly hasLength: boolean
-  readonly hasDate: boolean
-}
 
 const isList = (h: OutgoingHeaders | readonly string[]): h is readonly string[] => Array.isArray(h)
 
@@ -45,7 +40,7 @@ export function renderHeaderLines (list: OutgoingHeaders | readonly string[]): H
   let hasLength = false
   let hasDate = false
   const add = (name: string, value: string): void => {
-    if (INVALID_VALUE_CHAR.test(value) || !HEADER_NAME.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
+    if (INVALID_VALUE_CHAR.test(value) || !HEADER_NAME.test(name)) throw new InvalidHeaderError(`the response header ${JSON.stringify(name)} has a name or value node would not send, so the response is not sent`)
     if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
     else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
     text += `${name}: ${value}\r\n`

@@ -1,8 +1,8 @@
 // The turbocache at the front server: answers fresh entries from memory before any process is checked out, and
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
-import type { RequestHead, ResponseSink } from './exchange-types.js'
-import { renderHeaderLines, type HeaderLines } from './raw-response.js'
+import type { HeaderLines, RequestHead, ResponseSink } from './exchange-types.js'
+import { renderHeaderLines } from './raw-response.js'
 import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
 import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
@@ -14,7 +14,7 @@ import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
 import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/revalidation.js'
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
-import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
+import { DetachedSink, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 import { connectionTokens } from './headers.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
@@ -267,6 +267,19 @@ function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedRes
       return true
     }
   }
+}
+
+/** What the turbocache asks the front server to send the app about a stale entry (see Turbocache.handle). */
+export class Revalidation {
+  constructor (
+    /** The request for the app (conditional when the entry has a validator). */
+    readonly request: RequestHead,
+    /** Where the answer goes: a RevalidationSink around the client's response, or a DetachedSink. */
+    readonly sink: ResponseSink,
+    readonly recorder: Recorder,
+    /** No client waits (stale-while-revalidate served it already): the front server bounds it in time. */
+    readonly background: boolean
+  ) {}
 }
 
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */
