@@ -2,7 +2,7 @@
 // these as they are; the lean front (lean-connection.ts) provides lighter ones for the requests it parses itself.
 // Keeping the path to these few members is what lets both fronts share one pipeline.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { HeaderLines } from './raw-response.js'
+import type { HeaderLines, PreparedHit } from './raw-response.js'
 
 export interface RequestHead {
   readonly method?: string | undefined
@@ -52,6 +52,8 @@ export interface ResponseSink {
    * front's responses have it.
    */
   endPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer) => void
+  /** A turbocache hit `age` seconds old, as endPrepared with its Age line, written from a kept wire form when it can. */
+  endHit?: (hit: PreparedHit, age: number) => void
   /**
    * A head whose header lines were checked beforehand (the response parser checks the app's); `extra` lines are
    * Ferry's own, and `extraHasLength` says they hold the Content-Length. Only the lean front's responses have it.
