@@ -18,8 +18,9 @@ const COPY_BELOW = 8 * 1024
 const WIRE_MAX_BODY = 16 * 1024
 /**
  * Wire forms kept at once, at most (the most recently built ones): they copy their entries' bodies, so this bounds
- * the memory they take beside the store's own budget (64 × 16 KiB). A site with more hot pages than this rebuilds
- * them more often, which costs what every hit cost before wire forms were kept.
+ * the memory they take beside the store's own budget (64 × 16 KiB, twice that while the ring still holds entries the
+ * store has dropped since). A site with more hot pages than this rebuilds them more often, which costs what every hit
+ * cost before wire forms were kept.
  */
 const MAX_WIRES = 64
 
