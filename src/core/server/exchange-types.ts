@@ -58,6 +58,8 @@ export interface ResponseSink {
    * front's responses have it.
    */
   endPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer) => void
+  /** A turbocache hit `age` seconds old, as endPrepared with its Age line, written from a kept wire form when it can. */
+  endHit?: (hit: KeptHit, age: number) => void
   /**
    * A head whose header lines were checked beforehand (the response parser checks the app's); `extra` lines are
    * Ferry's own, and `extraHasLength` says they hold the Content-Length. Only the lean front's responses have it.
@@ -67,3 +69,16 @@ export interface ResponseSink {
 
 /** What the request path can do to an exchange with an app process in progress. */
 export interface Abortable { abort (err: Error): void }
+
+/**
+ * A turbocache entry made ready for its hits (raw-response.ts's PreparedHit): declared here so that the sinks can take
+ * one without this file importing raw-response.ts.
+ */
+export interface KeptHit {
+  readonly status: number
+  readonly statusText: string
+  readonly lines: HeaderLines
+  readonly body: Buffer
+  /** The whole response, kept alive, with this Age; undefined when the body is too large to be worth a copy. */
+  wire (age: number): Buffer | undefined
+}

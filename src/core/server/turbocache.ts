@@ -1,11 +1,11 @@
 // The turbocache at the front server: answers fresh entries from memory before any process is checked out, and
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
-import type { HeaderLines, RequestHead, ResponseSink } from './exchange-types.js'
-import { renderHeaderLines } from './raw-response.js'
+import type { RequestHead, ResponseSink } from './exchange-types.js'
+import { PreparedHit, renderHeaderLines } from './raw-response.js'
 import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
-import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
+import { ageHeader, ageSeconds, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { headerObject, storedHeaders } from '../cache/stored-headers.js'
@@ -212,24 +212,24 @@ const NO_HEADERS: readonly string[] = []
 /** An unsafe request changes a resource whichever scheme it was asked for by. */
 const SCHEMES: readonly Scheme[] = ['http', 'https']
 
-/** Each entry's header lines, rendered on its first hit; null when they cannot be (they go through writeHead). */
-const rendered = new WeakMap<CachedResponse, HeaderLines | null>()
+/** Each entry made ready for hits on its first one; null when its lines cannot be rendered (they go through writeHead). */
+const prepared = new WeakMap<CachedResponse, PreparedHit | null>()
 
-function linesOf (entry: CachedResponse): HeaderLines | null {
-  let lines = rendered.get(entry)
-  if (lines === undefined) {
-    try { lines = renderHeaderLines(entry.headers) } catch { lines = null }
-    rendered.set(entry, lines)
+function preparedHit (entry: CachedResponse): PreparedHit | null {
+  let hit = prepared.get(entry)
+  if (hit === undefined) {
+    try { hit = new PreparedHit(entry.status, entry.statusText, renderHeaderLines(entry.headers), entry.body) } catch { hit = null }
+    prepared.set(entry, hit)
   }
-  return lines
+  return hit
 }
 
 function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
   // Most hits ask for the response as it is; a conditional or range request is answered from it too.
   if (asksConditionally(req.headers) && serveConditional(req, res, entry, now)) return
-  const lines = res.endPrepared === undefined ? null : linesOf(entry)
-  if (lines !== null) {
-    res.endPrepared!(entry.status, entry.statusText, lines, `Age: ${ageHeader(entry, now)}\r\n`, entry.body)
+  const hit = res.endHit === undefined ? null : preparedHit(entry)
+  if (hit !== null) {
+    res.endHit!(hit, ageSeconds(entry, now))
     return
   }
   const headers = [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Length', String(entry.body.length)]
@@ -257,7 +257,7 @@ function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedRes
     case 'partial': {
       const body = entry.body.subarray(answer.start, answer.end + 1)
       const range = `bytes ${answer.start}-${answer.end}/${entry.body.length}`
-      const lines = res.endPrepared === undefined ? null : linesOf(entry)
+      const lines = res.endPrepared === undefined ? null : preparedHit(entry)?.lines ?? null
       if (lines !== null) {
         res.endPrepared!(206, 'Partial Content', lines, `Age: ${ageHeader(entry, now)}\r\nContent-Range: ${range}\r\n`, body)
         return true
