@@ -19,6 +19,11 @@ const DRAIN_POLL_MS = 100
  * an error; closing a connection at once could cross a request the client is sending (ECONNRESET for it).
  */
 const DRAIN_QUIET_MS = 1000
+/** Before out-of-band work, the open connections must have read nothing for this long (looked at every OOB_POLL_MS)... */
+const OOB_QUIET_MS = 100
+const OOB_POLL_MS = 10
+/** ...or, once no request is in flight, this long has passed since the work was asked for. */
+const OOB_QUIET_MAX_WAIT_MS = 1000
 /** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
 const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
@@ -53,7 +58,11 @@ function install () {
     state.oob = false
     for (const s of state.held.splice(0)) if (!s.destroyed) s.resume()
     // A retired process never accepts again (a handle sent back after out-of-band work may cross its drain).
-    if (state.server !== undefined && !state.server.listening && !state.draining) originalListen.call(state.server, handle, BACKLOG)
+    if (state.server !== undefined && !state.server.listening && !state.draining) {
+      originalListen.call(state.server, handle, BACKLOG)
+      // Back after out-of-band work: the server keeps the process alive again, not the channel.
+      if (state.counters !== undefined && process.channel) process.channel.unref()
+    }
   }
   process.on('message', (message, handle) => {
     if (message === null || typeof message !== 'object') return
@@ -109,23 +118,37 @@ function purge (state, message) {
 
 /**
  * Out-of-band work: this process stops accepting (the others, or the backlog, take new clients), answers the
- * requests it has with Connection: close so busy keep-alive clients move to another process, does the work once
- * none is in flight, and reports done; the core then hands the listening socket back and it accepts again.
- * A keep-alive connection that is idle meanwhile is not read until then: a request sent on it waits for the work
- * to end rather than meet it (closing it instead could cross a request its client is sending).
+ * requests it has with Connection: close so their clients move to another process, and does the work once none is
+ * in flight and its open connections have been quiet for OOB_QUIET_MS (a busy keep-alive client sends its next
+ * request sooner, and is told to reconnect with the answer); then it reports done, the core hands the listening
+ * socket back, and it accepts again. A connection idle all along is not read during the work: a request sent on it
+ * waits for the work to end rather than meet it (closing it instead could cross a request its client is sending).
  */
 function pauseForOobWork (state, message) {
   const server = state.server
   if (server === undefined || state.draining || state.oob || state.counters === undefined) { onCoreMessage(message); return }
   state.oob = true
+  // Without its listening socket the process could run out of work and exit: the channel keeps it until it is back.
+  if (process.channel) process.channel.ref()
   if (server.listening) net.Server.prototype.close.call(server)
   const c = state.counters
-  const work = () => {
+  // The answers in progress close their connections too (those whose head is not out yet).
+  for (const s of c.sockets) if (s._httpMessage != null && !s._httpMessage.headersSent) s._httpMessage.shouldKeepAlive = false
+  const started = performance.now()
+  const seen = new Map()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    let quiet = c.inFlight <= 0
+    for (const s of c.sockets) {
+      const last = seen.get(s)
+      if (last === undefined || last.read !== s.bytesRead) { seen.set(s, { read: s.bytesRead, since: now }); quiet = false }
+      else if (now - last.since < OOB_QUIET_MS) quiet = false
+    }
+    if (c.inFlight > 0 || (!quiet && now - started < OOB_QUIET_MAX_WAIT_MS)) return
+    clearInterval(timer)
     for (const s of c.sockets) if (s._httpMessage == null && !s.destroyed) { s.pause(); state.held.push(s) }
     onCoreMessage(message)
-  }
-  if (c.inFlight <= 0) work()
-  else c.onIdle = work
+  }, OOB_POLL_MS)
 }
 
 /** Counters kept on the request path: a few additions per request, and one listener on its response. */
@@ -143,9 +166,7 @@ function countRequests (server, state) {
     closedBytesOut: 0,
     sent: -1,
     /** Static files and the turbocache in this process, when on. */
-    serving: undefined,
-    /** Called once no request is in flight (out-of-band work waits for it). */
-    onIdle: undefined
+    serving: undefined
   }
   function onClose () {
     c.inFlight--
@@ -162,7 +183,6 @@ function countRequests (server, state) {
     if (typeof head === 'string' && (head.indexOf('OOB') !== -1 || head.indexOf('oob') !== -1) && OOB_HEADER.test(head) && process.connected) {
       process.send({ type: 'ferry:oob-wanted' }, () => {})
     }
-    if (c.inFlight <= 0 && c.onIdle !== undefined) { const idle = c.onIdle; c.onIdle = undefined; idle() }
   }
   const onRequest = (req, res) => {
     c.inFlight++
