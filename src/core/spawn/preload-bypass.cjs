@@ -137,6 +137,8 @@ function pauseForOobWork (state, message) {
   const started = performance.now()
   const seen = new Map()
   const timer = setInterval(() => {
+    // The core gave up waiting (its timeout) and handed the socket back, or the process is being retired.
+    if (!state.oob || state.draining) { clearInterval(timer); return }
     const now = performance.now()
     let quiet = c.inFlight <= 0
     for (const s of c.sockets) {
@@ -252,18 +254,27 @@ function drain (state) {
   if (state.draining) return
   state.draining = true
   const server = state.server
+  let reported = false
+  let timer
   const done = () => {
     clearInterval(timer)
+    if (reported) return
+    reported = true
     if (state.counters) sendStats(state.counters, true)
     if (process.connected) process.send({ type: 'ferry:drained' }, () => {})
   }
-  if (server === undefined || !server.listening) { done(); return }
+  if (server === undefined) { done(); return }
   const sockets = state.counters ? state.counters.sockets : new Set()
   const quiet = new Map()
-  const timer = setInterval(() => closeQuietConnections(sockets, quiet), DRAIN_POLL_MS)
+  // Out for out-of-band work, it is not listening already: its connections are still waited for.
+  const outForWork = !server.listening
+  timer = setInterval(() => {
+    closeQuietConnections(sockets, quiet)
+    if (outForWork && sockets.size === 0) done()
+  }, DRAIN_POLL_MS)
   // net's close, not http's: since node 19 http's also closes every idle keep-alive connection at once, which
   // crosses the requests clients are sending on them at that moment.
-  net.Server.prototype.close.call(server, done)
+  if (!outForWork) net.Server.prototype.close.call(server, done)
 }
 
 /** Closes the connections that carry no response and read nothing for DRAIN_QUIET_MS. */

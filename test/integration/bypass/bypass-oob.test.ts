@@ -79,3 +79,21 @@ test('bypass: --oob-work-every N asks for work as the batched counters cross eac
   for (let i = 0; i < 5; i++) assert.equal((await get(`${f.url}/`)).status, 200)
   await waitFor(() => workSpans(logDir).length === 2, 5000, 'work after 10 requests')
 })
+
+test('bypass: a process retired while out for out-of-band work still finishes the request it has', async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--bypass', '--max-pool-size', '1', '--instance-registry-dir', registry, '--envvar', 'OOB_WORK_MS=10'])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
+  const call = adminClient(t, instanceDirIn(registry))
+  const slow = get(`${f.url}/slow?ms=2500`)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  // The process stops accepting for its work and waits for the slow request; then a restart retires it.
+  assert.equal(await askOnNewConnection(`${f.url}/oob`), 200)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const root = (JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ name: string }> } }).pool.groups[0]!.name
+  const restarted = await call('/pool/restart_app_group.json', { method: 'POST', account: 'admin', body: JSON.stringify({ name: root }) })
+  assert.equal(restarted.status, 200, restarted.body)
+  const r = await slow
+  assert.equal(r.status, 200, 'the request in flight was answered')
+  assert.equal((await get(`${f.url}/`)).status, 200, 'and the new process serves')
+})
