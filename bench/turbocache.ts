@@ -9,7 +9,9 @@
 // one event loop. That figure depends on how many requests a core finds per wake-up, so it compares cores at like
 // loads only: the same Ferry measured 6-7 µs per hit with wrk started from a shell and 13-14 µs with wrk started by
 // this bench, at the same requests/s (not explained yet; Passenger's stayed at 7.6-8.7 µs both ways).
-// BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Passenger, ferry@base) and skips the rest.
+// Ferry with --bypass is measured too: there each app process answers hits from a cache of its own (no core on the
+// path), so its CPU is the app processes' and no core CPU is reported for it.
+// BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Ferry --bypass, Passenger, ferry@base) and skips the rest.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -119,6 +121,7 @@ function passengerHitReport (stats: { hits: number, fetches: number } | undefine
 const HITS = {
   direct: 'direct /public (50 conns)',
   ferry: 'ferry /public, hits (50 conns)',
+  bypass: 'ferry --bypass /public, hits (50 conns)',
   passenger: 'passenger /public, hits (50 conns)',
   base: 'ferry@base /public, hits (50 conns)'
 } as const
@@ -147,12 +150,16 @@ export async function runTurbocacheBench (): Promise<void> {
   try {
     const direct = await startDirect(ctx)
     const ferry = await startFerry(ctx)
+    const bypass = await startFerry(ctx, { args: ['--bypass'] })
     const baseRoot = process.env.BENCH_BASELINE_ROOT
     const base = baseRoot === undefined || baseRoot === '' ? undefined : await startFerry({ ...ctx, root: baseRoot })
     const registryDir = join(tmp, 'passenger-registry')
     const passenger = await startPassenger(ctx, { registryDir })
     console.log(`\nTurbocache benchmark (${ROUNDS} rounds of ${SECONDS} s, ${pickLoadTool().name}${hitsOnly ? ', BENCH_HITS_ONLY: hits cases only' : ''})`)
     await checkCached('ferry', `${ferry.url}public`, true)
+    // Each process has a cache of its own, filled by its own miss (as Passenger's threads): not the same body twice.
+    await pickLoadTool().run(`${bypass.url}public`, 50, 1)
+    await checkCached('bypass', `${bypass.url}public`, false)
     if (base !== undefined) await checkCached('ferry@base', `${base.url}public`, true)
     if (isSkipped(passenger)) console.log(`  passenger skipped: ${passenger.reason}`)
     else {
@@ -162,6 +169,7 @@ export async function runTurbocacheBench (): Promise<void> {
     const cases: Case[] = [
       { name: HITS.direct, url: `${direct.url}public`, connections: 50 },
       { name: HITS.ferry, url: `${ferry.url}public`, connections: 50, corePid: ferry.corePid },
+      { name: HITS.bypass, url: `${bypass.url}public`, connections: 50 },
       ...(isSkipped(passenger) ? [] : [{ name: HITS.passenger, url: `${passenger.url}public`, connections: 50, corePid: passenger.corePid, hitReport: async () => passengerHitReport(await passengerTurbocacheStats(registryDir)) }]),
       ...(hitsOnly
         ? []
@@ -183,6 +191,8 @@ export async function runTurbocacheBench (): Promise<void> {
     console.log(`  hits vs the app served directly:              ${verdict(ratio(HITS.ferry, HITS.direct), 1.2)}`)
     if (isSkipped(passenger)) console.log('  hits vs Passenger\'s turbocache hits:         not measured (Passenger skipped, see above)')
     else console.log(`  hits vs Passenger's turbocache hits:         ${verdict(ratio(HITS.ferry, HITS.passenger), 1.0)}`)
+    if (!isSkipped(passenger)) console.log(`  --bypass hits vs Passenger's turbocache hits: ${verdict(ratio(HITS.bypass, HITS.passenger), 1.0)}`)
+    console.log(`  --bypass hits vs proxy-mode hits:             ${ratio(HITS.bypass, HITS.ferry).toFixed(2)}x`)
     if (base !== undefined) console.log(`  hits, this build vs BENCH_BASELINE_ROOT's:   ${ratio(HITS.ferry, HITS.base).toFixed(2)}x`)
     if (hitsOnly) return
     console.log('  20 ms endpoint, cached vs uncached through Ferry:')

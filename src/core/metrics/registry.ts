@@ -2,7 +2,7 @@
 // only feeds the RequestTally (plain increments), the pool its events; gauges, per-process figures and the turbocache
 // counters come from the same snapshot and counters the status views use.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type MetricObjectWithValues, type MetricValue, type MetricValueWithName } from 'prom-client'
-import type { MemoryStore } from '../cache/memory-store.js'
+import type { CacheFiguresSource } from '../admin/cache-snapshot.js'
 import { DURATION_BUCKETS_SECONDS, STATUS_CLASSES, type AppTally, type RequestTally } from '../server/request-tally.js'
 import type { PoolCounters, AppEventCounts } from './pool-counters.js'
 import type { ProcessSample, ProcessSampler } from './process-sampler.js'
@@ -12,7 +12,7 @@ export interface MetricsSources {
   readonly counters: PoolCounters
   readonly sampler: ProcessSampler
   /** Absent when turbocaching is off for the instance: no turbocache series then. */
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
 }
 
 type Series<L extends string> = Array<[LabelValues<L>, number]>

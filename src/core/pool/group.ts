@@ -459,11 +459,21 @@ export class Group {
     if (p === undefined) return
     p.sessions = s.inFlight
     if (s.processed > p.processed) p.lastUsed = this.lastActivity = Math.max(s.lastUsed, p.lastUsed)
+    const before = p.processed
     p.processed = s.processed
     p.bytesIn = s.bytesIn
     p.bytesOut = s.bytesOut
     this.#o.events.emit('processStats', this, p, s)
+    const every = this.#o.oobEvery ?? 0
     if (p.state === 'ready' && reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
+    // Counted in batches: out-of-band work is due when the batch crossed a multiple of --oob-work-every.
+    else if (p.state === 'ready' && every > 0 && Math.floor(p.processed / every) > Math.floor(before / every)) this.#oob.want(p)
+  }
+
+  /** A process that accepts its clients itself passed on its app's X-Ferry-OOB-Work. */
+  reportOobWanted (pid: number): void {
+    const p = this.processes.find(x => x.pid === pid)
+    if (p !== undefined && p.state === 'ready') this.#oob.want(p)
   }
 
   /** A process reported its event-loop utilization. */
@@ -495,7 +505,8 @@ export class Group {
     const hooks = {
       onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line),
       onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu),
-      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats)
+      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats),
+      onOobWanted: (pid: number) => this.reportOobWanted(pid)
     }
     this.#o.events.emit('spawning', this)
     const begun = { at: this.#o.now(), generation: this.generationStartedAt, groupUuid: this.uuid }

@@ -46,7 +46,8 @@ export class OutOfBand {
       p.oobWanted = false
       p.state = 'oob'
       out++
-      if (p.sessions === 0) void this.run(p)
+      // A process that accepts its clients itself stops accepting and waits for its own requests (preload-bypass.cjs).
+      if (p.sessions === 0 || p.acceptsItself) void this.run(p)
     }
   }
 

@@ -6,7 +6,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
-import type { MemoryStore } from '../cache/memory-store.js'
+import type { CacheFiguresSource } from '../admin/cache-snapshot.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
 import type { CoreConfig } from '../watchdog/messages.js'
@@ -16,7 +16,7 @@ export interface AdminApiDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
   /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */

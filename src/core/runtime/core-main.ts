@@ -22,6 +22,7 @@ import { startAdminApi } from './admin-api.js'
 import { createCoreMetrics } from '../metrics/core-metrics.js'
 import { parseMetricsAddress } from '../config/listen-address.js'
 import { createBypassLoader } from '../spawn/bypass-loader.js'
+import { bypassedCacheFigures, inProcessOptions } from '../bypass/serving.js'
 import type { UpstreamTarget } from '../spawn/loader.js'
 import { openSharedSocket } from './shared-listener.js'
 
@@ -65,14 +66,20 @@ async function main (): Promise<void> {
     const router = new Router()
     const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
     // --bypass: the app's processes accept on the instance's socket themselves (bypass-rules.ts: it is the only app).
-    const bypassed = serve.apps.some(a => a.options.bypass)
+    const bypassApp = serve.apps.find(a => a.options.bypass)
+    const bypassed = bypassApp !== undefined
     const shared: { handle?: object, target: UpstreamTarget } = { target: { kind: 'tcp', host: o.address, port: o.port } }
-    const bypassLoader = bypassed ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }) : undefined
+    // Its processes serve static files and the turbocache themselves, with the options a proxied app would have.
+    const bypassLoader = bypassed
+      ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }, app => inProcessOptions(app.root, o, bypassApp.options))
+      : undefined
+    // The figures views and metrics show: the core's store, or what the bypassed processes' own caches report.
+    const cacheFigures = bypassed && cacheStore !== undefined ? bypassedCacheFigures(pool, o.turbocacheSize) : cacheStore
     const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000, bypassLoader })
     let stopping = false
     const metrics = o.metricsAddress === undefined
       ? undefined
-      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore, stopping: () => stopping })
+      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore: cacheFigures, stopping: () => stopping })
     apps.apply(serve.apps)
     const onSocket = o.socket !== undefined || o.socketFile !== undefined
     const front = createFrontServer({
@@ -94,7 +101,7 @@ async function main (): Promise<void> {
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true })
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
-        pool, stats: front.stats, inflight: front.inflight, cacheStore,
+        pool, stats: front.stats, inflight: front.inflight, cacheStore: cacheFigures,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
         reload: () => reload('reload requested through the admin API'),
