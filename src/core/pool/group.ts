@@ -4,6 +4,7 @@ import { FerryError } from '../errors.js'
 import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
+import { pickHandAhead } from './hand-ahead.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
 import type { PoolEvents } from './events.js'
 import { randomId } from './random-id.js'
@@ -50,6 +51,8 @@ export interface GroupOptions {
   readonly tunnelDrainMs?: number
   /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
   readonly outputLimit?: OutputLimit
+  /** --hand-ahead: a one-at-a-time process may be given the next waiting request while it serves one (hand-ahead.ts). */
+  readonly handAhead?: boolean
 }
 
 /** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
@@ -255,6 +258,8 @@ export class Group {
       this.#o.events.emit('queueFull', this)
       return Promise.reject(new FerryError('E_QUEUE_FULL', `request queue full (max ${this.#o.maxQueue}) for ${this.name}`))
     }
+    const ahead = stickyId === undefined && this.queue.length === 0 ? this.#handAhead() : undefined
+    if (ahead !== undefined) { ahead.sessions++; return Promise.resolve(ahead) }
     const named = stickyId === undefined ? undefined : this.stickyProcess(stickyId)
     return this.#enqueue(signal, named)
   }
@@ -526,14 +531,22 @@ export class Group {
 
   #drain (): void {
     while (this.queue.length > 0) {
-      const p = pickLeastBusy(this.processes)
+      const free = pickLeastBusy(this.processes)
+      const p = free ?? this.#handAhead()
       if (p === undefined) return
       const w = this.queue.shift()
       if (w === undefined) return
       p.sessions++
-      p.lastUsed = this.#o.now()
+      // lastUsed stays the start of the request a process executes: hand-ahead.ts goes by it.
+      if (p === free) p.lastUsed = this.#o.now()
       w.resolve(p)
     }
+  }
+
+  /** A process to give a request that would wait in the queue, while it finishes its current one (hand-ahead.ts). */
+  #handAhead (): AppProcess | undefined {
+    if (this.#o.handAhead !== true || this.spawning > 0 || this.#mayGrow()) return undefined
+    return pickHandAhead(this.processes, this.#o.now())
   }
 
   #wantsProcess (): boolean {
