@@ -5,6 +5,7 @@ import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy } from './balancer.js'
 import { pickHandAhead } from './hand-ahead.js'
+import type { QueueCancel } from './queue-leave.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
 import type { PoolEvents } from './events.js'
 import { randomId } from './random-id.js'
@@ -247,7 +248,7 @@ export class Group {
   }
 
   /** Checks out a process, waiting in the queue (and spawning) when none is free. */
-  acquire (signal?: AbortSignal, stickyId?: string): Promise<AppProcess> {
+  acquire (signal?: QueueCancel, stickyId?: string): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
     if (this.#stopped) return Promise.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
@@ -264,7 +265,7 @@ export class Group {
     return this.#enqueue(signal, named)
   }
 
-  #enqueue (signal: AbortSignal | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
+  #enqueue (signal: QueueCancel | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
       const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false }
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../log/logger.js'
 import type { AppProcess } from '../pool/app-process.js'
+import { QueueLeave } from '../pool/queue-leave.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import { FerryError } from '../errors.js'
 import { Upstreams } from './upstreams.js'
@@ -310,10 +311,10 @@ export function createFrontServer (o: FrontOptions): FrontServer {
     const stickyId = stickyIdOf(route, req.headers)
     const p = group.checkout(stickyId)
     if (p !== undefined) { dispatch(req, res, entry, route, p, cached, stickyId); return }
-    const abort = new AbortController()
-    const onClose = (): void => abort.abort(new Error('client went away while queued'))
+    const queued = new QueueLeave()
+    const onClose = (): void => queued.leave(new Error('client went away while queued'))
     res.once('close', onClose)
-    group.acquire(abort.signal, stickyId).then(q => {
+    group.acquire(queued, stickyId).then(q => {
       res.off('close', onClose)
       if (res.destroyed) { group.release(q); return }
       dispatch(req, res, entry, route, q, cached, stickyId)
