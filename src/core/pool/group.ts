@@ -544,9 +544,13 @@ export class Group {
     }
   }
 
-  /** A process to give a request that would wait in the queue, while it finishes its current one (hand-ahead.ts). */
+  /**
+   * A process to give a request that would wait in the queue, while it finishes its current one (hand-ahead.ts).
+   * Only where the loader itself serves one request at a time (Python, Ruby): a Node app at --concurrency 1 would
+   * run a second request at once.
+   */
   #handAhead (): AppProcess | undefined {
-    if (this.#o.handAhead !== true || this.spawning > 0 || this.#mayGrow()) return undefined
+    if (this.#o.handAhead !== true || this.#o.loader.concurrency !== 1 || this.spawning > 0 || this.#mayGrow()) return undefined
     return pickHandAhead(this.processes, this.#o.now())
   }
 

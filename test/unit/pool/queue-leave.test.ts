@@ -5,6 +5,9 @@ import assert from 'node:assert/strict'
 import { QueueLeave } from '../../../src/core/pool/queue-leave.js'
 import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
 
+/** A loader whose processes serve one request at a time themselves, as the Python and Ruby loaders do. */
+const oneAtATimeLoader = (): ReturnType<typeof scriptedLoader> => Object.assign(scriptedLoader([]), { concurrency: 1 })
+
 test('a queued request whose client leaves (QueueLeave) is dropped from the queue; leaving twice is harmless', async t => {
   const pool = poolWith(scriptedLoader([]), 1)
   t.after(() => pool.stop())
@@ -23,7 +26,7 @@ test('a queued request whose client leaves (QueueLeave) is dropped from the queu
 })
 
 test('hand-ahead: at full size, one request waits at each busy process, the rest in the queue, served in order', { timeout: 5000 }, async t => {
-  const pool = poolWith(scriptedLoader([]), 2)
+  const pool = poolWith(oneAtATimeLoader(), 2)
   t.after(() => pool.stop())
   const g = pool.addGroup(app, { ...settings, minInstances: 2, concurrency: 1, handAhead: true })
   await tick(20)
@@ -43,13 +46,15 @@ test('hand-ahead: at full size, one request waits at each busy process, the rest
   for (const q of [a, a, b, b]) g.release(q)
 })
 
-test('without --hand-ahead, or while the group can still grow, requests wait in the queue', async t => {
-  const pool = poolWith(scriptedLoader([]), 3)
+test('without --hand-ahead, while the group can still grow, or for a Node app at --concurrency 1, requests wait in the queue', async t => {
+  const pool = poolWith(oneAtATimeLoader(), 4)
   t.after(() => pool.stop())
   const off = pool.addGroup(app, { ...settings, concurrency: 1, maxInstances: 1, handAhead: false })
   const grows = pool.addGroup({ ...app, root: '/app2' }, { ...settings, concurrency: 1, maxInstances: 2, handAhead: true })
+  // Its loader does not serialize requests: the process would run a second one at once.
+  const node = pool.addGroup({ ...app, root: '/app3' }, { ...settings, concurrency: 1, maxInstances: 1, handAhead: true, loader: scriptedLoader([]) })
   await tick(20)
-  for (const g of [off, grows]) {
+  for (const g of [off, grows, node]) {
     const p = g.checkout()!
     const waiting = g.acquire()
     assert.equal(g.queue.length, 1)
