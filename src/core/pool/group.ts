@@ -6,6 +6,8 @@ import { FerryError } from '../errors.js'
 import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy, pickProcess, stickyTarget } from './balancer.js'
+import { pickHandAhead } from './hand-ahead.js'
+import type { QueueCancel } from './queue-leave.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
 import type { EventEmitter } from 'node:events'
 import type { GroupEventMap } from './event-map.js'
@@ -62,6 +64,8 @@ export interface GroupOptions {
   readonly tunnelDrainMs?: number
   /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
   readonly outputLimit?: OutputLimit
+  /** --hand-ahead: a one-at-a-time process may be given the next waiting request while it serves one (hand-ahead.ts). */
+  readonly handAhead?: boolean
 }
 
 /** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
@@ -266,7 +270,7 @@ export class Group {
   stickyProcess (stickyId: string): AppProcess | undefined { return stickyTarget(this.processes, stickyId) }
 
   /** Checks out a process, waiting in the queue (and spawning) when none is free. */
-  acquire (signal?: AbortSignal, stickyId?: string): Promise<AppProcess> {
+  acquire (signal?: QueueCancel, stickyId?: string): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
     if (this.#halted !== undefined) return Promise.reject(this.#halted)
@@ -278,11 +282,13 @@ export class Group {
       this.#o.events.emit('queueFull', this)
       return Promise.reject(new FerryError('E_QUEUE_FULL', `request queue full (max ${this.#o.maxQueue}) for ${this.name}`))
     }
+    const ahead = stickyId === undefined && this.queue.length === 0 ? this.#handAhead() : undefined
+    if (ahead !== undefined) { ahead.sessions++; return Promise.resolve(ahead) }
     const named = stickyId === undefined ? undefined : this.stickyProcess(stickyId)
     return this.#enqueue(signal, named)
   }
 
-  #enqueue (signal: AbortSignal | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
+  #enqueue (signal: QueueCancel | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
       const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false }
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
@@ -429,14 +435,26 @@ export class Group {
 
   #drain (): void {
     while (this.queue.length > 0) {
-      const p = pickLeastBusy(this.processes)
+      const free = pickLeastBusy(this.processes)
+      const p = free ?? this.#handAhead()
       if (p === undefined) return
       const w = this.queue.shift()
       if (w === undefined) return
       p.sessions++
-      p.lastUsed = this.#o.now()
+      // lastUsed stays the start of the request a process executes: hand-ahead.ts goes by it.
+      if (p === free) p.lastUsed = this.#o.now()
       w.resolve(p)
     }
+  }
+
+  /**
+   * A process to give a request that would wait in the queue, while it finishes its current one (hand-ahead.ts).
+   * Only where the loader itself serves one request at a time (Python, Ruby): a Node app at --concurrency 1 would
+   * run a second request at once.
+   */
+  #handAhead (): AppProcess | undefined {
+    if (this.#o.handAhead !== true || this.#o.loader.concurrency !== 1 || this.spawning > 0 || this.#mayGrow()) return undefined
+    return pickHandAhead(this.processes, this.#o.now())
   }
 
   #wantsProcess (): boolean {

@@ -22,7 +22,7 @@ export interface PoolOptions {
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
   Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
-  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit' | 'loader'>>
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit' | 'loader' | 'handAhead'>>
 
 export class Pool {
   readonly events = new PoolEvents()

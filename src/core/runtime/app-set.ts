@@ -322,6 +322,7 @@ function groupSettings (o: FerryOptions): GroupSettings {
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
     saturationElu: o.saturationElu / 100,
+    handAhead: o.handAhead,
     tunnelDrainMs: o.websocketDrainTime * 1000,
     outputLimit: { bytesPerSecond: o.appOutputRate * 1024, burstBytes: o.appOutputBurst * 1024 }
   }

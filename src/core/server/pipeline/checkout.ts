@@ -5,6 +5,7 @@
 import { IncomingMessage } from 'node:http'
 import type { AppProcess } from '../../pool/app-process.js'
 import type { Group } from '../../pool/group.js'
+import { QueueLeave } from '../../pool/queue-leave.js'
 import { FerryError, isFerryError } from '../../errors.js'
 import type { RequestHead, ResponseSink } from '../exchange-types.js'
 import { hasRequestBody } from '../headers.js'
@@ -44,10 +45,10 @@ export function toProcess (st: PipelineState, req: RequestHead, res: ResponseSin
   const stickyId = stickyIdOf(route, req.headers)
   const p = group.checkout(stickyId)
   if (p !== undefined) { to.dispatch(st, req, res, entry, route, p, cached, stickyId); return }
-  const abort = new AbortController()
-  const onClose = (): void => abort.abort(new FerryError('E_CLIENT_GONE', 'the client went away while its request was queued'))
+  const queued = new QueueLeave()
+  const onClose = (): void => queued.leave(new FerryError('E_CLIENT_GONE', 'the client went away while its request was queued'))
   res.once('close', onClose)
-  group.acquire(abort.signal, stickyId).then(q => {
+  group.acquire(queued, stickyId).then(q => {
     res.off('close', onClose)
     if (res.destroyed) { group.release(q); return }
     to.dispatch(st, req, res, entry, route, q, cached, stickyId)
