@@ -33,3 +33,8 @@ test('an import cycle is an error', async () => {
   // errors.ts importing a module that imports errors.ts back.
   assert.deepEqual(await rulesFiring('src/core/errors.ts', 'import { SHOW } from \'./client/status.js\'\nexport const s = SHOW\n'), ['import-x/no-cycle'])
 })
+
+test('an error is not re-coded by patching fields onto it', async () => {
+  assert.deepEqual(await rulesFiring('src/core/x.ts', 'export const e = Object.assign(new Error(\'x\'), { code: \'E_X\' })\n'), ['no-restricted-syntax'])
+  assert.deepEqual(await rulesFiring('src/core/x.ts', 'export const o = Object.assign({}, { a: 1 })\n'), [])
+})
