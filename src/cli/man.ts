@@ -1,7 +1,7 @@
 // Man pages generated from the option table, the error table and the commands' own metadata, so none of them can
 // drift from the code. `npm run man` writes them to man/; a unit test fails when the committed pages are stale.
 import { OPTIONS, describeDefault, optionsFor, type OptionSpec } from '../core/config/options.js'
-import { ERRORS, EXIT, type ErrorCode } from '../core/errors.js'
+import { ERRORS, EXIT, EXIT_MEANINGS, type ErrorCode } from '../core/errors.js'
 
 export interface CommandMeta {
   readonly id: string
@@ -56,9 +56,9 @@ export function exitCodeTable (): string {
     list.push(code)
     byExit.set(ERRORS[code].exitCode, list)
   }
-  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\nSuccess.\n`]
+  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\n${esc(EXIT_MEANINGS[EXIT.ok]!)}\n`]
   for (const [exit, codes] of [...byExit].sort((a, b) => a[0] - b[0])) {
-    rows.push(`.TP\n\\fB${exit}\\fR\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
+    rows.push(`.TP\n\\fB${exit}\\fR\n${esc(EXIT_MEANINGS[exit] ?? '')}\n.br\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
   }
   return rows.join('')
 }
