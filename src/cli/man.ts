@@ -49,7 +49,7 @@ function examples (meta: CommandMeta): string {
   return '.SH EXAMPLES\n' + meta.examples.map(e => `${esc(e.description)}:\n.PP\n.RS\n\\fB${esc(e.command.replace('<%= config.bin %>', 'ferry'))}\\fR\n.RE\n.PP\n`).join('')
 }
 
-export function exitCodeTable (): string {
+function exitCodeTable (): string {
   const byExit = new Map<number, ErrorCode[]>()
   for (const code of Object.keys(ERRORS) as ErrorCode[]) {
     const list = byExit.get(ERRORS[code].exitCode) ?? []

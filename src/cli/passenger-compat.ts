@@ -3,7 +3,7 @@
 // switch on `ferry status` and `ferry memory-stats`; --no-passenger-compat wins over the environment.
 import { Flags, type Interfaces } from '@oclif/core'
 
-export const PASSENGER_COMPAT_ENV = 'FERRY_PASSENGER_COMPAT'
+const PASSENGER_COMPAT_ENV = 'FERRY_PASSENGER_COMPAT'
 
 /** The sentence the commands' descriptions end with, so help and man pages name the variable once. */
 export const PASSENGER_COMPAT_SENTENCE = `--passenger-compat, or ${PASSENGER_COMPAT_ENV}=1 in the environment, gives Passenger's layout word for word ` +

@@ -2,7 +2,6 @@
 // man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
 import { trustProxyItemProblem } from './trust-proxy.js'
 
-export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
 export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
 
 interface OptionBase {
@@ -134,8 +133,6 @@ export type FerryOptions = {
 } & {
   readonly [O in Spec as HasDefault<O> extends true ? never : CamelCase<O['name']>]?: ValueOf<O>
 }
-
-export type OptionName = Spec['name']
 
 export function camelCase (name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())

@@ -52,7 +52,7 @@ export class UnsafeFileError extends Error {
 }
 
 /** Thrown by readRegularFile for a FIFO, device, directory or socket: coded like the system's errors it comes with. */
-export class NotRegularFileError extends Error {
+class NotRegularFileError extends Error {
   readonly code = 'ENOTFILE'
   constructor (path: string) { super(`${path} is not a regular file`) }
 }

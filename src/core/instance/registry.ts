@@ -24,7 +24,7 @@ import {
 } from './instance-dir.js'
 
 /** An unfinalized directory younger than this is taken to be still being created. */
-export const CREATION_GRACE_MS = 60_000
+const CREATION_GRACE_MS = 60_000
 
 export type InstanceRecord = InstanceProperties & { readonly dir: string, readonly paths: InstancePaths }
 
