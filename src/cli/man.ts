@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Interfaces } from '@oclif/core'
 import { OPTIONS, describeDefault, optionsFor, type OptionSpec } from '../core/config/options.js'
-import { ERRORS, EXIT, type ErrorCode } from '../core/errors.js'
+import { ERRORS, EXIT, EXIT_MEANINGS, type ErrorCode } from '../core/errors.js'
 
 export interface CommandMeta {
   readonly id: string
@@ -77,16 +77,16 @@ function examples (meta: CommandMeta): string {
   return '.SH EXAMPLES\n' + meta.examples.map(e => `${esc(e.description)}:\n.PP\n.RS\n\\fB${esc(e.command.replace('<%= config.bin %>', 'ferry'))}\\fR\n.RE\n.PP\n`).join('')
 }
 
-export function exitCodeTable (): string {
+function exitCodeTable (): string {
   const byExit = new Map<number, ErrorCode[]>()
   for (const code of Object.keys(ERRORS) as ErrorCode[]) {
     const list = byExit.get(ERRORS[code].exitCode) ?? []
     list.push(code)
     byExit.set(ERRORS[code].exitCode, list)
   }
-  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\nSuccess.\n`]
+  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\n${esc(EXIT_MEANINGS[EXIT.ok]!)}\n`]
   for (const [exit, codes] of [...byExit].sort((a, b) => a[0] - b[0])) {
-    rows.push(`.TP\n\\fB${exit}\\fR\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
+    rows.push(`.TP\n\\fB${exit}\\fR\n${esc(EXIT_MEANINGS[exit] ?? '')}\n.br\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
   }
   return rows.join('')
 }

@@ -3,7 +3,7 @@
 // (--port, --socket), or as the only one running. Stale instance directories are cleaned with a notice on stderr,
 // and when several instances run and none is named, the table to choose from goes to stdout (not with --json, whose
 // stdout is the error object) before the one-line error. An unknown name is E_INSTANCE_NOT_FOUND (exit 1) everywhere.
-import { selectForStatus } from '../core/client/status.js'
+import { listForSelection, selectFrom } from '../core/client/status.js'
 import { renderInstanceTable, type InstanceRecord } from '../core/instance/registry.js'
 import { FerryError, isFerryError } from '../core/errors.js'
 import { listensOn } from '../core/instance/listens-on.js'
@@ -20,15 +20,12 @@ export interface SelectFor {
 }
 
 export function selectInstanceFor (o: SelectFor): InstanceRecord {
-  const where = listensOn(o)
+  const listing = listForSelection(o.registryDir, listensOn(o))
+  reportHousekeeping(listing.cleaned, listing.warnings)
   try {
-    const selected = selectForStatus(o.name, o.registryDir, o.command, where)
-    reportHousekeeping(selected.cleaned, selected.warnings)
-    return selected.instance
+    return selectFrom(listing, o.name, o.command)
   } catch (err) {
-    const { instances, cleaned, warnings } = err as { instances?: InstanceRecord[], cleaned?: string[], warnings?: string[] }
-    reportHousekeeping(cleaned ?? [], warnings ?? [])
-    if (isFerryError(err) && err.code === 'E_INSTANCE_AMBIGUOUS' && instances !== undefined && !o.json) process.stdout.write(renderInstanceTable(instances))
+    if (isFerryError(err) && err.code === 'E_INSTANCE_AMBIGUOUS' && !o.json) process.stdout.write(renderInstanceTable(listing.candidates))
     throw err
   }
 }

@@ -44,7 +44,7 @@ export interface SnapshotSources {
 }
 
 /** The one snapshot every status view renders: pool, per-process metrics, and what each app runs as and under. */
-export async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
+async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
   const snapshot = src.pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
   const accounts = systemAccounts()

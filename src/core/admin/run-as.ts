@@ -51,7 +51,7 @@ export function runAsOf (g: GroupSnapshot, own: RunAs, accounts: Accounts): RunA
 }
 
 /** Passenger's number for a log level (its scale matches Ferry's names: 0 crit … 5 debug). */
-export function logLevelNumber (level: string): number {
+function logLevelNumber (level: string): number {
   const i = (LOG_LEVELS as readonly string[]).indexOf(level)
   return i >= 0 ? i : /^\d$/.test(level) ? Number(level) : 3
 }

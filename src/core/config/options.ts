@@ -3,7 +3,6 @@
 // the commands that talk to a running instance (which one, which view, how long to wait) are in COMMAND_OPTIONS below.
 import { trustProxyItemProblem } from './trust-proxy.js'
 
-export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
 export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
 
 interface OptionBase {
@@ -139,8 +138,6 @@ export type FerryOptions = {
 } & {
   readonly [O in Spec as HasDefault<O> extends true ? never : CamelCase<O['name']>]?: ValueOf<O>
 }
-
-export type OptionName = Spec['name']
 
 export function camelCase (name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())

@@ -47,7 +47,7 @@ export function inspectPidFile (path: string): PidFileState {
 }
 
 /** The watchdog's PID, or undefined when there is no pid file or it is stale. */
-export function readLivePid (path: string): number | undefined {
+function readLivePid (path: string): number | undefined {
   const state = inspectPidFile(path)
   return state.kind === 'watchdog' ? state.pid : undefined
 }

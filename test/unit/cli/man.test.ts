@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { Interfaces } from '@oclif/core'
 import { commandsOfManifest, loadCommandMetas, manPageTitle, renderManPages } from '../../../src/cli/man.js'
-import { ERRORS } from '../../../src/core/errors.js'
+import { ERRORS, EXIT, EXIT_MEANINGS } from '../../../src/core/errors.js'
 import { optionsFor } from '../../../src/core/config/options.js'
 import { repoRoot } from '../../helpers/tmp.js'
 
@@ -83,6 +83,15 @@ test('every error code is documented in ferry(1), and every code documented ther
   const page = readFileSync(join(manDir, 'ferry.1'), 'utf8').replace(/\\-/g, '-')
   for (const code of Object.keys(ERRORS)) assert.ok(page.includes(code), `${code} missing from man/ferry.1`)
   for (const m of page.matchAll(/\bE_[A-Z_]+\b/g)) assert.ok(m[0] in ERRORS, `${m[0]} is documented but not in the error table`)
+})
+
+test('ferry(1) says in words what each exit status means, above the error codes that exit with it', () => {
+  const page = readFileSync(join(manDir, 'ferry.1'), 'utf8').replace(/\\-/g, '-')
+  for (const n of new Set([...Object.values(EXIT), ...Object.values(ERRORS).map(e => e.exitCode)])) {
+    const meaning = EXIT_MEANINGS[n]
+    assert.ok(meaning !== undefined && meaning.length > 5, `exit ${n} has no line in EXIT_MEANINGS`)
+    assert.ok(page.includes(`.TP\n\\fB${n}\\fR\n${meaning}\n`), `man/ferry.1 does not say what exit ${n} means`)
+  }
 })
 
 test('each error table key has a unique spec and a summary', () => {
