@@ -232,7 +232,8 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
       res.writeHeadPrepared(h.status, h.statusText, responseHeadLinesForClient(h), extra, length !== undefined)
     } else {
       const out = responseHeadersForClient(h.headers, h.names, h.chunked)
-      if (this.#setCookie !== undefined) out.push('Set-Cookie', this.#setCookie)
+      // Checked here too: node's own check would throw a TypeError that blames the app (502) for the setup's mistake.
+      if (this.#setCookie !== undefined) out.push('Set-Cookie', checkedValue(this.#setCookie))
       if (length !== undefined) out.push('Content-Length', length)
       if (h.statusText !== '') res.writeHead(h.status, h.statusText, out)
       else res.writeHead(h.status, out)
