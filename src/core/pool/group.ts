@@ -15,7 +15,7 @@ import { randomId } from './random-id.js'
 import { Backoff, diedEarly, hadGoodRun } from './backoff.js'
 import { RollingRestart } from './rolling-restart.js'
 import { checkMemory, reachedMaxRequests } from './recycling.js'
-import { OutOfBand, wantsOob } from './out-of-band.js'
+import { OutOfBand, batchWantsOob, wantsOob } from './out-of-band.js'
 import { idleToStop, reapEvery } from './idle-reaper.js'
 import { DEFAULT_TUNNEL_DRAIN_MS, TunnelDrains } from './tunnel-drain.js'
 import { nodeTimers, type TimerHandle, type Timers } from './timers.js'
@@ -482,10 +482,8 @@ export class Group {
     p.bytesIn = s.bytesIn
     p.bytesOut = s.bytesOut
     this.#o.events.emit('processStats', this, p, s)
-    const every = this.#o.oobEvery ?? 0
     if (p.state === 'ready' && reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
-    // Counted in batches: out-of-band work is due when the batch crossed a multiple of --oob-work-every.
-    else if (p.state === 'ready' && every > 0 && Math.floor(p.processed / every) > Math.floor(before / every)) this.#oob.want(p)
+    else if (p.state === 'ready' && batchWantsOob(before, p.processed, this.#o.oobEvery ?? 0)) this.#oob.want(p)
   }
 
   /** A process that accepts its clients itself passed on its app's X-Ferry-OOB-Work. */

@@ -20,6 +20,14 @@ export function wantsOob (processed: number, every: number, requested: boolean):
   return requested || (every > 0 && processed % every === 0)
 }
 
+/**
+ * Whether a batch of counts from a process that accepts its clients itself (bypass mode) asks for out-of-band work:
+ * its requests are counted in batches, so the work is due when the batch crossed a multiple of --oob-work-every.
+ */
+export function batchWantsOob (before: number, processed: number, every: number): boolean {
+  return every > 0 && Math.floor(processed / every) > Math.floor(before / every)
+}
+
 export class OutOfBand {
   readonly #h: OutOfBandHost
 
