@@ -1,0 +1,75 @@
+// Runs a real Ferry core inside the test's own process: the same composition root the watchdog forks (real config
+// resolution, loaders, app processes, front server, sockets), without starting the CLI, a watchdog and a core
+// process for every test. For what only the CLI and the watchdog do (banner, instance registry, admin API, pid
+// file, core restarts, signals), tests keep startFerry() from ferry.ts, which runs `bin/run.js` as a user would.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { TestContext } from 'node:test'
+import { Args, Parser } from '@oclif/core'
+import { flagsFor, rawFlagValues } from '../../src/cli/flags.js'
+import { loadServeConfig } from '../../src/core/config/apps.js'
+import { checkBypass } from '../../src/core/config/bypass-rules.js'
+import { preflight } from '../../src/core/watchdog/launch.js'
+import { StartupTracker, type StartEvent } from '../../src/core/watchdog/messages.js'
+import { runCore } from './core-entry.js'
+
+export interface InProcessCore {
+  readonly url: string
+  /** The core's log so far (what `ferry start` would print of it, without the watchdog's lines and the banner). */
+  output (): string
+  /** Stops the core gracefully (drains, stops the app processes); resolves once it has. */
+  stop (): Promise<void>
+}
+
+/** Like startFerry(t, appDir, args): `ferry start APP_DIR --port 0 --address 127.0.0.1 ...args`, in this process. */
+export async function startCore (t: TestContext, appDir: string, args: readonly string[] = []): Promise<InProcessCore> {
+  const argv = ['--port', '0', '--address', '127.0.0.1', ...args]
+  const parsed = await Parser.parse(argv, { flags: flagsFor('start'), args: { APP_DIR: Args.string() }, strict: true })
+  const flags = rawFlagValues(parsed.flags as Record<string, unknown>, 'start')
+  const configFile = typeof flags.config === 'string' ? resolve(flags.config) : undefined
+  const loaded = loadServeConfig({ flags, env: process.env, appDir, configFile })
+  checkBypass({ instance: loaded.instance.options, apps: loaded.apps, command: 'start' })
+  const { options, sources } = loaded.instance
+  // As the watchdog does for each core: a private directory for the app sockets, which the core removes on stop.
+  const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
+  chmodSync(socketDir, 0o711)
+  t.after(() => rmSync(socketDir, { recursive: true, force: true }))
+  const config = { ...preflight({ appDir, configFile, flags, options, sources }, loaded.apps), socketDir }
+
+  let out = ''
+  let url: string | undefined
+  let failure: string | undefined
+  let exited!: () => void
+  const done = new Promise<void>(resolve => { exited = resolve })
+  const tracker = new StartupTracker()
+  let isReady = false
+  let started!: () => void
+  const ready = new Promise<void>(resolve => { started = () => { isReady = true; resolve() } })
+  const onEvent = (e: StartEvent): void => {
+    if (e.type === 'listening') url = e.url
+    if (e.type === 'error') failure = `${e.code}: ${e.message}`
+    // Without a watchdog nobody registers the instance: listening is as registered as it gets.
+    if (tracker.complete(e) || (e.type === 'listening' && tracker.complete({ type: 'registered' }))) started()
+  }
+  const stopCore = await runCore(config, {
+    report: onEvent,
+    sink: { write: line => { out += line; return true } },
+    exit: () => exited(),
+    ownsSignals: false
+  })
+  if (stopCore === undefined) throw new Error(`Ferry core did not start: ${failure ?? '?'}\n${out}`)
+  let stopped: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopped ??= (async () => { stopCore('the test is over'); await done })()
+    await stopped
+  }
+  t.after(stop)
+  // As long as startFerry() waits for the banner.
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<void>(resolve => { timer = setTimeout(resolve, 30_000) })
+  await Promise.race([ready, done, deadline])
+  clearTimeout(timer)
+  if (!isReady || url === undefined) throw new Error(`Ferry core did not start within 30 s:\n${out}`)
+  return { url, output: () => out, stop }
+}
