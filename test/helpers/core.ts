@@ -11,6 +11,8 @@ import { flagsFor, rawFlagValues } from '../../src/cli/flags.js'
 import { loadServeConfig } from '../../src/core/config/apps.js'
 import { checkBypass } from '../../src/core/config/bypass-rules.js'
 import { preflight } from '../../src/core/watchdog/launch.js'
+import { InstanceEntry } from '../../src/core/watchdog/instance.js'
+import { createLogger } from '../../src/core/log/logger.js'
 import { StartupTracker, type StartEvent } from '../../src/core/watchdog/messages.js'
 import { runCore } from './core-entry.js'
 
@@ -18,51 +20,67 @@ export interface InProcessCore {
   readonly url: string
   /** The core's log so far (what `ferry start` would print of it, without the watchdog's lines and the banner). */
   output (): string
-  /** Stops the core gracefully (drains, stops the app processes); resolves once it has. */
-  stop (): Promise<void>
+  /** Stops the core gracefully (drains, stops the app processes); resolves its exit code once it has. */
+  stop (): Promise<number>
 }
 
-/** Like startFerry(t, appDir, args): `ferry start APP_DIR --port 0 --address 127.0.0.1 ...args`, in this process. */
-export async function startCore (t: TestContext, appDir: string, args: readonly string[] = []): Promise<InProcessCore> {
+/** What startFerry's `env` may set here: the core reads the rest of process.env itself, as its own process would. */
+export interface CoreEnv { readonly FERRY_INSTANCE_REGISTRY_DIR?: string }
+
+/**
+ * Like startFerry(t, appDir, args, env): `ferry start APP_DIR --port 0 --address 127.0.0.1 ...args`, in this process.
+ * Given a registry (--instance-registry-dir or FERRY_INSTANCE_REGISTRY_DIR), the instance is registered there as the
+ * watchdog registers it, with its admin API; without one, it has none.
+ */
+export async function startCore (t: TestContext, appDir: string, args: readonly string[] = [], env: CoreEnv = {}): Promise<InProcessCore> {
   const argv = ['--port', '0', '--address', '127.0.0.1', ...args]
   const parsed = await Parser.parse(argv, { flags: flagsFor('start'), args: { APP_DIR: Args.string() }, strict: true })
   const flags = rawFlagValues(parsed.flags as Record<string, unknown>, 'start')
   const configFile = typeof flags.config === 'string' ? resolve(flags.config) : undefined
-  const loaded = loadServeConfig({ flags, env: process.env, appDir, configFile })
+  const loaded = loadServeConfig({ flags, env: { ...process.env, ...env }, appDir, configFile })
   checkBypass({ instance: loaded.instance.options, apps: loaded.apps, command: 'start' })
   const { options, sources } = loaded.instance
   // As the watchdog does for each core: a private directory for the app sockets, which the core removes on stop.
   const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
   chmodSync(socketDir, 0o711)
   t.after(() => rmSync(socketDir, { recursive: true, force: true }))
-  const config = { ...preflight({ appDir, configFile, flags, options, sources }, loaded.apps), socketDir }
-
   let out = ''
+  const sink = { write: (line: string) => { out += line; return true } }
+  const registered = flags['instance-registry-dir'] !== undefined || env.FERRY_INSTANCE_REGISTRY_DIR !== undefined
+  const entry = registered ? new InstanceEntry(options.instanceRegistryDir, createLogger(sink, 'notice', 'watchdog ')) : undefined
+  const config = { ...preflight({ appDir, configFile, flags, options, sources }, loaded.apps), socketDir, instanceDir: entry?.dir }
+
   let url: string | undefined
   let failure: string | undefined
-  let exited!: () => void
-  const done = new Promise<void>(resolve => { exited = resolve })
+  let exited!: (code: number) => void
+  const done = new Promise<number>(resolve => { exited = resolve })
   const tracker = new StartupTracker()
   let isReady = false
   let started!: () => void
   const ready = new Promise<void>(resolve => { started = () => { isReady = true; resolve() } })
   const onEvent = (e: StartEvent): void => {
-    if (e.type === 'listening') url = e.url
+    if (e.type === 'listening') { url = e.url; entry?.coreListening(e.corePid, e.url) }
     if (e.type === 'error') failure = `${e.code}: ${e.message}`
     // Without a watchdog nobody registers the instance: listening is as registered as it gets.
     if (tracker.complete(e) || (e.type === 'listening' && tracker.complete({ type: 'registered' }))) started()
   }
   const stopCore = await runCore(config, {
     report: onEvent,
-    sink: { write: line => { out += line; return true } },
-    exit: () => exited(),
+    sink,
+    exit: code => exited(code),
     ownsSignals: false
   })
+  if (stopCore === undefined) entry?.remove()
   if (stopCore === undefined) throw new Error(`Ferry core did not start: ${failure ?? '?'}\n${out}`)
-  let stopped: Promise<void> | undefined
-  const stop = async (): Promise<void> => {
-    stopped ??= (async () => { stopCore('the test is over'); await done })()
-    await stopped
+  let stopped: Promise<number> | undefined
+  const stop = async (): Promise<number> => {
+    stopped ??= (async () => {
+      stopCore('the test is over')
+      const code = await done
+      entry?.remove()
+      return code
+    })()
+    return await stopped
   }
   t.after(stop)
   // As long as startFerry() waits for the banner.
