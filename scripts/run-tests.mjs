@@ -10,10 +10,11 @@ import { spawnSync } from 'node:child_process'
 // is not one long file running alone while the other slot has nothing left. Measured with FERRY_TEST_TIMES; the
 // order only matters for the wall time, never for the result.
 const SLOWEST_FIRST = [
-  'cli/daemon-handoff', 'integration/languages/ruby-apps', 'cli/cache-purge', 'cli/instance-selection',
-  'integration/languages/python-apps', 'integration/front/lean-front', 'integration/lifecycle/sticky-scaling',
-  'integration/spawn/ruby-loader', 'integration/apps/fly', 'cli/status-watch', 'cli/daemon', 'integration/front/fuzz',
-  'integration/languages/attack', 'integration/core/pool', 'integration/spawn/identity', 'cli/start-errors'
+  'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'integration/apps/fly',
+  'cli/conventions', 'cli/actions', 'integration/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
+  'integration/cache/stale-attacks', 'integration/languages/attack', 'integration/spawn/identity',
+  'integration/front/lean-front', 'integration/lifecycle/sticky-scaling', 'integration/front/attack-13',
+  'cli/attack-14', 'cli/memory-stats', 'integration/spawn/ruby-loader'
 ]
 // Then the other slow tiers, and the many short unit files last, where they fill the gaps.
 const TIER_ORDER = ['cli', 'integration', 'unit']

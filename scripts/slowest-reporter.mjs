@@ -12,7 +12,8 @@ export default async function * slowest (source) {
     const { name, nesting, file, details } = event.data
     const ms = details?.duration_ms ?? 0
     const where = file === undefined ? '?' : file.replace(/.*dist\/test\//, '')
-    // A file's top-level tests run one after another, so their sum is about the file's time (less its start-up).
+    // A file's top-level tests run one after another, so their sum is about the file's time (less its start-up);
+    // tests defined in a shared module (test/contracts) count under that module.
     if (nesting === 0) perFile.set(where, (perFile.get(where) ?? 0) + ms)
     tests.push({ what: `${where} > ${name}`, ms })
   }
