@@ -1,7 +1,9 @@
 // Runs a real Ferry core inside the test's own process: the same composition root the watchdog forks (real config
 // resolution, loaders, app processes, front server, sockets), without starting the CLI, a watchdog and a core
-// process for every test. For what only the CLI and the watchdog do (banner, instance registry, admin API, pid
-// file, core restarts, signals), tests keep startFerry() from ferry.ts, which runs `bin/run.js` as a user would.
+// process for every test. For what only the CLI and the watchdog do (banner, pid file, the core's own process,
+// restarts and signals, the kept or shared listening socket, --bypass), tests keep startFerry() from ferry.ts, which
+// runs `bin/run.js` as a user would. A core that fails to start here may leave its listeners open in the test's
+// process: tests of start-up errors belong to startFerry too.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,11 +12,8 @@ import { Args, Parser } from '@oclif/core'
 import { flagsFor, rawFlagValues } from '../../src/cli/flags.js'
 import { loadServeConfig } from '../../src/core/config/apps.js'
 import { checkBypass } from '../../src/core/config/bypass-rules.js'
-import { preflight } from '../../src/core/watchdog/launch.js'
-import { InstanceEntry } from '../../src/core/watchdog/instance.js'
 import { createLogger } from '../../src/core/log/logger.js'
-import { StartupTracker, type StartEvent } from '../../src/core/watchdog/messages.js'
-import { runCore } from './core-entry.js'
+import { InstanceEntry, preflight, runCore, StartupTracker, type StartEvent } from './core-entry.js'
 
 export interface InProcessCore {
   readonly url: string
@@ -61,7 +60,7 @@ export async function startCore (t: TestContext, appDir: string, args: readonly 
   const onEvent = (e: StartEvent): void => {
     if (e.type === 'listening') { url = e.url; entry?.coreListening(e.corePid, e.url) }
     if (e.type === 'error') failure = `${e.code}: ${e.message}`
-    // Without a watchdog nobody registers the instance: listening is as registered as it gets.
+    // 'registered' is the watchdog's event; here the instance is registered (or not) as soon as the core listens.
     if (tracker.complete(e) || (e.type === 'listening' && tracker.complete({ type: 'registered' }))) started()
   }
   const stopCore = await runCore(config, {
@@ -70,8 +69,10 @@ export async function startCore (t: TestContext, appDir: string, args: readonly 
     exit: code => exited(code),
     ownsSignals: false
   })
-  if (stopCore === undefined) entry?.remove()
-  if (stopCore === undefined) throw new Error(`Ferry core did not start: ${failure ?? '?'}\n${out}`)
+  if (stopCore === undefined) {
+    entry?.remove()
+    throw new Error(`Ferry core did not start: ${failure ?? '?'}\n${out}`)
+  }
   let stopped: Promise<number> | undefined
   const stop = async (): Promise<number> => {
     stopped ??= (async () => {
