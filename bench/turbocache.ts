@@ -5,12 +5,16 @@
 // case: bursts of concurrent requests for a cold page, cacheable (one reaches the app) and not.
 // Issue 18's goal is measured in the same rounds: Ferry's hits against Passenger's turbocache hits (Debian's
 // passenger, builtin engine, same app and URL, 2 processes), each checked to really come from its cache first, with
-// the CPU time its core spends per request (utime+stime from /proc): Passenger's core runs a thread per CPU, Ferry's
-// one event loop. That figure depends on how many requests a core finds per wake-up, so it compares cores at like
-// loads only: the same Ferry measured 6-7 µs per hit with wrk started from a shell and 13-14 µs with wrk started by
-// this bench, at the same requests/s (not explained yet; Passenger's stayed at 7.6-8.7 µs both ways).
-// BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Passenger, ferry@base) and skips the rest.
-import { mkdtempSync } from 'node:fs'
+// the CPU time its core spends per request, user and kernel (utime and stime from /proc): Passenger's core runs a
+// thread per CPU, Ferry's one event loop. That figure depends on how many requests a core finds per wake-up, so it
+// compares cores at like loads only. (Ferry's "6-7 µs per hit from a shell, 13-14 µs from this bench" was the shell's
+// reading: the core's comm, "Ferry core", has a space, so `awk '{print $14+$15}' /proc/PID/stat` adds cmajflt and
+// utime, user time alone. Passenger's core is "PassengerAgent", read right both ways. Started either way, wrk gives
+// the same figures here; both cores make one read and one write per hit, and spend about the same in the kernel.)
+// Ferry with --bypass is measured too: there each app process answers hits from a cache of its own (no core on the
+// path), so its CPU is the app processes' and no core CPU is reported for it.
+// BENCH_HITS_ONLY=1 runs only the hits cases (direct, Ferry, Ferry --bypass, Passenger, ferry@base) and skips the rest.
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +22,7 @@ import { envInt } from './lib/env.js'
 import { pickLoadTool, type LoadResult } from './lib/load.js'
 import { installCleanupHandlers, registerTempDir, stopAll } from './lib/procs.js'
 import { median } from './lib/report.js'
-import { TICK_US, cpuTicks, isSkipped, passengerTurbocacheStats, startDirect, startFerry, startPassenger, type Context } from './lib/targets.js'
+import { TICK_US, isSkipped, passengerTurbocacheStats, startDirect, startFerry, startPassenger, type Context } from './lib/targets.js'
 import { request } from 'undici'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -35,8 +39,17 @@ interface Case {
   readonly corePid?: () => number | undefined
 }
 
-/** CPU time (utime + stime) of each case's core per request, per round. */
-const cpuPerRequest = new Map<string, number[]>()
+/** CPU time of each case's core per request, per round: user (utime) and kernel (stime), µs. */
+const cpuPerRequest = new Map<string, Array<{ user: number, sys: number }>>()
+
+/** utime and stime of a process, in clock ticks; undefined once it is gone. Fields after the comm's ')'. */
+function cpuTimes (pid: number): { user: number, sys: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { user: Number(fields[11]), sys: Number(fields[12]) }
+  } catch { return undefined }
+}
 
 /** Concurrent misses per burst, and bursts per case, for the collapsed-miss case. */
 const BURST = 50
@@ -69,14 +82,15 @@ async function measure (cases: Case[]): Promise<Map<string, LoadResult[]>> {
     for (const c of cases) {
       await tool.run(c.url, c.connections, 1) // warm-up: also fills the cache
       const pid = c.corePid?.()
-      const before = pid === undefined ? undefined : cpuTicks(pid)
+      const before = pid === undefined ? undefined : cpuTimes(pid)
       const r = await tool.run(c.url, c.connections, SECONDS)
-      const after = pid === undefined ? undefined : cpuTicks(pid)
+      const after = pid === undefined ? undefined : cpuTimes(pid)
       let cpu = ''
       if (before !== undefined && after !== undefined && r.totalRequests > 0) {
-        const us = (after - before) * TICK_US / r.totalRequests
+        const per = (a: number, b: number): number => (a - b) * TICK_US / r.totalRequests
+        const us = { user: per(after.user, before.user), sys: per(after.sys, before.sys) }
         cpuPerRequest.set(c.name, [...(cpuPerRequest.get(c.name) ?? []), us])
-        cpu = `  core CPU ${us.toFixed(1)} µs/request`
+        cpu = `  core CPU ${(us.user + us.sys).toFixed(1)} µs/request (user ${us.user.toFixed(1)}, kernel ${us.sys.toFixed(1)})`
       }
       const counted = c.hitReport === undefined ? '' : `  ${await c.hitReport()}`
       results.set(c.name, [...(results.get(c.name) ?? []), r])
@@ -119,6 +133,7 @@ function passengerHitReport (stats: { hits: number, fetches: number } | undefine
 const HITS = {
   direct: 'direct /public (50 conns)',
   ferry: 'ferry /public, hits (50 conns)',
+  bypass: 'ferry --bypass /public, hits (50 conns)',
   passenger: 'passenger /public, hits (50 conns)',
   base: 'ferry@base /public, hits (50 conns)'
 } as const
@@ -129,8 +144,13 @@ function hitsTable (results: Map<string, LoadResult[]>): string {
   const rows = Object.values(HITS).filter(n => results.has(n))
   const direct = med(HITS.direct, r => r.rps)
   const passenger = results.has(HITS.passenger) ? med(HITS.passenger, r => r.rps) : undefined
-  const header = ['case', 'requests/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs passenger', 'core CPU µs/req']
-  const cpu = (n: string): string => cpuPerRequest.has(n) ? median(cpuPerRequest.get(n)!).toFixed(1) : '-'
+  const header = ['case', 'requests/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs passenger', 'core CPU µs/req (user+kernel)']
+  const cpu = (n: string): string => {
+    const rounds = cpuPerRequest.get(n)
+    if (rounds === undefined) return '-'
+    const m = (f: (u: { user: number, sys: number }) => number): string => median(rounds.map(f)).toFixed(1)
+    return `${m(u => u.user + u.sys)} (${m(u => u.user)}+${m(u => u.sys)})`
+  }
   const body = rows.map(n => [n, med(n, r => r.rps).toFixed(0), med(n, r => r.p50Ms).toFixed(2), med(n, r => r.p99Ms).toFixed(2),
     `${(med(n, r => r.rps) / direct).toFixed(2)}x`, passenger === undefined ? '-' : `${(med(n, r => r.rps) / passenger).toFixed(2)}x`, cpu(n)])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map(row => row[i]!.length)))
@@ -147,12 +167,16 @@ export async function runTurbocacheBench (): Promise<void> {
   try {
     const direct = await startDirect(ctx)
     const ferry = await startFerry(ctx)
+    const bypass = await startFerry(ctx, { args: ['--bypass'] })
     const baseRoot = process.env.BENCH_BASELINE_ROOT
     const base = baseRoot === undefined || baseRoot === '' ? undefined : await startFerry({ ...ctx, root: baseRoot })
     const registryDir = join(tmp, 'passenger-registry')
     const passenger = await startPassenger(ctx, { registryDir })
     console.log(`\nTurbocache benchmark (${ROUNDS} rounds of ${SECONDS} s, ${pickLoadTool().name}${hitsOnly ? ', BENCH_HITS_ONLY: hits cases only' : ''})`)
     await checkCached('ferry', `${ferry.url}public`, true)
+    // Each process has a cache of its own, filled by its own miss (as Passenger's threads): not the same body twice.
+    await pickLoadTool().run(`${bypass.url}public`, 50, 1)
+    await checkCached('bypass', `${bypass.url}public`, false)
     if (base !== undefined) await checkCached('ferry@base', `${base.url}public`, true)
     if (isSkipped(passenger)) console.log(`  passenger skipped: ${passenger.reason}`)
     else {
@@ -162,6 +186,7 @@ export async function runTurbocacheBench (): Promise<void> {
     const cases: Case[] = [
       { name: HITS.direct, url: `${direct.url}public`, connections: 50 },
       { name: HITS.ferry, url: `${ferry.url}public`, connections: 50, corePid: ferry.corePid },
+      { name: HITS.bypass, url: `${bypass.url}public`, connections: 50 },
       ...(isSkipped(passenger) ? [] : [{ name: HITS.passenger, url: `${passenger.url}public`, connections: 50, corePid: passenger.corePid, hitReport: async () => passengerHitReport(await passengerTurbocacheStats(registryDir)) }]),
       ...(hitsOnly
         ? []
@@ -183,6 +208,8 @@ export async function runTurbocacheBench (): Promise<void> {
     console.log(`  hits vs the app served directly:              ${verdict(ratio(HITS.ferry, HITS.direct), 1.2)}`)
     if (isSkipped(passenger)) console.log('  hits vs Passenger\'s turbocache hits:         not measured (Passenger skipped, see above)')
     else console.log(`  hits vs Passenger's turbocache hits:         ${verdict(ratio(HITS.ferry, HITS.passenger), 1.0)}`)
+    if (!isSkipped(passenger)) console.log(`  --bypass hits vs Passenger's turbocache hits: ${verdict(ratio(HITS.bypass, HITS.passenger), 1.0)}`)
+    console.log(`  --bypass hits vs proxy-mode hits:             ${ratio(HITS.bypass, HITS.ferry).toFixed(2)}x`)
     if (base !== undefined) console.log(`  hits, this build vs BENCH_BASELINE_ROOT's:   ${ratio(HITS.ferry, HITS.base).toFixed(2)}x`)
     if (hitsOnly) return
     console.log('  20 ms endpoint, cached vs uncached through Ferry:')

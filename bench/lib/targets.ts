@@ -77,7 +77,7 @@ export async function startDirect (ctx: Context): Promise<Target> {
 }
 
 // The banner is written once, in whole lines; chalk leaves colour out when stdout is a pipe, but strip it anyway.
-const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '')
+const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '') // eslint-disable-line no-control-regex
 
 /** Follows a Ferry's output: its banner (URL and PIDs) and how many app processes reported ready. */
 export function watchFerry (m: Managed): { banner: () => { url: string, watchdog: number, core: number } | undefined, appsReady: () => number } {

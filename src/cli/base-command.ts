@@ -47,11 +47,11 @@ export abstract class BaseCommand extends Command {
       const help = `see \`ferry ${(this.id ?? '').split(':').join(' ')} --help\``
       const guess = await this.flagSuggestion(err as { flags?: unknown })
       process.stderr.write(`${paint.error('ferry:')} ${first}${guess === undefined ? ` (${help})` : `; did you mean ${guess}? (${help})`} [E_USAGE]\n`)
-      process.exitCode = EXIT.usage
+      process.exitCode = EXIT.badInput
       return
     }
     if (err.oclif?.exit === 0) return
     process.stderr.write(`${paint.error('ferry:')} ${err.message} (run with --log-level debug for details) [E_INTERNAL]\n`)
-    process.exitCode = EXIT.failure
+    process.exitCode = EXIT.failed
   }
 }

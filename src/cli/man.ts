@@ -1,7 +1,10 @@
 // Man pages generated from the option table, the error table and the commands' own metadata, so none of them can
 // drift from the code. `npm run man` writes them to man/; a unit test fails when the committed pages are stale.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Interfaces } from '@oclif/core'
 import { OPTIONS, describeDefault, optionsFor, type OptionSpec } from '../core/config/options.js'
-import { ERRORS, EXIT, type ErrorCode } from '../core/errors.js'
+import { ERRORS, EXIT, EXIT_MEANINGS, type ErrorCode } from '../core/errors.js'
 
 export interface CommandMeta {
   readonly id: string
@@ -13,6 +16,31 @@ export interface CommandMeta {
   readonly json?: boolean
   /** Its positional arguments' names, in order (all optional). */
   readonly args?: readonly string[]
+}
+
+/**
+ * Every command with what its man page needs, from oclif.manifest.json (written by `npm run build` from every file
+ * under the commands directory): the list oclif itself runs from, read without loading any command's module, so a
+ * new command gets its page and its place in ferry(1) and in package.json "man" without anyone listing it.
+ */
+export function commandsOfManifest (manifest: Interfaces.Manifest): CommandMeta[] {
+  return Object.values(manifest.commands)
+    .filter(c => c.hidden !== true)
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(c => ({
+      id: c.id,
+      summary: c.summary,
+      description: c.description,
+      examples: c.examples as CommandMeta['examples'],
+      flags: Object.fromEntries(Object.entries(c.flags).filter(([name]) => name !== 'json')),
+      json: c.enableJsonFlag === true,
+      args: Object.keys(c.args)
+    }))
+}
+
+/** The package's commands, from the manifest in its root directory. */
+export function loadCommandMetas (root: string): CommandMeta[] {
+  return commandsOfManifest(JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Interfaces.Manifest)
 }
 
 /** The command as typed: oclif's id `cache:purge` is `cache purge` (the topic separator is a space). */
@@ -49,16 +77,16 @@ function examples (meta: CommandMeta): string {
   return '.SH EXAMPLES\n' + meta.examples.map(e => `${esc(e.description)}:\n.PP\n.RS\n\\fB${esc(e.command.replace('<%= config.bin %>', 'ferry'))}\\fR\n.RE\n.PP\n`).join('')
 }
 
-export function exitCodeTable (): string {
+function exitCodeTable (): string {
   const byExit = new Map<number, ErrorCode[]>()
   for (const code of Object.keys(ERRORS) as ErrorCode[]) {
     const list = byExit.get(ERRORS[code].exitCode) ?? []
     list.push(code)
     byExit.set(ERRORS[code].exitCode, list)
   }
-  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\nSuccess.\n`]
+  const rows = [`.TP\n\\fB${EXIT.ok}\\fR\n${esc(EXIT_MEANINGS[EXIT.ok]!)}\n`]
   for (const [exit, codes] of [...byExit].sort((a, b) => a[0] - b[0])) {
-    rows.push(`.TP\n\\fB${exit}\\fR\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
+    rows.push(`.TP\n\\fB${exit}\\fR\n${esc(EXIT_MEANINGS[exit] ?? '')}\n.br\n${codes.map(c => `\\fB${esc(c)}\\fR: ${esc(ERRORS[c].summary)}${'httpStatus' in ERRORS[c] ? ` (HTTP ${String((ERRORS[c] as { httpStatus: number }).httpStatus)} to clients)` : ''}.`).join('\n.br\n')}\n`)
   }
   return rows.join('')
 }

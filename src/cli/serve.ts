@@ -7,7 +7,8 @@ import { StartupView } from './render/startup-view.js'
 import { loadServeConfig } from '../core/config/apps.js'
 import { FerryError } from '../core/errors.js'
 import { checkBypass } from '../core/config/bypass-rules.js'
-import { launchDaemon, launchForeground, preflight } from '../core/watchdog/launch.js'
+import { launchDaemon, launchForeground } from '../core/watchdog/launch.js'
+import { preflight } from '../core/runtime/preflight.js'
 
 export interface ServeRequest {
   readonly command: 'start' | 'fly'

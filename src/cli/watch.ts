@@ -1,8 +1,7 @@
 // `ferry status --watch [SECONDS]`: the view again every SECONDS. On a terminal it is redrawn in place on the
 // alternate screen (as watch(1) does) until q or Ctrl-C, and the terminal is given back as it was; anywhere else
 // (a pipe, a file, a log) each view is printed after the last, separated by a blank line, until SIGINT or SIGTERM.
-
-export const DEFAULT_WATCH_SECONDS = 2
+import { DEFAULT_WATCH_SECONDS } from '../core/config/options.js'
 
 /**
  * --watch takes an optional value, which oclif's flags cannot: "--watch" not followed by a number of seconds gets

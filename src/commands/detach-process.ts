@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { detachProcess } from '../core/client/actions.js'
 import { FerryError } from '../core/errors.js'
 
@@ -23,9 +24,7 @@ export default class DetachProcess extends BaseCommand {
     PID: Args.string({ description: 'the app process\'s PID, as `ferry status` lists it', required: true })
   }
 
-  static override flags = {
-    ...instanceSelectionFlags(10)
-  }
+  static override flags = commandFlagsFor('detach-process')
 
   async run (): Promise<{ pid: number, detached: true }> {
     const { args, flags } = await this.parse(DetachProcess)

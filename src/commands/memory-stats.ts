@@ -1,8 +1,8 @@
-import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderMemoryStats } from '../cli/render/memory-stats.js'
 import { paint } from '../cli/render/paint.js'
-import { PASSENGER_COMPAT_SENTENCE, passengerCompatFlag } from '../cli/passenger-compat.js'
+import { PASSENGER_COMPAT_SENTENCE } from '../cli/passenger-compat.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { collectMemoryStats, type MemoryStats as Stats } from '../core/inspect/memory-stats.js'
 
 export default class MemoryStats extends BaseCommand {
@@ -21,11 +21,7 @@ export default class MemoryStats extends BaseCommand {
 
   static override enableJsonFlag = true
 
-  static override flags = {
-    apache: Flags.boolean({ description: 'show Apache processes', allowNo: true, default: true }),
-    nginx: Flags.boolean({ description: 'show nginx processes', allowNo: true, default: true }),
-    'passenger-compat': passengerCompatFlag('passenger-memory-stats\'s layout word for word: the Ferry section titled "Passenger processes", Passenger\'s totals and warning')
-  }
+  static override flags = commandFlagsFor('memory-stats')
 
   async run (): Promise<Stats> {
     const { flags } = await this.parse(MemoryStats)

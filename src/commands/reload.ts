@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { reloadInstance, type ReloadResult } from '../core/client/reload.js'
 
 export default class Reload extends BaseCommand {
@@ -23,9 +24,7 @@ export default class Reload extends BaseCommand {
     NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
   }
 
-  static override flags = {
-    ...instanceSelectionFlags(10)
-  }
+  static override flags = commandFlagsFor('reload')
 
   async run (): Promise<ReloadResult> {
     const { args, flags } = await this.parse(Reload)

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { reopenLogs } from '../core/client/reopen-logs.js'
 
 export default class ReopenLogs extends BaseCommand {
@@ -34,9 +35,7 @@ export default class ReopenLogs extends BaseCommand {
     NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
   }
 
-  static override flags = {
-    ...instanceSelectionFlags(10)
-  }
+  static override flags = commandFlagsFor('reopen-logs')
 
   async run (): Promise<{ instance: string, reopened: true }> {
     const { args, flags } = await this.parse(ReopenLogs)

@@ -1,6 +1,7 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { restartApps, type RestartResult } from '../core/client/actions.js'
 
 export default class RestartApp extends BaseCommand {
@@ -26,10 +27,7 @@ export default class RestartApp extends BaseCommand {
     APP: Args.string({ description: 'the app: its directory or its name in `ferry status` [default: every app]', required: false })
   }
 
-  static override flags = {
-    rolling: Flags.boolean({ description: 'replace one process at a time, new before old, so the app keeps serving [default: the instance\'s --rolling-restarts]' }),
-    ...instanceSelectionFlags(10)
-  }
+  static override flags = commandFlagsFor('restart-app')
 
   async run (): Promise<RestartResult> {
     const { args, flags } = await this.parse(RestartApp)

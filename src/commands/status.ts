@@ -1,13 +1,14 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderProcessTable } from '../cli/render/status-fallback.js'
-import { fetchView, instanceProcesses, SHOW, type Show } from '../core/client/status.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { fetchView, instanceProcesses, type Show } from '../core/client/status.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor } from '../cli/flags.js'
 import { renderStatusHeader } from '../core/admin/views/pool-text.js'
 import { FerryError, isFerryError } from '../core/errors.js'
 import type { InstanceRecord } from '../core/instance/registry.js'
-import { DEFAULT_WATCH_SECONDS, watch, watchSeconds, withOptionalWatchValue } from '../cli/watch.js'
-import { PASSENGER_COMPAT_SENTENCE, passengerCompatFlag } from '../cli/passenger-compat.js'
+import { watch, watchSeconds, withOptionalWatchValue } from '../cli/watch.js'
+import { PASSENGER_COMPAT_SENTENCE } from '../cli/passenger-compat.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'show what a running instance is doing: its pool, processes and front server'
@@ -30,15 +31,7 @@ export default class Status extends BaseCommand {
     NAME: Args.string({ description: 'the instance\'s name (a unique prefix is enough); needed when several run', required: false })
   }
 
-  static override flags = {
-    show: Flags.string({ description: 'which view: pool, xml, json (the snapshot), server or requests [default: pool]', options: [...SHOW], default: 'pool' }),
-    header: Flags.boolean({ description: 'print the Version/Date/Instance header [default: true]', allowNo: true, default: true }),
-    verbose: Flags.boolean({ char: 'v', description: 'show more detail in the pool and XML views', default: false }),
-    'force-colors': Flags.boolean({ description: 'colour the pool view even when not on a terminal (NO_COLOR still wins)' }),
-    'passenger-compat': passengerCompatFlag('pool view with only the lines passenger-status prints: no Last spawn error or Command lines, out-of-band work shown as DISABLED (XML, server and requests views are Passenger\'s shape either way)'),
-    watch: Flags.string({ description: `show the view again every SECONDS (${DEFAULT_WATCH_SECONDS} if none given), redrawn in place on a terminal until q or Ctrl-C; printed again and again on a pipe`, helpValue: '[SECONDS]' }),
-    ...instanceSelectionFlags(5)
-  }
+  static override flags = commandFlagsFor('status')
 
   async run (): Promise<unknown> {
     const { args, flags } = await this.parse(Status, withOptionalWatchValue(this.argv))

@@ -1,7 +1,7 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { flagsFor, rawFlagValues } from '../cli/flags.js'
-import { instanceFlags, selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
+import { commandFlagsFor, flagsFor, rawFlagValues } from '../cli/flags.js'
+import { selectInstanceFor, selectionFrom } from '../cli/select-instance.js'
 import { resolveOptions } from '../core/config/resolve.js'
 import { stopInstance } from '../core/watchdog/stop.js'
 
@@ -28,10 +28,7 @@ export default class Stop extends BaseCommand {
 
   static override flags = {
     ...flagsFor('stop'),
-    name: instanceFlags.name,
-    port: instanceFlags.port,
-    socket: instanceFlags.socket,
-    timeout: Flags.integer({ description: 'seconds to wait for it to stop [default: 60]', min: 1, default: 60 })
+    ...commandFlagsFor('stop')
   }
 
   async run (): Promise<void> {

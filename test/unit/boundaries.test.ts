@@ -48,3 +48,21 @@ test('the core never writes to the console nor exits the process outside its ent
     assert.doesNotMatch(text, /process\.exit\(/, relative(repoRoot, file))
   }
 })
+
+test('the watchdog depends only on instance, log, config and errors: the core it runs lives in runtime/', () => {
+  const watchdog = join(repoRoot, 'src', 'core', 'watchdog')
+  // version.ts is a leaf (a constant read from package.json), like errors.ts: the instance registry records it.
+  const allowed = /^(node:[a-z_/]+|\.\/[a-z-]+\.js|\.\.\/(instance|log|config)\/[a-z-]+\.js|\.\.\/(errors|version)\.js)$/
+  for (const file of sources(watchdog)) {
+    for (const spec of importsOf(file)) assert.match(spec, allowed, `${relative(repoRoot, file)} imports ${spec}`)
+  }
+})
+
+test('every flag is made from the option table (src/core/config/options.ts), in src/cli/flags.ts alone', () => {
+  const flags = join(repoRoot, 'src', 'cli', 'flags.ts')
+  // src/cli/fast/ is the fast path's stand-in for oclif: it makes the Flags the table's flags are made with.
+  const files = [...sources(join(repoRoot, 'src', 'commands')), ...sources(join(repoRoot, 'src', 'cli')).filter(f => !f.includes('/cli/fast/'))]
+  for (const file of files.filter(f => f !== flags)) {
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /\bFlags\.[a-z]+\(/, `${relative(repoRoot, file)} defines a flag: add it to the option table`)
+  }
+})

@@ -13,7 +13,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const guess = closest(typed, visible)
   const hint = guess === undefined ? 'see `ferry help` for the commands' : `did you mean \`ferry ${guess}\`? (see \`ferry help\`)`
   process.stderr.write(`${paint.error('ferry:')} \`${typed}\` is not a ferry command; ${hint} [E_USAGE]\n`)
-  process.exitCode = EXIT.usage
+  process.exitCode = EXIT.badInput
 }
 
 export default hook

@@ -57,7 +57,7 @@ export const renderTable = (title: string, columns: readonly string[], rows: Rea
 
 // `### Processes` and `### Total private dirty RSS`; ` (?)` as in the reference when some values were unknown,
 // followed by how many processes the total leaves out.
-export const renderTotals = (s: MemorySection, passengerCompat = false): string => {
+const renderTotals = (s: MemorySection, passengerCompat = false): string => {
   const n = s.processes.length
   const unknown = s.unknown_private_dirty === 0
     ? ''
@@ -69,16 +69,16 @@ const row = (p: ProcessInfo, ppid: boolean): string[] =>
   [String(p.pid), ...(ppid ? [String(p.ppid)] : []), formatMb(p.vmsize_kb), formatMb(p.private_dirty_kb), p.command]
 
 // One section: Apache and nginx show the parent pid (their masters and workers), Ferry's does not.
-export const renderSection = (title: string, s: MemorySection, { ppid, passengerCompat = false }: { ppid: boolean, passengerCompat?: boolean }, style = plain): string => {
+const renderSection = (title: string, s: MemorySection, { ppid, passengerCompat = false }: { ppid: boolean, passengerCompat?: boolean }, style = plain): string => {
   const columns = ['PID', ...(ppid ? ['PPID'] : []), 'VMSize', 'Private', 'Name']
   return renderTable(title, columns, s.processes.map(p => row(p, ppid)), style) + renderTotals(s, passengerCompat)
 }
 
-export const ROOT_WARNING = '*** WARNING: Some processes\' private dirty RSS could not be read (shown as ?). ' +
+const ROOT_WARNING = '*** WARNING: Some processes\' private dirty RSS could not be read (shown as ?). ' +
   'It is the best measure of the memory a process really uses; run this command as root (sudo) to see it for all of them.'
 
 /** passenger-memory-stats's own warning, word for word, for --passenger-compat. */
-export const PASSENGER_ROOT_WARNING = '*** WARNING: Please run this tool with sudo. Otherwise the private dirty RSS ' +
+const PASSENGER_ROOT_WARNING = '*** WARNING: Please run this tool with sudo. Otherwise the private dirty RSS ' +
   '(a reliable metric for real memory usage) of processes cannot be determined.'
 
 /**
@@ -86,7 +86,7 @@ export const PASSENGER_ROOT_WARNING = '*** WARNING: Please run this tool with su
  * Apache executable, so it prints this when it finds no Apache process (the reference's situation on nginx or
  * standalone machines), and a table like nginx's when it finds some.
  */
-export const PASSENGER_NO_APACHE = '------------- Apache processes -------------\n'
+const PASSENGER_NO_APACHE = '------------- Apache processes -------------\n'
 
 // The whole report.
 export const renderMemoryStats = (input: MemoryStatsInput, style = plain): string => {

@@ -1,6 +1,7 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
-import { instanceSelectionFlags, selectInstanceFor, selectionFrom } from '../../cli/select-instance.js'
+import { selectInstanceFor, selectionFrom } from '../../cli/select-instance.js'
+import { commandFlagsFor } from '../../cli/flags.js'
 import { purgeKeyParts, type PurgeTarget } from '../../core/admin/purge-target.js'
 import { purgeCache, type PurgeResult } from '../../core/client/cache.js'
 import { FerryError } from '../../core/errors.js'
@@ -28,11 +29,7 @@ export default class CachePurge extends BaseCommand {
     URL: Args.string({ description: 'an absolute URL whose entries to drop: http(s)://HOST[:PORT]/PATH[?QUERY]', required: false })
   }
 
-  static override flags = {
-    app: Flags.string({ description: 'drop this app\'s entries: its directory or its name in `ferry status`', helpValue: 'APP' }),
-    all: Flags.boolean({ description: 'drop every entry of the instance' }),
-    ...instanceSelectionFlags(10)
-  }
+  static override flags = commandFlagsFor('cache:purge')
 
   async run (): Promise<PurgeResult> {
     const { args, flags } = await this.parse(CachePurge)

@@ -31,7 +31,10 @@ const ratio = (part: number, whole: number): number => whole === 0 ? 0 : Math.ro
 
 export type TurbocachingFigures = CacheSnapshot | { readonly enabled: false }
 
-export function cacheSnapshot (store: MemoryStore | undefined): TurbocachingFigures {
+/** What the figures are read from: the core's store, or the sum of a bypassed app's processes' caches. */
+export type CacheFiguresSource = Pick<MemoryStore, 'counters' | 'size' | 'bytes' | 'maxBytes'>
+
+export function cacheSnapshot (store: CacheFiguresSource | undefined): TurbocachingFigures {
   if (store === undefined) return { enabled: false }
   const c = store.counters
   return {

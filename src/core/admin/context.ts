@@ -4,10 +4,9 @@ import type { ResolvedOptions } from '../config/resolve.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
-import type { MemoryStore } from '../cache/memory-store.js'
 import { FERRY_VERSION } from '../version.js'
 import { collectMetrics } from './metrics.js'
-import { cacheSnapshot } from './cache-snapshot.js'
+import { cacheSnapshot, type CacheFiguresSource } from './cache-snapshot.js'
 import type { PurgeTarget } from './purge-target.js'
 import { API_VERSION, type AdminContext } from './routes.js'
 import type { AppFacts, InstanceInfo, StatusSnapshot } from './status-snapshot.js'
@@ -21,7 +20,7 @@ export interface AdminContextDeps {
   readonly stats: FrontStats
   readonly inflight: Inflight
   /** The turbocache's store, shared by every app; absent when turbocaching is off for the instance. */
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
   readonly config: ResolvedOptions
   readonly instance: InstanceInfo
   readonly shutdown: () => void
@@ -32,7 +31,7 @@ export interface AdminContextDeps {
   /** The base URI an app is served under (the router knows); default `/`. */
   readonly baseUriOf?: (appRoot: string) => string | undefined
   /** Drops the turbocache entries a purge names; returns how many. Throws E_APP_NOT_FOUND for an unknown app. */
-  readonly purgeCache: (target: PurgeTarget) => number
+  readonly purgeCache: (target: PurgeTarget) => number | Promise<number>
 }
 
 export interface SnapshotSources {
@@ -41,11 +40,11 @@ export interface SnapshotSources {
   readonly config?: ResolvedOptions
   readonly integrationMode?: string
   readonly baseUriOf?: (appRoot: string) => string | undefined
-  readonly cacheStore?: MemoryStore | undefined
+  readonly cacheStore?: CacheFiguresSource | undefined
 }
 
 /** The one snapshot every status view renders: pool, per-process metrics, and what each app runs as and under. */
-export async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
+async function buildStatusSnapshot (src: SnapshotSources): Promise<StatusSnapshot> {
   const snapshot = src.pool.snapshot()
   const pids = snapshot.groups.flatMap(g => g.processes.map(p => p.pid))
   const accounts = systemAccounts()

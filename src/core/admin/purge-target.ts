@@ -21,6 +21,7 @@ export function purgeKeyParts (url: string): KeyParts {
     throw new FerryError('E_USAGE', `${JSON.stringify(url)} is not an absolute http or https URL: give it as clients ask for it, e.g. http://example.com/path?query`)
   }
   const [, scheme, host, rest] = m as unknown as [string, string, string, string]
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (host === '' || host.includes('@') || /[\s\x00-\x1f\x7f]/.test(url) || !URL.canParse(url)) {
     throw new FerryError('E_USAGE', `${JSON.stringify(url)} is not a URL Ferry can purge: it needs a host (no user:password@) and no spaces or control characters`)
   }

@@ -29,7 +29,7 @@ export interface AdminContext {
   /** Re-reads the configuration: what was added, removed, changed; throws a FerryError when it is refused. */
   reload (): unknown
   /** Drops the turbocache entries `target` names and says how many; throws E_APP_NOT_FOUND for an unknown app. */
-  purgeCache (target: PurgeTarget): number
+  purgeCache (target: PurgeTarget): number | Promise<number>
 }
 
 export interface Route {
@@ -131,9 +131,9 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/cache/purge.json': {
     method: 'POST',
     access: 'admin',
-    handle: (ctx, _q, body) => {
+    handle: async (ctx, _q, body) => {
       try {
-        return json({ status: 'ok', purged: ctx.purgeCache(purgeTargetFrom(body)) })
+        return json({ status: 'ok', purged: await ctx.purgeCache(purgeTargetFrom(body)) })
       } catch (err) {
         if (!isFerryError(err)) throw err
         return json({ status: 'error', code: err.code, message: err.message }, err.code === 'E_USAGE' ? 400 : err.httpStatus)

@@ -7,7 +7,7 @@ import { parseGroup, parsePasswd } from '../spawn/identity.js'
 import type { GroupSnapshot } from '../pool/snapshot.js'
 import type { CoreSettings, RunAs } from './status-snapshot.js'
 
-/** The attributes front.ts gives the sticky-sessions cookie after its Path. */
+/** The attributes the pipeline's dispatch stage (server/pipeline/checkout.ts) gives the sticky-sessions cookie after its Path. */
 const STICKY_COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Lax'
 
 export interface Accounts {
@@ -51,7 +51,7 @@ export function runAsOf (g: GroupSnapshot, own: RunAs, accounts: Accounts): RunA
 }
 
 /** Passenger's number for a log level (its scale matches Ferry's names: 0 crit … 5 debug). */
-export function logLevelNumber (level: string): number {
+function logLevelNumber (level: string): number {
   const i = (LOG_LEVELS as readonly string[]).indexOf(level)
   return i >= 0 ? i : /^\d$/.test(level) ? Number(level) : 3
 }

@@ -78,7 +78,7 @@ export interface ChosenDirectives {
 }
 
 /** The targeted fields, most precise first (RFC 9213 §2.2). */
-export const TARGETED_FIELDS = ['ferry-cache-control', 'cdn-cache-control'] as const
+const TARGETED_FIELDS = ['ferry-cache-control', 'cdn-cache-control'] as const
 
 /** Directives whose value is delta-seconds: in a targeted field, only an Integer is one. */
 const DELTA_SECONDS = new Set(['max-age', 's-maxage', 'stale-while-revalidate', 'stale-if-error'])
@@ -88,7 +88,7 @@ const DELTA_SECONDS = new Set(['max-age', 's-maxage', 'stale-while-revalidate', 
  * Parameters are ignored; a delta-seconds directive whose value is not a non-negative Integer is INVALID (taken as
  * 0, as in Cache-Control); `?0` is the directive's absence.
  */
-export function parseTargeted (value: string): Directives | undefined {
+function parseTargeted (value: string): Directives | undefined {
   let dict
   try {
     dict = parseDictionary(value)

@@ -192,8 +192,13 @@ export function storeDecision (
 
 /** The Age header for a hit: whole seconds, initial age plus time resident in the cache (never negative). */
 export function ageHeader (entry: CachedResponse, now: number): string {
+  return String(ageSeconds(entry, now))
+}
+
+/** ageHeader's value as a number (a hit compares it with the one its kept wire form was built with). */
+export function ageSeconds (entry: CachedResponse, now: number): number {
   const resident = Math.floor((now - entry.storedAt) / 1000)
-  return String(entry.initialAgeSeconds + (resident > 0 ? resident : 0))
+  return entry.initialAgeSeconds + (resident > 0 ? resident : 0)
 }
 
 /**

@@ -11,7 +11,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
 const NEVER_STORED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'content-length', 'age', 'set-cookie', 'x-ferry-oob-work', 'ferry-cache-control'])
 
 /** The Ferry-specific targeted cache field (RFC 9213), for the turbocache only. */
-export const FERRY_CACHE_CONTROL = 'ferry-cache-control'
+const FERRY_CACHE_CONTROL = 'ferry-cache-control'
 
 /** The lowercase names the Connection headers of a flat [name, value, …] list list. */
 function connectionListed (flat: readonly string[]): Set<string> | undefined {

@@ -87,6 +87,12 @@ export async function adminRequest (instance: InstanceRecord, path: string, o: A
 
 interface SendOptions { method: string, authorization: string, body: string | undefined, timeoutMs: number }
 
+/** The exchange's deadline passed: coded like the system's timeout, which adminRequest reports the same way. */
+class ExchangeTimeout extends Error {
+  readonly code = 'ETIMEDOUT'
+  constructor () { super('timed out') }
+}
+
 function send (socketPath: string, path: string, o: SendOptions): Promise<AdminReply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { authorization: o.authorization, host: 'localhost' }
@@ -100,7 +106,7 @@ function send (socketPath: string, path: string, o: SendOptions): Promise<AdminR
       res.on('error', reject)
     })
     // One deadline for the whole exchange: a stopped core accepts the connection (the kernel does) but never answers.
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), o.timeoutMs)
+    const timer = setTimeout(() => req.destroy(new ExchangeTimeout()), o.timeoutMs)
     req.on('error', err => { clearTimeout(timer); reject(err) })
     req.end(o.body)
   })

@@ -1,7 +1,9 @@
 // `ferry status`'s core: pick the instance, fetch the view from its admin API, and when the API does not answer,
 // read what the process table shows about that instance instead.
 import { FerryError } from '../errors.js'
-import { listInstances, refuseUntrusted, registryDirFrom, selectInstance, type InstanceRecord } from '../instance/registry.js'
+import {
+  listInstances, refuseUntrusted, registryDirFrom, selectInstance, type InstanceRecord, type ListResult, type SelectCodes
+} from '../instance/registry.js'
 import { scanProcesses, type ProcessInfo } from '../inspect/scan.js'
 import { readStat } from '../inspect/proc.js'
 import { adminRequest } from './admin-client.js'
@@ -14,35 +16,37 @@ const PATHS: Readonly<Record<Show, string>> = {
   pool: '/pool.txt', xml: '/pool.xml', json: '/pool.json', server: '/server.json', requests: '/requests.json'
 }
 
-export interface Selected {
-  readonly instance: InstanceRecord
-  readonly cleaned: readonly string[]
-  readonly warnings: readonly string[]
+/** Selecting for the commands that talk to a running instance: monitoring relies on exit 1 when none is found. */
+const CODES: SelectCodes = { noneRunning: 'E_INSTANCE_NOT_FOUND', nameNeeded: 'E_INSTANCE_AMBIGUOUS', badName: 'E_INSTANCE_NOT_FOUND' }
+
+/** What the registry holds, read once: the CLI reports `cleaned` and `warnings` whichever instance is then picked. */
+export interface Listing extends ListResult {
+  readonly registryDir: string
+  /** Only the instances at the address asked for (--port, --socket); every live one without it. */
+  readonly where?: AddressFilter | undefined
+  /** The live instances to choose from: at `where`, or all. */
+  readonly candidates: readonly InstanceRecord[]
+}
+
+export function listForSelection (instanceRegistryDir: string | undefined, where?: AddressFilter): Listing {
+  const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
+  const list = listInstances(registryDir)
+  return { ...list, registryDir, where, candidates: where === undefined ? list.live : list.live.filter(where.test) }
 }
 
 /**
- * Selects the instance; E_INSTANCE_NOT_FOUND / E_INSTANCE_AMBIGUOUS carry the list for the CLI to show. `command` is
- * how the error tells the user to name one (`ferry <command> <NAME>`).
+ * The instance `name` (a unique prefix) means among the listing's candidates, or the only one. Throws
+ * E_INSTANCE_NOT_FOUND, E_INSTANCE_AMBIGUOUS (the CLI then shows the candidates), E_INSTANCE_UNTRUSTED or
+ * E_NOT_AUTHORIZED. `command` is how the error tells the user to name one (`ferry <command> <NAME>`).
  */
-export function selectForStatus (name: string | undefined, instanceRegistryDir: string | undefined, command = 'status',
-  where?: AddressFilter): Selected & { all: readonly InstanceRecord[] } {
-  const registryDir = registryDirFrom({ instanceRegistryDir, env: process.env })
-  const { live, untrusted, cleaned, warnings } = listInstances(registryDir)
-  // Only the instances at the address asked for (--port, --socket) are candidates.
-  const candidates = where === undefined ? live : live.filter(where.test)
-  try {
-    // An untrusted directory's address is not read, so only a name (or nothing) can mean one.
-    if (where === undefined) refuseUntrusted(live, untrusted, name)
-    if (where !== undefined && candidates.length === 0 && live.length > 0) {
-      throw new FerryError('E_INSTANCE_NOT_FOUND', `no running Ferry instance ${where.what}: running instances are ${live.map(i => i.name).join(', ')}`)
-    }
-    return { instance: selectInstance(candidates, name, { registryDir, command }), all: live, cleaned, warnings }
-  } catch (err) {
-    const e = err as FerryError
-    if (e.code === 'E_INSTANCE_UNTRUSTED' || e.code === 'E_NOT_AUTHORIZED') throw Object.assign(e, { instances: candidates, cleaned, warnings })
-    const code = candidates.length > 1 && name === undefined ? 'E_INSTANCE_AMBIGUOUS' : 'E_INSTANCE_NOT_FOUND'
-    throw Object.assign(new FerryError(code, e.message, { cause: err }), { instances: candidates, cleaned, warnings })
+export function selectFrom (listing: Listing, name: string | undefined, command = 'status'): InstanceRecord {
+  const { where, live, candidates, registryDir } = listing
+  // An untrusted directory's address is not read, so only a name (or nothing) can mean one.
+  if (where === undefined) refuseUntrusted(live, listing.untrusted, name)
+  if (where !== undefined && candidates.length === 0 && live.length > 0) {
+    throw new FerryError('E_INSTANCE_NOT_FOUND', `no running Ferry instance ${where.what}: running instances are ${live.map(i => i.name).join(', ')}`)
   }
+  return selectInstance(candidates, name, { registryDir, command, codes: CODES })
 }
 
 /** passengerCompat: the pool text with only the lines passenger-status prints (the other views are the same either way). */

@@ -19,7 +19,7 @@ import { distrustReason } from './trust.js'
 import { readRegularFile } from '../instance/file-trust.js'
 import { checkBypass } from './bypass-rules.js'
 
-export const FERRYFILE = 'Ferryfile.json'
+const FERRYFILE = 'Ferryfile.json'
 
 /** One app as configured: where it is, what requests reach it, and its resolved options. */
 export interface AppDefinition {

@@ -26,6 +26,5 @@ function bypassProblem (c: BypassCheckInput, o: FerryOptions): string | undefine
   if (o.stickySessions) return 'cannot honour --sticky-sessions: each process accepts its own clients, so nothing can send a client back to one; drop one of the two'
   if (o.concurrency > 0) return 'cannot honour --concurrency: no request waits in a queue for a free slot; drop one of the two'
   if (o.maxRequestTime > 0) return 'cannot honour --max-request-time: the core does not see requests to time them out; drop one of the two'
-  if (o.oobWorkEvery > 0) return 'cannot honour --oob-work-every yet: processes are not taken out of rotation for out-of-band work in bypass mode; drop one of the two'
   return undefined
 }

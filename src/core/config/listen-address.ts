@@ -10,5 +10,8 @@ export function parseListenAddress (option: string, value: string, example: stri
   return { host: m[1]!, port }
 }
 
+export const parseAdminAddress = (value: string): { host: string, port: number } =>
+  parseListenAddress('admin-address', value, '127.0.0.1:3001')
+
 export const parseMetricsAddress = (value: string): { host: string, port: number } =>
   parseListenAddress('metrics-address', value, '127.0.0.1:9100')

@@ -1,8 +1,8 @@
 // The one table of Ferry's options. Flags (src/cli/flags.ts), the validator (resolve.ts), /config.json and the
-// man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else.
+// man pages (scripts/generate-man.ts) are all derived from it: add an option here and nowhere else. The options of
+// the commands that talk to a running instance (which one, which view, how long to wait) are in COMMAND_OPTIONS below.
 import { trustProxyItemProblem } from './trust-proxy.js'
 
-export type OptionKind = 'integer' | 'string' | 'boolean' | 'enum' | 'list'
 export type OptionSection = 'server' | 'app' | 'pool' | 'lifecycle' | 'cache' | 'log'
 
 interface OptionBase {
@@ -43,6 +43,9 @@ export type OptionSpec = IntegerOption | StringOption | BooleanOption | EnumOpti
 
 export const LOG_LEVELS = ['crit', 'error', 'warn', 'notice', 'info', 'debug'] as const
 export type LogLevelName = typeof LOG_LEVELS[number]
+// Not spread inside OPTIONS: a bundler keeps any statement with a spread (it may run code), and the fast path's
+// bundles (scripts/build-fast.ts) need only COMMAND_OPTIONS, not the whole table.
+const LOG_LEVEL_VALUES = [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'] as const
 
 /** --pass-env items: a bare variable name. */
 function variableNameProblem (item: string): string | undefined {
@@ -93,7 +96,8 @@ export const OPTIONS = [
   { name: 'concurrency', kind: 'integer', section: 'pool', default: 0, min: 0, help: 'requests one process serves at once (0 = the app type\'s own: unlimited for Node and generic apps, 1 for Python and Ruby apps)', commands: SERVE, perApp: true },
   { name: 'max-request-queue-size', kind: 'integer', section: 'pool', default: 100, min: 0, help: 'requests that may wait for a process; more get 503 (0 = unlimited)', commands: SERVE, perApp: true },
   { name: 'pool-idle-time', kind: 'integer', section: 'pool', default: 300, min: 0, unit: 'seconds', help: 'stop processes idle this long, down to min-instances (0 = never)', commands: SERVE, perApp: true },
-  { name: 'bypass', kind: 'boolean', section: 'pool', default: false, help: 'Node apps only: hand the listening socket to the app\'s processes, which accept clients themselves (faster; the core still spawns, supervises, recycles and restarts them and counts their requests). Gives up least-busy balancing, the request queue, buffering for slow clients, sticky sessions, static files and the turbocache (see docs/bypass.md); the instance must serve this one app', commands: START, perApp: true },
+  { name: 'bypass', kind: 'boolean', section: 'pool', default: false, help: 'Node apps only: hand the listening socket to the app\'s processes, which accept clients themselves (faster; the core still spawns, supervises, recycles and restarts them and counts their requests). Gives up least-busy balancing, the request queue, buffering for slow clients and sticky sessions; each process serves static files and keeps its own turbocache (see docs/bypass.md); the instance must serve this one app', commands: START, perApp: true },
+  { name: 'hand-ahead', kind: 'boolean', section: 'pool', default: true, allowNo: true, help: 'Python and Ruby apps at --concurrency 1: give a busy process the next waiting request while it finishes its current one, when no process is free and the app cannot grow, unless that one has already run 20 ms; the loader reads it as soon as it has answered instead of waiting a round trip through the core (about 1.5x the requests/s of a hello app on a busy machine). --no-hand-ahead: requests wait in the core\'s queue for the first free process, as in Passenger', commands: SERVE, perApp: true },
   { name: 'saturation-elu', kind: 'integer', section: 'pool', default: 80, min: 0, max: 100, unit: '%', help: 'grow a Node app\'s group when every process\'s event loop is busy at least this share of the time (0 = grow only when every process is at --concurrency)', commands: SERVE, perApp: true },
   // lifecycle
   { name: 'core-heartbeat-timeout', kind: 'integer', section: 'lifecycle', default: 30, min: 0, unit: 'seconds', help: 'restart the Ferry core when it has sent its watchdog no heartbeat for this long: it hangs or was stopped (0 = never)', commands: SERVE },
@@ -116,7 +120,7 @@ export const OPTIONS = [
   { name: 'log-file', kind: 'string', section: 'log', placeholder: 'PATH', help: 'write the log here', defaultText: 'the terminal, or <registry>/ferry.<port>.log when daemonized', commands: SERVE },
   { name: 'app-output-rate', kind: 'integer', section: 'log', default: 256, min: 0, unit: 'KiB/s', help: 'most of an app\'s output (stdout and stderr, all its processes together) logged per second on average; past it lines are dropped and a notice says how many (0 = no limit)', commands: SERVE, perApp: true },
   { name: 'app-output-burst', kind: 'integer', section: 'log', default: 2048, min: 1, unit: 'KiB', help: 'how much app output may be logged at once above --app-output-rate (a start-up banner, a stack trace) before lines are dropped', commands: SERVE, perApp: true },
-  { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: [...LOG_LEVELS, '0', '1', '2', '3', '4', '5'], help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'fly', 'stop'] }
+  { name: 'log-level', kind: 'enum', section: 'log', default: 'notice', values: LOG_LEVEL_VALUES, help: 'least important messages to log (names or 0-5); debug also shows stack traces', commands: ['start', 'fly', 'stop'] }
 ] as const satisfies readonly OptionSpec[]
 
 type Spec = typeof OPTIONS[number]
@@ -135,8 +139,6 @@ export type FerryOptions = {
   readonly [O in Spec as HasDefault<O> extends true ? never : CamelCase<O['name']>]?: ValueOf<O>
 }
 
-export type OptionName = Spec['name']
-
 export function camelCase (name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 }
@@ -145,8 +147,67 @@ export function optionsFor (command: string): readonly OptionSpec[] {
   return (OPTIONS as readonly OptionSpec[]).filter(o => o.commands?.includes(command))
 }
 
-export function describeDefault (o: OptionSpec): string | undefined {
+export function describeDefault (o: OptionSpec | CommandOptionSpec): string | undefined {
   if (o.defaultText !== undefined) return o.defaultText
   if (o.kind === 'list' || o.default === undefined) return undefined
   return String(o.default) + (o.kind === 'integer' && o.unit !== undefined ? ` ${o.unit}` : '')
+}
+
+interface CommandOptionExtras {
+  /** Older names still accepted, with a warning that they are deprecated. */
+  readonly deprecatedAliases?: readonly string[]
+  /** false: help leaves the default unsaid (a view's switch, whose default the help sentence implies). */
+  readonly defaultInHelp?: false
+  /** What help shows for the value; none: oclif's own. */
+  readonly placeholder?: string
+}
+type Unsectioned<O> = O extends OptionSpec ? Omit<O, 'section' | 'perApp' | 'operatorOnly' | 'placeholder'> & CommandOptionExtras : never
+/** An option of one command rather than of an instance: no section, never in a file, the environment or /config.json. */
+export type CommandOptionSpec = Unsectioned<IntegerOption | StringOption | BooleanOption | EnumOption>
+
+export const PASSENGER_COMPAT_ENV = 'FERRY_PASSENGER_COMPAT'
+/** `ferry status --watch` without a value. */
+export const DEFAULT_WATCH_SECONDS = 2
+
+/** The commands that talk to an instance's admin API (status, with its own timeout, aside). */
+const ADMIN_API = ['reload', 'restart-app', 'detach-process', 'reopen-logs', 'cache:purge'] as const
+/** The commands that address one running instance. */
+const ADDRESSING = [...ADMIN_API, 'status', 'stop'] as const
+
+/**
+ * The options of the commands that talk to a running instance, parsed by the CLI alone (oclif applies their
+ * defaults and ranges), so they stay out of FerryOptions, config files and /config.json. A command's flags come in
+ * this order: its own first, then the instance's.
+ */
+export const COMMAND_OPTIONS = [
+  // status
+  { name: 'show', kind: 'enum', values: ['pool', 'xml', 'json', 'server', 'requests'], default: 'pool', help: 'which view: pool, xml, json (the snapshot), server or requests', commands: ['status'] },
+  { name: 'header', kind: 'boolean', allowNo: true, default: true, help: 'print the Version/Date/Instance header', commands: ['status'] },
+  { name: 'verbose', kind: 'boolean', char: 'v', default: false, defaultInHelp: false, help: 'show more detail in the pool and XML views', commands: ['status'] },
+  { name: 'force-colors', kind: 'boolean', help: 'colour the pool view even when not on a terminal (NO_COLOR still wins)', commands: ['status'] },
+  { name: 'passenger-compat', kind: 'boolean', env: PASSENGER_COMPAT_ENV, allowNo: true, default: false, help: 'pool view with only the lines passenger-status prints: no Last spawn error or Command lines, out-of-band work shown as DISABLED (XML, server and requests views are Passenger\'s shape either way)', commands: ['status'] },
+  { name: 'watch', kind: 'string', placeholder: '[SECONDS]', help: `show the view again every SECONDS (${DEFAULT_WATCH_SECONDS} if none given), redrawn in place on a terminal until q or Ctrl-C; printed again and again on a pipe`, commands: ['status'] },
+  // memory-stats
+  { name: 'apache', kind: 'boolean', allowNo: true, default: true, defaultInHelp: false, help: 'show Apache processes', commands: ['memory-stats'] },
+  { name: 'nginx', kind: 'boolean', allowNo: true, default: true, defaultInHelp: false, help: 'show nginx processes', commands: ['memory-stats'] },
+  { name: 'passenger-compat', kind: 'boolean', env: PASSENGER_COMPAT_ENV, allowNo: true, default: false, help: 'passenger-memory-stats\'s layout word for word: the Ferry section titled "Passenger processes", Passenger\'s totals and warning', commands: ['memory-stats'] },
+  // cache purge
+  { name: 'app', kind: 'string', placeholder: 'APP', help: 'drop this app\'s entries: its directory or its name in `ferry status`', commands: ['cache:purge'] },
+  { name: 'all', kind: 'boolean', help: 'drop every entry of the instance', commands: ['cache:purge'] },
+  // restart-app
+  { name: 'rolling', kind: 'boolean', help: 'replace one process at a time, new before old, so the app keeps serving', defaultText: 'the instance\'s --rolling-restarts', commands: ['restart-app'] },
+  // which instance, and how long to wait for it
+  { name: 'name', kind: 'string', char: 'n', placeholder: 'NAME', deprecatedAliases: ['instance'], help: 'the instance\'s name (a unique prefix is enough); needed when several run (--instance is a deprecated alias)', commands: ADDRESSING },
+  { name: 'port', kind: 'integer', char: 'p', placeholder: 'N', min: 0, max: 65535, help: 'the instance listening on this TCP port', commands: ADDRESSING },
+  { name: 'socket', kind: 'string', char: 'S', placeholder: 'PATH', help: 'the instance listening on this Unix socket', commands: ADDRESSING },
+  // stop has the server's --instance-registry-dir (it also finds pid files there)
+  { name: 'instance-registry-dir', kind: 'string', placeholder: 'PATH', help: 'where to look for instances', defaultText: '$FERRY_INSTANCE_REGISTRY_DIR, else your own: /run/ferry for root, else $XDG_RUNTIME_DIR/ferry or <temp dir>/ferry-<uid>', commands: [...ADMIN_API, 'status'] },
+  { name: 'timeout', kind: 'integer', min: 1, default: 10, help: 'seconds to wait for the admin API', commands: ADMIN_API },
+  { name: 'timeout', kind: 'integer', min: 1, default: 5, help: 'seconds to wait for the admin API', commands: ['status'] },
+  { name: 'timeout', kind: 'integer', min: 1, default: 60, help: 'seconds to wait for it to stop', commands: ['stop'] }
+] as const satisfies readonly CommandOptionSpec[]
+
+/** The command's own options, in the order its flags take. */
+export function commandOptionsFor (command: string): readonly CommandOptionSpec[] {
+  return (COMMAND_OPTIONS as readonly CommandOptionSpec[]).filter(o => o.commands?.includes(command))
 }

@@ -54,7 +54,7 @@ function invalid (spec: OptionSpec, value: unknown, expected: string): FerryErro
   return new FerryError('E_OPTION_INVALID', `--${spec.name}: expected ${expected}, got ${JSON.stringify(value)}`)
 }
 
-export function validate (spec: OptionSpec, value: unknown): unknown {
+function validate (spec: OptionSpec, value: unknown): unknown {
   switch (spec.kind) {
     case 'integer': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value

@@ -23,7 +23,7 @@ export interface Classified { ferry: ProcessInfo[], nginx: ProcessInfo[], apache
 const FERRY_TITLES = ['Ferry watchdog', 'Ferry core', 'Ferry NodeApp:', 'Ferry PythonApp:', 'Ferry RubyApp:']
 
 // Read one process; undefined when it is gone or is a zombie (it no longer holds any memory).
-export const readProcess = (pid: number, root = '/proc'): ProcessInfo | undefined => {
+const readProcess = (pid: number, root = '/proc'): ProcessInfo | undefined => {
   const stat = readStat(pid, root)
   if (stat === undefined || stat === null || stat.state === 'Z' || stat.state === 'X') return undefined
   const status = readStatus(pid, root)

@@ -51,6 +51,12 @@ export class UnsafeFileError extends Error {
   constructor (readonly path: string, readonly reason: string) { super(`${path}: ${reason}`) }
 }
 
+/** Thrown by readRegularFile for a FIFO, device, directory or socket: coded like the system's errors it comes with. */
+class NotRegularFileError extends Error {
+  readonly code = 'ENOTFILE'
+  constructor (path: string) { super(`${path} is not a regular file`) }
+}
+
 /**
  * Opens `path` for writing (`flags`: e.g. O_WRONLY | O_APPEND) without being led elsewhere: a new file is created
  * exclusively with `mode`; an existing one must pass refuseToWrite(); a symlink is followed only when the caller or
@@ -91,13 +97,13 @@ export function openOwnFile (path: string, flags: number, mode: number): number 
 /**
  * A regular file's text and the stat of the very file read (not of whatever the path names a moment later). Never
  * through a symlink (ELOOP) unless `follow`; non-blocking, so a FIFO planted at the path cannot hang the read; anything
- * but a regular file throws with code ENOTFILE.
+ * but a regular file throws NotRegularFileError (code ENOTFILE).
  */
 export function readRegularFile (path: string, o: { follow?: boolean } = {}): { text: string, stat: Stats } {
   const fd = openSync(path, constants.O_RDONLY | O_NONBLOCK | (o.follow === true ? 0 : O_NOFOLLOW))
   try {
     const stat = fstatSync(fd)
-    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTFILE' })
+    if (!stat.isFile()) throw new NotRegularFileError(path)
     return { text: readFileSync(fd, 'utf8'), stat }
   } finally { closeSync(fd) }
 }

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync } from 'node
 import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { FerryError } from '../errors.js'
-import { processStartTicks, processTitle } from '../inspect/process-identity.js'
+import { processStartTicks, processTitle } from './process-identity.js'
 import { ensureRegistryDir } from './registry-dir.js'
 
 export const INSTANCE_DIR_PREFIX = 'ferry.'
@@ -23,7 +23,7 @@ export const INSTANCE_DIR_PREFIX = 'ferry.'
 export const INSTANCE_DIR_PATTERN = /^ferry\.[a-z0-9]{8}$/
 // 1.1: watchdog_start_time added (a 1.0 reader ignores it; a 1.1 reader of a 1.0 directory falls back to the title).
 export const STRUCTURE_VERSION = { major: 1, minor: 1 } as const
-export const WATCHDOG_TITLE = 'Ferry watchdog'
+const WATCHDOG_TITLE = 'Ferry watchdog'
 
 const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

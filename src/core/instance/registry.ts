@@ -15,7 +15,7 @@
 // meant one of them fails with why (refuseUntrusted) instead of sending it credentials.
 import { readdirSync, readFileSync, lstatSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { FerryError } from '../errors.js'
+import { FerryError, type ErrorCode } from '../errors.js'
 import { distrust, myUid } from './file-trust.js'
 import { defaultRegistryDir, distrustRegistryPath } from './registry-dir.js'
 import {
@@ -24,7 +24,7 @@ import {
 } from './instance-dir.js'
 
 /** An unfinalized directory younger than this is taken to be still being created. */
-export const CREATION_GRACE_MS = 60_000
+const CREATION_GRACE_MS = 60_000
 
 export type InstanceRecord = InstanceProperties & { readonly dir: string, readonly paths: InstancePaths }
 
@@ -194,38 +194,54 @@ export function refuseUntrusted (list: readonly InstanceRecord[], untrusted: rea
     (first.code === 'E_INSTANCE_UNTRUSTED' ? '; its admin credentials were not sent' : ''))
 }
 
+/** The error each way of not finding one instance is. */
+export interface SelectCodes {
+  /** No instance runs (in the list given). */
+  readonly noneRunning: ErrorCode
+  /** Several run and no name was given. */
+  readonly nameNeeded: ErrorCode
+  /** The name is empty, matches none or matches several. */
+  readonly badName: ErrorCode
+}
+
+/** `ferry stop NAME` through the registry: not running is exit 7 as for any stop, a name that fits none is a usage error. */
+const STOP_CODES: SelectCodes = { noneRunning: 'E_NOT_RUNNING', nameNeeded: 'E_USAGE', badName: 'E_USAGE' }
+
 export interface SelectContext {
   /** The registry that was searched, named in the error when nothing runs there. */
   readonly registryDir: string
   /** The subcommand to suggest in `ferry <command> <NAME>`; default 'status'. */
   readonly command?: string
+  /** Default STOP_CODES. */
+  readonly codes?: SelectCodes
 }
 
 /**
  * The instance a command is about: the only one when no name is given, else the one whose name starts with `name`.
- * Throws E_NOT_RUNNING when none runs, E_USAGE when the choice is ambiguous or the name matches nothing.
+ * Throws the `ctx.codes` error for each way of failing (by default E_NOT_RUNNING when none runs, else E_USAGE).
  */
 export function selectInstance (list: readonly InstanceRecord[], name: string | undefined, ctx: SelectContext): InstanceRecord {
   const command = ctx.command ?? 'status'
+  const codes = ctx.codes ?? STOP_CODES
   if (list.length === 0) {
-    throw new FerryError('E_NOT_RUNNING', `no running Ferry instance was found in the instance registry ${ctx.registryDir}: ` +
+    throw new FerryError(codes.noneRunning, `no running Ferry instance was found in the instance registry ${ctx.registryDir}: ` +
       'if it runs with another registry, pass --instance-registry-dir DIR or set FERRY_INSTANCE_REGISTRY_DIR')
   }
   const names = list.map(i => i.name).join(', ')
   if (name === undefined) {
     if (list.length === 1) return list[0]!
-    throw new FerryError('E_USAGE', `several Ferry instances are running (${names}): ` +
+    throw new FerryError(codes.nameNeeded, `several Ferry instances are running (${names}): ` +
       `select one by name with \`ferry ${command} <NAME>\` (a unique prefix is enough)`)
   }
-  if (name === '') throw new FerryError('E_USAGE', `the instance name is empty: running instances are ${names}`)
+  if (name === '') throw new FerryError(codes.badName, `the instance name is empty: running instances are ${names}`)
   const exact = list.find(i => i.name === name)
   if (exact !== undefined) return exact
   const matches = list.filter(i => i.name.startsWith(name))
   if (matches.length === 1) return matches[0]!
   if (matches.length === 0) {
-    throw new FerryError('E_USAGE', `no running Ferry instance is named '${name}': running instances are ${names}`)
+    throw new FerryError(codes.badName, `no running Ferry instance is named '${name}': running instances are ${names}`)
   }
-  throw new FerryError('E_USAGE', `'${name}' matches several running Ferry instances (${matches.map(i => i.name).join(', ')}): ` +
+  throw new FerryError(codes.badName, `'${name}' matches several running Ferry instances (${matches.map(i => i.name).join(', ')}): ` +
     'type more of the name')
 }
 

@@ -21,7 +21,7 @@ export interface Logger {
 
 export interface LogSink { write (line: string): unknown }
 
-export function levelNumber (level: string): number {
+function levelNumber (level: string): number {
   const byName = LOG_LEVELS.indexOf(level as LogLevelName)
   if (byName >= 0) return byName
   const n = Number(level)
@@ -55,6 +55,3 @@ export function createLogger (sink: LogSink, level: string | number = 'notice', 
     errorDetail: err => { if (threshold >= 5 && err instanceof Error && err.stack !== undefined) emit(5, err.stack) }
   }
 }
-
-/** A logger that drops everything, for tests and for code paths that run before logging is set up. */
-export const silentLogger: Logger = createLogger({ write: () => true }, -1)

@@ -1,6 +1,6 @@
 // What --metrics-address adds to a core, wired in one place: the request tally the front server feeds, the pool
 // event counters, and the listener. Without the option none of it exists, and the request path counts nothing.
-import type { MemoryStore } from '../cache/memory-store.js'
+import type { CacheFiguresSource } from '../admin/cache-snapshot.js'
 import type { Logger } from '../log/logger.js'
 import type { Pool } from '../pool/pool.js'
 import { RequestTally } from '../server/request-tally.js'
@@ -14,7 +14,7 @@ export interface CoreMetricsDeps {
   /** --metrics-address, parsed. */
   readonly where: { readonly host: string, readonly port: number }
   readonly pool: Pool
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
   /** True once the core is shutting down: /readyz then says so, and load balancers stop sending. */
   readonly stopping: () => boolean
 }

@@ -16,7 +16,7 @@ const MAX_ERROR_CHARS = 200
  * as ready: it returns to rotation by itself, and a probe must not flap on it. An app with --min-instances 0 and no
  * process is ready as long as its last spawn did not fail: it is started on its first request.
  */
-export function appNotReady (g: GroupSnapshot): string | undefined {
+function appNotReady (g: GroupSnapshot): string | undefined {
   if (g.processes.some(p => p.state === 'ready' || p.state === 'oob')) return undefined
   const error = g.last_spawn_error
   if (error !== null) {

@@ -2,7 +2,7 @@
 // only feeds the RequestTally (plain increments), the pool its events; gauges, per-process figures and the turbocache
 // counters come from the same snapshot and counters the status views use.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type MetricObjectWithValues, type MetricValue, type MetricValueWithName } from 'prom-client'
-import type { MemoryStore } from '../cache/memory-store.js'
+import type { CacheFiguresSource } from '../admin/cache-snapshot.js'
 import { DURATION_BUCKETS_SECONDS, STATUS_CLASSES, type AppTally, type RequestTally } from '../server/request-tally.js'
 import type { PoolCounters, AppEventCounts } from './pool-counters.js'
 import type { ProcessSample, ProcessSampler } from './process-sampler.js'
@@ -12,7 +12,7 @@ export interface MetricsSources {
   readonly counters: PoolCounters
   readonly sampler: ProcessSampler
   /** Absent when turbocaching is off for the instance: no turbocache series then. */
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
 }
 
 type Series<L extends string> = Array<[LabelValues<L>, number]>
@@ -22,10 +22,8 @@ type Series<L extends string> = Array<[LabelValues<L>, number]>
 function scraped<L extends string> (kind: 'counter' | 'gauge', registry: Registry, name: string, help: string,
   labelNames: readonly L[], read: () => Series<L> | Promise<Series<L>>): void {
   if (kind === 'counter') {
-    // eslint-disable-next-line no-new
     new Counter<L>({ name, help, labelNames, registers: [registry], async collect () { const s = await read(); this.reset(); for (const [l, v] of s) this.inc(l, v) } })
   } else {
-    // eslint-disable-next-line no-new
     new Gauge<L>({ name, help, labelNames, registers: [registry], async collect () { const s = await read(); this.reset(); for (const [l, v] of s) this.set(l, v) } })
   }
 }
@@ -75,7 +73,6 @@ export function createMetricsRegistry (s: MetricsSources): Registry {
   const tallies = (): Array<[string, AppTally]> => s.tally.unrouted.count === 0 ? [...s.tally.apps] : [...s.tally.apps, ['', s.tally.unrouted]]
   scraped('counter', registry, 'ferry_requests_total', 'Requests answered, by app and status class (code="none": the client left before a response head was sent)',
     ['app', 'code'], () => tallies().flatMap(([app, t]) => STATUS_CLASSES.map((code, i): [LabelValues<'app' | 'code'>, number] => [{ app, code }, t.byClass[i]!])))
-  // eslint-disable-next-line no-new
   new TalliedHistogram(registry, tallies)
 
   const groups = async () => (await s.sampler.sample()).pool.groups

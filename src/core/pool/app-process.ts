@@ -95,6 +95,11 @@ export class AppProcess {
     return this.#spawned.oobWork?.(timeoutMs) ?? Promise.resolve(false)
   }
 
+  /** Drops what `target` names from the process's own turbocache (--bypass); how many entries, 0 without one. */
+  purgeCache (target: Parameters<NonNullable<SpawnedProcess['purgeCache']>>[0]): Promise<number> {
+    return this.#spawned.purgeCache?.(target) ?? Promise.resolve(0)
+  }
+
   /** Stops taking requests, then stops the process. Idempotent. */
   stop (graceMs?: number): ReturnType<SpawnedProcess['stop']> {
     if (this.live) this.state = 'stopping'

@@ -1,12 +1,24 @@
-// One app's processes: checkout (least busy, else queue), the spawn decision, crash handling with back-off, and
-// the idle reaper. Knows nothing of HTTP; gets its loader and clock from whoever builds it.
+// One app's processes, as a state machine: checkout (through the balancer, else the queue), release, the spawn
+// decision, exits. The policies it applies live beside it: back-off.ts, rolling-restart.ts (restarts and graceful
+// replacement), recycling.ts, out-of-band.ts, idle-reaper.ts, tunnel-drain.ts. Knows nothing of HTTP; gets its
+// loader, clock and timers from whoever builds it.
 import { FerryError } from '../errors.js'
 import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
-import { pickLeastBusy } from './balancer.js'
+import { pickLeastBusy, pickProcess, stickyTarget } from './balancer.js'
+import { pickHandAhead } from './hand-ahead.js'
+import type { QueueCancel } from './queue-leave.js'
 import { WaitQueue, type Waiter } from './wait-queue.js'
-import type { PoolEvents } from './events.js'
+import type { EventEmitter } from 'node:events'
+import type { GroupEventMap } from './event-map.js'
 import { randomId } from './random-id.js'
+import { Backoff, diedEarly, hadGoodRun } from './backoff.js'
+import { RollingRestart } from './rolling-restart.js'
+import { checkMemory, reachedMaxRequests } from './recycling.js'
+import { OutOfBand, wantsOob } from './out-of-band.js'
+import { idleToStop, reapEvery } from './idle-reaper.js'
+import { DEFAULT_TUNNEL_DRAIN_MS, TunnelDrains } from './tunnel-drain.js'
+import { nodeTimers, type TimerHandle, type Timers } from './timers.js'
 
 export interface GroupOptions {
   readonly app: AppSpec
@@ -26,7 +38,9 @@ export interface GroupOptions {
   /** Whether one more process may be kept only for its tunnels (the pool bounds them); absent: always. */
   readonly mayKeepForTunnels?: () => boolean
   readonly now: () => number
-  readonly events: PoolEvents
+  /** Where its timers are set; default Node's (unref'd). Unit tests pass a fake clock's. */
+  readonly timers?: Timers
+  readonly events: EventEmitter<GroupEventMap<Group>>
   /** How restarts asked for without a method (restart.txt, restart-app) are done. */
   readonly rollingRestarts?: boolean
   /** Replace a process after this many requests; 0 = never. */
@@ -50,26 +64,13 @@ export interface GroupOptions {
   readonly tunnelDrainMs?: number
   /** How much of the app's output the log takes (the group only carries it; the log's subscriber applies it). */
   readonly outputLimit?: OutputLimit
+  /** --hand-ahead: a one-at-a-time process may be given the next waiting request while it serves one (hand-ahead.ts). */
+  readonly handAhead?: boolean
 }
 
 /** Bytes of app output per second on average, and at once; bytesPerSecond 0 = no limit. */
 export interface OutputLimit { readonly bytesPerSecond: number, readonly burstBytes: number }
 
-export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
-
-/** A process that dies sooner than this after starting counts as a failed start for the back-off. */
-const EARLY_DEATH_MS = 10_000
-/**
- * A process that has been up this long and answered at least one request proves the app starts and serves: the
- * back-off starts again from its first step (250 ms) for whatever fails next, instead of where an old crash loop
- * left it (30 s). Half of EARLY_DEATH_MS: past start-up and its first requests, which is where crash loops die, and
- * soon enough that a crash loop fixed a few seconds ago does not turn one early death into a 30 s outage.
- */
-const GOOD_RUN_MS = 5_000
-const MAX_BACKOFF_MS = 30_000
-const DEFAULT_OOB_TIMEOUT_MS = 60_000
-/** --websocket-drain-time's default: long enough for most sessions to end on their own, short enough for a deploy. */
-export const DEFAULT_TUNNEL_DRAIN_MS = 300_000
 
 export class Group {
   readonly name: string
@@ -77,23 +78,17 @@ export class Group {
   readonly queue = new WaitQueue<AppProcess>()
   spawning = 0
   queueOverflows = 0
-  /** Consecutive failed starts (spawn errors and early deaths); resets on a good start. */
-  failures = 0
-  lastSpawnError: FerryError | undefined
-  backoffUntil = 0
   #o: GroupOptions
+  readonly #timers: Timers
   readonly #abort = new AbortController()
-  #stopped = false
-  #retryTimer: NodeJS.Timeout | undefined
-  #reaper: NodeJS.Timeout | undefined
-  /** Old processes a rolling restart has yet to replace, oldest first. */
-  #toReplace: AppProcess[] = []
-  /** Old processes retired before their replacement was spawned (the pool had no room for one more). */
-  #retiredAhead = 0
-  #rollingSpawn = false
-  #memoryTimer: NodeJS.Timeout | undefined
-  /** Retired processes kept only for their tunnels, and the timer that stops each at the end of the drain time. */
-  readonly #tunnelDrains = new Map<AppProcess, NodeJS.Timeout>()
+  /** Why it takes no more requests (app removed, or shutting down); undefined while it serves. */
+  #halted: FerryError | undefined
+  #reaper: TimerHandle | undefined
+  #memoryTimer: TimerHandle | undefined
+  readonly #backoff: Backoff
+  readonly #roll: RollingRestart
+  readonly #oob: OutOfBand
+  readonly #tunnelDrains: TunnelDrains
   /** A restart asked for by restart.txt, applied by the next request (see applyPendingRestart). */
   #restartPending = false
   /** When a request last arrived for this app (ms since the epoch). */
@@ -113,9 +108,41 @@ export class Group {
 
   constructor (options: GroupOptions) {
     this.#o = options
+    this.#timers = options.timers ?? nodeTimers
     this.name = options.app.root
     this.lastActivity = options.now()
     this.generationStartedAt = this.lastActivity
+    this.#backoff = new Backoff(this.#timers)
+    this.#roll = new RollingRestart({
+      processes: this.processes,
+      halted: () => this.#halted !== undefined,
+      spawning: () => this.spawning,
+      backoffLeft: () => this.#backoff.until - this.#o.now(),
+      retryAfter: (ms, fn) => this.#backoff.retryAfter(ms, fn),
+      mayGrow: () => this.#mayGrow(),
+      spawnOne: () => this.#spawnOne(),
+      retire: p => this.#retire(p),
+      maybeSpawn: () => this.#maybeSpawn(),
+      recycling: (p, reason) => this.#o.events.emit('recycle', this, p, reason)
+    })
+    this.#oob = new OutOfBand({
+      processes: this.processes,
+      liveCount: () => this.liveCount,
+      maxOob: () => this.maxOob,
+      timeoutMs: () => this.#o.oobTimeoutMs,
+      emit: (p, phase) => this.#o.events.emit('oobWork', this, p, phase),
+      backInRotation: p => {
+        if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
+        this.#drain()
+      }
+    })
+    this.#tunnelDrains = new TunnelDrains({
+      timers: this.#timers,
+      drainMs: () => this.#o.tunnelDrainMs ?? DEFAULT_TUNNEL_DRAIN_MS,
+      mayKeep: options.mayKeepForTunnels,
+      stop: p => this.#stopProcess(p),
+      emit: (p, phase) => this.#o.events.emit('tunnelDrain', this, p, phase)
+    })
     this.#startTimers()
   }
 
@@ -133,15 +160,20 @@ export class Group {
 
   #startTimers (): void {
     const o = this.#o
-    clearInterval(this.#reaper)
-    clearInterval(this.#memoryTimer)
+    this.#timers.clear(this.#reaper)
+    this.#timers.clear(this.#memoryTimer)
     this.#reaper = this.#memoryTimer = undefined
-    if (o.idleTimeMs > 0) {
-      const every = Math.max(250, Math.min(o.idleTimeMs / 2, 10_000))
-      this.#reaper = setInterval(() => this.#reapIdle(), every).unref()
-    }
-    if ((o.memoryLimitKb ?? 0) > 0 && o.measureMemoryKb !== undefined) {
-      this.#memoryTimer = setInterval(() => { void this.#checkMemory() }, o.memoryCheckMs ?? 5_000).unref()
+    if (o.idleTimeMs > 0) this.#reaper = this.#timers.setInterval(() => this.#reapIdle(), reapEvery(o.idleTimeMs))
+    const limit = o.memoryLimitKb ?? 0
+    const measure = o.measureMemoryKb
+    if (limit > 0 && measure !== undefined) {
+      const host = {
+        processes: this.processes,
+        beingReplaced: (p: AppProcess) => this.#roll.includes(p),
+        replace: (p: AppProcess) => this.#roll.replace(p, 'memory-limit'),
+        over: (p: AppProcess, kb: number, limitKb: number) => this.#o.events.emit('memoryOver', this, p, kb, limitKb)
+      }
+      this.#memoryTimer = this.#timers.setInterval(() => { void checkMemory(host, limit, measure) }, o.memoryCheckMs ?? 5_000)
     }
   }
 
@@ -149,7 +181,7 @@ export class Group {
    * New settings (a reload changed the app's configuration): processes spawned from now on use them, and a
    * rolling restart replaces the running ones, so the app keeps serving throughout.
    */
-  reconfigure (options: Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'events'>): void {
+  reconfigure (options: Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'timers' | 'events'>): void {
     if (options.app.root !== this.name) throw new Error(`reconfigure: ${options.app.root} is not ${this.name}`)
     this.#o = { ...this.#o, ...options }
     this.#startTimers()
@@ -161,17 +193,17 @@ export class Group {
    * Resolves once they are all gone.
    */
   async drainAndStop (): Promise<void> {
-    this.#halt(new FerryError('E_QUEUE_FULL', `${this.name} was removed from the configuration`))
+    this.#halt(new FerryError('E_APP_REMOVED', `${this.name} was removed from the configuration`))
     for (const p of this.processes) this.#retire(p)
     await Promise.all(this.processes.map(p => p.exited))
   }
 
   /** Takes no more requests: timers stop, a spawn in progress is aborted, every waiting request gets `why`. */
   #halt (why: FerryError): void {
-    this.#stopped = true
-    clearInterval(this.#reaper)
-    clearInterval(this.#memoryTimer)
-    clearTimeout(this.#retryTimer)
+    this.#halted = why
+    this.#timers.clear(this.#reaper)
+    this.#timers.clear(this.#memoryTimer)
+    this.#backoff.cancelRetry()
     this.#abort.abort(why)
     this.queue.rejectAll(why)
     for (const p of this.processes) {
@@ -189,10 +221,15 @@ export class Group {
   get maxInstances (): number { return this.#o.maxInstances }
   get maxOob (): number { return this.#o.maxOob ?? 1 }
   get maxQueue (): number { return this.#o.maxQueue }
+  /** Consecutive failed starts (spawn errors and early deaths); resets on a good start. */
+  get failures (): number { return this.#backoff.failures }
+  get lastSpawnError (): FerryError | undefined { return this.#backoff.lastError }
+  /** No spawn before this (ms since the epoch): the back-off after failed starts. */
+  get backoffUntil (): number { return this.#backoff.until }
   /** The command that starts one of its processes, as the loader runs it. */
   get startCommand (): string { return this.#o.loader.startCommand?.(this.app) ?? this.app.startCommand ?? '' }
   /** A rolling restart is still replacing old processes. */
-  get restarting (): boolean { return this.#toReplace.length > 0 || this.#retiredAhead > 0 || this.#rollingSpawn }
+  get restarting (): boolean { return this.#roll.active }
   get outputLimit (): OutputLimit | undefined { return this.#o.outputLimit }
   get restartPending (): boolean { return this.#restartPending || this.alwaysRestart }
   get defaultRestartMethod (): 'blocking' | 'rolling' { return this.#o.rollingRestarts === true ? 'rolling' : 'blocking' }
@@ -221,15 +258,7 @@ export class Group {
    * cookie) names the process to prefer; when that one is alive but full, undefined, so the caller waits for it.
    */
   checkout (stickyId?: string): AppProcess | undefined {
-    let p: AppProcess | undefined
-    if (stickyId !== undefined) {
-      const named = this.stickyProcess(stickyId)
-      if (named !== undefined) {
-        if (named.state !== 'ready' || named.totallyBusy) return undefined
-        p = named
-      }
-    }
-    p ??= pickLeastBusy(this.processes)
+    const p = pickProcess(this.processes, stickyId)
     if (p === undefined) return undefined
     p.sessions++
     p.lastUsed = this.lastActivity = this.#o.now()
@@ -238,28 +267,28 @@ export class Group {
   }
 
   /** The live process a sticky cookie names, if any. */
-  stickyProcess (stickyId: string): AppProcess | undefined {
-    for (const p of this.processes) if (p.stickyId === stickyId && p.live) return p
-    return undefined
-  }
+  stickyProcess (stickyId: string): AppProcess | undefined { return stickyTarget(this.processes, stickyId) }
 
   /** Checks out a process, waiting in the queue (and spawning) when none is free. */
-  acquire (signal?: AbortSignal, stickyId?: string): Promise<AppProcess> {
+  acquire (signal?: QueueCancel, stickyId?: string): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
-    if (this.#stopped) return Promise.reject(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
-    const crashLooping = this.lastSpawnError !== undefined && this.capacity === 0 && this.backoffUntil > this.#o.now()
-    if (crashLooping) return Promise.reject(this.lastSpawnError)
+    if (this.#halted !== undefined) return Promise.reject(this.#halted)
+    const b = this.#backoff
+    const crashLooping = b.lastError !== undefined && this.capacity === 0 && b.until > this.#o.now()
+    if (crashLooping) return Promise.reject(b.lastError)
     if (this.#o.maxQueue > 0 && this.queue.length + this.#stickyWaiting >= this.#o.maxQueue) {
       this.queueOverflows++
       this.#o.events.emit('queueFull', this)
       return Promise.reject(new FerryError('E_QUEUE_FULL', `request queue full (max ${this.#o.maxQueue}) for ${this.name}`))
     }
+    const ahead = stickyId === undefined && this.queue.length === 0 ? this.#handAhead() : undefined
+    if (ahead !== undefined) { ahead.sessions++; return Promise.resolve(ahead) }
     const named = stickyId === undefined ? undefined : this.stickyProcess(stickyId)
     return this.#enqueue(signal, named)
   }
 
-  #enqueue (signal: AbortSignal | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
+  #enqueue (signal: QueueCancel | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
       const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false }
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
@@ -281,13 +310,11 @@ export class Group {
     p.processed++
     p.lastUsed = this.#o.now()
     if (p.state === 'ready') {
-      const max = this.#o.maxRequests ?? 0
-      const every = this.#o.oobEvery ?? 0
-      if (max > 0 && p.processed >= max) this.#replace(p, 'max-requests')
-      else if (oobRequested || (every > 0 && p.processed % every === 0)) this.#wantOob(p)
+      if (reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
+      else if (wantsOob(p.processed, this.#o.oobEvery ?? 0, oobRequested)) this.#oob.want(p)
     }
     if (p.sessions === 0) {
-      if (p.state === 'oob') void this.#runOob(p)
+      if (p.state === 'oob') void this.#oob.run(p)
       else if (p.state === 'stopping') this.#stopOrDrain(p)
     }
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
@@ -322,31 +349,13 @@ export class Group {
    */
   #stopOrDrain (p: AppProcess): void {
     if (p.tunnels === 0 || p.killWhenIdle) { this.#stopProcess(p); return }
-    if (this.#tunnelDrains.has(p)) return
-    if (this.#o.mayKeepForTunnels?.() === false) {
-      // Too many kept for tunnels (this one counted): this group's oldest one goes now, closing its tunnels, or else this one.
-      const oldest = this.#tunnelDrains.keys().next().value as AppProcess | undefined
-      if (oldest === undefined) { this.#endDrain(p); return }
-      this.#endDrain(oldest)
-    }
-    const ms = this.#o.tunnelDrainMs ?? DEFAULT_TUNNEL_DRAIN_MS
-    this.#tunnelDrains.set(p, setTimeout(() => { if (p.state !== 'dead') this.#endDrain(p) }, ms).unref())
-    this.#o.events.emit('tunnelDrain', this, p, 'waiting')
     // Later, as when a process exits: the caller (a rolling restart retiring one ahead) finishes its bookkeeping first.
-    queueMicrotask(() => this.#roomFreed())
-  }
-
-  /** A process kept for its tunnels stops now, which closes them. */
-  #endDrain (p: AppProcess): void {
-    clearTimeout(this.#tunnelDrains.get(p))
-    this.#tunnelDrains.delete(p)
-    this.#o.events.emit('tunnelDrain', this, p, 'closing')
-    this.#stopProcess(p)
+    if (this.#tunnelDrains.keep(p)) queueMicrotask(() => this.#roomFreed())
   }
 
   /** Pool room was given back (a process exited, or is kept only for its tunnels): a restart or queue may go on. */
   #roomFreed (): void {
-    if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
+    this.#roll.roomFreed()
     this.#maybeSpawn()
   }
 
@@ -387,81 +396,6 @@ export class Group {
   }
 
   /**
-   * Replaces one process gracefully. When another process can take its requests it leaves rotation at once (and a
-   * replacement is spawned if the group needs one); when it is the only one serving, a replacement is spawned first
-   * and it keeps serving until that one is ready, so visitors never wait. Called again for a process already
-   * waiting for its replacement, it leaves as soon as another process is ready.
-   */
-  #replace (p: AppProcess, reason: RecycleReason): void {
-    if (!p.live) return
-    const waiting = this.#toReplace.includes(p)
-    if (!waiting) this.#o.events.emit('recycle', this, p, reason)
-    const others = this.processes.some(q => q !== p && q.state === 'ready' && !this.#toReplace.includes(q))
-    if (others) {
-      if (waiting) this.#toReplace.splice(this.#toReplace.indexOf(p), 1)
-      this.#retire(p)
-      this.#maybeSpawn()
-      return
-    }
-    if (waiting) return
-    this.#toReplace.push(p)
-    this.#rollOn()
-  }
-
-  #wantOob (p: AppProcess): void {
-    if (!p.supportsOob) return
-    p.oobWanted = true
-    this.#startOob()
-  }
-
-  /** Takes processes that want out-of-band work out of rotation, at most maxOob at a time. */
-  #startOob (): void {
-    const max = this.#o.maxOob ?? 1
-    let out = 0
-    for (const p of this.processes) if (p.state === 'oob') out++
-    for (const p of this.processes) {
-      if (out >= max) return
-      if (!p.oobWanted || p.state !== 'ready') continue
-      // Visitors must not meet a pause: another process keeps serving, unless the app has only this one.
-      const others = this.processes.some(q => q !== p && q.state === 'ready')
-      if (!others && this.liveCount > 1) continue
-      p.oobWanted = false
-      p.state = 'oob'
-      out++
-      if (p.sessions === 0) void this.#runOob(p)
-    }
-  }
-
-  async #runOob (p: AppProcess): Promise<void> {
-    if (p.oobRunning) return
-    p.oobRunning = true
-    this.#o.events.emit('oobWork', this, p, 'start')
-    const done = await p.oobWork(this.#o.oobTimeoutMs ?? DEFAULT_OOB_TIMEOUT_MS)
-    p.oobRunning = false
-    this.#o.events.emit('oobWork', this, p, done ? 'done' : 'timeout')
-    if (p.state !== 'oob') return
-    p.state = 'ready'
-    if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
-    this.#drain()
-    this.#startOob()
-  }
-
-  async #checkMemory (): Promise<void> {
-    const limit = this.#o.memoryLimitKb ?? 0
-    const measure = this.#o.measureMemoryKb
-    if (limit <= 0 || measure === undefined) return
-    for (const p of this.processes) {
-      if (!p.live) continue
-      if (this.#toReplace.includes(p)) { this.#replace(p, 'memory-limit'); continue }
-      const kb = await measure(p.pid)
-      if (kb !== undefined && kb > limit && p.live) {
-        this.#o.events.emit('memoryOver', this, p, kb, limit)
-        this.#replace(p, 'memory-limit')
-      }
-    }
-  }
-
-  /**
    * Replaces every process. Blocking: all stop taking requests at once (they finish what they serve) and new ones
    * are spawned; requests wait meanwhile. Rolling: one at a time, a new process is spawned and only once it is
    * ready does an old one stop, so the app keeps serving; if a new one fails to start, the old ones stay.
@@ -471,16 +405,15 @@ export class Group {
     this.generationStartedAt = this.#o.now()
     this.#o.events.emit('restart', this, method)
     // Someone changed something (a deploy, a fix): try it now rather than after the old crash loop's back-off.
-    this.#resetBackoff()
+    this.#backoff.reset()
     const old = this.processes.filter(p => p.live)
     if (method === 'blocking') {
-      this.#toReplace = []
+      this.#roll.forget()
       for (const p of old) this.#retire(p)
       this.#maybeSpawn()
       return
     }
-    this.#toReplace = old
-    this.#rollOn()
+    this.#roll.begin(old)
   }
 
   #retire (p: AppProcess): void {
@@ -489,30 +422,6 @@ export class Group {
     // A process that accepts its clients itself is the only one that can stop its intake: its stop() drains it.
     if (p.sessions === 0 || p.acceptsItself) this.#stopOrDrain(p)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
-  }
-
-  #rollOn (): void {
-    this.#toReplace = this.#toReplace.filter(p => p.live)
-    if (this.#stopped || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || this.spawning > 0) return
-    const wait = this.backoffUntil - this.#o.now()
-    if (wait > 0) {
-      this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.#rollOn(); this.#maybeSpawn() }, wait).unref()
-      return
-    }
-    if (this.#mayGrow()) { this.#rollingSpawn = true; this.#spawnOne(); return }
-    // No room for one more: retire one first (the app briefly has one process fewer) and spawn once it is gone.
-    if (this.#retiredAhead > 0 || this.#toReplace.length === 0) return
-    this.#retire(this.#toReplace.shift()!)
-    this.#retiredAhead++
-  }
-
-  #rolledOne (): void {
-    if (!this.#rollingSpawn) { this.#rollOn(); return }
-    this.#rollingSpawn = false
-    this.#toReplace = this.#toReplace.filter(p => p.live)
-    if (this.#retiredAhead > 0) this.#retiredAhead--
-    else { const old = this.#toReplace.shift(); if (old !== undefined) this.#retire(old) }
-    this.#rollOn()
   }
 
   /** Takes a process out of rotation; it stops once its requests are done. Returns false for an unknown PID. */
@@ -526,14 +435,26 @@ export class Group {
 
   #drain (): void {
     while (this.queue.length > 0) {
-      const p = pickLeastBusy(this.processes)
+      const free = pickLeastBusy(this.processes)
+      const p = free ?? this.#handAhead()
       if (p === undefined) return
       const w = this.queue.shift()
       if (w === undefined) return
       p.sessions++
-      p.lastUsed = this.#o.now()
+      // lastUsed stays the start of the request a process executes: hand-ahead.ts goes by it.
+      if (p === free) p.lastUsed = this.#o.now()
       w.resolve(p)
     }
+  }
+
+  /**
+   * A process to give a request that would wait in the queue, while it finishes its current one (hand-ahead.ts).
+   * Only where the loader itself serves one request at a time (Python, Ruby): a Node app at --concurrency 1 would
+   * run a second request at once.
+   */
+  #handAhead (): AppProcess | undefined {
+    if (this.#o.handAhead !== true || this.#o.loader.concurrency !== 1 || this.spawning > 0 || this.#mayGrow()) return undefined
+    return pickHandAhead(this.processes, this.#o.now())
   }
 
   #wantsProcess (): boolean {
@@ -556,12 +477,21 @@ export class Group {
     if (p === undefined) return
     p.sessions = s.inFlight
     if (s.processed > p.processed) p.lastUsed = this.lastActivity = Math.max(s.lastUsed, p.lastUsed)
+    const before = p.processed
     p.processed = s.processed
     p.bytesIn = s.bytesIn
     p.bytesOut = s.bytesOut
     this.#o.events.emit('processStats', this, p, s)
-    const max = this.#o.maxRequests ?? 0
-    if (p.state === 'ready' && max > 0 && p.processed >= max) this.#replace(p, 'max-requests')
+    const every = this.#o.oobEvery ?? 0
+    if (p.state === 'ready' && reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
+    // Counted in batches: out-of-band work is due when the batch crossed a multiple of --oob-work-every.
+    else if (p.state === 'ready' && every > 0 && Math.floor(p.processed / every) > Math.floor(before / every)) this.#oob.want(p)
+  }
+
+  /** A process that accepts its clients itself passed on its app's X-Ferry-OOB-Work. */
+  reportOobWanted (pid: number): void {
+    const p = this.processes.find(x => x.pid === pid)
+    if (p !== undefined && p.state === 'ready') this.#oob.want(p)
   }
 
   /** A process reported its event-loop utilization. */
@@ -579,10 +509,10 @@ export class Group {
   }
 
   #maybeSpawn (): void {
-    if (this.#stopped || this.spawning > 0 || !this.#wantsProcess() || !this.#mayGrow()) return
-    const wait = this.backoffUntil - this.#o.now()
+    if (this.#halted !== undefined || this.spawning > 0 || !this.#wantsProcess() || !this.#mayGrow()) return
+    const wait = this.#backoff.until - this.#o.now()
     if (wait > 0) {
-      this.#retryTimer ??= setTimeout(() => { this.#retryTimer = undefined; this.#maybeSpawn() }, wait).unref()
+      this.#backoff.retryAfter(wait, () => this.#maybeSpawn())
       return
     }
     this.#spawnOne()
@@ -593,7 +523,8 @@ export class Group {
     const hooks = {
       onOutput: (pid: number, stream: 'stdout' | 'stderr', line: string) => this.#o.events.emit('output', this, pid, stream, line),
       onLoad: (pid: number, elu: number) => this.reportLoad(pid, elu),
-      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats)
+      onStats: (pid: number, stats: ProcessStats) => this.reportStats(pid, stats),
+      onOobWanted: (pid: number) => this.reportOobWanted(pid)
     }
     this.#o.events.emit('spawning', this)
     const begun = { at: this.#o.now(), generation: this.generationStartedAt, groupUuid: this.uuid }
@@ -603,38 +534,24 @@ export class Group {
       const p = new AppProcess(spawned, this.#o.now(), this.#o.concurrency, String(this.#nextStickyId++), begun)
       this.processes.push(p)
       void p.exited.then(info => this.#onExit(p, info))
-      if (this.#stopped) { void p.stop(this.#o.stopGraceMs); return }
-      this.lastSpawnError = undefined
+      if (this.#halted !== undefined) { void p.stop(this.#o.stopGraceMs); return }
+      this.#backoff.lastError = undefined
       this.#o.events.emit('spawned', this, p)
       this.#drain()
-      this.#rolledOne()
+      this.#roll.spawned()
       this.#maybeSpawn()
     }, (err: unknown) => {
       this.spawning--
-      if (this.#stopped) return
+      if (this.#halted !== undefined) return
       // A rolling restart whose new version does not start leaves the old processes serving.
-      this.#toReplace = []
-      this.#rollingSpawn = false
+      this.#roll.failed()
       this.#recordFailure(err instanceof FerryError ? err : new FerryError('E_SPAWN_FAILED', String(err), { cause: err }))
     })
   }
 
-  #resetBackoff (): void {
-    this.failures = 0
-    this.backoffUntil = 0
-    clearTimeout(this.#retryTimer)
-    this.#retryTimer = undefined
-  }
-
-  #hadGoodRun (p: AppProcess): boolean {
-    return p.processed > 0 && this.#o.now() - p.spawnedAt >= GOOD_RUN_MS
-  }
-
   #recordFailure (err: FerryError): void {
-    if (this.processes.some(p => p.live && this.#hadGoodRun(p))) this.failures = 0
-    this.failures++
-    this.lastSpawnError = err
-    this.backoffUntil = this.#o.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1))
+    const now = this.#o.now()
+    this.#backoff.record(err, now, this.processes.some(p => p.live && hadGoodRun(p, now)))
     this.#o.events.emit('spawnFailed', this, err)
     // Queued requests were waiting for this spawn when nothing else can serve them: they get the error now.
     if (this.liveCount === 0) this.queue.rejectAll(err)
@@ -644,39 +561,33 @@ export class Group {
   #onExit (p: AppProcess, info: ExitInfo): void {
     const unexpected = p.live
     p.state = 'dead'
-    clearTimeout(this.#tunnelDrains.get(p))
-    this.#tunnelDrains.delete(p)
+    this.#tunnelDrains.forget(p)
     const i = this.processes.indexOf(p)
     if (i >= 0) this.processes.splice(i, 1)
     if (p.stickyWaiters.length > 0) this.#serveStickyWaiters(p)
     this.#o.events.emit('exited', this, p, info, unexpected)
-    if (this.#retiredAhead > 0 && !this.#rollingSpawn) this.#rollOn()
-    if (this.#hadGoodRun(p)) this.failures = 0
+    this.#roll.roomFreed()
+    const now = this.#o.now()
+    if (hadGoodRun(p, now)) this.#backoff.failures = 0
     if (unexpected) {
-      const early = this.#o.now() - p.spawnedAt < EARLY_DEATH_MS
-      if (early) this.#recordFailure(new FerryError('E_SPAWN_EXITED', `app process ${p.pid} of ${this.name} died ${describeExit(info)} soon after starting`))
-      else this.failures = 0
+      if (diedEarly(p, now)) this.#recordFailure(new FerryError('E_SPAWN_EXITED', `app process ${p.pid} of ${this.name} died ${describeExit(info)} soon after starting`))
+      else this.#backoff.failures = 0
     }
     this.#maybeSpawn()
   }
 
   #reapIdle (): void {
-    const now = this.#o.now()
-    let ready = this.liveCount
-    for (const p of this.processes) {
-      if (ready <= this.#o.minInstances) break
-      // An open tunnel (a WebSocket) is use, however quiet.
-      if (p.state !== 'ready' || p.sessions > 0 || p.tunnels > 0 || now - p.lastUsed < this.#o.idleTimeMs) continue
+    const o = this.#o
+    for (const p of idleToStop(this.processes, this.liveCount, o.minInstances, o.idleTimeMs, o.now())) {
       p.state = 'stopping'
-      ready--
       this.#o.events.emit('idleStop', this, p)
-      void p.stop(this.#o.stopGraceMs)
+      void p.stop(o.stopGraceMs)
     }
   }
 
   /** Stops accepting requests, rejects the queue and stops every process. */
   async stop (graceMs = this.#o.stopGraceMs): Promise<void> {
-    this.#halt(new FerryError('E_QUEUE_FULL', 'Ferry is shutting down'))
+    this.#halt(new FerryError('E_SHUTTING_DOWN', 'Ferry is shutting down'))
     await Promise.all(this.processes.map(p => p.stop(graceMs)))
   }
 }

@@ -4,11 +4,14 @@ import type { AppSpec, AppType, Loader } from '../spawn/loader.js'
 import { Group, type GroupOptions } from './group.js'
 import { PoolEvents } from './events.js'
 import { buildPoolSnapshot, type PoolSnapshot } from './snapshot.js'
+import type { Timers } from './timers.js'
 
 export interface PoolOptions {
   readonly maxPoolSize: number
   readonly loaders: Readonly<Record<AppType, Loader>>
   readonly now?: () => number
+  /** Where groups set their timers; default Node's. A unit test passes a fake clock's with its `now`. */
+  readonly timers?: Timers
   readonly stopGraceMs?: number
   /**
    * Groups added are not pre-started until startGroups(): the core pre-starts apps only once its front is
@@ -19,7 +22,7 @@ export interface PoolOptions {
 
 export type GroupSettings = Pick<GroupOptions, 'minInstances' | 'maxInstances' | 'maxQueue' | 'concurrency' | 'idleTimeMs'> &
   Partial<Pick<GroupOptions, 'rollingRestarts' | 'maxRequests' | 'memoryLimitKb' | 'measureMemoryKb' | 'memoryCheckMs' |
-  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit' | 'loader'>>
+  'oobEvery' | 'maxOob' | 'oobTimeoutMs' | 'saturationElu' | 'tunnelDrainMs' | 'outputLimit' | 'loader' | 'handAhead'>>
 
 export class Pool {
   readonly events = new PoolEvents()
@@ -65,6 +68,7 @@ export class Pool {
       hasRoom: () => this.hasRoom(),
       mayKeepForTunnels: () => this.mayKeepForTunnels(),
       now: this.now,
+      timers: this.#o.timers,
       events: this.events
     })
     this.groups.set(group.name, group)
@@ -87,7 +91,7 @@ export class Pool {
   }
 
   /** The options a group is built with, for reconfigure(). */
-  groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'events'> {
+  groupOptions (app: AppSpec, settings: GroupSettings): Omit<GroupOptions, 'hasRoom' | 'mayKeepForTunnels' | 'now' | 'timers' | 'events'> {
     // settings.loader, when given, replaces the type's loader (--bypass starts Node apps its own way).
     return { app, ...settings, loader: settings.loader ?? this.#o.loaders[app.type], stopGraceMs: this.#o.stopGraceMs }
   }

@@ -2,7 +2,7 @@
 // renders this object and never reads the live pool.
 import type { AppType, UpstreamTarget } from '../spawn/loader.js'
 import type { ProcessState } from './app-process.js'
-import type { Pool } from './pool.js'
+import type { Group } from './group.js'
 
 export interface ProcessSnapshot {
   readonly pid: number
@@ -71,7 +71,13 @@ export interface PoolSnapshot {
   readonly groups: readonly GroupSnapshot[]
 }
 
-export function buildPoolSnapshot (pool: Pool, now: number): PoolSnapshot {
+/** What a snapshot is taken of: the pool's size and its groups (the pool itself, which builds it through this). */
+export interface SnapshotSource {
+  readonly maxPoolSize: number
+  readonly groups: ReadonlyMap<string, Group>
+}
+
+export function buildPoolSnapshot (pool: SnapshotSource, now: number): PoolSnapshot {
   const groups = [...pool.groups.values()].map(g => Object.freeze({
     name: g.name,
     uuid: g.uuid,

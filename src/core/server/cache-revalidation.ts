@@ -10,7 +10,6 @@
 import type { ClientSocket, OutgoingHeaders, RequestHead, ResponseSink } from './exchange-types.js'
 import type { CachedResponse } from '../cache/types.js'
 import { ERROR_STATUSES } from '../cache/stale.js'
-import type { Recorder } from './turbocache.js'
 
 /** Client fields a revalidation leaves out: it asks with the cache's validators, for the whole response. */
 const CLIENT_CONDITIONALS: readonly string[] = ['if-none-match', 'if-modified-since', 'range', 'if-range']
@@ -170,17 +169,4 @@ export class DetachedSink implements ResponseSink {
     this.destroyed = true
     for (const l of this.#onClose.splice(0)) l()
   }
-}
-
-/** What the turbocache asks the front server to send the app about a stale entry (see Turbocache.handle). */
-export class Revalidation {
-  constructor (
-    /** The request for the app (conditional when the entry has a validator). */
-    readonly request: RequestHead,
-    /** Where the answer goes: a RevalidationSink around the client's response, or a DetachedSink. */
-    readonly sink: ResponseSink,
-    readonly recorder: Recorder,
-    /** No client waits (stale-while-revalidate served it already): the front server bounds it in time. */
-    readonly background: boolean
-  ) {}
 }

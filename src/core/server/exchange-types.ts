@@ -2,7 +2,6 @@
 // these as they are; the lean front (lean-connection.ts) provides lighter ones for the requests it parses itself.
 // Keeping the path to these few members is what lets both fronts share one pipeline.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { HeaderLines } from './raw-response.js'
 
 export interface RequestHead {
   readonly method?: string | undefined
@@ -24,6 +23,13 @@ export interface ClientSocket {
   readonly destroyed?: boolean
   /** 'drain': everything written has gone to the kernel. 'close': the connection is gone. See client-watch.ts. */
   on (event: 'drain' | 'close', listener: () => void): unknown
+}
+
+/** Header lines as they go on the wire, and what the framing needs to know about them. */
+export interface HeaderLines {
+  readonly text: string
+  readonly hasLength: boolean
+  readonly hasDate: boolean
 }
 
 /** A flat [name, value, …] list or an object of headers. */
@@ -52,9 +58,27 @@ export interface ResponseSink {
    * front's responses have it.
    */
   endPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, body: Buffer) => void
+  /** A turbocache hit `age` seconds old, as endPrepared with its Age line, written from a kept wire form when it can. */
+  endHit?: (hit: KeptHit, age: number) => void
   /**
    * A head whose header lines were checked beforehand (the response parser checks the app's); `extra` lines are
    * Ferry's own, and `extraHasLength` says they hold the Content-Length. Only the lean front's responses have it.
    */
   writeHeadPrepared?: (status: number, statusText: string, lines: HeaderLines, extra: string, extraHasLength: boolean) => void
+}
+
+/** What the request path can do to an exchange with an app process in progress. */
+export interface Abortable { abort (err: Error): void }
+
+/**
+ * A turbocache entry made ready for its hits (raw-response.ts's PreparedHit): declared here so that the sinks can take
+ * one without this file importing raw-response.ts.
+ */
+export interface KeptHit {
+  readonly status: number
+  readonly statusText: string
+  readonly lines: HeaderLines
+  readonly body: Buffer
+  /** The whole response, kept alive, with this Age; undefined when the body is too large to be worth a copy. */
+  wire (age: number): Buffer | undefined
 }

@@ -1,7 +1,7 @@
 // Header rules for the proxy, as pure functions. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and
 // are never forwarded.
-import type { HeaderLines } from './raw-response.js'
-import type { AppHead } from './response-parser.js'
+import type { HeaderLines } from './exchange-types.js'
+import type { AppHead } from './app-head.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'http2-settings'])
 /**

@@ -10,6 +10,31 @@ import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-respons
 const HEAD_END = Buffer.from('\r\n\r\n')
 /** Pipelined bytes buffered while a response is in progress before the client is paused. */
 const MAX_BUFFERED = 64 * 1024
+/**
+ * How often idle connections are looked for. Idleness is counted in these ticks rather than with socket.setTimeout,
+ * which re-arms a timer on every read and every write (two per hit, each a trip into libuv for the time): a
+ * connection idle for KEEP_ALIVE_MS is closed within one tick after, never before (the Keep-Alive header's promise).
+ */
+const IDLE_TICK_MS = 1_000
+const IDLE_TICKS = Math.ceil(KEEP_ALIVE_MS / IDLE_TICK_MS)
+
+/** Lean connections open now, for the idle sweep; the sweep runs only while there are some. */
+const open = new Set<LeanConnection>()
+let sweep: NodeJS.Timeout | undefined
+
+function track (c: LeanConnection): void {
+  open.add(c)
+  sweep ??= setInterval(sweepIdle, IDLE_TICK_MS).unref()
+}
+
+function untrack (c: LeanConnection): void {
+  open.delete(c)
+  if (open.size === 0 && sweep !== undefined) { clearInterval(sweep); sweep = undefined }
+}
+
+function sweepIdle (): void {
+  for (const c of open) c.idleTick()
+}
 
 export interface LeanHandlers {
   /** Starts answering; false when this request is not for the lean front (nothing has been done with it). */
@@ -29,20 +54,32 @@ export class LeanConnection implements RawResponseOwner {
   #waitingForDrain = false
   #clientEnded = false
   #gone = false
+  /** Sweep ticks since bytes last came, a response ended or held output moved. */
+  #idleTicks = 0
+  /** What was waiting to be written at the last tick, to tell a slow reader from one that reads nothing. */
+  #unsent = 0
 
   constructor (socket: Socket, handlers: LeanHandlers) {
     this.#socket = socket
     this.#h = handlers
     socket.setNoDelay(true)
-    socket.setTimeout(KEEP_ALIVE_MS)
     socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
-    socket.on('timeout', this.#onTimeout)
     socket.on('close', this.#onClose)
     socket.on('error', noop)
+    track(this)
   }
 
-  get idle (): boolean { return this.#current === undefined }
+  /** Called by the idle sweep: a connection with no response in progress and nothing read for KEEP_ALIVE_MS closes. */
+  idleTick (): void {
+    // A response in progress (a long poll, a slow app) is not idleness; a client that reads slowly neither, but one
+    // that reads nothing of what waits for it is, as with node's socket timeout.
+    const unsent = this.#socket.writableLength
+    const moved = unsent < this.#unsent
+    this.#unsent = unsent
+    if (this.#current !== undefined || moved) { this.#idleTicks = 0; return }
+    if (++this.#idleTicks > IDLE_TICKS) { untrack(this); this.#socket.destroy() }
+  }
 
   /** Closes the connection now if no response is in progress (graceful stop); else after it. */
   closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#socket.end() }
@@ -50,6 +87,7 @@ export class LeanConnection implements RawResponseOwner {
   destroy (): void { this.#socket.destroy() }
 
   readonly #onData = (chunk: Buffer): void => {
+    this.#idleTicks = 0
     this.#buffered = this.#buffered === undefined ? chunk : Buffer.concat([this.#buffered, chunk])
     if (this.#current === undefined) this.#next()
     else if (this.#buffered.length > MAX_BUFFERED) this.#socket.pause()
@@ -64,12 +102,8 @@ export class LeanConnection implements RawResponseOwner {
     else this.#socket.destroy()
   }
 
-  readonly #onTimeout = (): void => {
-    // A response in progress (a long poll, a slow app) is not idleness.
-    if (this.#current === undefined) this.#socket.destroy()
-  }
-
   readonly #onClose = (): void => {
+    untrack(this)
     this.#gone = true
     this.#buffered = undefined
     const res = this.#current
@@ -82,6 +116,7 @@ export class LeanConnection implements RawResponseOwner {
   responseDone (res: RawResponse): void {
     if (this.#current !== res) return
     this.#current = undefined
+    this.#idleTicks = 0
     if (this.#gone) return
     if (!res.shouldKeepAlive || this.closing()) { this.#socket.end(); this.#buffered = undefined; return }
     if (this.#waitingForDrain) return
@@ -135,11 +170,10 @@ export class LeanConnection implements RawResponseOwner {
     const socket = this.#socket
     socket.off('data', this.#onData)
     socket.off('end', this.#onEnd)
-    socket.off('timeout', this.#onTimeout)
     socket.off('close', this.#onClose)
     socket.off('error', noop)
     socket.off('drain', this.#onDrain)
-    socket.setTimeout(0)
+    untrack(this)
     this.#gone = true
     const rest = this.#buffered
     this.#buffered = undefined

@@ -1,17 +1,19 @@
 // Streams one request to an app process over a keep-alive connection and its response back, with backpressure both
 // ways. The response is read ahead of a slow client up to the high watermark, so the app process is freed early.
 import type { Readable } from 'node:stream'
-import type { RequestHead, ResponseSink } from './exchange-types.js'
+import type { Abortable, RequestHead, ResponseSink } from './exchange-types.js'
 import type { AppProcess } from '../pool/app-process.js'
 import { INVALID_VALUE_CHAR, responseHeadLinesForClient, responseHeadersForClient } from './headers.js'
 import { requestHeadForApp, type TrustsPeer } from './request-head.js'
-import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
+import { ResponseParser, type ParserEvents } from './response-parser.js'
+import type { AppHead } from './app-head.js'
 import type { ConnectionPool, Upstream, UpstreamUser } from './upstreams.js'
 import type { Recorder, Turbocache } from './turbocache.js'
-import type { Abortable, InflightEntry } from './inflight.js'
+import type { InflightEntry } from './inflight.js'
 import { OWN_SHARE, type BudgetWaiter, type ResponseBuffers } from './response-buffers.js'
 import { untilDrained, type ClientWatcher } from './client-watch.js'
 import { SpooledBody } from './request-spool.js'
+import { FerryError } from '../errors.js'
 
 export interface ProxyContext {
   readonly highWatermark: number
@@ -61,7 +63,7 @@ function isUnreachable (err: NodeJS.ErrnoException | undefined): boolean {
 
 /** Ferry's sticky-session cookie is built from configuration: checked as node would check it before it is written. */
 function checkedValue (value: string): string {
-  if (INVALID_VALUE_CHAR.test(value)) throw new Error('the sticky session cookie holds a character not allowed in a header')
+  if (INVALID_VALUE_CHAR.test(value)) throw new FerryError('E_STICKY_COOKIE_INVALID', 'the sticky-session cookie holds a character not allowed in a header: change --sticky-sessions-cookie-name or the app\'s base URI')
   return value
 }
 
@@ -117,7 +119,7 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     this.#p = p
     this.#pool = pool
     this.#ctx = ctx
-    res.once('close', () => { if (!this.#done) this.#finish(new Error('the client closed the connection'), false) })
+    res.once('close', () => { if (!this.#done) this.#finish(new FerryError('E_CLIENT_GONE', 'the client closed the connection before its response was complete'), false) })
   }
 
   start (fresh: boolean): void {

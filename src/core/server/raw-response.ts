@@ -4,9 +4,10 @@
 // and header values are checked as node checks them, so an app cannot split the response it sends through Ferry.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { OutgoingHeaders, ResponseSink } from './exchange-types.js'
+import type { HeaderLines, KeptHit, OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { FerryError } from '../errors.js'
 
 /** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
 export const KEEP_ALIVE_MS = 5_000
@@ -14,6 +15,15 @@ const KEEP_ALIVE = `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_M
 const LAST_CHUNK = '0\r\n\r\n'
 /** Below this a body is copied after its head into one buffer: cheaper than a vectored write of two. */
 const COPY_BELOW = 8 * 1024
+/** Turbocache entries with bodies up to this size keep their whole wire form between hits (see PreparedHit). */
+const WIRE_MAX_BODY = 16 * 1024
+/**
+ * Wire forms kept at once, at most (the most recently built ones): they copy their entries' bodies, so this bounds
+ * the memory they take beside the store's own budget (64 × 16 KiB, twice that while the ring still holds entries the
+ * store has dropped since). A site with more hot pages than this rebuilds them more often, which costs what every hit
+ * cost before wire forms were kept.
+ */
+const MAX_WIRES = 64
 
 let dateText = ''
 let dateAt = 0
@@ -24,18 +34,12 @@ function httpDate (): string {
   return dateText
 }
 
-export class InvalidHeaderError extends Error {
-  override name = 'InvalidHeaderError'
+/** A header node would refuse to write (E_HEADER_INVALID): nothing of the head is sent. */
+export class InvalidHeaderError extends FerryError {
+  constructor (message: string) { super('E_HEADER_INVALID', message) }
 }
 
 const reason = (status: number, text: string): string => text !== '' ? text : STATUS_CODES[status] ?? 'Unknown'
-
-/** Header lines as they go on the wire, and what the framing needs to know about them. */
-export interface HeaderLines {
-  readonly text: string
-  readonly hasLength: boolean
-  readonly hasDate: boolean
-}
 
 const isList = (h: OutgoingHeaders | readonly string[]): h is readonly string[] => Array.isArray(h)
 
@@ -45,7 +49,7 @@ export function renderHeaderLines (list: OutgoingHeaders | readonly string[]): H
   let hasLength = false
   let hasDate = false
   const add = (name: string, value: string): void => {
-    if (INVALID_VALUE_CHAR.test(value) || !HEADER_NAME.test(name)) throw new InvalidHeaderError(`invalid response header ${JSON.stringify(name)}`)
+    if (INVALID_VALUE_CHAR.test(value) || !HEADER_NAME.test(name)) throw new InvalidHeaderError(`the response header ${JSON.stringify(name)} has a name or value node would not send, so the response is not sent`)
     if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true
     else if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true
     text += `${name}: ${value}\r\n`
@@ -54,6 +58,57 @@ export function renderHeaderLines (list: OutgoingHeaders | readonly string[]): H
   else for (const name of Object.keys(list)) add(name, String(list[name]))
   return { text, hasLength, hasDate }
 }
+
+/**
+ * A turbocache entry made ready for its hits: its header lines rendered and checked once and, for the common answer
+ * (a GET on a connection kept alive), the whole response as one buffer, rebuilt only when its Age or the Date
+ * changes (at most once a second) and otherwise written as it is: such a hit builds no string and copies no body.
+ */
+export class PreparedHit implements KeptHit {
+  readonly status: number
+  readonly statusText: string
+  readonly lines: HeaderLines
+  readonly body: Buffer
+  #wire: Buffer | undefined
+  #wireAge = -1
+  #wireDateAt = -1
+
+  constructor (status: number, statusText: string, lines: HeaderLines, body: Buffer) {
+    this.status = status
+    this.statusText = statusText
+    this.lines = lines
+    this.body = body
+  }
+
+  /** The whole response, kept alive, with this Age; undefined when the body is too large to be worth a copy. */
+  wire (age: number): Buffer | undefined {
+    const body = this.body
+    if (body.length > WIRE_MAX_BODY) return undefined
+    const date = httpDate()
+    if (this.#wire !== undefined && this.#wireAge === age && (this.lines.hasDate || this.#wireDateAt === dateAt)) return this.#wire
+    // What #setHead and #writeWithHead send for the same answer, byte for byte.
+    const head = `HTTP/1.1 ${this.status} ${reason(this.status, this.statusText)}\r\n${this.lines.text}Age: ${age}\r\n` +
+      `Content-Length: ${body.length}\r\n${this.lines.hasDate ? '' : `Date: ${date}\r\n`}${KEEP_ALIVE}`
+    // Its own allocation: a kept buffer must not pin a shared pool slab.
+    const wire = Buffer.allocUnsafeSlow(head.length + body.length)
+    wire.write(head, 0, 'latin1')
+    body.copy(wire, head.length)
+    if (this.#wire === undefined) {
+      const oldest = wired[nextWired]
+      if (oldest !== undefined) oldest.#wire = undefined
+      wired[nextWired] = this
+      nextWired = (nextWired + 1) % MAX_WIRES
+    }
+    this.#wire = wire
+    this.#wireAge = age
+    this.#wireDateAt = dateAt
+    return wire
+  }
+}
+
+/** The PreparedHits holding a wire form, in a ring: the oldest gives its up when another is built. */
+const wired: Array<PreparedHit | undefined> = []
+let nextWired = 0
 
 export interface RawResponseOwner {
   /** True when the connection will close after this response whatever it says (graceful stop, client done). */
@@ -102,6 +157,18 @@ export class RawResponse implements ResponseSink {
     if (this.#closed) return
     this.#setHead(status, reason(status, statusText), lines, `${extra}Content-Length: ${body.length}\r\n`, true)
     this.end(body)
+  }
+
+  /** A turbocache hit, `age` seconds old: its kept wire form when it has one for this answer, else as endPrepared. */
+  endHit (hit: KeptHit, age: number): void {
+    if (this.#closed) return
+    const wire = this.#bodyless || !this.shouldKeepAlive || this.#owner.closing() ? undefined : hit.wire(age)
+    if (wire === undefined) { this.endPrepared(hit.status, hit.statusText, hit.lines, `Age: ${age}\r\n`, hit.body); return }
+    this.headersSent = true
+    this.statusCode = hit.status
+    holdUntilTurnEnds(this.#socket)
+    this.#socket.write(wire)
+    this.#close()
   }
 
   /**

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import type { Abortable } from './inflight.js'
+import type { Abortable } from './exchange-types.js'
 
 /** Most bytes of one request body kept in memory; the rest goes to a file. */
 export const IN_MEMORY = 64 * 1024

@@ -8,24 +8,8 @@
 // and an app can never split the response Ferry sends on its behalf.
 
 import { HEADER_LINE, splitConnection } from './headers.js'
-
-/** The app's response head, read once: what the proxy, the turbocache and the client's head are made from. */
-export class AppHead {
-  constructor (
-    readonly status: number,
-    readonly statusText: string,
-    /** The app's flat [name, value, …] list, hop-by-hop headers included, values without surrounding blanks. */
-    readonly headers: string[],
-    /** The same names lowercased, one per header, so that nobody downstream lowercases them again. */
-    readonly names: string[],
-    /** The head as it came, each line with its CRLF, without the empty line that ends it. */
-    readonly text: string,
-    /** Where each header line starts in `text`; one ends where the next starts (the last at the end of `text`). */
-    readonly lineStarts: number[],
-    /** Transfer-Encoding: chunked. */
-    readonly chunked: boolean
-  ) {}
-}
+import { AppHead } from './app-head.js'
+import { FerryError } from '../errors.js'
 
 export interface ParserEvents {
   onHead (head: AppHead): void
@@ -61,8 +45,14 @@ function lineAt (text: string, at: number): string {
   return text.slice(at, Math.min(eol < 0 ? text.length : eol, at + 80))
 }
 
-export class ParseError extends Error {
-  override name = 'ParseError'
+/**
+ * What the app sent cannot be read as an HTTP/1.1 response (E_APP_RESPONSE_INVALID), or ended before it was complete
+ * (E_APP_RESPONSE). A FerryError, so its code and status reach the client's error page and the log as they are.
+ */
+export class ParseError extends FerryError {
+  constructor (message: string, code: 'E_APP_RESPONSE_INVALID' | 'E_APP_RESPONSE' = 'E_APP_RESPONSE_INVALID') {
+    super(code, message)
+  }
 }
 
 const enum State { Head, Length, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done }
@@ -82,8 +72,6 @@ export class ResponseParser {
   }
 
   get done (): boolean { return this.#state === State.Done }
-  /** True while the body runs until the connection closes. */
-  get untilClose (): boolean { return this.#state === State.UntilClose }
 
   /** Feeds bytes from the app; throws ParseError on a malformed response. */
   execute (input: Buffer): void {
@@ -101,7 +89,7 @@ export class ResponseParser {
   /** The app closed the connection: completes a read-until-close body, else the response was cut short. */
   finishOnClose (): void {
     if (this.#state === State.UntilClose) { this.#complete(false); return }
-    if (this.#state !== State.Done) throw new ParseError('the app closed the connection before the response was complete')
+    if (this.#state !== State.Done) throw new ParseError('the app closed the connection before the response was complete', 'E_APP_RESPONSE')
   }
 
   /** Returns bytes consumed, or -1 when more input is needed. */

@@ -40,7 +40,6 @@ export class Router {
   readonly #byRoot = new Map<string, AppRoute>()
 
   get size (): number { return this.#byRoot.size }
-  all (): AppRoute[] { return [...this.#byRoot.values()] }
   byRoot (root: string): AppRoute | undefined { return this.#byRoot.get(root) }
 
   /** Replaces every route at once (a reload), so a request never sees half a configuration. */

@@ -2,10 +2,10 @@
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
 import type { RequestHead, ResponseSink } from './exchange-types.js'
-import { renderHeaderLines, type HeaderLines } from './raw-response.js'
+import { PreparedHit, renderHeaderLines } from './raw-response.js'
 import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
-import { ageHeader, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
+import { ageHeader, ageSeconds, invalidations, plainResponseRefusal, requestMode, storeDecision } from '../cache/policy.js'
 import { asksConditionally, hitAnswer, notModifiedHeaders } from '../cache/conditional.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { headerObject, storedHeaders } from '../cache/stored-headers.js'
@@ -14,7 +14,7 @@ import { Fill, Fills } from './cache-fills.js'
 import { varySelector } from '../cache/vary.js'
 import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/revalidation.js'
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
-import { DetachedSink, Revalidation, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
+import { DetachedSink, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 import { connectionTokens } from './headers.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
@@ -212,24 +212,24 @@ const NO_HEADERS: readonly string[] = []
 /** An unsafe request changes a resource whichever scheme it was asked for by. */
 const SCHEMES: readonly Scheme[] = ['http', 'https']
 
-/** Each entry's header lines, rendered on its first hit; null when they cannot be (they go through writeHead). */
-const rendered = new WeakMap<CachedResponse, HeaderLines | null>()
+/** Each entry made ready for hits on its first one; null when its lines cannot be rendered (they go through writeHead). */
+const prepared = new WeakMap<CachedResponse, PreparedHit | null>()
 
-function linesOf (entry: CachedResponse): HeaderLines | null {
-  let lines = rendered.get(entry)
-  if (lines === undefined) {
-    try { lines = renderHeaderLines(entry.headers) } catch { lines = null }
-    rendered.set(entry, lines)
+function preparedHit (entry: CachedResponse): PreparedHit | null {
+  let hit = prepared.get(entry)
+  if (hit === undefined) {
+    try { hit = new PreparedHit(entry.status, entry.statusText, renderHeaderLines(entry.headers), entry.body) } catch { hit = null }
+    prepared.set(entry, hit)
   }
-  return lines
+  return hit
 }
 
 function serve (req: RequestHead, res: ResponseSink, entry: CachedResponse, now: number): void {
   // Most hits ask for the response as it is; a conditional or range request is answered from it too.
   if (asksConditionally(req.headers) && serveConditional(req, res, entry, now)) return
-  const lines = res.endPrepared === undefined ? null : linesOf(entry)
-  if (lines !== null) {
-    res.endPrepared!(entry.status, entry.statusText, lines, `Age: ${ageHeader(entry, now)}\r\n`, entry.body)
+  const hit = res.endHit === undefined ? null : preparedHit(entry)
+  if (hit !== null) {
+    res.endHit!(hit, ageSeconds(entry, now))
     return
   }
   const headers = [...entry.headers, 'Age', ageHeader(entry, now), 'Content-Length', String(entry.body.length)]
@@ -257,7 +257,7 @@ function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedRes
     case 'partial': {
       const body = entry.body.subarray(answer.start, answer.end + 1)
       const range = `bytes ${answer.start}-${answer.end}/${entry.body.length}`
-      const lines = res.endPrepared === undefined ? null : linesOf(entry)
+      const lines = res.endPrepared === undefined ? null : preparedHit(entry)?.lines ?? null
       if (lines !== null) {
         res.endPrepared!(206, 'Partial Content', lines, `Age: ${ageHeader(entry, now)}\r\nContent-Range: ${range}\r\n`, body)
         return true
@@ -267,6 +267,19 @@ function serveConditional (req: RequestHead, res: ResponseSink, entry: CachedRes
       return true
     }
   }
+}
+
+/** What the turbocache asks the front server to send the app about a stale entry (see Turbocache.handle). */
+export class Revalidation {
+  constructor (
+    /** The request for the app (conditional when the entry has a validator). */
+    readonly request: RequestHead,
+    /** Where the answer goes: a RevalidationSink around the client's response, or a DetachedSink. */
+    readonly sink: ResponseSink,
+    readonly recorder: Recorder,
+    /** No client waits (stale-while-revalidate served it already): the front server bounds it in time. */
+    readonly background: boolean
+  ) {}
 }
 
 /** Collects one cacheable miss while it streams to its client, and stores it if the policy allows. */

@@ -9,30 +9,20 @@ import type { AppProcess } from '../pool/app-process.js'
 import type { Group } from '../pool/group.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { hasRequestBody, responseHeadLinesForClient } from './headers.js'
-import { ResponseParser, type AppHead, type ParserEvents } from './response-parser.js'
+import { ResponseParser, type ParserEvents } from './response-parser.js'
+import type { AppHead } from './app-head.js'
 import { RawResponse, type RawResponseOwner } from './raw-response.js'
-import { checkRequest } from './request-checks.js'
-import { answerPlain } from './error-pages.js'
-import { requestHeadForApp, type TrustsPeer } from './request-head.js'
-import type { RequestHead, ResponseSink } from './exchange-types.js'
-import type { InflightEntry } from './inflight.js'
-import { stickyIdOf, type AppRoute } from './router.js'
+import { requestHeadForApp } from './request-head.js'
+import type { Abortable } from './exchange-types.js'
+import type { AppRoute } from './router.js'
+import { begin, refused } from './pipeline/admit.js'
+import { routeFor } from './pipeline/route.js'
+import { applyPendingRestart, toProcess, type Handover } from './pipeline/checkout.js'
+import { failPage } from './pipeline/fail.js'
+import type { PipelineState } from './pipeline/state.js'
 
-/** What an upgrade needs from the front server: the same steps every request goes through. */
-export interface UpgradeHooks {
-  /** Counts the request and lists it in flight until its response closes. */
-  readonly begin: (req: RequestHead, res: ResponseSink) => InflightEntry
-  /** The app for the request (Host, base URI, X-Ferry-App-Root); answers the request itself when there is none. */
-  readonly route: (req: IncomingMessage, res: ResponseSink) => AppRoute | undefined
-  /** Answers with an error page. */
-  readonly fail: (req: RequestHead, res: ResponseSink, err: unknown, friendly: boolean) => void
-  /** Takes the connection back for its next request; bytes not yet answered have been put back on the socket. */
-  readonly resume: (socket: Socket) => void
-  /** True when connections close after their current response (graceful stop). */
-  readonly closing: () => boolean
-  /** --trust-proxy: whether a peer may set X-Forwarded-* (as for any request). */
-  readonly trustsPeer: TrustsPeer | undefined
-}
+/** Takes the connection back for its next request; bytes not yet answered have been put back on the socket. */
+export type Resume = (socket: Socket) => void
 
 /** Client bytes held while the app has not answered; past this the client is paused. */
 const MAX_HELD = 64 * 1024
@@ -42,16 +32,27 @@ const HEAD_END = Buffer.from('\r\n\r\n')
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/
 
 /** Takes over a connection node's server handed over with an Upgrade request (its 'upgrade' event). */
-export function acceptUpgrade (req: IncomingMessage, socket: Socket, head: Buffer, hooks: UpgradeHooks): void {
-  new UpgradeExchange(req, socket, hooks).start(head)
+export function acceptUpgrade (st: PipelineState, req: IncomingMessage, socket: Socket, head: Buffer, resume: Resume): void {
+  new UpgradeExchange(st, req, socket, resume).start(head)
+}
+
+/** The dispatch stage of an upgrade: the exchange (listed as its entry's) connects to the process itself. */
+const UPGRADE: Handover = {
+  dispatch (_st, _req, _res, entry, route, p) {
+    const exchange = entry.exchange
+    if (!(exchange instanceof UpgradeExchange)) throw new FerryError('E_INTERNAL', 'an upgrade was checked out without its exchange')
+    entry.process = p
+    exchange.dispatch(route, p)
+  }
 }
 
 type Phase = 'before-app' | 'waiting' | 'answering' | 'tunnel' | 'done'
 
-class UpgradeExchange implements RawResponseOwner, ParserEvents {
+class UpgradeExchange implements RawResponseOwner, ParserEvents, Abortable {
+  readonly #st: PipelineState
   readonly #req: IncomingMessage
   readonly #socket: Socket
-  readonly #hooks: UpgradeHooks
+  readonly #resume: Resume
   readonly #res: RawResponse
   #phase: Phase = 'before-app'
   /** The client left before the exchange was over. */
@@ -59,7 +60,6 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
   /** What the client sent after the request head: a tunnel's first bytes, or the next request. */
   #held: Buffer[] = []
   #heldBytes = 0
-  #abort: AbortController | undefined
   #route: AppRoute | undefined
   #group: Group | undefined
   #process: AppProcess | undefined
@@ -70,10 +70,11 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
   #parser: ResponseParser | undefined
   #timer: NodeJS.Timeout | undefined
 
-  constructor (req: IncomingMessage, socket: Socket, hooks: UpgradeHooks) {
+  constructor (st: PipelineState, req: IncomingMessage, socket: Socket, resume: Resume) {
+    this.#st = st
     this.#req = req
     this.#socket = socket
-    this.#hooks = hooks
+    this.#resume = resume
     const keepAlive = req.httpVersionMinor === 1 && !/(?:^|,)\s*close\s*(?:,|$)/i.test(req.headers.connection ?? '')
     this.#res = new RawResponse(socket, this, req.method ?? 'GET', keepAlive, req.httpVersionMinor === 0)
   }
@@ -88,42 +89,31 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     socket.on('close', this.#onClientGone)
     socket.on('error', noop)
     if (head.length > 0) this.#hold(head)
-    const entry = this.#hooks.begin(req, res)
+    const st = this.#st
+    const entry = begin(st, req, res)
     if (socket.readableEnded || socket.destroyed) { this.#onClientGone(); return }
-    const refusal = checkRequest(req)
-    if (refusal !== undefined) {
-      res.shouldKeepAlive = false
-      answerPlain(res, req.method, refusal.status, `${refusal.reason}\n`)
-      return
-    }
+    if (refused(req, res)) return
     // The body's framing is node's parser's business, and it stops at the head of an upgrade: the bytes that follow
     // cannot be told apart from a tunnel's. Nothing sends one in practice (a WebSocket handshake is a GET).
     if (hasRequestBody(req.headers)) {
       res.shouldKeepAlive = false
-      this.#hooks.fail(req, res, new FerryError('E_UPGRADE_BODY', 'an Upgrade request may not carry a body here: send it without Upgrade, or after the switch'), false)
+      failPage(st, req, res, new FerryError('E_UPGRADE_BODY', 'an Upgrade request may not carry a body here: send it without Upgrade, or after the switch'), false)
       return
     }
-    const route = this.#hooks.route(req, res)
+    const route = routeFor(st, req, res)
     if (route === undefined) return
     entry.route = route
     this.#route = route
-    const group = route.group
-    if (group.restartPending) group.applyPendingRestart()
-    const stickyId = stickyIdOf(route, req.headers)
-    const abort = this.#abort = new AbortController()
-    group.acquire(abort.signal, stickyId).then(p => {
-      this.#abort = undefined
-      if (this.#gone) { group.release(p); return }
-      entry.process = p
-      this.#dispatch(route, group, p)
-    }, (err: unknown) => {
-      this.#abort = undefined
-      if (!this.#gone) this.#hooks.fail(req, res, err, route.friendlyErrorPages)
-    })
+    applyPendingRestart(route.group)
+    // Listed as the entry's exchange, for the dispatch stage to find (UPGRADE); a client that leaves while it is
+    // queued closes the response, which takes it out of the queue.
+    entry.exchange = this
+    toProcess(st, req, res, entry, route, undefined, UPGRADE)
   }
 
-  #dispatch (route: AppRoute, group: Group, p: AppProcess): void {
-    this.#group = group
+  /** A process was checked out for the upgrade: its own connection to it carries the request. */
+  dispatch (route: AppRoute, p: AppProcess): void {
+    this.#group = route.group
     this.#process = p
     this.#sessionHeld = true
     this.#phase = 'waiting'
@@ -145,7 +135,7 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
   /** The head for the app, by the same rules as any request's, with the two hop-by-hop headers an upgrade needs. */
   #requestHead (route: AppRoute): string {
     const req = this.#req
-    return requestHeadForApp(req, route.baseUri === '/' ? undefined : route.baseUri, this.#hooks.trustsPeer,
+    return requestHeadForApp(req, route.baseUri === '/' ? undefined : route.baseUri, this.#st.o.trustsPeer,
       `Upgrade: ${req.headers.upgrade ?? ''}\r\nConnection: upgrade\r\n`)
   }
 
@@ -162,7 +152,6 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     if (this.#gone || this.#phase === 'tunnel' || this.#phase === 'done') return
     this.#gone = true
     clearTimeout(this.#timer)
-    this.#abort?.abort(new Error('client went away while queued'))
     this.#closeApp()
     this.#res.abandon()
     this.#socket.destroy()
@@ -276,7 +265,7 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     const res = this.#res
     if (res.headersSent) { res.destroy(); return }
     const e = isFerryError(err) ? err : new FerryError('E_APP_RESPONSE', `app process did not send a complete response: ${err.message}`, { cause: err })
-    this.#hooks.fail(this.#req, res, e, this.#route?.friendlyErrorPages ?? false)
+    failPage(this.#st, this.#req, res, e, this.#route?.friendlyErrorPages ?? false)
   }
 
   /** Drops the connection to the app (never reused) and gives the process's session back, each once. */
@@ -294,7 +283,10 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     }
   }
 
-  closing (): boolean { return this.#hooks.closing() }
+  /** Ended from outside (as any exchange can be): the app failed to answer in time. */
+  abort (err: Error): void { this.#fail(err) }
+
+  closing (): boolean { return this.#st.draining }
 
   /** The answer (not a 101) is complete: the connection goes back to the front, or closes. */
   responseDone (res: RawResponse): void {
@@ -307,12 +299,12 @@ class UpgradeExchange implements RawResponseOwner, ParserEvents {
     socket.off('end', this.#onClientGone)
     socket.off('close', this.#onClientGone)
     if (socket.destroyed) return
-    if (!res.shouldKeepAlive || this.#hooks.closing() || socket.readableEnded) { socket.end(); return }
+    if (!res.shouldKeepAlive || this.#st.draining || socket.readableEnded) { socket.end(); return }
     const rest = this.#held
     this.#held = []
     if (rest.length > 0) socket.unshift(rest.length === 1 ? rest[0]! : Buffer.concat(rest))
     socket.off('error', noop)
-    this.#hooks.resume(socket)
+    this.#resume(socket)
     if (socket.isPaused()) socket.resume()
   }
 }

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { on } from 'node:events'
 
-export const READY_MESSAGE = 'ferry:ready'
+const READY_MESSAGE = 'ferry:ready'
 /** A process's periodic report of its event-loop utilization. */
 export const LOAD_MESSAGE = 'ferry:load'
 const OOB_WORK_MESSAGE = 'ferry:oob-work'

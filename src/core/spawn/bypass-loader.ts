@@ -10,10 +10,18 @@ import { commandLine, startChild, toSpawnedProcess, type Child } from './child.j
 import { awaitReady } from './ready.js'
 import { appEnv } from './app-env.js'
 import { seconds, spawnFailure, throwIfCancelled } from './failure.js'
+import { askOobWork } from './app-channel.js'
+import type { InProcessOptions } from '../bypass/in-process.js'
+import { toCacheFigures } from '../bypass/cache-figures.js'
+import type { PurgeTarget } from '../admin/purge-target.js'
 
 // Not compiled (tsconfig takes only *.ts): from dist/src/core/spawn/ it is found back in src/.
 const PRELOAD = fileURLToPath(new URL('../../../../src/core/spawn/preload-bypass.cjs', import.meta.url))
 const DEFAULT_GRACE_MS = 5_000
+/** The compiled module that serves static files and the turbocache inside the process (imported by the preload). */
+const IN_PROCESS_MODULE = new URL('../bypass/in-process.js', import.meta.url).href
+/** How long a purge waits for a process's answer; one that does not answer in time counts 0 entries. */
+const PURGE_TIMEOUT_MS = 2_000
 
 /** The instance's listening socket as the core holds it: a raw handle it never accepts on, and its address. */
 export interface SharedListener {
@@ -22,17 +30,22 @@ export interface SharedListener {
   readonly target: () => UpstreamTarget
 }
 
-export function createBypassLoader (listener: SharedListener): Loader {
+/**
+ * `serving`: what the processes of an app serve themselves before its handler (static files, the turbocache);
+ * undefined when neither is on.
+ */
+export function createBypassLoader (listener: SharedListener, serving: (app: AppSpec) => InProcessOptions | undefined = () => undefined): Loader {
   return Object.freeze({
     type: 'node' as const,
-    spawn: (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal) => spawnBypassed(listener, app, hooks, signal),
+    spawn: (app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal) => spawnBypassed(listener, app, serving(app), hooks, signal),
     startCommand: (app: AppSpec) => commandLine(process.execPath, nodeArgs(app))
   })
 }
 
 const nodeArgs = (app: AppSpec): string[] => ['--require', PRELOAD, app.startupFile ?? '']
 
-async function spawnBypassed (listener: SharedListener, app: AppSpec, hooks?: SpawnHooks, signal?: AbortSignal): Promise<SpawnedProcess> {
+async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: InProcessOptions | undefined, hooks?: SpawnHooks,
+  signal?: AbortSignal): Promise<SpawnedProcess> {
   const args = nodeArgs(app)
   const command = commandLine(process.execPath, args)
   throwIfCancelled(app, command, signal)
@@ -44,16 +57,60 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, hooks?: Sp
   const child = await startChild({ app, file: process.execPath, args, command, env: appEnv(app, bypassEnv(app)), ipc: true, hooks })
   const proc = child.process
   // keepOpen: the core's copy stays open for the next process (and keeps queueing clients while none accepts).
-  proc.send({ type: 'ferry:listen-handle' }, handle as never, { keepOpen: true }, () => {})
+  const serve = serving === undefined ? undefined : { module: IN_PROCESS_MODULE, options: serving }
+  proc.send({ type: 'ferry:listen-handle', serve }, handle as never, { keepOpen: true }, () => {})
   const message = `App process for ${app.root} did not call listen() on an HTTP server within ` +
     `${seconds(app.startTimeoutMs)}; make it listen, or raise --start-timeout if it needs longer (see its output in the log)`
   await awaitReady({ child, app, signal, waitReady: until => readyMessage(proc, until), timeout: { reason: 'never-listened', message } })
   proc.on('message', (m: unknown) => {
     if (isMessage(m, 'ferry:load') && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
+    else if (isMessage(m, 'ferry:oob-wanted')) hooks?.onOobWanted?.(child.pid)
   })
   const spawned = toSpawnedProcess(child, listener.target(), 0)
-  return Object.freeze({ ...spawned, acceptsItself: true, stop: drainThenStop(child) })
+  return Object.freeze({
+    ...spawned,
+    acceptsItself: true,
+    stop: drainThenStop(child),
+    oobWork: (timeoutMs: number) => oobWork(proc, listener, timeoutMs),
+    purgeCache: (target: PurgeTarget) => purgeIn(proc, target)
+  })
+}
+
+/**
+ * Out-of-band work: the process stops accepting and does the work once its requests are done (preload-bypass.cjs);
+ * then it gets the listening socket back (it closed its copy to stop accepting), also when the work timed out.
+ */
+async function oobWork (proc: ChildProcess, listener: SharedListener, timeoutMs: number): Promise<boolean> {
+  const done = await askOobWork(proc, timeoutMs)
+  const handle = listener.handle()
+  if (proc.connected && handle !== undefined) proc.send({ type: 'ferry:listen-handle' }, handle as never, { keepOpen: true }, () => {})
+  return done
+}
+
+let purges = 0
+
+/** Asks the process to drop what `target` names from its turbocache; resolves with how many entries it dropped. */
+async function purgeIn (proc: ChildProcess, target: PurgeTarget): Promise<number> {
+  if (!proc.connected) return 0
+  const id = ++purges
+  const ac = new AbortController()
+  const timer = setTimeout(() => ac.abort(), PURGE_TIMEOUT_MS)
+  try {
+    const answer = (async () => {
+      for await (const [m] of on(proc, 'message', { signal: ac.signal })) {
+        if (isMessage(m, 'ferry:cache-purged') && m.id === id) return typeof m.purged === 'number' && m.purged >= 0 ? m.purged : 0
+      }
+      return 0
+    })()
+    proc.send({ type: 'ferry:cache-purge', id, target }, err => { if (err != null) ac.abort() })
+    return await Promise.race([answer, once(proc, 'disconnect', { signal: ac.signal }).then(() => 0)])
+  } catch {
+    return 0
+  } finally {
+    clearTimeout(timer)
+    ac.abort()
+  }
 }
 
 /** stop(): the process stops accepting and finishes its requests (within the grace), then the usual SIGTERM. */
@@ -117,7 +174,8 @@ function toStats (m: Record<string, unknown>): ProcessStats | undefined {
     bytesOut: n(m.bytesOut),
     byClass: list(m.byClass, 6),
     buckets: list(m.buckets, 12),
-    sumMs: n(m.sumMs)
+    sumMs: n(m.sumMs),
+    cache: toCacheFigures(m.cache)
   }
 }
 

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process'
 
 /** Far longer than any message of the protocol (ready, load, oob-done are well under 1 KiB), so that a Node app
  * that process.send()s big messages of its own (which the core ignores) is not killed for it; still a bound. */
-export const MAX_CHANNEL_LINE = 8 * 1024 * 1024
+const MAX_CHANNEL_LINE = 8 * 1024 * 1024
 
 interface ChannelHandle { onread?: (...args: unknown[]) => unknown, [key: symbol]: unknown }
 

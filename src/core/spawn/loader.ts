@@ -3,6 +3,8 @@
 // Node, generic, Python (WSGI) and Ruby (Rack) loaders implement it.
 
 import type { Identity } from './identity.js'
+import type { InProcessCacheFigures } from '../bypass/in-process.js'
+import type { PurgeTarget } from '../admin/purge-target.js'
 
 export type AppType = 'node' | 'generic' | 'python' | 'ruby'
 
@@ -71,6 +73,8 @@ export interface SpawnedProcess {
    * for its sessions to end; its stop() first has it stop accepting and finish its requests.
    */
   readonly acceptsItself?: boolean
+  /** Drops what `target` names from the process's own turbocache (--bypass); resolves with how many entries. */
+  purgeCache? (target: PurgeTarget): Promise<number>
 }
 
 /** Request counters a process that accepts its clients itself reports in batches (see preload-bypass.cjs). */
@@ -86,6 +90,8 @@ export interface ProcessStats {
   readonly byClass: readonly number[]
   readonly buckets: readonly number[]
   readonly sumMs: number
+  /** Its own turbocache's figures (--bypass with the turbocache on): totals since it started, and what it holds. */
+  readonly cache?: InProcessCacheFigures | undefined
 }
 
 export interface SpawnHooks {
@@ -95,6 +101,8 @@ export interface SpawnHooks {
   onLoad? (pid: number, elu: number): void
   /** A batch of request counters from a process that accepts its clients itself. */
   onStats? (pid: number, stats: ProcessStats): void
+  /** A process that accepts its clients itself was asked by its app for out-of-band work (X-Ferry-OOB-Work). */
+  onOobWanted? (pid: number): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'

@@ -19,11 +19,18 @@ const DRAIN_POLL_MS = 100
  * an error; closing a connection at once could cross a request the client is sending (ECONNRESET for it).
  */
 const DRAIN_QUIET_MS = 1000
+/** Before out-of-band work, the open connections must have read nothing for this long (looked at every OOB_POLL_MS)... */
+const OOB_QUIET_MS = 100
+const OOB_POLL_MS = 10
+/** ...or, once no request is in flight, this long has passed since the work was asked for. */
+const OOB_QUIET_MAX_WAIT_MS = 1000
 /** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
 const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
 const BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 const kStart = Symbol('ferry.start')
+/** The app's request for out-of-band work, in the head node rendered for its response. */
+const OOB_HEADER = /\r\nx-ferry-oob-work:[ \t]*true[ \t]*\r\n/i
 
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
@@ -31,7 +38,8 @@ function install () {
   // Processes the app forks inherit --require but not this variable: in them this file does nothing.
   delete process.env.FERRY_BYPASS
   process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())
-  const state = { server: undefined, handle: undefined, draining: false }
+  // held: idle keep-alive connections not read during out-of-band work.
+  const state = { server: undefined, handle: undefined, draining: false, oob: false, held: [] }
   const originalListen = http.Server.prototype.listen
   http.Server.prototype.listen = function ferryListen (...args) {
     // Only the first listen() is the app's front door; later ones (a second server, a metrics port) are the app's own.
@@ -45,13 +53,31 @@ function install () {
     else if (process.channel) process.channel.ref()
     return this
   }
+  const useHandle = handle => {
+    state.handle = handle
+    state.oob = false
+    for (const s of state.held.splice(0)) if (!s.destroyed) s.resume()
+    // A retired process never accepts again (a handle sent back after out-of-band work may cross its drain).
+    if (state.server !== undefined && !state.server.listening && !state.draining) {
+      originalListen.call(state.server, handle, BACKLOG)
+      // Back after out-of-band work: the server keeps the process alive again, not the channel.
+      if (state.counters !== undefined && process.channel) process.channel.unref()
+    }
+  }
   process.on('message', (message, handle) => {
     if (message === null || typeof message !== 'object') return
     if (message.type === 'ferry:listen-handle' && handle) {
-      state.handle = handle
-      if (state.server !== undefined && !state.server.listening) originalListen.call(state.server, handle, BACKLOG)
+      // Static files or the turbocache: Ferry's own modules are loaded before the first client is accepted.
+      if (message.serve && state.loading === undefined) state.loading = loadServing(state, message.serve)
+      if (state.loading !== undefined) state.loading.then(() => useHandle(handle))
+      else useHandle(handle)
     } else if (message.type === 'ferry:drain') {
+      if (state.serving !== undefined) state.serving.retire()
       drain(state)
+    } else if (message.type === 'ferry:cache-purge') {
+      purge(state, message)
+    } else if (message.type === 'ferry:oob-work') {
+      pauseForOobWork(state, message)
     } else {
       onCoreMessage(message)
     }
@@ -68,6 +94,65 @@ function onListening (server, state) {
   state.counters = counters
 }
 
+/**
+ * Imports Ferry's compiled module that serves static files and the turbocache in this process (the core names it:
+ * bypass/in-process.js). Only when one of them is on, so an app without either pays nothing for them. If it cannot
+ * be loaded the app still serves, without them, and the reason is in the log.
+ */
+function loadServing (state, serve) {
+  const onError = err => process.stderr.write(`Ferry (bypass): ${err && err.message ? err.message : String(err)}\n`)
+  return import(serve.module).then(m => {
+    state.serving = m.createInProcessServing(serve.options, onError)
+  }, err => onError(new Error(`static files and the turbocache are off in this process: cannot load ${serve.module}: ${err && err.message}`)))
+}
+
+/** An operator's purge, from the core: what it names is dropped, the count goes back, the figures follow. */
+function purge (state, message) {
+  let n = 0
+  try {
+    n = state.serving !== undefined ? state.serving.purge(message.target) : 0
+  } catch {}
+  if (process.connected) process.send({ type: 'ferry:cache-purged', id: message.id, purged: n }, () => {})
+  if (state.counters) sendStats(state.counters, true)
+}
+
+/**
+ * Out-of-band work: this process stops accepting (the others, or the backlog, take new clients), answers the
+ * requests it has with Connection: close so their clients move to another process, and does the work once none is
+ * in flight and its open connections have been quiet for OOB_QUIET_MS (a busy keep-alive client sends its next
+ * request sooner, and is told to reconnect with the answer); then it reports done, the core hands the listening
+ * socket back, and it accepts again. A connection idle all along is not read during the work: a request sent on it
+ * waits for the work to end rather than meet it (closing it instead could cross a request its client is sending).
+ */
+function pauseForOobWork (state, message) {
+  const server = state.server
+  if (server === undefined || state.draining || state.oob || state.counters === undefined) { onCoreMessage(message); return }
+  state.oob = true
+  // Without its listening socket the process could run out of work and exit: the channel keeps it until it is back.
+  if (process.channel) process.channel.ref()
+  if (server.listening) net.Server.prototype.close.call(server)
+  const c = state.counters
+  // The answers in progress close their connections too (those whose head is not out yet).
+  for (const s of c.sockets) if (s._httpMessage != null && !s._httpMessage.headersSent) s._httpMessage.shouldKeepAlive = false
+  const started = performance.now()
+  const seen = new Map()
+  const timer = setInterval(() => {
+    // The core gave up waiting (its timeout) and handed the socket back, or the process is being retired.
+    if (!state.oob || state.draining) { clearInterval(timer); return }
+    const now = performance.now()
+    let quiet = c.inFlight <= 0
+    for (const s of c.sockets) {
+      const last = seen.get(s)
+      if (last === undefined || last.read !== s.bytesRead) { seen.set(s, { read: s.bytesRead, since: now }); quiet = false }
+      else if (now - last.since < OOB_QUIET_MS) quiet = false
+    }
+    if (c.inFlight > 0 || (!quiet && now - started < OOB_QUIET_MAX_WAIT_MS)) return
+    clearInterval(timer)
+    for (const s of c.sockets) if (s._httpMessage == null && !s.destroyed) { s.pause(); state.held.push(s) }
+    onCoreMessage(message)
+  }, OOB_POLL_MS)
+}
+
 /** Counters kept on the request path: a few additions per request, and one listener on its response. */
 function countRequests (server, state) {
   const c = {
@@ -81,7 +166,9 @@ function countRequests (server, state) {
     sockets: new Set(),
     closedBytesIn: 0,
     closedBytesOut: 0,
-    sent: -1
+    sent: -1,
+    /** Static files and the turbocache in this process, when on. */
+    serving: undefined
   }
   function onClose () {
     c.inFlight--
@@ -93,14 +180,32 @@ function countRequests (server, state) {
     while (i < BOUNDS_MS.length && ms > BOUNDS_MS[i]) i++
     c.buckets[i]++
     c.sumMs += ms
+    // The app asks for out-of-band work with a response header (as through the core): the core decides when.
+    const head = this._header
+    if (typeof head === 'string' && (head.indexOf('OOB') !== -1 || head.indexOf('oob') !== -1) && OOB_HEADER.test(head) && process.connected) {
+      process.send({ type: 'ferry:oob-wanted' }, () => {})
+    }
   }
-  server.prependListener('request', (req, res) => {
+  const onRequest = (req, res) => {
     c.inFlight++
     res[kStart] = performance.now()
     res.on('close', onClose)
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
-    if (state.draining) res.shouldKeepAlive = false
-  })
+    if (state.draining || state.oob) res.shouldKeepAlive = false
+  }
+  const serving = state.serving
+  if (serving === undefined) server.prependListener('request', onRequest)
+  else {
+    // Static files and cache hits are answered before the app's handler runs, and counted like its answers.
+    const emit = server.emit
+    server.emit = function ferryEmit (event, req, res) {
+      if (event !== 'request') return emit.apply(this, arguments)
+      onRequest(req, res)
+      serving.serve(req, res, () => emit.call(this, event, req, res))
+      return true
+    }
+    c.serving = serving
+  }
   server.on('connection', socket => {
     c.sockets.add(socket)
     socket.once('close', () => {
@@ -131,7 +236,8 @@ function sendStats (c, force) {
     bytesOut,
     byClass: c.byClass,
     buckets: c.buckets,
-    sumMs: c.sumMs
+    sumMs: c.sumMs,
+    cache: c.serving !== undefined ? c.serving.figures() : undefined
   }, () => {})
   // Deltas: the core adds them to its tally, so they start again from zero.
   c.byClass = [0, 0, 0, 0, 0, 0]
@@ -148,18 +254,27 @@ function drain (state) {
   if (state.draining) return
   state.draining = true
   const server = state.server
+  let reported = false
+  let timer
   const done = () => {
     clearInterval(timer)
+    if (reported) return
+    reported = true
     if (state.counters) sendStats(state.counters, true)
     if (process.connected) process.send({ type: 'ferry:drained' }, () => {})
   }
-  if (server === undefined || !server.listening) { done(); return }
+  if (server === undefined) { done(); return }
   const sockets = state.counters ? state.counters.sockets : new Set()
   const quiet = new Map()
-  const timer = setInterval(() => closeQuietConnections(sockets, quiet), DRAIN_POLL_MS)
+  // Out for out-of-band work, it is not listening already: its connections are still waited for.
+  const outForWork = !server.listening
+  timer = setInterval(() => {
+    closeQuietConnections(sockets, quiet)
+    if (outForWork && sockets.size === 0) done()
+  }, DRAIN_POLL_MS)
   // net's close, not http's: since node 19 http's also closes every idle keep-alive connection at once, which
   // crosses the requests clients are sending on them at that moment.
-  net.Server.prototype.close.call(server, done)
+  if (!outForWork) net.Server.prototype.close.call(server, done)
 }
 
 /** Closes the connections that carry no response and read nothing for DRAIN_QUIET_MS. */

@@ -1,22 +1,18 @@
-// `ferry start`'s core: checks what can be checked before anything is forked (app directory, startup file, log
-// file, pid file), then runs the watchdog in this process (foreground) or in a detached one (--daemonize).
+// `ferry start`'s core: checks what can be checked before anything is forked (log file, pid file; the apps and
+// addresses were checked by runtime/preflight.ts), then runs the watchdog in this process (foreground) or in a
+// detached one (--daemonize).
 import { spawn } from 'node:child_process'
-import { closeSync, realpathSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { closeSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { FerryError } from '../errors.js'
 import { createLogger } from '../log/logger.js'
 import { LogFile } from '../log/log-file.js'
 import { openLogForAppend } from '../log/open-log.js'
 import { runWatchdog } from './watchdog.js'
-import { parseAdminAddress } from './admin-api.js'
-import { parseMetricsAddress } from '../config/listen-address.js'
 import { defaultDaemonLogFile, defaultPidFile } from './paths.js'
 import { assertNotRunning, removePidFile, writePidFile } from './pid-file.js'
 import { isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { isStartedMessage } from './hand-off.js'
-import type { AppDefinition } from '../config/apps.js'
-import { detectDefinedApp } from './app-set.js'
 
 const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url))
 
@@ -28,14 +24,6 @@ export interface Launched {
   readonly name?: string
   /** Foreground: resolves the exit code when the instance stops. Daemon: resolves 0 once it runs on its own. */
   readonly done: Promise<number>
-}
-
-/** Throws the FerryError a user would otherwise meet only in the log, while they are still at the terminal. */
-export function preflight (config: CoreConfig, apps: readonly AppDefinition[]): CoreConfig {
-  for (const app of apps) detectDefinedApp(app, dirname(app.root))
-  if (config.options.adminAddress !== undefined) parseAdminAddress(config.options.adminAddress)
-  if (config.options.metricsAddress !== undefined) parseMetricsAddress(config.options.metricsAddress)
-  return { ...config, appDir: config.appDir === undefined ? undefined : realpathSync(config.appDir) }
 }
 
 export function launchForeground (config: CoreConfig, onEvent: (e: StartEvent) => void): Launched {

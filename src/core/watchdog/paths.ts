@@ -13,7 +13,7 @@ export interface PathOptions {
   readonly instanceRegistryDir?: string
 }
 
-export function registryDir (o: PathOptions): string {
+function registryDir (o: PathOptions): string {
   return registryDirFrom({ instanceRegistryDir: o.instanceRegistryDir, env: process.env })
 }
 

@@ -8,7 +8,7 @@ import { FerryError } from '../errors.js'
 import { distrust, isTrustedOwner, myUid, openOwnFile, readNoFollow, UnsafeFileError } from '../instance/file-trust.js'
 import { isWatchdogTitle } from '../instance/instance-dir.js'
 import { ensureRegistryDir } from '../instance/registry-dir.js'
-import { processStartMs, processTitle, processUid } from '../inspect/process-identity.js'
+import { processStartMs, processTitle, processUid } from '../instance/process-identity.js'
 import { isProcessAlive } from '../instance/instance-dir.js'
 
 /** btime has whole seconds and moves with clock corrections: a watchdog may seem to start this much after its file. */
@@ -47,7 +47,7 @@ export function inspectPidFile (path: string): PidFileState {
 }
 
 /** The watchdog's PID, or undefined when there is no pid file or it is stale. */
-export function readLivePid (path: string): number | undefined {
+function readLivePid (path: string): number | undefined {
   const state = inspectPidFile(path)
   return state.kind === 'watchdog' ? state.pid : undefined
 }

@@ -13,7 +13,7 @@ import { InstanceEntry } from './instance.js'
 import { isHeartbeat, watchHeartbeat } from './heartbeat.js'
 import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
 
-const CORE_MAIN = fileURLToPath(new URL('./core-main.js', import.meta.url))
+const CORE_MAIN = fileURLToPath(new URL('../runtime/core-main.js', import.meta.url))
 const STOP_GRACE_MS = 45_000
 const RESTART_WINDOW_MS = 60_000
 const MAX_RESTARTS_IN_WINDOW = 5

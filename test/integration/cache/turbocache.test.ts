@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
+import { Client } from 'undici'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
@@ -48,6 +49,31 @@ test('a response with explicit freshness is stored and served with Age; the pool
   assert.equal(s.store_successes, 1)
   assert.ok(await servedTwiceFromCache(`${f.url}/s-maxage`), 's-maxage beats max-age=0')
   assert.ok(await servedTwiceFromCache(`${f.url}/expires`), 'Expires is explicit freshness')
+})
+
+test('hits on a kept-alive connection (written from a kept wire form) carry an Age that moves on', async t => {
+  const f = await cacheLab(t)
+  const client = new Client(f.url)
+  t.after(async () => { await client.close() })
+  const ask = async (method: 'GET' | 'HEAD' = 'GET'): Promise<{ headers: Record<string, unknown>, body: string }> => {
+    const r = await client.request({ path: '/public', method })
+    return { headers: r.headers, body: await r.body.text() }
+  }
+  const miss = await ask()
+  const first = await ask()
+  assert.equal(first.body, miss.body, 'a hit')
+  assert.equal(first.headers.connection, 'keep-alive')
+  assert.equal(first.headers['content-length'], String(Buffer.byteLength(first.body)))
+  // Past a second boundary of the entry's age, the kept form must be rebuilt, not reused.
+  await new Promise(resolve => setTimeout(resolve, 1100))
+  const later = await ask()
+  assert.equal(later.body, miss.body)
+  assert.ok(Number(later.headers.age) > Number(first.headers.age), `Age ${String(first.headers.age)} then ${String(later.headers.age)}`)
+  assert.equal(later.headers.date, miss.headers.date, 'the app\'s own Date is stored and sent as it came (Age tells how old)')
+  const head = await ask('HEAD')
+  assert.equal(head.body, '')
+  assert.equal(head.headers['content-length'], String(Buffer.byteLength(miss.body)))
+  assert.equal((await f.cacheStats()).hits, 3)
 })
 
 test('never stored: no caching headers, private, Set-Cookie, Vary, partial content, too large', async t => {

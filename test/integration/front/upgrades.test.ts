@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net'
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { readyCount, startFly } from '../../helpers/ferry.js'
+import { readyCount, startFerry, startFly } from '../../helpers/ferry.js'
 import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
@@ -152,6 +152,25 @@ test('an upgrade waits in the queue when no process is free, and a tunnel then h
   assert.equal((await busy).status, 200)
   await echoes(c, 'after the queue')
   assert.equal((await getJson<{ open: number }>(`${f.url}/open`)).open, 1, 'served beside the open tunnel')
+})
+
+test('an upgrade whose client leaves while it is queued leaves the queue: it never reaches the app', async t => {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, APP, ['--max-pool-size', '1', '--concurrency', '1', '--instance-registry-dir', registry])
+  const call = adminClient(t, instanceDirIn(registry))
+  await getJson(`${f.url}/open`)
+  const busy = get(`${f.url}/slow?ms=1000`)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  const gone = new RawClient(t, f.url)
+  gone.send(upgradeRequest('/ws'))
+  await waitFor(async () => (JSON.parse((await call('/requests.json')).body) as { requests: unknown[] }).requests.length === 2, 5_000, 'the upgrade to wait behind the slow request')
+  gone.socket.destroy()
+  assert.equal((await busy).status, 200)
+  assert.equal((await getJson<{ open: number }>(`${f.url}/open`)).open, 0, 'the upgrade never reached the app')
+  const requests = JSON.parse((await call('/requests.json')).body) as { requests: unknown[] }
+  assert.deepEqual(requests.requests, [])
+  const pool = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number, tunnels: number }> }> } }
+  assert.deepEqual(pool.pool.groups[0]!.processes.map(p => [p.sessions, p.tunnels]), [[0, 0]], 'no session left held')
 })
 
 test('an upgrade the app never answers gets 504 after --upgrade-timeout, and the app side is closed', async t => {

@@ -244,7 +244,7 @@ test('multi group: golden text, verbose and colour variants', () => {
   const coloured = renderPoolText(s, { now: NOW, colorize: true })
   assert.ok(coloured.startsWith('\x1b[33m\x1b[44m\x1b[1m----------- General information -----------\x1b[0m\n'))
   assert.ok(!plain.includes('\x1b'))
-  assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), plain)
+  assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), plain) // eslint-disable-line no-control-regex
 })
 
 // ---- XML ----
@@ -361,7 +361,7 @@ test('multi group: golden XML, escaping, states, missing metrics, spawn error', 
   const out = renderPoolXml(s, { now: NOW })
   golden('pool-multi.xml', out)
   golden('pool-multi-verbose.xml', renderPoolXml(s, { now: NOW, verbose: true }))
-  assert.match(out, /^[\x00-\x7f]*$/, 'pure ASCII, so valid under the iso-8859-1 declaration')
+  assert.match(out, /^[\x00-\x7f]*$/, 'pure ASCII, so valid under the iso-8859-1 declaration') // eslint-disable-line no-control-regex
   assert.equal(out.split('\n').length, 3, 'declaration line, one line of XML, final newline')
   const info = parseXml(out)
   const ref = referenceXml()

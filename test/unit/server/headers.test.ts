@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ResponseParser, type AppHead } from '../../../src/core/server/response-parser.js'
+import { ResponseParser } from '../../../src/core/server/response-parser.js'
+import type { AppHead } from '../../../src/core/server/app-head.js'
 import { requestHeadersForApp, responseHeadersForClient, responseHeadLinesForClient, hasRequestBody } from '../../../src/core/server/headers.js'
 
 test('hop-by-hop request headers are dropped, including those named in Connection', () => {

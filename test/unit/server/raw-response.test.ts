@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, connect, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { RawResponse, InvalidHeaderError, renderHeaderLines } from '../../../src/core/server/raw-response.js'
+import { PreparedHit, RawResponse, InvalidHeaderError, renderHeaderLines } from '../../../src/core/server/raw-response.js'
 
 interface Pair { server: Socket, received: () => Promise<string>, done: RawResponse[] }
 
@@ -114,4 +114,33 @@ test('a prepared whole response: lines rendered once, Content-Length from the bo
   assert.equal(await p.received(),
     'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nAge: 3\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello' +
     'HTTP/1.1 404 Gone Fishing\r\nContent-Type: text/plain\r\nDate: Tue, 01 Jan 2030 00:00:00 GMT\r\nAge: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\n')
+})
+
+test('a turbocache hit: one kept buffer per Age, the same bytes as endPrepared, HEAD and close built as before', async t => {
+  const p = await pair(t)
+  // The app's own Date: no second boundary can make the test rebuild a buffer (the core's Date changes each second).
+  const lines = renderHeaderLines(['Content-Type', 'text/plain', 'Date', 'Tue, 01 Jan 2030 00:00:00 GMT'])
+  const hit = new PreparedHit(200, '', lines, Buffer.from('hello'))
+  const first = hit.wire(3)
+  assert.ok(first !== undefined)
+  assert.equal(hit.wire(3), first, 'hits with the same Age (within a second) reuse one buffer: nothing is built per hit')
+  assert.notEqual(hit.wire(4), first)
+  new RawResponse(p.server, owner(p), 'GET', true, false).endHit(hit, 3)
+  new RawResponse(p.server, owner(p), 'GET', true, false).endPrepared(200, '', lines, 'Age: 3\r\n', Buffer.from('hello'))
+  new RawResponse(p.server, owner(p), 'HEAD', true, false).endHit(hit, 5)
+  new RawResponse(p.server, owner(p), 'GET', false, false).endHit(hit, 6)
+  const out = (await p.received()).replaceAll('Date: Tue, 01 Jan 2030 00:00:00 GMT\r\n', '')
+  const kept = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAge: 3\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello'
+  assert.equal(out, kept + kept +
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAge: 5\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAge: 6\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello')
+  assert.equal(p.done.length, 4)
+})
+
+test('kept hit buffers are bounded: past 64 entries the oldest gives its up; large bodies are never copied', () => {
+  const hits = Array.from({ length: 65 }, (_, i) => new PreparedHit(200, '', renderHeaderLines(['Date', 'Tue, 01 Jan 2030 00:00:00 GMT']), Buffer.from(`body ${i}`)))
+  const firsts = hits.map(h => h.wire(1))
+  assert.notEqual(hits[0]!.wire(1), firsts[0], 'the oldest was dropped when the 65th was built')
+  assert.equal(hits[64]!.wire(1), firsts[64])
+  assert.equal(new PreparedHit(200, '', renderHeaderLines(['Date', 'Tue, 01 Jan 2030 00:00:00 GMT']), Buffer.alloc(64 * 1024)).wire(1), undefined)
 })

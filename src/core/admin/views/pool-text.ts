@@ -33,20 +33,20 @@ export interface PoolTextOptions {
 }
 
 /** The line after a stopping process's two lines (Passenger's wording for a detached process). */
-export const SHUTTING_DOWN_LINE = '    Shutting down...'
+const SHUTTING_DOWN_LINE = '    Shutting down...'
 /** The line after a process that is out of rotation doing out-of-band work. */
 export const OOB_WORK_LINE = '    Doing out-of-band work...'
 /** The line after a dead process that is still listed. */
-export const EXITED_LINE = '    Exited'
+const EXITED_LINE = '    Exited'
 /** Passenger's line after a disabled process (out of rotation), used for out-of-band work with passengerCompat. */
-export const DISABLED_LINE = '    DISABLED'
+const DISABLED_LINE = '    DISABLED'
 /** Passenger's line while a group restarts. */
-export const RESTARTING_LINE = '  (restarting...)'
+const RESTARTING_LINE = '  (restarting...)'
 
 const pad2 = (n: number): string => String(n).padStart(2, '0')
 
 /** `YYYY-MM-DD HH:MM:SS +0000`, in UTC. */
-export function formatUtcDate (d: Date): string {
+function formatUtcDate (d: Date): string {
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
     `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`
 }
@@ -63,12 +63,12 @@ export function renderStatusHeader (instance: InstanceInfo, now: Date): string {
 }
 
 /** Memory column: real memory in whole MiB, rounded down (8248 KB → `8M`); `?` when there are no metrics. */
-export function formatMemory (m: ProcessMetrics | undefined): string {
+function formatMemory (m: ProcessMetrics | undefined): string {
   return m === undefined ? '?' : `${Math.floor(realMemoryKb(m) / 1024)}M`
 }
 
 /** CPU column: an integer percent (rounded down, like ps's %d); `0%` when there are no metrics. */
-export function formatCpu (m: ProcessMetrics | undefined): string {
+function formatCpu (m: ProcessMetrics | undefined): string {
   return m === undefined || !Number.isFinite(m.cpu) || m.cpu < 0 ? '0%' : `${Math.floor(m.cpu)}%`
 }
 

@@ -21,7 +21,7 @@ export interface PoolXmlOptions {
   readonly verbose?: boolean
 }
 
-export const XML_DECLARATION = '<?xml version="1.0" encoding="iso-8859-1" ?>'
+const XML_DECLARATION = '<?xml version="1.0" encoding="iso-8859-1" ?>'
 
 /**
  * Escapes text for element content and attribute values. Besides & < > " ', every non-ASCII character becomes
@@ -65,14 +65,14 @@ const capacityUsed = (g: GroupSnapshot): number => g.processes.length + g.spawni
 
 /** Passenger's word for each of Ferry's app types; a type Passenger has no word for prints empty, as it does. */
 const PASSENGER_APP_TYPE: Readonly<Record<string, string>> = { node: 'node', generic: '', python: 'wsgi', ruby: 'rack' }
-export const passengerAppType = (t: string): string => PASSENGER_APP_TYPE[t] ?? ''
+const passengerAppType = (t: string): string => PASSENGER_APP_TYPE[t] ?? ''
 
 /** The title Ferry's Node loader gives app processes (followed by `: <app root>`), as Passenger's process_title. */
 const PROCESS_TITLES: Readonly<Record<string, string>> = { node: 'Ferry NodeApp' }
 
 /** Passenger's scale for a busy process: its sessions, scaled so bounded-concurrency processes rank after unlimited ones. */
 const INT_MAX = 2147483647
-export const busyness = (sessions: number, concurrency: number): number =>
+const busyness = (sessions: number, concurrency: number): number =>
   concurrency <= 0 ? sessions : Math.floor(sessions * INT_MAX / concurrency)
 
 export function renderPoolXml (s: StatusSnapshot, opts: PoolXmlOptions): string {

@@ -43,7 +43,7 @@ export function ctime (d: Date): string {
     `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`
 }
 
-export function passengerTime (at: number, now: number): PassengerTime {
+function passengerTime (at: number, now: number): PassengerTime {
   return { local: ctime(new Date(at)), relative: `${formatSince(at, now)} ago`, relative_timestamp: (at - now) / 1000, timestamp: at / 1000 }
 }
 

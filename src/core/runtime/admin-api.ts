@@ -6,17 +6,17 @@ import { startAdminServer, type AdminServer } from '../admin/server.js'
 import type { Pool } from '../pool/pool.js'
 import type { FrontStats } from '../server/front.js'
 import type { Inflight } from '../server/inflight.js'
-import type { MemoryStore } from '../cache/memory-store.js'
+import type { CacheFiguresSource } from '../admin/cache-snapshot.js'
 import type { Logger } from '../log/logger.js'
 import { FERRY_VERSION } from '../version.js'
-import type { CoreConfig } from './messages.js'
-import { parseListenAddress } from '../config/listen-address.js'
+import type { CoreConfig } from '../watchdog/messages.js'
+import { parseAdminAddress } from '../config/listen-address.js'
 
 export interface AdminApiDeps {
   readonly pool: Pool
   readonly stats: FrontStats
   readonly inflight: Inflight
-  readonly cacheStore: MemoryStore | undefined
+  readonly cacheStore: CacheFiguresSource | undefined
   readonly shutdown: () => void
   readonly reopenLogs: () => boolean
   /** Re-reads the configuration; throws a FerryError (and changes nothing) when it cannot be served. */
@@ -25,11 +25,6 @@ export interface AdminApiDeps {
   readonly baseUriOf?: (appRoot: string) => string | undefined
   /** Drops the turbocache entries a purge names (AppSet.purgeCache). */
   readonly purgeCache: AdminContextDeps['purgeCache']
-}
-
-/** --admin-address as a listen address. */
-export function parseAdminAddress (value: string): { host: string, port: number } {
-  return parseListenAddress('admin-address', value, '127.0.0.1:3001')
 }
 
 export async function startAdminApi (config: CoreConfig, deps: AdminApiDeps, logger: Logger): Promise<AdminServer[]> {

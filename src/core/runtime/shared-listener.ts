@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net'
 import type { Server as HttpServer } from 'node:http'
 import type { UpstreamTarget } from '../spawn/loader.js'
 import { listenFront } from './listen.js'
-import { isListenerMessage } from './kept-listener.js'
+import { isListenerMessage } from '../watchdog/kept-listener.js'
 
 export interface SharedSocket {
   readonly url: string

@@ -1,9 +1,12 @@
+// How the core's front listens: on the address or socket it binds itself, or on the socket its watchdog kept
+// (the core's side of watchdog/kept-listener.ts).
 import type { Server } from 'node:http'
 import { chmodSync, chownSync, lstatSync, unlinkSync, type Stats } from 'node:fs'
 import { connect } from 'node:net'
 import { boundHttpUrl } from '../bound-url.js'
 import { FerryError } from '../errors.js'
 import { groupIdByName } from '../spawn/identity.js'
+import { isListenerMessage, LISTENER } from '../watchdog/kept-listener.js'
 
 interface ListenOptions {
   readonly port: number
@@ -27,6 +30,33 @@ export async function listenFront (server: Server, o: ListenOptions): Promise<st
     setSocketAccess(o.socket, o)
     return `unix:${o.socket}`
   }
+  return boundHttpUrl(server)
+}
+
+/** Core: gives the watchdog a copy of the socket this core just bound. */
+export function handOverListener (server: Server): void {
+  const handle = (server as unknown as { _handle?: object })._handle
+  if (handle === undefined || process.send === undefined || !process.connected) return
+  process.send(LISTENER, handle as never, { keepOpen: true }, () => {})
+}
+
+/** Core: listens on the socket the watchdog kept (asked for over IPC, so it cannot arrive before we listen for it). */
+export async function listenOnKeptSocket (server: Server, socketPath: string | undefined): Promise<string> {
+  const handle = await new Promise<object>((resolve, reject) => {
+    const onMessage = (m: unknown, h: unknown): void => {
+      if (!isListenerMessage(m) || h === undefined || h === null) return
+      process.off('message', onMessage)
+      resolve(h)
+    }
+    process.on('message', onMessage)
+    if (process.send === undefined) { reject(new Error('no watchdog to take the listening socket from')); return }
+    process.send({ type: 'want-listener' }, undefined, {}, () => {})
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(handle as never, () => { server.off('error', reject); resolve() })
+  })
+  if (socketPath !== undefined) return `unix:${socketPath}`
   return boundHttpUrl(server)
 }
 

@@ -155,9 +155,9 @@ export class AppSet {
   /**
    * An operator's purge (POST /cache/purge.json): one URL in every app that caches it, one app's entries (by group
    * name, as `ferry restart-app` names apps; E_APP_NOT_FOUND otherwise), or the whole store. Returns how many
-   * entries were dropped.
+   * entries were dropped; a bypassed app's processes (each with its own cache) are asked over their IPC channel.
    */
-  purgeCache (target: PurgeTarget): number {
+  async purgeCache (target: PurgeTarget): Promise<number> {
     const store = this.#d.cacheStore
     let n = 0
     let what: string
@@ -175,6 +175,9 @@ export class AppSet {
       what = target.url
       for (const s of this.#served.values()) n += s.route.turbocache?.purgeUrl(parts) ?? 0
     }
+    const bypassed = [...this.#served.values()].filter(s => !('app' in target) || s.route.group.name === target.app)
+      .flatMap(s => s.route.group.processes.filter(p => p.acceptsItself && p.live))
+    for (const got of await Promise.all(bypassed.map(p => p.purgeCache(target)))) n += got
     this.#d.logger.notice(`purged ${n} turbocache entr${n === 1 ? 'y' : 'ies'} of ${what} (admin API)`)
     return n
   }
@@ -319,6 +322,7 @@ function groupSettings (o: FerryOptions): GroupSettings {
     oobEvery: o.oobWorkEvery,
     maxOob: o.maxOobWorkInstances,
     saturationElu: o.saturationElu / 100,
+    handAhead: o.handAhead,
     tunnelDrainMs: o.websocketDrainTime * 1000,
     outputLimit: { bytesPerSecond: o.appOutputRate * 1024, burstBytes: o.appOutputBurst * 1024 }
   }

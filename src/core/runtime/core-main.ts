@@ -18,14 +18,14 @@ import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../confi
 import { AppSet, schedulingOf, type ReloadSummary } from './app-set.js'
 import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
-import { listenFront } from './listen.js'
-import { startBeating } from './heartbeat.js'
-import { handOverListener, listenOnKeptSocket } from './kept-listener.js'
-import type { CoreConfig, StartEvent } from './messages.js'
+import { handOverListener, listenFront, listenOnKeptSocket } from './listen.js'
+import { startBeating } from '../watchdog/heartbeat.js'
+import type { CoreConfig, StartEvent } from '../watchdog/messages.js'
 import { startAdminApi } from './admin-api.js'
 import { createCoreMetrics } from '../metrics/core-metrics.js'
 import { parseMetricsAddress } from '../config/listen-address.js'
 import { createBypassLoader } from '../spawn/bypass-loader.js'
+import { bypassedCacheFigures, inProcessOptions } from '../bypass/serving.js'
 import type { UpstreamTarget } from '../spawn/loader.js'
 import { openSharedSocket } from './shared-listener.js'
 
@@ -95,14 +95,20 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
     const router = new Router()
     const cacheStore = o.disableTurbocaching ? undefined : new MemoryStore({ maxBytes: o.turbocacheSize })
     // --bypass: the app's processes accept on the instance's socket themselves (bypass-rules.ts: it is the only app).
-    const bypassed = serve.apps.some(a => a.options.bypass)
+    const bypassApp = serve.apps.find(a => a.options.bypass)
+    const bypassed = bypassApp !== undefined
     const shared: { handle?: object, target: UpstreamTarget } = { target: { kind: 'tcp', host: o.address, port: o.port } }
-    const bypassLoader = bypassed ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }) : undefined
+    // Its processes serve static files and the turbocache themselves, with the options a proxied app would have.
+    const bypassLoader = bypassed
+      ? createBypassLoader({ handle: () => shared.handle, target: () => shared.target }, app => inProcessOptions(app.root, o, bypassApp.options))
+      : undefined
+    // The figures views and metrics show: the core's store, or what the bypassed processes' own caches report.
+    const cacheFigures = bypassed && cacheStore !== undefined ? bypassedCacheFigures(pool, o.turbocacheSize) : cacheStore
     const apps = new AppSet({ pool, router, logger, socketDir, cacheStore, inputs, adHocIdleMs: o.poolIdleTime * 1000, bypassLoader })
     let stopping = false
     const metrics = o.metricsAddress === undefined
       ? undefined
-      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore, stopping: () => stopping })
+      : createCoreMetrics({ where: parseMetricsAddress(o.metricsAddress), pool, cacheStore: cacheFigures, stopping: () => stopping })
     apps.apply(serve.apps)
     const onSocket = o.socket !== undefined || o.socketFile !== undefined
     const front = createFrontServer({
@@ -124,7 +130,7 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true }, host)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
-        pool, stats: front.stats, inflight: front.inflight, cacheStore,
+        pool, stats: front.stats, inflight: front.inflight, cacheStore: cacheFigures,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
         reload: () => reload('reload requested through the admin API'),

@@ -1,0 +1,111 @@
+// Static files and the turbocache inside a bypassed app process (--bypass): the preload (spawn/preload-bypass.cjs)
+// imports this module when either is on and asks it about each request before the app's handler sees it. It reuses
+// the core's own pieces (server/static.ts, server/turbocache.ts and cache/*), so the rules are the same: what may be
+// stored and shared (Authorization, cookies, private, Vary), what an unsafe method invalidates, and nothing outside
+// the real path of public/ is ever served. One cache per process; the core only receives its figures in batches.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import { createStaticFiles, type StaticFiles } from '../server/static.js'
+import { Revalidation, Turbocache, type Recorder } from '../server/turbocache.js'
+import { Fill } from '../server/cache-fills.js'
+import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
+import type { CacheCounters } from '../cache/types.js'
+import { captureResponse } from './capture.js'
+
+/** What the core tells a bypassed process to serve itself (sent with the listening handle). */
+export interface InProcessOptions {
+  /** The app root: static files are its public/ directory, as in the core. */
+  readonly root: string
+  readonly staticFiles: boolean
+  /** Absent: no turbocache (--disable-turbocaching, for the app or the instance). */
+  readonly turbocache?: { readonly maxBytes: number, readonly varyByCookie?: string | undefined } | undefined
+}
+
+/** One process's cache figures, as sent to the core: totals since the process started, and what it holds now. */
+export interface InProcessCacheFigures {
+  readonly entries: number
+  readonly bytes: number
+  readonly counters: CacheCounters
+}
+
+export interface InProcessServing {
+  /** Answers the request here (a static file, a hit), or calls `next` (the app's handler), now or after a wait. */
+  serve (req: IncomingMessage, res: ServerResponse, next: () => void): void
+  /** An operator's purge; returns how many entries this process dropped. */
+  purge (target: PurgeTarget): number
+  /** Undefined when the turbocache is off. */
+  figures (): InProcessCacheFigures | undefined
+  /** The process is retired (a restart replaces it): its entries are dropped and no more are served or stored. */
+  retire (): void
+}
+
+export function createInProcessServing (o: InProcessOptions, onError: (err: Error) => void): InProcessServing {
+  const staticFiles: StaticFiles | undefined = o.staticFiles ? createStaticFiles(join(o.root, 'public'), { onError }) : undefined
+  let cache = o.turbocache === undefined ? undefined : new Turbocache({ maxBytes: o.turbocache.maxBytes, varyByCookie: o.turbocache.varyByCookie })
+  const store = cache?.store
+
+  /** Through the cache: a hit, a wait for the same miss already at the app, or the app with its answer recorded. */
+  const throughCache = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: () => void, collapse: boolean): void => {
+    // Bypass has no trusted proxy in front that Ferry knows of: the scheme is the connection's, always http here.
+    const cached = c.handle(req, res, 'http', collapse)
+    if (cached === true) return
+    if (cached instanceof Fill) {
+      c.follow(cached, req, res, () => throughCache(c, req, res, next, false))
+      return
+    }
+    if (cached instanceof Revalidation) {
+      // No conditional request to the app from inside its own process (it would need a request object node did not
+      // parse): the stale entry is dropped, so this request (or, after stale-while-revalidate served it, the next
+      // one) is a plain miss whose answer is stored again.
+      cached.recorder.abandon()
+      c.store.delete(cached.recorder.key)
+      if (cached.background) { cached.sink.destroy(); return }
+      throughCache(c, req, res, next, false)
+      return
+    }
+    toApp(c, req, res, next, cached)
+  }
+
+  const toApp = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: () => void, recorder: Recorder | undefined): void => {
+    const method = req.method ?? 'GET'
+    const unsafe = method !== 'GET' && method !== 'HEAD'
+    if (recorder !== undefined || unsafe) {
+      captureResponse(res, {
+        onHead: (status, statusText, headers) => {
+          recorder?.onHead(status, statusText, headers)
+          // A write's answer invalidates as soon as its status is known, as in the core's proxy.
+          if (unsafe) c.invalidate(req, status, headers)
+        },
+        onBody: chunk => recorder?.onBody(chunk),
+        onEnd: (finished, headed) => {
+          if (unsafe && !headed) c.invalidateUnanswered(req)
+          if (recorder === undefined) return
+          if (finished && headed) recorder.onComplete()
+          else recorder.abandon()
+        }
+      })
+    }
+    next()
+  }
+
+  return {
+    serve (req, res, next) {
+      if (staticFiles !== undefined && staticFiles.tryServe(req, res)) return
+      if (cache === undefined) { next(); return }
+      throughCache(cache, req, res, next, true)
+    },
+    purge (target) {
+      if (cache === undefined) return 0
+      if ('url' in target) return cache.purgeUrl(purgeKeyParts(target.url))
+      return cache.purge()
+    },
+    figures () {
+      if (store === undefined) return undefined
+      return { entries: store.size, bytes: store.bytes, counters: store.counters }
+    },
+    retire () {
+      cache?.purge()
+      cache = undefined
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// The group's queue with the light cancellation the front uses (QueueLeave) and with hand-ahead, driven by a scripted
+// loader (test/helpers/scripted-loader.ts) as in group.test.ts.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { QueueLeave } from '../../../src/core/pool/queue-leave.js'
+import { app, poolWith, scriptedLoader, settings, tick } from '../../helpers/scripted-loader.js'
+
+/** A loader whose processes serve one request at a time themselves, as the Python and Ruby loaders do. */
+const oneAtATimeLoader = (): ReturnType<typeof scriptedLoader> => Object.assign(scriptedLoader([]), { concurrency: 1 })
+
+test('a queued request whose client leaves (QueueLeave) is dropped from the queue; leaving twice is harmless', async t => {
+  const pool = poolWith(scriptedLoader([]), 1)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, concurrency: 1 })
+  await tick()
+  const p = g.checkout()!
+  const queued = new QueueLeave()
+  const waiting = g.acquire(queued)
+  assert.equal(g.queue.length, 1)
+  queued.leave(new Error('client left'))
+  queued.leave(new Error('again'))
+  await assert.rejects(waiting, /client left/)
+  assert.equal(g.queue.length, 0)
+  g.release(p)
+  assert.equal(p.sessions, 0, 'the process did not go to the request that left')
+})
+
+test('hand-ahead: at full size, one request waits at each busy process, the rest in the queue, served in order', { timeout: 5000 }, async t => {
+  const pool = poolWith(oneAtATimeLoader(), 2)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 2, concurrency: 1, handAhead: true })
+  await tick(20)
+  const [a, b] = [g.checkout()!, g.checkout()!]
+  assert.notEqual(a, b)
+  const ahead = await Promise.all([g.acquire(), g.acquire()])
+  assert.deepEqual(new Set(ahead), new Set([a, b]), 'one handed ahead to each')
+  assert.deepEqual([a.sessions, b.sessions], [2, 2])
+  const order: string[] = []
+  const third = g.acquire(new QueueLeave()).then(p => { order.push('third'); return p })
+  assert.equal(g.queue.length, 1)
+  g.release(a)
+  const p = await third
+  assert.equal(p, a, 'the queue head went ahead on the process that moved on to its next request')
+  assert.equal(a.sessions, 2)
+  assert.deepEqual(order, ['third'])
+  for (const q of [a, a, b, b]) g.release(q)
+})
+
+test('without --hand-ahead, while the group can still grow, or for a Node app at --concurrency 1, requests wait in the queue', async t => {
+  const pool = poolWith(oneAtATimeLoader(), 4)
+  t.after(() => pool.stop())
+  const off = pool.addGroup(app, { ...settings, concurrency: 1, maxInstances: 1, handAhead: false })
+  const grows = pool.addGroup({ ...app, root: '/app2' }, { ...settings, concurrency: 1, maxInstances: 2, handAhead: true })
+  // Its loader does not serialize requests: the process would run a second one at once.
+  const node = pool.addGroup({ ...app, root: '/app3' }, { ...settings, concurrency: 1, maxInstances: 1, handAhead: true, loader: scriptedLoader([]) })
+  await tick(20)
+  for (const g of [off, grows, node]) {
+    const p = g.checkout()!
+    const waiting = g.acquire()
+    assert.equal(g.queue.length, 1)
+    assert.equal(p.sessions, 1)
+    g.release(p)
+    g.release(await waiting)
+  }
+})
