@@ -1,8 +1,23 @@
 // Runs the compiled test files, listed explicitly: `node --test dir/` searches on Node 20 but takes globs from 22 on,
 // so naming the files keeps `npm test` the same on every supported Node.
+//   node scripts/run-tests.mjs [unit|integration|cli ...]   (npm test, npm run test:unit / test:integration / test:cli)
+// FERRY_TEST_TIMES=FILE also writes the slowest files and tests there (scripts/slowest-reporter.mjs).
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
+
+// The runner starts files in the order given, two at a time: the longest ones go first, so that the end of the run
+// is not one long file running alone while the other slot has nothing left. Measured with FERRY_TEST_TIMES; the
+// order only matters for the wall time, never for the result.
+const SLOWEST_FIRST = [
+  'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'integration/apps/fly',
+  'cli/conventions', 'cli/actions', 'integration/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
+  'integration/cache/stale-attacks', 'integration/languages/attack', 'integration/spawn/identity',
+  'integration/front/lean-front', 'integration/lifecycle/sticky-scaling', 'integration/front/attack-13',
+  'cli/attack-14', 'cli/memory-stats', 'integration/spawn/ruby-loader'
+]
+// Then the other slow tiers, and the many short unit files last, where they fill the gaps.
+const TIER_ORDER = ['cli', 'integration', 'unit']
 
 const tiers = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'cli']
 const files = []
@@ -20,5 +35,15 @@ if (files.length === 0) {
   console.error('no test files found under dist/test: run `npm run build` first')
   process.exit(1)
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' })
+const rank = file => {
+  const rel = file.slice(join('dist', 'test').length + 1).replace(/\.test\.js$/, '')
+  const slow = SLOWEST_FIRST.indexOf(rel)
+  return slow >= 0 ? slow : SLOWEST_FIRST.length + TIER_ORDER.indexOf(rel.split('/')[0]) + 1
+}
+files.sort((a, b) => rank(a) - rank(b)) // stable: alphabetical within a rank
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout']
+if (process.env.FERRY_TEST_TIMES !== undefined) {
+  reporters.push('--test-reporter=./scripts/slowest-reporter.mjs', `--test-reporter-destination=${process.env.FERRY_TEST_TIMES}`)
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' })
 process.exit(result.status ?? 1)

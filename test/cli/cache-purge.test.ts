@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
-import { runFerry } from '../helpers/ferry.js'
+import { logged, runFerry } from '../helpers/ferry.js'
 import { get } from '../helpers/http.js'
 import { fixtureApp, tmpDir } from '../helpers/tmp.js'
 import { adminClient, instanceDirIn } from '../helpers/instance.js'
@@ -80,7 +80,7 @@ test('ferry cache purge URL, --app, --all: purged entries reach the app again, o
   assert.equal((await ask('a.test', '/public', 'bob')).cached, false, 'bob\'s variant reached the app')
   assert.deepEqual(await ask('a.test', '/public?page=2'), { serial: first.page2.serial, cached: true })
   assert.deepEqual(await ask('b.test', '/public'), { serial: first.b.serial, cached: true })
-  assert.match(f.output(), /purged 2 turbocache entries of http:\/\/A\.test\/public \(admin API\)/)
+  await logged(f, /purged 2 turbocache entries of http:\/\/A\.test\/public \(admin API\)/, 'the purge')
 
   const json = await runCli(['cache', 'purge', 'http://a.test/public?page=2', '--json'], { env })
   assert.equal(json.code, 0, json.stderr)

@@ -59,7 +59,7 @@ export async function runFerry (t: TestContext, argv: readonly string[], env: No
 }
 
 /** How many app processes the instance has logged as ready so far. */
-export function readyCount (f: RunningFerry): number {
+export function readyCount (f: Pick<RunningFerry, 'output'>): number {
   return f.output().match(/app process \d+ of .* is ready/g)?.length ?? 0
 }
 
@@ -67,7 +67,7 @@ export function readyCount (f: RunningFerry): number {
  * Waits (5 s at most) for the instance's output to match `re`. The core writes its log in the background, so a line
  * about a request may arrive after the request's response: asserting on the output at once would race it.
  */
-export async function logged (f: RunningFerry, re: RegExp, what?: string): Promise<void> {
+export async function logged (f: Pick<RunningFerry, 'output'>, re: RegExp, what?: string): Promise<void> {
   const deadline = Date.now() + 5_000
   while (!re.test(f.output())) {
     if (Date.now() > deadline) throw new Error(`${what ?? 'the output'} never matched ${String(re)}:\n${f.output()}`)

@@ -14,6 +14,8 @@ export interface LoadResult {
 export interface Load {
   /** Replies so far. */
   readonly count: () => number
+  /** PIDs that answered so far. */
+  readonly servedBy: () => readonly number[]
   stop (): Promise<LoadResult>
 }
 
@@ -42,6 +44,7 @@ export function startLoad (url: string, concurrency: number, o: { headers?: Reco
   const clients = Array.from({ length: concurrency }, client)
   return {
     count: () => ok,
+    servedBy: () => pids,
     async stop () {
       running = false
       await Promise.all(clients)

@@ -1,8 +1,11 @@
 // The core process ("Ferry core"): front server, router, pool and the apps it serves. Started by the watchdog with
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
-import { rmSync } from 'node:fs'
+// runCore() is the composition root without the process around it, so that integration tests can run a real core
+// (real loaders, apps and sockets) in their own process rather than through the CLI and a watchdog.
+import { realpathSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { trustedPeers } from '../config/trust-proxy.js'
-import { createLogger, type Logger } from '../log/logger.js'
+import { createLogger, type Logger, type LogSink } from '../log/logger.js'
 import { LogFile, stderrSink } from '../log/log-file.js'
 import { FerryError, isFerryError } from '../errors.js'
 import { Pool } from '../pool/pool.js'
@@ -29,16 +32,43 @@ import { openSharedSocket } from './shared-listener.js'
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
 
-function report (event: StartEvent): void {
-  if (process.connected) process.send?.(event)
+/** What the core needs from the process it runs in. */
+export interface CoreHost {
+  /** Start-up progress, for the watchdog (over IPC) or a test. */
+  readonly report: (event: StartEvent) => void
+  /** Where the log goes without --log-file. */
+  readonly sink: LogSink
+  /** The core is done: stopped (0) or failed to start (its exit code). */
+  readonly exit: (code: number) => void
+  /** A core in a process of its own takes its signals; one inside a test's process leaves them alone. */
+  readonly ownsSignals: boolean
+}
+
+/** The core in a process of its own, under the watchdog. */
+const processHost: CoreHost = {
+  report: event => { if (process.connected) process.send?.(event) },
+  // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
+  sink: stderrSink('core '),
+  exit: code => {
+    if (code === 0) process.exit(0)
+    process.exitCode = code
+    setTimeout(() => process.exit(), 50).unref()
+  },
+  ownsSignals: true
 }
 
 async function main (): Promise<void> {
   process.title = 'Ferry core'
   const config = JSON.parse(process.env.FERRY_CORE_CONFIG ?? '{}') as CoreConfig
   delete process.env.FERRY_CORE_CONFIG
+  startBeating(config.options.coreHeartbeatTimeout * 1000)
+  await runCore(config, processHost)
+}
+
+/** Starts the core; resolves its stop function once it listens (undefined when it failed: host.exit was called). */
+export async function runCore (config: CoreConfig, host: CoreHost): Promise<((why: string) => void) | undefined> {
+  const report = host.report
   const o = config.options
-  startBeating(o.coreHeartbeatTimeout * 1000)
   // A log path that cannot be opened now (a link planted there after logrotate moved the file) must not keep the core
   // from starting, or the instance is down until someone looks: it logs to the watchdog's log meanwhile, saying so.
   let logFile: LogFile | undefined
@@ -48,8 +78,7 @@ async function main (): Promise<void> {
   } catch (err) {
     logProblem = `cannot open the log file: ${(err as Error).message}; logging to the watchdog's log instead (fix the path, then ferry reopen-logs)`
   }
-  // Never process.stderr: its writes block the event loop while the terminal or pipe behind it is full.
-  const logger = createLogger(logFile ?? stderrSink('core '), o.logLevel, 'core ')
+  const logger = createLogger(logFile ?? host.sink, o.logLevel, 'core ')
   if (logProblem !== undefined) logger.error(logProblem)
   // The watchdog makes this directory (makeSocketDir) and removes it after the core exits, however it exits.
   const socketDir = config.socketDir
@@ -98,7 +127,7 @@ async function main (): Promise<void> {
     // Compared with what the same inputs gave at start, not with `o`: the daemon launcher filled in its default
     // --pid-file and --log-file there, which a re-read file never has, and no option changed by that.
     const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options, bypassed)
-    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true })
+    const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true }, host)
     if (config.instanceDir !== undefined) {
       const admin = await startAdminApi(config, {
         pool, stats: front.stats, inflight: front.inflight, cacheStore: cacheFigures,
@@ -138,14 +167,15 @@ async function main (): Promise<void> {
     logger.notice(`Ferry core ${bypassed ? 'bound (bypass: the app\'s processes accept)' : 'listening'} on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)
     report({ type: 'listening', url, corePid: process.pid, appRoot: what, minInstances })
+    return stop
   } catch (err) {
     cleanupDir()
     const e = isFerryError(err) ? err : new FerryError('E_CORE_START_FAILED', err instanceof Error ? err.message : String(err), { cause: err })
     logger.error(e.message)
     logger.errorDetail(err)
     report({ type: 'error', code: e.code, message: e.message })
-    process.exitCode = e.exitCode
-    setTimeout(() => process.exit(), 50).unref()
+    host.exit(e.exitCode)
+    return undefined
   }
 }
 
@@ -183,7 +213,7 @@ function instanceOptionsChanged (running: FerryOptions, loaded: FerryOptions): s
 
 /** Installs the signal handlers; returns the stop function (also used by the admin API's shutdown). */
 function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: Logger, cleanup: () => void,
-  reload: (why: string) => unknown, onStopping: () => void): (why: string) => void {
+  reload: (why: string) => unknown, onStopping: () => void, host: CoreHost): (why: string) => void {
   let signals = 0
   const stop = (why: string): void => {
     if (++signals > 2) { logger.warn('third signal: exiting at once'); process.exit(2) }
@@ -198,9 +228,10 @@ function handleShutdown (front: FrontServer, pool: Pool, apps: AppSet, logger: L
       await pool.stop(APP_STOP_GRACE_MS)
       cleanup()
       logger.notice('Ferry core stopped')
-      process.exit(0)
+      host.exit(0)
     })()
   }
+  if (!host.ownsSignals) return stop
   process.on('SIGTERM', () => stop('SIGTERM received'))
   process.on('SIGINT', () => stop('SIGINT received'))
   process.on('SIGHUP', () => { try { reload('SIGHUP received') } catch {} })
@@ -219,4 +250,9 @@ function reopenLogs (logFile: LogFile | undefined, logger: Logger): boolean {
   return true
 }
 
-void main()
+// Run only as the process the watchdog forks: a test imports this module to call runCore() itself.
+if (isEntryPoint()) void main()
+
+function isEntryPoint (): boolean {
+  try { return realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url) } catch { return false }
+}

@@ -4,13 +4,14 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 
 test('admin API: authentication, limits and errors over the owner-only socket', async t => {
   const registry = tmpDir(t)
-  await startFerry(t, fixtureApp('proxy-lab'), [], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  await startCore(t, fixtureApp('proxy-lab'), [], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const dir = instanceDirIn(registry)
   assert.equal(statSync(join(dir, 'admin.sock')).mode & 0o777, 0o600)
   const call = adminClient(t, dir)
@@ -69,7 +70,7 @@ test('admin API: the pool snapshot, server counters, config sources, detach and 
 
 test('admin API: /requests.json lists requests in flight with their state', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const appPid = (JSON.parse((await get(`${f.url}/pid`)).body) as { pid: number }).pid
   const first = get(`${f.url}/slow?ms=1500`)
@@ -91,7 +92,7 @@ test('admin API: /requests.json lists requests in flight with their state', asyn
 
 test('admin API: a rolling restart under load fails no request and changes every PID', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--min-instances', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const snapshotPids = async (): Promise<number[]> => {
     const s = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ name: string, processes: Array<{ pid: number, state: string }> }> } }
@@ -125,7 +126,7 @@ test('--admin-address: the same API, same passwords, on TCP', async t => {
     const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
   })
   const registry = tmpDir(t)
-  await startFerry(t, fixtureApp('hello'), ['--admin-address', `127.0.0.1:${port}`], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  await startCore(t, fixtureApp('hello'), ['--admin-address', `127.0.0.1:${port}`], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const { readFileSync } = await import('node:fs')
   const password = readFileSync(join(instanceDirIn(registry), 'read_only_admin_password.txt'), 'utf8').trim()
   assert.equal((await get(`http://127.0.0.1:${port}/ping.json`)).status, 401)
@@ -154,7 +155,7 @@ test('admin API: /reopen_logs.json reopens the log files after logrotate moved t
 
 test('admin API: /reopen_logs.json without a log file is refused', async t => {
   const registry = tmpDir(t)
-  await startFerry(t, fixtureApp('hello'), [], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  await startCore(t, fixtureApp('hello'), [], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const r = await adminClient(t, instanceDirIn(registry))('/reopen_logs.json', { method: 'POST', account: 'admin' })
   assert.equal(r.status, 409)
   assert.equal((JSON.parse(r.body) as { code: string }).code, 'NO_LOG_FILE')
@@ -162,7 +163,7 @@ test('admin API: /reopen_logs.json without a log file is refused', async t => {
 
 test('admin API: 401 before 404/405 (no route discovery without credentials); ro_admin sees --envvar names only', async t => {
   const registry = tmpDir(t)
-  await startFerry(t, fixtureApp('hello'), ['--envvar', 'SECRET_TOKEN=hunter2', '--envvar', 'MODE=a=b'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  await startCore(t, fixtureApp('hello'), ['--envvar', 'SECRET_TOKEN=hunter2', '--envvar', 'MODE=a=b'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   assert.equal((await call('/nope.json', { account: 'none' })).status, 401, 'an unknown path')
   assert.equal((await call('/pool.json', { method: 'POST', account: 'none' })).status, 401, 'a known path, wrong method')

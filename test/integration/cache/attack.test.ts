@@ -7,18 +7,18 @@ import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { rawExchange } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 const echo = (body: string): string => /echo=(.*)$/m.exec(body)?.[1] ?? ''
 
-type Lab = RunningFerry & { cacheStats: () => Promise<Record<string, number | undefined>>, admin: ReturnType<typeof adminClient> }
+type Lab = InProcessCore & { cacheStats: () => Promise<Record<string, number | undefined>>, admin: ReturnType<typeof adminClient> }
 
 async function attackLab (t: TestContext, args: string[] = []): Promise<Lab> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('cache-attack'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('cache-attack'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const admin = adminClient(t, instanceDirIn(registry))
   const cacheStats = async (): Promise<Record<string, number | undefined>> =>
     (JSON.parse((await admin('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching
@@ -33,13 +33,13 @@ function path (name: string, headers: readonly string[], echoed = ''): string {
 }
 
 /** One raw request (a GET with these extra header lines) on its own connection; the body of the answer. */
-async function rawGet (f: RunningFerry, target: string, lines: readonly string[]): Promise<string> {
+async function rawGet (f: InProcessCore, target: string, lines: readonly string[]): Promise<string> {
   const out = await rawExchange(f.url, `GET ${target} HTTP/1.1\r\nHost: lab\r\n${lines.map(l => `${l}\r\n`).join('')}Connection: close\r\n\r\n`)
   return out.slice(out.indexOf('\r\n\r\n') + 4)
 }
 
 /** A raw GET from another loopback address than 127.0.0.1 (another client, as the app is told in X-Forwarded-For). */
-async function rawGetFrom (f: RunningFerry, localAddress: string, target: string): Promise<string> {
+async function rawGetFrom (f: InProcessCore, localAddress: string, target: string): Promise<string> {
   const { port } = new URL(f.url)
   return await new Promise((resolve, reject) => {
     const s = connect({ port: Number(port), host: '127.0.0.1', localAddress })
@@ -188,7 +188,7 @@ test('touching tmp/restart.txt takes effect while every request is a hit: the ne
   cpSync(fixtureApp('cache-attack'), app, { recursive: true })
   mkdirSync(join(app, 'tmp'))
   writeFileSync(join(app, 'tmp', 'restart.txt'), '')
-  const f = await startFerry(t, app, ['--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  const f = await startCore(t, app, ['--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
   const p = path('page', ['Cache-Control: max-age=60'])
   await rawGet(f, path('uncached', []), [])
   const old = serial(await rawGet(f, p, []))

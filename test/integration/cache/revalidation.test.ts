@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get, type Reply } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
@@ -13,7 +13,7 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 
 interface Arrivals { arrivals: number, conditional: number, ifNoneMatch: Array<string | null> }
 
-interface Lab extends RunningFerry {
+interface Lab extends InProcessCore {
   doc: (id: string, query?: string, headers?: Record<string, string>) => Promise<Reply>
   control: (id: string, query: string) => Promise<void>
   arrivals: (id: string) => Promise<Arrivals>
@@ -22,7 +22,7 @@ interface Lab extends RunningFerry {
 
 async function lab (t: TestContext): Promise<Lab> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('revalidation-lab'), ['--max-pool-size', '1', '--max-request-time', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('revalidation-lab'), ['--max-pool-size', '1', '--max-request-time', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return Object.assign(f, {
     doc: async (id: string, query = '', headers: Record<string, string> = {}) => await get(`${f.url}/doc?id=${id}${query}`, { headers }),

@@ -6,7 +6,7 @@ import { request } from 'node:http'
 import { chmodSync, cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get, rawExchange, type Reply } from '../../helpers/http.js'
 import { adminClient, instanceDirIn, type AdminCall } from '../../helpers/instance.js'
 
@@ -15,7 +15,7 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 /** Past max-age=1 (Age counts whole seconds, so a little more than one). */
 const PAST_FRESHNESS_MS = 1100
 
-interface Lab extends RunningFerry {
+interface Lab extends InProcessCore {
   doc: (id: string, query?: string, init?: { method?: string, headers?: Record<string, string>, signal?: AbortSignal }) => Promise<Reply>
   control: (id: string, query: string) => Promise<void>
   arrivals: (id: string) => Promise<number>
@@ -24,7 +24,7 @@ interface Lab extends RunningFerry {
 
 async function lab (t: TestContext): Promise<Lab> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return Object.assign(f, {
     doc: async (id: string, query = '', init: { method?: string, headers?: Record<string, string>, signal?: AbortSignal } = {}) => await get(`${f.url}/doc?id=${id}${query}`, init),
@@ -159,7 +159,7 @@ test('a rolling restart: what the old processes answer while it rolls is not sto
   const app = join(tmpDir(t), 'app')
   cpSync(fixtureApp('stale-attack-lab'), app, { recursive: true })
   mkdirSync(join(app, 'tmp'))
-  const f = await startFerry(t, app, ['--rolling-restarts', '--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
+  const f = await startCore(t, app, ['--rolling-restarts', '--stat-throttle-rate', '1'], { FERRY_INSTANCE_REGISTRY_DIR: tmpDir(t) })
   const url = `${f.url}/doc?id=roll&cc=max-age%3D60`
   assert.match((await get(url)).body, /deployed=1/)
   writeFileSync(join(app, 'version.txt'), '2')
@@ -208,7 +208,7 @@ test('a 304 that adds Vary or framing and hop-by-hop fields: later hits keep the
 })
 
 test('stale-while-revalidate does not queue background requests ahead of clients (nor fill the queue)', async t => {
-  const f = await startFerry(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--max-request-queue-size', '2'])
+  const f = await startCore(t, fixtureApp('stale-attack-lab'), ['--max-pool-size', '1', '--concurrency', '1', '--max-request-queue-size', '2'])
   const swr = '&cc=max-age%3D1%2C%20stale-while-revalidate%3D30&delay=400'
   const ids = ['a', 'b', 'c', 'd']
   for (const id of ids) await get(`${f.url}/doc?id=${id}${swr}`)

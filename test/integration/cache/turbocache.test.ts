@@ -3,16 +3,16 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { Client } from 'undici'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 
-async function cacheLab (t: TestContext, args: string[] = []): Promise<RunningFerry & { cacheStats: () => Promise<Record<string, number>>, processed: () => Promise<number>, restart: () => Promise<void> }> {
+async function cacheLab (t: TestContext, args: string[] = []): Promise<InProcessCore & { cacheStats: () => Promise<Record<string, number>>, processed: () => Promise<number>, restart: () => Promise<void> }> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('cache-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('cache-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const cacheStats = async (): Promise<Record<string, number>> =>
     (JSON.parse((await call('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict'
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 
 const serial = (body: string): number => Number(/serial=(\d+)/.exec(body)?.[1] ?? NaN)
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-interface Lab extends RunningFerry {
+interface Lab extends InProcessCore {
   readonly app: string
   cacheStats: () => Promise<Record<string, number>>
   /** Requests the app's processes have finished, all together. */
@@ -26,7 +26,7 @@ async function cacheLab (t: TestContext, args: string[] = []): Promise<Lab> {
   const app = join(tmpDir(t), 'app')
   cpSync(fixtureApp('cache-lab'), app, { recursive: true })
   mkdirSync(join(app, 'tmp'))
-  const f = await startFerry(t, app, args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, app, args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const cacheStats = async (): Promise<Record<string, number>> =>
     (JSON.parse((await call('/server.json')).body) as { thread1: { turbocaching: Record<string, number> } }).thread1.turbocaching

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { Client } from 'undici'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore as startFerry } from '../../helpers/core.js'
 import { get, getJson, rawExchange } from '../../helpers/http.js'
 
 test('serves an unmodified Node app and forwards the request faithfully', async t => {

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { startFerry, logged } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 
 test('spawn error in development: 500 page with the app output and the command', async t => {
@@ -11,11 +12,11 @@ test('spawn error in development: 500 page with the app output and the command',
   assert.match(r.body, /boom at startup/)
   assert.match(r.body, /Command/)
   await logged(f, /boom at startup/, 'the output is logged too')
-  await logged(f, /The app failed to start/, 'the banner warns')
+  await logged(f, /The app failed to start/, 'the banner warns') // the CLI's banner: this test keeps startFerry
 })
 
 test('spawn error in production: a plain 500 page that leaks nothing', async t => {
-  const f = await startFerry(t, fixtureApp('crashing'))
+  const f = await startCore(t, fixtureApp('crashing'))
   const r = await get(`${f.url}/`)
   assert.equal(r.status, 500)
   assert.doesNotMatch(r.body, /boom|node|crashing/i)
@@ -25,14 +26,14 @@ test('spawn error in production: a plain 500 page that leaks nothing', async t =
 })
 
 test('a generic app started with --app-start-command', async t => {
-  const f = await startFerry(t, fixtureApp('generic'), ['--app-start-command', 'node server.js'])
+  const f = await startCore(t, fixtureApp('generic'), ['--app-start-command', 'node server.js'])
   const r = await get(`${f.url}/`)
   assert.equal(r.status, 200)
 })
 
 test('--friendly-error-pages shows details in production; --no-friendly-error-pages hides them in development', async t => {
-  const on = await startFerry(t, fixtureApp('crashing'), ['--friendly-error-pages'])
+  const on = await startCore(t, fixtureApp('crashing'), ['--friendly-error-pages'])
   assert.match((await get(`${on.url}/`)).body, /boom at startup/)
-  const off = await startFerry(t, fixtureApp('crashing'), ['--environment', 'development', '--no-friendly-error-pages'])
+  const off = await startCore(t, fixtureApp('crashing'), ['--environment', 'development', '--no-friendly-error-pages'])
   assert.doesNotMatch((await get(`${off.url}/`)).body, /boom at startup/)
 })

@@ -3,7 +3,7 @@
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { get, getJson } from '../../helpers/http.js'
 
@@ -37,14 +37,14 @@ function bodies (text: string): Array<Record<string, unknown>> {
 // One instance for the tests that only send requests, stopped after the file's last test.
 const cleanups: Array<() => unknown> = []
 after(async () => { for (const c of cleanups) await c() })
-let shared: Promise<RunningFerry> | undefined
-async function ferry (): Promise<RunningFerry> {
-  shared ??= startFerry({ after: (fn: () => unknown) => cleanups.push(fn) } as unknown as TestContext, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
+let shared: Promise<InProcessCore> | undefined
+async function ferry (): Promise<InProcessCore> {
+  shared ??= startCore({ after: (fn: () => unknown) => cleanups.push(fn) } as unknown as TestContext, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
   return await shared
 }
 
 test('Connection: content-length cannot unframe a body: the app reads it as the body, never as a request', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
   const smuggled = 'GET /pid HTTP/1.1\r\nHost: x\r\n\r\n'
   const text = await raw(f.url,
     `POST /upload HTTP/1.1\r\nHost: a.test\r\nConnection: content-length\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}` +
@@ -112,7 +112,7 @@ test('the body\'s framing is Ferry\'s: the client\'s Content-Length is sent as p
 })
 
 test('a kept-alive connection the app closes unanswered: a GET is sent again, a bodyless POST or DELETE is not', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
   // Sequential requests reuse the one idle connection: the app drops the request after /drop-next on it.
   await getJson(f.url + '/drop-next')
   const retried = await get(f.url + '/echo')
@@ -135,12 +135,12 @@ test('without --trust-proxy a client\'s X-Forwarded-* are replaced; from a trust
   assert.equal(plain.headers['x-forwarded-for'], '127.0.0.1')
   assert.equal(plain.headers['x-forwarded-proto'], 'http')
   assert.notEqual(plain.headers['x-forwarded-host'], 'evil.test')
-  const trusting = await startFerry(t, fixtureApp('proxy-lab'), ['--trust-proxy', 'loopback'])
+  const trusting = await startCore(t, fixtureApp('proxy-lab'), ['--trust-proxy', 'loopback'])
   const kept = JSON.parse((await get(trusting.url + '/echo', { headers: spoof })).body) as { headers: Record<string, string> }
   assert.equal(kept.headers['x-forwarded-for'], '203.0.113.9, 127.0.0.1')
   assert.equal(kept.headers['x-forwarded-proto'], 'https')
   assert.equal(kept.headers['x-forwarded-host'], 'evil.test')
-  const other = await startFerry(t, fixtureApp('proxy-lab'), ['--trust-proxy', '10.0.0.0/8'])
+  const other = await startCore(t, fixtureApp('proxy-lab'), ['--trust-proxy', '10.0.0.0/8'])
   const notKept = JSON.parse((await get(other.url + '/echo', { headers: spoof })).body) as { headers: Record<string, string> }
   assert.equal(notKept.headers['x-forwarded-proto'], 'http')
 })

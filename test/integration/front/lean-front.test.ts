@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { peakRss } from '../../helpers/procs.js'
 
@@ -36,7 +37,7 @@ async function client (t: TestContext, url: string): Promise<{ s: Socket, text: 
 const statusLines = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map(m => m[1]!)
 
 test('one connection: lean GETs, a POST with a body handed to node\'s server, then more GETs, all in order', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/"url":"\/echo\?n=1"/)
@@ -48,7 +49,7 @@ test('one connection: lean GETs, a POST with a body handed to node\'s server, th
 })
 
 test('pipelined: four requests in one packet, the third with a body, answered in order on one connection', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n' +
     'HEAD /echo?n=2 HTTP/1.1\r\nHost: a\r\n\r\n' +
@@ -65,7 +66,7 @@ test('pipelined: four requests in one packet, the third with a body, answered in
 })
 
 test('a head split across packets, HTTP/1.0 keep-alive, and what the app receives from the lean front', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const c = await client(t, f.url)
   c.s.write('GET /echo?n=1 HTTP/1.0\r\nConnection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Host: evil\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n')
   await c.waitFor(/"url":"\/echo\?n=1"/)
@@ -85,7 +86,7 @@ test('a head split across packets, HTTP/1.0 keep-alive, and what the app receive
 })
 
 test('a static file after a proxied GET on the same connection is served from public/', async t => {
-  const f = await startFerry(t, fixtureApp('static-site'))
+  const f = await startCore(t, fixtureApp('static-site'))
   const c = await client(t, f.url)
   c.s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/from the app/)
@@ -102,7 +103,7 @@ test('a response header that could split the response never reaches the client: 
   // A generic app that answers every request with a header value carrying a bare LF.
   writeFileSync(join(dir, 'raw.js'), `require('node:net').createServer(s => s.on('data', () =>
     s.write('HTTP/1.1 200 OK\\r\\nX-A: a\\nSet-Cookie: stolen=1\\r\\nContent-Length: 2\\r\\n\\r\\nok'))).listen(Number(process.env.PORT), '127.0.0.1')`)
-  const f = await startFerry(t, dir, ['--app-start-command', 'node raw.js'])
+  const f = await startCore(t, dir, ['--app-start-command', 'node raw.js'])
   const c = await client(t, f.url)
   c.s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n')
   await c.waitFor(/\r\n\r\n[^]*<\/html>/)
@@ -111,7 +112,7 @@ test('a response header that could split the response never reaches the client: 
 })
 
 test('a slow response is not cut by the idle timeout; the idle connection after it is closed', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const c = await client(t, f.url)
   const started = Date.now()
   c.s.write('GET /slow?ms=5500 HTTP/1.1\r\nHost: a\r\n\r\n')
@@ -124,7 +125,7 @@ test('a slow response is not cut by the idle timeout; the idle connection after 
 })
 
 test('stopping: an idle keep-alive connection is closed at once, a request in flight still gets its answer', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const idle = await client(t, f.url)
   const busy = await client(t, f.url)
   idle.s.write('GET /pid HTTP/1.1\r\nHost: a\r\n\r\n')

@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { readyCount, startFerry, startFly } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
@@ -83,7 +84,7 @@ async function echoes (c: RawClient, text: string): Promise<void> {
 const SPOOFED = 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.test\r\nX-Forwarded-Prefix: /evil\r\n'
 
 test('a 101 makes a tunnel both ways; the upgrade is routed and reaches the app with the headers any request gets, plus Upgrade', async t => {
-  const f = await startFerry(t, APP)
+  const f = await startCore(t, APP)
   const { c, seen } = await openTunnel(t, f.url, '/ws', SPOOFED)
   assert.equal(seen.headers.upgrade, 'echo')
   assert.equal(seen.headers.connection, 'upgrade')
@@ -125,7 +126,7 @@ for (const [what, args, path] of [
   ['an HTTP-only app (no upgrade listener: node answers 200)', ['--envvar', 'UPGRADES=off'], '/ws']
 ] as const) {
   test(`a non-101 answer is an ordinary response and the connection stays with Ferry: ${what}`, async t => {
-    const f = await startFerry(t, APP, [...args])
+    const f = await startCore(t, APP, [...args])
     const c = new RawClient(t, f.url)
     c.send(upgradeRequest(path))
     const first = await c.response('the answer to the upgrade')
@@ -143,7 +144,7 @@ for (const [what, args, path] of [
 }
 
 test('an upgrade waits in the queue when no process is free, and a tunnel then holds no request slot', async t => {
-  const f = await startFerry(t, APP, ['--max-pool-size', '1', '--concurrency', '1'])
+  const f = await startCore(t, APP, ['--max-pool-size', '1', '--concurrency', '1'])
   await getJson(`${f.url}/open`)
   const busy = get(`${f.url}/slow?ms=1000`)
   await new Promise(resolve => setTimeout(resolve, 200))
@@ -173,7 +174,7 @@ test('an upgrade whose client leaves while it is queued leaves the queue: it nev
 })
 
 test('an upgrade the app never answers gets 504 after --upgrade-timeout, and the app side is closed', async t => {
-  const f = await startFerry(t, APP, ['--upgrade-timeout', '1'])
+  const f = await startCore(t, APP, ['--upgrade-timeout', '1'])
   const c = new RawClient(t, f.url)
   c.send(upgradeRequest('/silent'))
   const answer = await c.response('the 504')
@@ -183,7 +184,7 @@ test('an upgrade the app never answers gets 504 after --upgrade-timeout, and the
 
 test('a client that leaves closes the app side and frees the session, tunnel or not', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, APP, ['--instance-registry-dir', registry])
+  const f = await startCore(t, APP, ['--instance-registry-dir', registry])
   const call = adminClient(t, instanceDirIn(registry))
   const { c } = await openTunnel(t, f.url)
   const waiting = new RawClient(t, f.url)
@@ -203,7 +204,7 @@ test('open tunnels never stop a restart: new processes serve HTTP, old ones keep
   cpSync(APP, app, { recursive: true })
   mkdirSync(join(app, 'tmp'))
   const registry = tmpDir(t)
-  const f = await startFerry(t, app, ['--max-pool-size', '2', '--min-instances', '2', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
+  const f = await startCore(t, app, ['--max-pool-size', '2', '--min-instances', '2', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
   const call = adminClient(t, instanceDirIn(registry))
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const tunnels = [await openTunnel(t, f.url), await openTunnel(t, f.url)]

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { chmodSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, readyCount } from '../../helpers/ferry.js'
+import { readyCount } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -32,7 +33,7 @@ function workLog (dir: string): Map<number, Array<[number, number]>> {
 test('out-of-band work under load: one process out at a time, no request meets it, status shows it', async t => {
   const logDir = writableDir(t)
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), [
     '--min-instances', '2', '--instance-registry-dir', registry,
     '--envvar', 'OOB_WORK_MS=300', '--envvar', `OOB_LOG_DIR=${logDir}`
   ])
@@ -69,7 +70,7 @@ test('out-of-band work under load: one process out at a time, no request meets i
 
 test('--oob-work-every N: Ferry asks each process for work after every N requests', async t => {
   const logDir = writableDir(t)
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), [
     '--oob-work-every', '5', '--envvar', 'OOB_WORK_MS=10', '--envvar', `OOB_LOG_DIR=${logDir}`,
     // One process: a second one, spawned while the first is away for its work, would take a share of the 20 requests
     // depending on when it became ready, and with it the count of rounds.
@@ -85,7 +86,7 @@ test('--oob-work-every N: Ferry asks each process for work after every N request
 })
 
 test('out-of-band work in an app without a handler: the preload does it (global.gc, exposed here) and reports done', async t => {
-  const f = await startFerry(t, fixtureApp('hello'), ['--oob-work-every', '2', '--log-level', 'debug', '--envvar', 'NODE_OPTIONS=--expose-gc'])
+  const f = await startCore(t, fixtureApp('hello'), ['--oob-work-every', '2', '--log-level', 'debug', '--envvar', 'NODE_OPTIONS=--expose-gc'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   for (let i = 0; i < 4; i++) assert.equal((await get(`${f.url}/`)).status, 200)
   await waitFor(() => (f.output().match(/out-of-band work done/g)?.length ?? 0) === 2, 5000, 'two rounds of work reported done')

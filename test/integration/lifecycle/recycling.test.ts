@@ -3,7 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, readyCount, logged } from '../../helpers/ferry.js'
+import { readyCount, logged } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -11,7 +12,7 @@ import { startLoad } from '../../helpers/load.js'
 const pidOf = async (url: string): Promise<number> => (await getJson<{ pid: number }>(url)).pid
 
 test('max-requests: processes are replaced after N requests, under load, without a failed request', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--max-requests', '40', '--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--max-requests', '40', '--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const load = startLoad(`${f.url}/slow?ms=5`, 4)
   await waitFor(() => load.count() >= 400, 30_000, '400 requests')
@@ -32,7 +33,7 @@ test('max-requests: processes are replaced after N requests, under load, without
 })
 
 test('memory-limit: a process that grows past the limit is replaced after its current request', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--memory-limit', '120'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--memory-limit', '120'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   const before = await pidOf(f.url)
   const grown = await getJson<{ pid: number, retainedMb: number }>(`${f.url}/alloc?mb=150`)
@@ -45,7 +46,7 @@ test('memory-limit: a process that grows past the limit is replaced after its cu
 })
 
 test('max-request-time: a hanging request gets 504, its process is killed and replaced, others are served', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--max-request-time', '1', '--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--max-request-time', '1', '--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const started = Date.now()
   const hung = get(`${f.url}/hang`)
@@ -69,7 +70,7 @@ test('max-request-time: a hanging request gets 504, its process is killed and re
 })
 
 test('the X-Ferry-OOB-Work header is for Ferry only: the client never sees it', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'))
+  const f = await startCore(t, fixtureApp('lifecycle-lab'))
   const r = await get(`${f.url}/oob`)
   assert.equal(r.status, 200)
   assert.equal(r.headers['x-ferry-oob-work'], undefined)

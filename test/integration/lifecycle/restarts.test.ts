@@ -5,7 +5,8 @@ import assert from 'node:assert/strict'
 import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry, readyCount, logged } from '../../helpers/ferry.js'
+import { readyCount, logged } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { getJson } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -38,7 +39,7 @@ async function poolPids (call: ReturnType<typeof adminClient>): Promise<number[]
 test('restart.txt: a new mtime restarts the app on the next request; an unchanged one does not', async t => {
   const app = appCopy(t)
   touchRestart(app, -60)
-  const f = await startFerry(t, app, ['--stat-throttle-rate', '1'])
+  const f = await startCore(t, app, ['--stat-throttle-rate', '1'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   const first = await pidOf(f.url)
   await sleep(1300)
@@ -53,7 +54,7 @@ test('restart.txt: a new mtime restarts the app on the next request; an unchange
 
 test('always_restart.txt: every request gets a fresh process while the file exists', async t => {
   const app = appCopy(t)
-  const f = await startFerry(t, app, ['--stat-throttle-rate', '1'])
+  const f = await startCore(t, app, ['--stat-throttle-rate', '1'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   writeFileSync(join(app, 'tmp', 'always_restart.txt'), '')
   await sleep(1300)
@@ -67,10 +68,10 @@ test('always_restart.txt: every request gets a fresh process while the file exis
 })
 
 /** A copy of the app served by two processes with --rolling-restarts, its admin API, and its PIDs now. */
-async function rollingInstance (t: TestContext): Promise<{ app: string, f: RunningFerry, call: ReturnType<typeof adminClient>, before: number[] }> {
+async function rollingInstance (t: TestContext): Promise<{ app: string, f: InProcessCore, call: ReturnType<typeof adminClient>, before: number[] }> {
   const app = appCopy(t)
   const registry = tmpDir(t)
-  const f = await startFerry(t, app, ['--min-instances', '2', '--rolling-restarts', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
+  const f = await startCore(t, app, ['--min-instances', '2', '--rolling-restarts', '--stat-throttle-rate', '1', '--instance-registry-dir', registry])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const call = adminClient(t, instanceDirIn(registry))
   return { app, f, call, before: await poolPids(call) }

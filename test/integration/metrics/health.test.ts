@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { realpathSync } from 'node:fs'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, rawExchange } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { fixtureApp } from '../../helpers/tmp.js'
@@ -11,7 +11,7 @@ import { metricsUrl, sampleValue } from './helpers.js'
 
 test('/healthz and /readyz answer 200 while the app has a ready process; /metrics counts its requests (an accepted upgrade as 1xx)', async t => {
   const app = realpathSync(fixtureApp('upgrade-lab'))
-  const f = await startFerry(t, app, ['--metrics-address', '127.0.0.1:0'])
+  const f = await startCore(t, app, ['--metrics-address', '127.0.0.1:0'])
   const m = await metricsUrl(f)
   const health = await get(`${m}/healthz`)
   assert.equal(health.status, 200)
@@ -45,7 +45,7 @@ test('/healthz and /readyz answer 200 while the app has a ready process; /metric
 
 test('/readyz answers 503 with the reason while the app cannot start a process; /healthz stays 200', async t => {
   const app = realpathSync(fixtureApp('crashing'))
-  const f = await startFerry(t, app, ['--metrics-address', '127.0.0.1:0'])
+  const f = await startCore(t, app, ['--metrics-address', '127.0.0.1:0'])
   const m = await metricsUrl(f)
   let last = await get(`${m}/readyz`)
   // Before the first spawn has failed it is 503 too ("starting"); wait for the failure to be the reason.

@@ -2,7 +2,7 @@
 import { logged, type RunningFerry } from '../../helpers/ferry.js'
 
 /** The metrics listener's base URL, from the core's log line (the port is the one bound for port 0). */
-export async function metricsUrl (f: RunningFerry): Promise<string> {
+export async function metricsUrl (f: Pick<RunningFerry, 'output'>): Promise<string> {
   await logged(f, /metrics on http:\/\/\S+\/metrics/, 'the metrics address')
   return /metrics on (http:\/\/\S+)\/metrics/.exec(f.output())![1]!
 }

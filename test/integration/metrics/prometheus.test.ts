@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { accessSync, constants, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
@@ -27,8 +27,8 @@ test('Prometheus scrapes two instances and its query API shows the requests each
   skip: prometheus === undefined ? 'prometheus is not installed (apt-get install prometheus; CI installs it)' : false
 }, async t => {
   const [a, b] = await Promise.all([
-    startFerry(t, fixtureApp('hello'), ['--metrics-address', '127.0.0.1:0']),
-    startFerry(t, fixtureApp('hello-esm'), ['--metrics-address', '127.0.0.1:0'])
+    startCore(t, fixtureApp('hello'), ['--metrics-address', '127.0.0.1:0']),
+    startCore(t, fixtureApp('hello-esm'), ['--metrics-address', '127.0.0.1:0'])
   ])
   const targets = [(await metricsUrl(a)).slice('http://'.length), (await metricsUrl(b)).slice('http://'.length)]
   const dir = tmpDir(t)

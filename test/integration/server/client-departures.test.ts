@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { startCore, type InProcessCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { waitFor } from '../../helpers/procs.js'
@@ -14,7 +14,7 @@ interface AppState { started: number, paths: string[], open: string[], aborted: 
 interface Listed { path: string, state: string }
 
 interface Probes {
-  f: RunningFerry
+  f: InProcessCore
   /** The requests the admin API lists. */
   listed: () => Promise<Listed[]>
   /** The front's count of requests in progress. */
@@ -27,7 +27,7 @@ interface Probes {
 
 async function start (t: TestContext, args: readonly string[]): Promise<Probes> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('exchange-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('exchange-lab'), args, { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return {
     f,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { waitFor } from '../../helpers/procs.js'
@@ -28,7 +28,7 @@ const upload = (path: string, length: number): string => `POST ${path} HTTP/1.1\
 
 test('a request body that stops arriving gets 408, the app request is aborted and its session freed; a slow one is not cut', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '2', '--request-body-timeout', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('exchange-lab'), ['--max-pool-size', '1', '--concurrency', '2', '--request-body-timeout', '2'], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   const sessions = async (): Promise<number> => {
     const { pool } = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ processes: Array<{ sessions: number }> }> } }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { getJson } from '../../helpers/http.js'
 
 /** The bytes the proxy-lab app's /pattern route sends. */
@@ -33,7 +33,7 @@ async function fetchStalling (url: string, method: 'GET' | 'POST'): Promise<{ bo
 }
 
 test('a 16 MiB body reaches a client that stalls intact, framed by length or chunked, on either front', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const expected = sha(pattern(16 * 1024))
   for (const method of ['GET', 'POST'] as const) { // GET: the lean front; POST: node's HTTP server
     for (const chunked of ['0', '1']) {
@@ -46,7 +46,7 @@ test('a 16 MiB body reaches a client that stalls intact, framed by length or chu
 })
 
 test('a cacheable body read in many pieces is stored intact and served intact from the cache', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const expected = sha(pattern(512))
   const miss = await fetchStalling(`${f.url}/pattern?kb=512&cache=1`, 'GET')
   assert.equal(sha(miss.body), expected)
@@ -56,7 +56,7 @@ test('a cacheable body read in many pieces is stored intact and served intact fr
 })
 
 test('bytes an app sends on an idle connection close it: the next request goes over a new one', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--max-pool-size', '1'])
   const first = await getJson<{ conn: number }>(`${f.url}/conn`)
   assert.equal((await getJson<{ conn: number }>(`${f.url}/conn`)).conn, first.conn, 'an idle connection is reused')
   await getJson(`${f.url}/conn?late=1`)

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { getJson } from '../../helpers/http.js'
 import { batchScheduler } from '../../../src/core/spawn/scheduling.js'
 
@@ -36,13 +37,13 @@ test('a generic app is started under SCHED_BATCH too', { skip }, async t => {
   const dir = tmpDir(t)
   writeFileSync(join(dir, 'pid.js'), `require('node:http').createServer((req, res) => res.end(JSON.stringify({ pid: process.pid })))
     .listen(Number(process.env.PORT), '127.0.0.1')`)
-  const f = await startFerry(t, dir, ['--app-start-command', 'node pid.js'])
+  const f = await startCore(t, dir, ['--app-start-command', 'node pid.js'])
   const { pid } = await getJson<{ pid: number }>(`${f.url}/`)
   assert.deepEqual(new Set(policies(pid)), new Set([SCHED_BATCH]))
 })
 
 test('--app-scheduling normal leaves app processes on the system default', { skip }, async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--app-scheduling', 'normal'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--app-scheduling', 'normal'])
   const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
   assert.deepEqual(new Set(policies(pid)), new Set([SCHED_OTHER]))
 })
