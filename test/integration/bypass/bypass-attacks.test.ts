@@ -1,0 +1,97 @@
+// Attacks from outside on what a bypassed app's processes do themselves (static files, the turbocache, out-of-band
+// work), with real processes and real sockets: each test is a finding that failed before its fix.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { fixtureApp } from '../../helpers/tmp.js'
+import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
+import { waitFor } from '../../helpers/procs.js'
+import { get } from '../../helpers/http.js'
+
+async function bypassed (t: TestContext, args: readonly string[] = []): Promise<RunningFerry> {
+  // One process, so that its one cache is the instance's.
+  const f = await startFerry(t, fixtureApp('bypass-attack-lab'), ['--bypass', '--max-pool-size', '1', ...args])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
+  return f
+}
+
+const next = async (url: string, headers: Record<string, string> = {}): Promise<string> =>
+  (JSON.parse((await get(url, { headers })).body) as { next: string }).next
+
+test('bypass: a client\'s X-Forwarded-Host, X-Forwarded-Proto or Forwarded never poisons the answer others get', async t => {
+  const f = await bypassed(t)
+  const host = new URL(f.url).host
+  // Each forged claim first, on a URL of its own: the app builds its links from it (as behind a proxy it trusts)...
+  const forgeries: Array<Record<string, string>> = [
+    { 'x-forwarded-host': 'evil.example' },
+    { 'x-forwarded-proto': 'https' },
+    { forwarded: 'host=evil.example' },
+    { 'x-forwarded-ssl': 'on' }
+  ]
+  for (const [i, headers] of forgeries.entries()) {
+    const url = `${f.url}/page?n=${i}`
+    assert.notEqual(await next(url, headers), `http://${host}/next`, `the app took the claim ${JSON.stringify(headers)}`)
+    // ...and a client that claims nothing must still get links to the host it asked.
+    assert.equal(await next(url), `http://${host}/next`, `an answer made for ${JSON.stringify(headers)} was shared`)
+  }
+  // A claim that says what the connection says changes nothing, so the cache still serves.
+  await next(`${f.url}/page?n=plain`, { 'x-forwarded-proto': 'http' })
+  const calls = async (): Promise<number> => (JSON.parse((await get(`${f.url}/calls`)).body) as { calls: number }).calls
+  const before = await calls()
+  assert.equal(await next(`${f.url}/page?n=plain`), `http://${host}/next`)
+  assert.equal(await calls(), before + 1, 'a hit (only /calls reached the app)')
+})
+
+/** A connection kept alive for several requests, read answer by answer (each with a Content-Length). */
+class KeptConnection {
+  readonly #socket: Socket
+  #buffer = ''
+  #closed = false
+  constructor (url: string) {
+    const { hostname, port } = new URL(url)
+    this.#socket = connect(Number(port), hostname)
+    this.#socket.setEncoding('latin1')
+    this.#socket.on('data', (d: string) => { this.#buffer += d })
+    this.#socket.on('error', () => {})
+    this.#socket.on('close', () => { this.#closed = true })
+  }
+
+  send (path: string): void { this.#socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`) }
+
+  /** The next whole answer's head and body; rejects when the connection closes first. */
+  async answer (timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const end = this.#buffer.indexOf('\r\n\r\n')
+      const length = end === -1 ? undefined : /\r\ncontent-length: *(\d+)/i.exec(this.#buffer.slice(0, end))?.[1]
+      if (length !== undefined && this.#buffer.length >= end + 4 + Number(length)) {
+        const whole = this.#buffer.slice(0, end + 4 + Number(length))
+        this.#buffer = this.#buffer.slice(whole.length)
+        return whole
+      }
+      if (this.#closed) throw new Error(`the connection closed without an answer (had ${JSON.stringify(this.#buffer)})`)
+      if (Date.now() > deadline) throw new Error('no answer in time')
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+  }
+
+  close (): void { this.#socket.destroy() }
+  async closed (): Promise<void> { if (!this.#closed) await once(this.#socket, 'close') }
+}
+
+test('bypass: a request sent on an idle keep-alive connection during long out-of-band work is answered, not dropped', async t => {
+  // The work outlasts node's keep-alive timeout (5 s), during which the process does not read that connection.
+  const f = await bypassed(t, ['--envvar', 'OOB_WORK_MS=6000'])
+  const c = new KeptConnection(f.url)
+  t.after(() => c.close())
+  c.send('/')
+  assert.match(await c.answer(5000), /^HTTP\/1\.1 200/)
+  // The app asks for work on this same connection; it is idle afterwards, so the process holds it during the work.
+  c.send('/oob')
+  assert.match(await c.answer(5000), /^HTTP\/1\.1 200/)
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  c.send('/')
+  const answer = await c.answer(15_000)
+  assert.match(answer, /^HTTP\/1\.1 200/, answer)
+})
