@@ -56,7 +56,7 @@ function install () {
   const useHandle = handle => {
     state.handle = handle
     state.oob = false
-    for (const s of state.held.splice(0)) if (!s.destroyed) s.resume()
+    releaseHeld(state)
     // A retired process never accepts again (a handle sent back after out-of-band work may cross its drain).
     if (state.server !== undefined && !state.server.listening && !state.draining) {
       originalListen.call(state.server, handle, BACKLOG)
@@ -148,9 +148,26 @@ function pauseForOobWork (state, message) {
     }
     if (c.inFlight > 0 || (!quiet && now - started < OOB_QUIET_MAX_WAIT_MS)) return
     clearInterval(timer)
-    for (const s of c.sockets) if (s._httpMessage == null && !s.destroyed) { s.pause(); state.held.push(s) }
+    for (const s of c.sockets) {
+      if (s._httpMessage != null || s.destroyed) continue
+      // Unread, the connection's keep-alive timer would run out during a long work and close it with a request
+      // waiting in it: it starts again when the connection is read again.
+      s.setTimeout(0)
+      s.pause()
+      state.held.push(s)
+    }
     onCoreMessage(message)
   }, OOB_POLL_MS)
+}
+
+/** The connections held unread during out-of-band work are read again, each idle for a fresh keep-alive timeout. */
+function releaseHeld (state) {
+  const timeout = state.server !== undefined ? state.server.keepAliveTimeout : 0
+  for (const s of state.held.splice(0)) {
+    if (s.destroyed) continue
+    if (timeout > 0 && s._httpMessage == null) s.setTimeout(timeout)
+    s.resume()
+  }
 }
 
 /** Counters kept on the request path: a few additions per request, and one listener on its response. */
