@@ -4,7 +4,9 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { fixtureApp } from '../../helpers/tmp.js'
+import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
 import { get } from '../../helpers/http.js'
@@ -92,6 +94,26 @@ test('bypass: a request sent on an idle keep-alive connection during long out-of
   assert.match(await c.answer(5000), /^HTTP\/1\.1 200/)
   await new Promise(resolve => setTimeout(resolve, 1000))
   c.send('/')
+  const answer = await c.answer(15_000)
+  assert.match(answer, /^HTTP\/1\.1 200/, answer)
+})
+
+test('bypass: a restart while a process is out for out-of-band work does not drop the request waiting on its held connection', async t => {
+  const app = tmpDir(t)
+  cpSync(fixtureApp('bypass-attack-lab'), app, { recursive: true })
+  mkdirSync(join(app, 'tmp'))
+  const f = await startFerry(t, app, ['--bypass', '--max-pool-size', '1', '--envvar', 'OOB_WORK_MS=3000'])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
+  const c = new KeptConnection(f.url)
+  t.after(() => c.close())
+  c.send('/oob')
+  assert.match(await c.answer(5000), /^HTTP\/1\.1 200/)
+  await new Promise(resolve => setTimeout(resolve, 500))
+  // Held unread during the work; then a deploy retires the process before the work ends.
+  c.send('/')
+  const restart = join(app, 'tmp', 'restart.txt')
+  writeFileSync(restart, '')
+  utimesSync(restart, new Date(), new Date(Date.now() + 5000))
   const answer = await c.answer(15_000)
   assert.match(answer, /^HTTP\/1\.1 200/, answer)
 })
