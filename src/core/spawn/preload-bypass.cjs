@@ -270,6 +270,9 @@ function sendStats (c, force) {
 function drain (state) {
   if (state.draining) return
   state.draining = true
+  // Retired while out for out-of-band work: a request waiting unread on a held connection is answered (with
+  // Connection: close) rather than lost when the connection is closed as quiet, even if the work is not over.
+  releaseHeld(state)
   const server = state.server
   let reported = false
   let timer
