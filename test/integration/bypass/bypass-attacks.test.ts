@@ -117,3 +117,22 @@ test('bypass: a restart while a process is out for out-of-band work does not dro
   const answer = await c.answer(15_000)
   assert.match(answer, /^HTTP\/1\.1 200/, answer)
 })
+
+test('bypass: a client that never reads its answer does not keep the only process out for out-of-band work', async t => {
+  const f = await bypassed(t, ['--envvar', 'OOB_WORK_MS=100'])
+  // A hostile client: asks for a large answer and never reads it, so that answer stays in flight.
+  const { hostname, port } = new URL(f.url)
+  const slow = connect(Number(port), hostname)
+  t.after(() => slow.destroy())
+  slow.on('error', () => {})
+  slow.write('GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n')
+  slow.pause()
+  await new Promise(resolve => setTimeout(resolve, 300))
+  // The app asks for work; with one process, clients wait in the backlog until it accepts again.
+  assert.equal((await get(`${f.url}/oob`)).status, 200)
+  const asked = Date.now()
+  const answer = await get(`${f.url}/`, { signal: AbortSignal.timeout(20_000) })
+  assert.equal(answer.status, 200)
+  assert.ok(Date.now() - asked < 15_000, `a new client waited ${Date.now() - asked} ms`)
+  slow.destroy()
+})
