@@ -24,6 +24,11 @@ const OOB_QUIET_MS = 100
 const OOB_POLL_MS = 10
 /** ...or, once no request is in flight, this long has passed since the work was asked for. */
 const OOB_QUIET_MAX_WAIT_MS = 1000
+/**
+ * ...but requests still in flight this long after the work was asked for (a client that does not read its answer
+ * holds it for as long as it likes) call the work off: the process takes clients again rather than stay out.
+ */
+const OOB_IN_FLIGHT_MAX_WAIT_MS = 5000
 /** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
 const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
@@ -145,6 +150,13 @@ function pauseForOobWork (state, message) {
       const last = seen.get(s)
       if (last === undefined || last.read !== s.bytesRead) { seen.set(s, { read: s.bytesRead, since: now }); quiet = false }
       else if (now - last.since < OOB_QUIET_MS) quiet = false
+    }
+    if (c.inFlight > 0 && now - started >= OOB_IN_FLIGHT_MAX_WAIT_MS) {
+      clearInterval(timer)
+      process.stderr.write(`Ferry (bypass): out-of-band work called off: ${c.inFlight} request(s) still in flight after ${OOB_IN_FLIGHT_MAX_WAIT_MS / 1000} s\n`)
+      // Answered as done, so the core hands the listening socket back now (not after its timeout).
+      if (process.connected) process.send({ type: 'ferry:oob-done', id: message.id, skipped: true }, () => {})
+      return
     }
     if (c.inFlight > 0 || (!quiet && now - started < OOB_QUIET_MAX_WAIT_MS)) return
     clearInterval(timer)
