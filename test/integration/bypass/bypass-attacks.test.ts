@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
-import { get } from '../../helpers/http.js'
+import { get, rawExchange } from '../../helpers/http.js'
 
 async function bypassed (t: TestContext, args: readonly string[] = []): Promise<RunningFerry> {
   // One process, so that its one cache is the instance's.
@@ -131,8 +131,26 @@ test('bypass: a client that never reads its answer does not keep the only proces
   // The app asks for work; with one process, clients wait in the backlog until it accepts again.
   assert.equal((await get(`${f.url}/oob`)).status, 200)
   const asked = Date.now()
-  const answer = await get(`${f.url}/`, { signal: AbortSignal.timeout(20_000) })
-  assert.equal(answer.status, 200)
+  // Time for the core's request to reach the process, which then stops accepting.
+  await new Promise(resolve => setTimeout(resolve, 500))
+  // On a new connection: only accepting again answers it (a kept one would still be read meanwhile).
+  const answer = await rawExchange(f.url, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', 20_000)
+  assert.match(answer, /^HTTP\/1\.1 200/, answer)
   assert.ok(Date.now() - asked < 15_000, `a new client waited ${Date.now() - asked} ms`)
   slow.destroy()
+})
+
+test('bypass: a write sent with Expect: 100-continue to an app that answers it itself still invalidates the stored answer', async t => {
+  const f = await bypassed(t, ['--envvar', 'CHECK_CONTINUE=1'])
+  const calls = async (): Promise<number> => (JSON.parse((await get(`${f.url}/calls`)).body) as { calls: number }).calls
+  await get(`${f.url}/page`)
+  let before = await calls()
+  await get(`${f.url}/page`)
+  assert.equal(await calls(), before + 1, 'stored: a hit')
+  // The Host the other requests send, so that the write names their entry.
+  const posted = await rawExchange(f.url, `POST /page HTTP/1.1\r\nHost: ${new URL(f.url).host}\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`)
+  assert.match(posted, /HTTP\/1\.1 200/, posted)
+  before = await calls()
+  await get(`${f.url}/page`)
+  assert.equal(await calls(), before + 2, 'the write dropped the stored answer: a miss (and /calls)')
 })
