@@ -215,12 +215,15 @@ function countRequests (server, state) {
       process.send({ type: 'ferry:oob-wanted' }, () => {})
     }
   }
+  /** Counts a request once (false when it was already: an app may emit its checkContinue request as 'request'). */
   const onRequest = (req, res) => {
+    if (res[kStart] !== undefined) return false
     c.inFlight++
     res[kStart] = performance.now()
     res.on('close', onClose)
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
+    return true
   }
   const serving = state.serving
   if (serving === undefined) server.prependListener('request', onRequest)
@@ -228,12 +231,32 @@ function countRequests (server, state) {
     // Static files and cache hits are answered before the app's handler runs, and counted like its answers.
     const emit = server.emit
     server.emit = function ferryEmit (event, req, res) {
-      if (event !== 'request') return emit.apply(this, arguments)
+      if (event !== 'request' || res[kStart] !== undefined) return emit.apply(this, arguments)
       onRequest(req, res)
       serving.serve(req, res, () => emit.call(this, event, req, res))
       return true
     }
     c.serving = serving
+  }
+  // An app that listens for checkContinue or checkExpectation is given the requests that carry Expect under that
+  // name instead of 'request': they are counted and go through the cache (a write invalidates) all the same. Hooked
+  // only once the app listens for one, so other apps pay nothing for it.
+  const expectEvents = name => name === 'checkContinue' || name === 'checkExpectation'
+  const hookExpect = () => {
+    const emit = server.emit
+    server.emit = function ferryEmitExpect (event, req, res) {
+      if (!expectEvents(event) || !onRequest(req, res) || serving === undefined) return emit.apply(this, arguments)
+      serving.serve(req, res, () => emit.call(this, event, req, res))
+      return true
+    }
+  }
+  if (server.listenerCount('checkContinue') + server.listenerCount('checkExpectation') > 0) hookExpect()
+  else {
+    server.on('newListener', function watchExpect (name) {
+      if (!expectEvents(name)) return
+      server.off('newListener', watchExpect)
+      hookExpect()
+    })
   }
   server.on('connection', socket => {
     c.sockets.add(socket)
