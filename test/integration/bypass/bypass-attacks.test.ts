@@ -154,3 +154,19 @@ test('bypass: a write sent with Expect: 100-continue to an app that answers it i
   await get(`${f.url}/page`)
   assert.equal(await calls(), before + 2, 'the write dropped the stored answer: a miss (and /calls)')
 })
+
+test('Vary: User-Agent: two User-Agent lines that join into a browser\'s own never get their answer served to that browser', async t => {
+  const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36'
+  const [first, rest] = browser.split(', ') as [string, string]
+  // In both modes: the cache's Vary selector is the same code, and a Node app keeps only the first User-Agent line.
+  for (const args of [['--bypass'], []]) {
+    const f = await startFerry(t, fixtureApp('bypass-attack-lab'), ['--max-pool-size', '1', ...args])
+    await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
+    const host = new URL(f.url).host
+    const planted = await rawExchange(f.url, `GET /ua HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${first}\r\nUser-Agent: ${rest}\r\nConnection: close\r\n\r\n`)
+    assert.match(planted, new RegExp(`"ua":"${first.replace(/[()/.]/g, '\\$&')}"`), planted)
+    const victim = JSON.parse((await get(`${f.url}/ua`, { headers: { 'user-agent': browser } })).body) as { ua: string }
+    assert.equal(victim.ua, browser, `${args.join(' ') || 'proxy mode'}: the browser got the page made for the planted agent`)
+    await f.stop()
+  }
+})
