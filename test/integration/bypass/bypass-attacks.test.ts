@@ -7,13 +7,13 @@ import { once } from 'node:events'
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
+import { startFerry, readyCount, logged, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
 import { get, rawExchange } from '../../helpers/http.js'
 
-async function bypassed (t: TestContext, args: readonly string[] = []): Promise<RunningFerry> {
+async function bypassed (t: TestContext, args: readonly string[] = [], app = fixtureApp('bypass-attack-lab')): Promise<RunningFerry> {
   // One process, so that its one cache is the instance's.
-  const f = await startFerry(t, fixtureApp('bypass-attack-lab'), ['--bypass', '--max-pool-size', '1', ...args])
+  const f = await startFerry(t, app, ['--bypass', '--max-pool-size', '1', ...args])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
   return f
 }
@@ -169,4 +169,15 @@ test('Vary: User-Agent: two User-Agent lines that join into a browser\'s own nev
     assert.equal(victim.ua, browser, `${args.join(' ') || 'proxy mode'}: the browser got the page made for the planted agent`)
     await f.stop()
   }
+})
+
+test('bypass: tmp/always_restart.txt, which cannot work without requests passing through Ferry, is reported, not silently ignored', async t => {
+  const app = tmpDir(t)
+  cpSync(fixtureApp('bypass-attack-lab'), app, { recursive: true })
+  mkdirSync(join(app, 'tmp'))
+  const f = await bypassed(t, [], app)
+  const before = (JSON.parse((await get(`${f.url}/page`)).body) as { pid: number }).pid
+  writeFileSync(join(app, 'tmp', 'always_restart.txt'), '')
+  await logged(f, /always_restart\.txt.*--bypass|--bypass.*always_restart\.txt/, 'the warning about always_restart.txt')
+  assert.equal((JSON.parse((await get(`${f.url}/page`)).body) as { pid: number }).pid, before)
 })
