@@ -83,8 +83,9 @@ class KeptConnection {
 }
 
 test('bypass: a request sent on an idle keep-alive connection during long out-of-band work is answered, not dropped', async t => {
-  // The work outlasts node's keep-alive timeout (5 s), during which the process does not read that connection.
-  const f = await bypassed(t, ['--envvar', 'OOB_WORK_MS=6000'])
+  // The work outlasts the app's keep-alive timeout (node's 5 s, 1 s here), during which the process does not read
+  // that connection.
+  const f = await bypassed(t, ['--envvar', 'OOB_WORK_MS=2000', '--envvar', 'KEEP_ALIVE_MS=1000'])
   const c = new KeptConnection(f.url)
   t.after(() => c.close())
   c.send('/')
@@ -92,7 +93,7 @@ test('bypass: a request sent on an idle keep-alive connection during long out-of
   // The app asks for work on this same connection; it is idle afterwards, so the process holds it during the work.
   c.send('/oob')
   assert.match(await c.answer(5000), /^HTTP\/1\.1 200/)
-  await new Promise(resolve => setTimeout(resolve, 1000))
+  await new Promise(resolve => setTimeout(resolve, 400))
   c.send('/')
   const answer = await c.answer(15_000)
   assert.match(answer, /^HTTP\/1\.1 200/, answer)
