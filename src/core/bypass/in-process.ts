@@ -3,7 +3,7 @@
 // the core's own pieces (server/static.ts, server/turbocache.ts and cache/*), so the rules are the same: what may be
 // stored and shared (Authorization, cookies, private, Vary), what an unsafe method invalidates, and nothing outside
 // the real path of public/ is ever served. One cache per process; the core only receives its figures in batches.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { createStaticFiles, type StaticFiles } from '../server/static.js'
 import { Revalidation, Turbocache, type Recorder } from '../server/turbocache.js'
@@ -92,6 +92,10 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
     serve (req, res, next) {
       if (staticFiles !== undefined && staticFiles.tryServe(req, res)) return
       if (cache === undefined) { next(); return }
+      // Nothing Ferry trusts sits in front to have checked these (in proxy mode the core drops a client's own), and
+      // the key is the connection's scheme and Host: an answer built from another origin is neither read nor stored.
+      // A write still goes through the cache, for what it invalidates.
+      if ((req.method === 'GET' || req.method === 'HEAD') && namesAnotherOrigin(req.headers)) { next(); return }
       throughCache(cache, req, res, next, true)
     },
     purge (target) {
@@ -108,4 +112,22 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
       cache = undefined
     }
   }
+}
+
+/** Ways a request says another scheme, host, port or path prefix than its own, which apps build links from. */
+const SCHEME_CLAIMS = ['x-forwarded-ssl', 'x-forwarded-scheme', 'front-end-https', 'x-url-scheme'] as const
+
+/**
+ * Whether the request claims another origin than the key's (http and its Host): Forwarded, X-Forwarded-Host other
+ * than Host, X-Forwarded-Proto other than http, X-Forwarded-Port or -Prefix, or another scheme claim. X-Forwarded-For
+ * alone is not one: it names the client, not what links point to. A few property reads: no allocation.
+ */
+export function namesAnotherOrigin (h: IncomingHttpHeaders): boolean {
+  if (h.forwarded !== undefined || h['x-forwarded-port'] !== undefined || h['x-forwarded-prefix'] !== undefined) return true
+  const host = h['x-forwarded-host']
+  if (host !== undefined && host !== h.host) return true
+  const proto = h['x-forwarded-proto']
+  if (proto !== undefined && (typeof proto !== 'string' || proto.trim().toLowerCase() !== 'http')) return true
+  for (const name of SCHEME_CLAIMS) if (h[name] !== undefined) return true
+  return false
 }

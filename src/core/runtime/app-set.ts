@@ -9,7 +9,7 @@ import { defineAdHocApp, type AppDefinition, type ServeInputs } from '../config/
 import type { FerryOptions } from '../config/options.js'
 import { FerryError } from '../errors.js'
 import type { Pool, GroupSettings } from '../pool/pool.js'
-import { RestartFiles } from '../pool/restart-files.js'
+import { RestartFiles, type RestartTarget } from '../pool/restart-files.js'
 import { privateMemoryKb } from '../inspect/proc.js'
 import type { MemoryStore } from '../cache/memory-store.js'
 import { detectApp } from '../spawn/detect.js'
@@ -200,7 +200,7 @@ export class AppSet {
     const group = this.#d.pool.addGroup(spec, this.#settings(def.options))
     const logger = this.#d.logger
     const staticFiles = createStaticFiles(join(def.root, 'public'), { onError: err => logger.warn(`static files of ${def.root}: ${err.message}`) })
-    const restartFiles = watchRestartFiles(def, group)
+    const restartFiles = watchRestartFiles(def, group, this.#d.logger)
     const served: Served = { def, fingerprint, route: this.#route(def, group, staticFiles, adHoc), staticFiles, restartFiles }
     this.#served.set(def.root, served)
     return served
@@ -216,7 +216,7 @@ export class AppSet {
       this.#d.logger.notice(`configuration of ${def.root} changed: restarting it (rolling)`)
     }
     old.restartFiles?.close()
-    const restartFiles = watchRestartFiles(def, group)
+    const restartFiles = watchRestartFiles(def, group, this.#d.logger)
     this.#served.set(def.root, { def, fingerprint, route: this.#route(def, group, old.staticFiles, false), staticFiles: old.staticFiles, restartFiles })
   }
 
@@ -262,9 +262,28 @@ export class AppSet {
 }
 
 /** The restart.txt watcher of an app, unless --stat-throttle-rate 0 turns it off. */
-function watchRestartFiles (def: AppDefinition, group: AppRoute['group']): RestartFiles | undefined {
+function watchRestartFiles (def: AppDefinition, group: AppRoute['group'], logger: Logger): RestartFiles | undefined {
   const every = def.options.statThrottleRate
-  return every > 0 ? new RestartFiles(def.root, every * 1000, group) : undefined
+  if (every <= 0) return undefined
+  return new RestartFiles(def.root, every * 1000, def.options.bypass ? withoutAlwaysRestart(group, def.root, logger) : group)
+}
+
+/**
+ * A bypassed app cannot be restarted before each request (none passes through the core), so tmp/always_restart.txt
+ * cannot work for it: it is reported (again if it comes back) and otherwise ignored; restart.txt works as usual.
+ */
+function withoutAlwaysRestart (group: AppRoute['group'], root: string, logger: Logger): RestartTarget {
+  let reported = false
+  return {
+    requestRestart: () => group.requestRestart(),
+    get alwaysRestart () { return reported },
+    set alwaysRestart (present: boolean) {
+      if (present && !reported) {
+        logger.warn(`${join(root, 'tmp', 'always_restart.txt')} has no effect with --bypass (no request passes through Ferry to restart the app before it): touch tmp/restart.txt after each change, or run the app without --bypass`)
+      }
+      reported = present
+    }
+  }
 }
 
 /** How an app is started, from its resolved options: the one mapping used at start-up checks and in the core. */

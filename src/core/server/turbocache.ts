@@ -61,7 +61,9 @@ export function varyHeaders (req: RequestHead): RequestHeaders {
     if (seen === undefined) lines.set(lower, [raw[i + 1]!])
     else seen.push(raw[i + 1]!)
   }
-  for (const [name, values] of lines) if (values.length > 1) out[name] = values.join(', ')
+  // Joined with LF, which no value holds: lines "A" and "B" must not share a variant with one line "A, B" (a browser's
+  // "(KHTML, like Gecko)"), since a Node app reads only the first line of such a field and builds its answer from "A".
+  for (const [name, values] of lines) if (values.length > 1) out[name] = values.join('\n')
   if (drops) for (const name of connectionTokens(raw) ?? []) delete out[name]
   return out
 }

@@ -24,6 +24,11 @@ const OOB_QUIET_MS = 100
 const OOB_POLL_MS = 10
 /** ...or, once no request is in flight, this long has passed since the work was asked for. */
 const OOB_QUIET_MAX_WAIT_MS = 1000
+/**
+ * ...but requests still in flight this long after the work was asked for (a client that does not read its answer
+ * holds it for as long as it likes) call the work off: the process takes clients again rather than stay out.
+ */
+const OOB_IN_FLIGHT_MAX_WAIT_MS = 5000
 /** The core listened with this backlog; listen() on the shared socket sets it again, so keep the same. */
 const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
@@ -56,7 +61,7 @@ function install () {
   const useHandle = handle => {
     state.handle = handle
     state.oob = false
-    for (const s of state.held.splice(0)) if (!s.destroyed) s.resume()
+    releaseHeld(state)
     // A retired process never accepts again (a handle sent back after out-of-band work may cross its drain).
     if (state.server !== undefined && !state.server.listening && !state.draining) {
       originalListen.call(state.server, handle, BACKLOG)
@@ -146,11 +151,35 @@ function pauseForOobWork (state, message) {
       if (last === undefined || last.read !== s.bytesRead) { seen.set(s, { read: s.bytesRead, since: now }); quiet = false }
       else if (now - last.since < OOB_QUIET_MS) quiet = false
     }
+    if (c.inFlight > 0 && now - started >= OOB_IN_FLIGHT_MAX_WAIT_MS) {
+      clearInterval(timer)
+      process.stderr.write(`Ferry (bypass): out-of-band work called off: ${c.inFlight} request(s) still in flight after ${OOB_IN_FLIGHT_MAX_WAIT_MS / 1000} s\n`)
+      // Answered as done, so the core hands the listening socket back now (not after its timeout).
+      if (process.connected) process.send({ type: 'ferry:oob-done', id: message.id, skipped: true }, () => {})
+      return
+    }
     if (c.inFlight > 0 || (!quiet && now - started < OOB_QUIET_MAX_WAIT_MS)) return
     clearInterval(timer)
-    for (const s of c.sockets) if (s._httpMessage == null && !s.destroyed) { s.pause(); state.held.push(s) }
+    for (const s of c.sockets) {
+      if (s._httpMessage != null || s.destroyed) continue
+      // Unread, the connection's keep-alive timer would run out during a long work and close it with a request
+      // waiting in it: it starts again when the connection is read again.
+      s.setTimeout(0)
+      s.pause()
+      state.held.push(s)
+    }
     onCoreMessage(message)
   }, OOB_POLL_MS)
+}
+
+/** The connections held unread during out-of-band work are read again, each idle for a fresh keep-alive timeout. */
+function releaseHeld (state) {
+  const timeout = state.server !== undefined ? state.server.keepAliveTimeout : 0
+  for (const s of state.held.splice(0)) {
+    if (s.destroyed) continue
+    if (timeout > 0 && s._httpMessage == null) s.setTimeout(timeout)
+    s.resume()
+  }
 }
 
 /** Counters kept on the request path: a few additions per request, and one listener on its response. */
@@ -186,12 +215,15 @@ function countRequests (server, state) {
       process.send({ type: 'ferry:oob-wanted' }, () => {})
     }
   }
+  /** Counts a request once (false when it was already: an app may emit its checkContinue request as 'request'). */
   const onRequest = (req, res) => {
+    if (res[kStart] !== undefined) return false
     c.inFlight++
     res[kStart] = performance.now()
     res.on('close', onClose)
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
+    return true
   }
   const serving = state.serving
   if (serving === undefined) server.prependListener('request', onRequest)
@@ -199,12 +231,32 @@ function countRequests (server, state) {
     // Static files and cache hits are answered before the app's handler runs, and counted like its answers.
     const emit = server.emit
     server.emit = function ferryEmit (event, req, res) {
-      if (event !== 'request') return emit.apply(this, arguments)
+      if (event !== 'request' || res[kStart] !== undefined) return emit.apply(this, arguments)
       onRequest(req, res)
       serving.serve(req, res, () => emit.call(this, event, req, res))
       return true
     }
     c.serving = serving
+  }
+  // An app that listens for checkContinue or checkExpectation is given the requests that carry Expect under that
+  // name instead of 'request': they are counted and go through the cache (a write invalidates) all the same. Hooked
+  // only once the app listens for one, so other apps pay nothing for it.
+  const expectEvents = name => name === 'checkContinue' || name === 'checkExpectation'
+  const hookExpect = () => {
+    const emit = server.emit
+    server.emit = function ferryEmitExpect (event, req, res) {
+      if (!expectEvents(event) || !onRequest(req, res) || serving === undefined) return emit.apply(this, arguments)
+      serving.serve(req, res, () => emit.call(this, event, req, res))
+      return true
+    }
+  }
+  if (server.listenerCount('checkContinue') + server.listenerCount('checkExpectation') > 0) hookExpect()
+  else {
+    server.on('newListener', function watchExpect (name) {
+      if (!expectEvents(name)) return
+      server.off('newListener', watchExpect)
+      hookExpect()
+    })
   }
   server.on('connection', socket => {
     c.sockets.add(socket)
@@ -253,6 +305,9 @@ function sendStats (c, force) {
 function drain (state) {
   if (state.draining) return
   state.draining = true
+  // Retired while out for out-of-band work: a request waiting unread on a held connection is answered (with
+  // Connection: close) rather than lost when the connection is closed as quiet, even if the work is not over.
+  releaseHeld(state)
   const server = state.server
   let reported = false
   let timer
