@@ -2,7 +2,7 @@
 // States: ready (taking requests) ⇄ oob (out of rotation for out-of-band work; back to ready when done)
 //   → stopping (no new requests; finishing what it serves) → dead.
 // A process that is spawning has no AppProcess yet: the group counts it as "spawning".
-import type { SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
+import type { OobResult, SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
 import type { Waiter } from './wait-queue.js'
 import { randomId } from './random-id.js'
 
@@ -91,7 +91,7 @@ export class AppProcess {
   get supportsOob (): boolean { return this.#spawned.oobWork !== undefined }
 
   /** Asks the process to do its out-of-band work; resolves true when it reported done within timeoutMs. */
-  oobWork (timeoutMs: number): Promise<boolean> {
+  oobWork (timeoutMs: number): Promise<OobResult> {
     return this.#spawned.oobWork?.(timeoutMs) ?? Promise.resolve(false)
   }
 

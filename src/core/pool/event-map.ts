@@ -4,6 +4,9 @@ import type { FerryError } from '../errors.js'
 import type { ExitInfo, ProcessStats } from '../spawn/loader.js'
 import type { AppProcess } from './app-process.js'
 
+/** Out-of-band work: begun, reported done, not reported in time, or called off by the process itself. */
+export type OobPhase = 'start' | 'done' | 'timeout' | 'skipped'
+
 export type RecycleReason = 'max-requests' | 'memory-limit' | 'stuck' | 'unreachable'
 
 export interface GroupEventMap<G> {
@@ -19,7 +22,7 @@ export interface GroupEventMap<G> {
   restartFile: [group: G, always: boolean]
   recycle: [group: G, process: AppProcess, reason: RecycleReason]
   memoryOver: [group: G, process: AppProcess, kb: number, limitKb: number]
-  oobWork: [group: G, process: AppProcess, phase: 'start' | 'done' | 'timeout']
+  oobWork: [group: G, process: AppProcess, phase: OobPhase]
   /** A retired process kept for its tunnels ('waiting'), or stopped at the end of the drain time ('closing'). */
   tunnelDrain: [group: G, process: AppProcess, phase: 'waiting' | 'closing']
   /** A process that accepts its clients itself (--bypass) reported a batch of request counters. */

@@ -2,6 +2,7 @@
 // --oob-work-every requests, leaves rotation, does its work once its requests are done, and comes back. At most
 // --max-oob-work-instances are away at once, and never the one process left serving.
 import type { AppProcess } from './app-process.js'
+import type { OobPhase } from './event-map.js'
 
 const DEFAULT_OOB_TIMEOUT_MS = 60_000
 
@@ -10,7 +11,7 @@ export interface OutOfBandHost {
   liveCount (): number
   maxOob (): number
   timeoutMs (): number | undefined
-  emit (p: AppProcess, phase: 'start' | 'done' | 'timeout'): void
+  emit (p: AppProcess, phase: OobPhase): void
   /** The process is ready again: requests waiting for it, or for any, may have it. */
   backInRotation (p: AppProcess): void
 }
@@ -64,9 +65,9 @@ export class OutOfBand {
     if (p.oobRunning) return
     p.oobRunning = true
     this.#h.emit(p, 'start')
-    const done = await p.oobWork(this.#h.timeoutMs() ?? DEFAULT_OOB_TIMEOUT_MS)
+    const result = await p.oobWork(this.#h.timeoutMs() ?? DEFAULT_OOB_TIMEOUT_MS)
     p.oobRunning = false
-    this.#h.emit(p, done ? 'done' : 'timeout')
+    this.#h.emit(p, result === 'skipped' ? 'skipped' : result ? 'done' : 'timeout')
     if (p.state !== 'oob') return
     p.state = 'ready'
     this.#h.backInRotation(p)

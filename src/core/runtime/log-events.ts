@@ -36,7 +36,8 @@ export function subscribeLogger (events: PoolEvents, logger: Logger): void {
   events.on('memoryOver', (g, p, kb, limitKb) =>
     logger.warn(`app process ${p.pid} of ${g.name} uses ${Math.round(kb / 1024)} MB of private memory, over the ${Math.round(limitKb / 1024)} MB limit`))
   events.on('oobWork', (g, p, phase) => {
-    if (phase === 'timeout') logger.warn(`app process ${p.pid} of ${g.name} did not finish its out-of-band work in time; back in rotation`)
+    if (phase === 'skipped') logger.notice(`app process ${p.pid} of ${g.name} called its out-of-band work off: requests were still in flight (a client not reading its answer?); back in rotation`)
+    else if (phase === 'timeout') logger.warn(`app process ${p.pid} of ${g.name} did not finish its out-of-band work in time; back in rotation`)
     else logger.debug(`app process ${p.pid} of ${g.name}: out-of-band work ${phase === 'start' ? 'started' : 'done'}`)
   })
   events.on('tunnelDrain', (g, p, phase) => {

@@ -5,6 +5,7 @@
 // work, "ferry:load" for load reports. Closing the channel tells the app to finish its requests and exit.
 import type { ChildProcess } from 'node:child_process'
 import { on } from 'node:events'
+import type { OobResult } from './loader.js'
 
 const READY_MESSAGE = 'ferry:ready'
 /** A process's periodic report of its event-loop utilization. */
@@ -14,18 +15,21 @@ const OOB_DONE_MESSAGE = 'ferry:oob-done'
 
 let oobRequests = 0
 
-/** Sends the out-of-band work request and waits for the matching "done" (false on timeout or a closed channel). */
-export function askOobWork (proc: ChildProcess, timeoutMs: number): Promise<boolean> {
+/**
+ * Sends the out-of-band work request and waits for the matching "done" (false on timeout or a closed channel;
+ * 'skipped' when the process says it called the work off).
+ */
+export function askOobWork (proc: ChildProcess, timeoutMs: number): Promise<OobResult> {
   if (!proc.connected) return Promise.resolve(false)
   const id = ++oobRequests
   return new Promise(resolve => {
-    const finish = (ok: boolean): void => {
+    const finish = (ok: OobResult): void => {
       clearTimeout(timer)
       proc.off('message', onMessage)
       proc.off('disconnect', onGone)
       resolve(ok)
     }
-    const onMessage = (m: unknown): void => { if (isMessage(m, OOB_DONE_MESSAGE) && m.id === id) finish(true) }
+    const onMessage = (m: unknown): void => { if (isMessage(m, OOB_DONE_MESSAGE) && m.id === id) finish(m.skipped === true ? 'skipped' : true) }
     const onGone = (): void => finish(false)
     const timer = setTimeout(() => finish(false), timeoutMs)
     proc.on('message', onMessage)

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { on, once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import type { AppSpec, ExitInfo, Loader, ProcessStats, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
+import type { AppSpec, ExitInfo, Loader, OobResult, ProcessStats, SpawnedProcess, SpawnHooks, UpstreamTarget } from './loader.js'
 import { commandLine, startChild, toSpawnedProcess, type Child } from './child.js'
 import { awaitReady } from './ready.js'
 import { appEnv } from './app-env.js'
@@ -81,7 +81,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
  * Out-of-band work: the process stops accepting and does the work once its requests are done (preload-bypass.cjs);
  * then it gets the listening socket back (it closed its copy to stop accepting), also when the work timed out.
  */
-async function oobWork (proc: ChildProcess, listener: SharedListener, timeoutMs: number): Promise<boolean> {
+async function oobWork (proc: ChildProcess, listener: SharedListener, timeoutMs: number): Promise<OobResult> {
   const done = await askOobWork(proc, timeoutMs)
   const handle = listener.handle()
   if (proc.connected && handle !== undefined) proc.send({ type: 'ferry:listen-handle' }, handle as never, { keepOpen: true }, () => {})

@@ -50,6 +50,9 @@ export interface ExitInfo {
   readonly forced: boolean
 }
 
+/** How out-of-band work ended: done (true), not reported in time or the channel closed (false), or called off. */
+export type OobResult = boolean | 'skipped'
+
 export interface SpawnedProcess {
   readonly pid: number
   readonly target: UpstreamTarget
@@ -65,9 +68,10 @@ export interface SpawnedProcess {
   kill (): void
   /**
    * Asks the process to do out-of-band work (garbage collection, cache pruning) while it serves nothing; resolves
-   * true once it reports done, false when it did not within timeoutMs. Absent when the loader has no way to ask.
+   * true once it reports done, false when it did not within timeoutMs, 'skipped' when the process called the work off
+   * (a bypassed process whose requests did not finish: preload-bypass.cjs). Absent when the loader has no way to ask.
    */
-  oobWork? (timeoutMs: number): Promise<boolean>
+  oobWork? (timeoutMs: number): Promise<OobResult>
   /**
    * The process accepts its clients itself (--bypass): the core never checks it out, so retiring it cannot wait
    * for its sessions to end; its stop() first has it stop accepting and finish its requests.

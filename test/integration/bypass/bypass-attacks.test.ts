@@ -138,6 +138,8 @@ test('bypass: a client that never reads its answer does not keep the only proces
   const answer = await rawExchange(f.url, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', 20_000)
   assert.match(answer, /^HTTP\/1\.1 200/, answer)
   assert.ok(Date.now() - asked < 15_000, `a new client waited ${Date.now() - asked} ms`)
+  // Said as what it was, not logged as work done.
+  await logged(f, /called its out-of-band work off/, 'the notice that the work was called off')
   slow.destroy()
 })
 
