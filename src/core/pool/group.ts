@@ -2,7 +2,7 @@
 // decision, exits. The policies it applies live beside it: back-off.ts, rolling-restart.ts (restarts and graceful
 // replacement), recycling.ts, out-of-band.ts, idle-reaper.ts, tunnel-drain.ts. Knows nothing of HTTP; gets its
 // loader, clock and timers from whoever builds it.
-import { FerryError } from '../errors.js'
+import { FerryError, isFerryError } from '../errors.js'
 import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy, pickProcess, stickyTarget } from './balancer.js'
@@ -303,12 +303,16 @@ export class Group {
 
   /**
    * Ends one request's use of a process. `oobRequested`: the app asked for out-of-band work (X-Ferry-OOB-Work).
-   * Recycling decisions are made here, between requests, so they never cut one short.
+   * `failure`: why the core ended it before a complete answer, if it did. Recycling decisions are made here, between
+   * requests, so they never cut one short.
    */
-  release (p: AppProcess, oobRequested = false): void {
+  release (p: AppProcess, oobRequested = false, failure?: unknown): void {
     p.sessions--
     p.processed++
-    p.lastUsed = this.#o.now()
+    if (failure === undefined || (isFerryError(failure) && failure.code === 'E_CLIENT_GONE')) p.finished++
+    // lastUsed is the start of the request the process executes while it has one (hand-ahead.ts goes by it): one the
+    // core cut short may still be executing (its client left), or be one handed ahead that had not begun.
+    if (failure === undefined || p.sessions === 0) p.lastUsed = this.#o.now()
     if (p.state === 'ready') {
       if (reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
       else if (wantsOob(p.processed, this.#o.oobEvery ?? 0, oobRequested)) this.#oob.want(p)

@@ -1,0 +1,95 @@
+// Attacks on hand-ahead (hand-ahead.ts): what happens to a request handed to a busy Ruby/Python process when its
+// client leaves, or when that process dies before it got to it.
+import assert from 'node:assert/strict'
+import { describe, test, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry } from '../../helpers/ferry.js'
+import { get } from '../../helpers/http.js'
+import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+import { waitFor } from '../../helpers/procs.js'
+import { missing, rubyWith } from '../../helpers/languages.js'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+
+const ruby = rubyWith('rack')
+
+interface PoolView { pids: number[], sessions: number[], queued: number }
+
+async function startLab (t: TestContext, args: string[]): Promise<{ url: string, pool: () => Promise<PoolView> }> {
+  const registry = tmpDir(t)
+  const f = await startFerry(t, fixtureApp('rack-lab'), ['--ruby', ruby!, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const call = adminClient(t, instanceDirIn(registry))
+  return {
+    url: f.url,
+    pool: async () => {
+      const { pool } = JSON.parse((await call('/pool.json')).body) as { pool: { groups: Array<{ queue_length: number, processes: Array<{ pid: number, sessions: number }> }> } }
+      const g = pool.groups[0]!
+      return { pids: g.processes.map(p => p.pid), sessions: g.processes.map(p => p.sessions), queued: g.queue_length }
+    }
+  }
+}
+
+/** A connection to the front, made before anything is sent on it, and the request later written on it. */
+async function connection (url: string): Promise<{ send: (path: string) => Promise<string>, socket: Socket }> {
+  const { hostname, port } = new URL(url)
+  const socket = connect(Number(port), hostname)
+  await once(socket, 'connect')
+  socket.setEncoding('latin1')
+  let out = ''
+  socket.on('data', (d: string) => { out += d })
+  socket.on('error', () => undefined)
+  const closed = once(socket, 'close').then(() => out)
+  return {
+    socket,
+    send: path => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
+      return closed
+    }
+  }
+}
+
+/**
+ * Two requests sent in this order on connections made beforehand (so the core reads the first one first): the first
+ * runs, the second is handed ahead behind it (checked).
+ */
+async function oneBehindAnother (lab: { url: string, pool: () => Promise<PoolView> }, first: string, second: string): Promise<{ first: Promise<string>, second: Promise<string>, behind: Socket }> {
+  const [a, b] = await Promise.all([connection(lab.url), connection(lab.url)])
+  const replies = { first: a.send(first), second: b.send(second), behind: b.socket }
+  let seen: PoolView | undefined
+  await waitFor(async () => { seen = await lab.pool(); return seen.sessions[0]! + seen.queued === 2 }, 5000, 'both requests to be in')
+  assert.deepEqual(seen!.sessions, [2], 'the second request was handed ahead')
+  return replies
+}
+
+describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ruby-rack)') }, () => {
+  test('a client leaving its handed-ahead request does not make a slow request look young: the next one waits in the queue', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1'])
+    await get(`${lab.url}/slow?ms=1`)
+    for (let round = 0; round < 3; round++) {
+      const { first, second, behind } = await oneBehindAnother(lab, '/slow?ms=1500', '/slow?ms=1')
+      await sleep(100)
+      // Its client leaves, and the next request comes as it does (before or after the core sees it go: either way).
+      // The long request has run for more than the hand-ahead limit by then: the next one waits in the core's queue.
+      behind.destroy()
+      const next = get(`${lab.url}/slow?ms=1`)
+      await second
+      await waitFor(async () => { const v = await lab.pool(); return v.sessions[0]! + v.queued === 2 }, 5000, 'the next request to be in')
+      assert.deepEqual(await lab.pool().then(v => ({ sessions: v.sessions, queued: v.queued })), { sessions: [1], queued: 1 }, `round ${round}`)
+      await Promise.all([first, next])
+    }
+  })
+
+  test('a process killed (-9) before it got to a request handed ahead to it: that request is served by another process', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1'])
+    await get(`${lab.url}/slow?ms=1`)
+    const [pid] = (await lab.pool()).pids
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=3000', '/pid')
+    process.kill(pid!, 'SIGKILL')
+    await first
+    // The app never began it (it executes one request at a time, and the one before had not ended): safe to send again.
+    const r = await second
+    assert.match(r, /^HTTP\/1\.1 200 /, r)
+    assert.notEqual(Number(r.split('\r\n\r\n')[1]), pid)
+  })
+})
