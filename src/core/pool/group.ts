@@ -396,6 +396,9 @@ export class Group {
     // Retiring a process killWhenIdle stops it with SIGKILL once its requests end (see #stopProcess).
     if (p.live) this.#retire(p)
     else if (p.sessions === 0) p.kill()
+    // A loader that executes one request at a time and is stuck in one will never begin those handed ahead to it
+    // (hand-ahead.ts): killed now, so that they go to another process (the proxy sends them on) instead of waiting.
+    if (reason === 'stuck' && p.sessions > 1 && this.#o.loader.concurrency === 1) p.kill()
     this.#maybeSpawn()
   }
 

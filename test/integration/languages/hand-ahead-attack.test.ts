@@ -31,7 +31,7 @@ async function startLab (t: TestContext, args: string[]): Promise<{ url: string,
 }
 
 /** A connection to the front, made before anything is sent on it, and the request later written on it. */
-async function connection (url: string): Promise<{ send: (path: string) => Promise<string>, socket: Socket }> {
+async function connection (url: string): Promise<{ send: (path: string, body?: Buffer) => Promise<string>, socket: Socket }> {
   const { hostname, port } = new URL(url)
   const socket = connect(Number(port), hostname)
   await once(socket, 'connect')
@@ -42,8 +42,12 @@ async function connection (url: string): Promise<{ send: (path: string) => Promi
   const closed = once(socket, 'close').then(() => out)
   return {
     socket,
-    send: path => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
+    /** A GET of `path`, or a POST of `body` to it. */
+    send: (path, body) => {
+      const head = body === undefined ? `GET ${path}` : `POST ${path}`
+      const framing = body === undefined ? '' : `Content-Length: ${body.length}\r\n`
+      socket.write(`${head} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${framing}\r\n`)
+      if (body !== undefined) socket.write(body)
       return closed
     }
   }
@@ -53,9 +57,9 @@ async function connection (url: string): Promise<{ send: (path: string) => Promi
  * Two requests sent in this order on connections made beforehand (so the core reads the first one first): the first
  * runs, the second is handed ahead behind it (checked).
  */
-async function oneBehindAnother (lab: { url: string, pool: () => Promise<PoolView> }, first: string, second: string): Promise<{ first: Promise<string>, second: Promise<string>, behind: Socket }> {
+async function oneBehindAnother (lab: { url: string, pool: () => Promise<PoolView> }, first: string, second: string, body?: Buffer): Promise<{ first: Promise<string>, second: Promise<string>, behind: Socket }> {
   const [a, b] = await Promise.all([connection(lab.url), connection(lab.url)])
-  const replies = { first: a.send(first), second: b.send(second), behind: b.socket }
+  const replies = { first: a.send(first), second: b.send(second, body), behind: b.socket }
   let seen: PoolView | undefined
   await waitFor(async () => { seen = await lab.pool(); return seen.sessions[0]! + seen.queued === 2 }, 5000, 'both requests to be in')
   assert.deepEqual(seen!.sessions, [2], 'the second request was handed ahead')
@@ -88,6 +92,41 @@ describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ru
     process.kill(pid!, 'SIGKILL')
     await first
     // The app never began it (it executes one request at a time, and the one before had not ended): safe to send again.
+    const r = await second
+    assert.match(r, /^HTTP\/1\.1 200 /, r)
+    assert.notEqual(Number(r.split('\r\n\r\n')[1]), pid)
+  })
+
+  test('an upload handed ahead to a process killed (-9) before it got to it goes whole to another process', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1'])
+    await get(`${lab.url}/slow?ms=1`)
+    const [pid] = (await lab.pool()).pids
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=3000', '/count', Buffer.alloc(30_000, 'u'))
+    process.kill(pid!, 'SIGKILL')
+    await first
+    const r = await second
+    assert.match(r, /^HTTP\/1\.1 200 /, r)
+    assert.equal((JSON.parse(r.split('\r\n\r\n')[1]!) as { bytes: number }).bytes, 30_000)
+  })
+
+  test('--max-request-time counts a handed-ahead request from when it begins, not while it waits behind another', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1', '--max-request-time', '2'])
+    await get(`${lab.url}/slow?ms=1`)
+    const [pid] = (await lab.pool()).pids
+    // 1.5 s, then 1.2 s: each well under the limit, together over it.
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=1500', '/slow?ms=1200')
+    assert.match(await first, /^HTTP\/1\.1 200 /)
+    const r = await second
+    assert.match(r, /^HTTP\/1\.1 200 /, r)
+    assert.deepEqual((await lab.pool()).pids, [pid], 'the process was not replaced as stuck')
+  })
+
+  test('a request handed ahead behind one stuck past --max-request-time goes to another process, not a 504 of its own', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1', '--max-request-time', '1'])
+    await get(`${lab.url}/slow?ms=1`)
+    const [pid] = (await lab.pool()).pids
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=30000', '/pid')
+    assert.match(await first, /^HTTP\/1\.1 504 /)
     const r = await second
     assert.match(r, /^HTTP\/1\.1 200 /, r)
     assert.notEqual(Number(r.split('\r\n\r\n')[1]), pid)
