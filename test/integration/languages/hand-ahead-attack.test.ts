@@ -55,15 +55,21 @@ async function connection (url: string): Promise<{ send: (path: string, body?: B
 
 /**
  * Two requests sent in this order on connections made beforehand (so the core reads the first one first): the first
- * runs, the second is handed ahead behind it (checked).
+ * runs, the second is handed ahead behind it (checked). A loaded machine may take longer than the hand-ahead limit
+ * between the two (the second then waits in the core's queue): they are sent again, a few times at most.
  */
 async function oneBehindAnother (lab: { url: string, pool: () => Promise<PoolView> }, first: string, second: string, body?: Buffer): Promise<{ first: Promise<string>, second: Promise<string>, behind: Socket }> {
-  const [a, b] = await Promise.all([connection(lab.url), connection(lab.url)])
-  const replies = { first: a.send(first), second: b.send(second, body), behind: b.socket }
-  let seen: PoolView | undefined
-  await waitFor(async () => { seen = await lab.pool(); return seen.sessions[0]! + seen.queued === 2 }, 5000, 'both requests to be in')
-  assert.deepEqual(seen!.sessions, [2], 'the second request was handed ahead')
-  return replies
+  for (let attempt = 1; ; attempt++) {
+    const [a, b] = await Promise.all([connection(lab.url), connection(lab.url)])
+    const replies = { first: a.send(first), second: b.send(second, body), behind: b.socket }
+    let seen: PoolView | undefined
+    await waitFor(async () => { seen = await lab.pool(); return seen.sessions[0]! + seen.queued === 2 }, 5000, 'both requests to be in')
+    if (seen!.sessions[0] === 2 || attempt === 5) {
+      assert.deepEqual(seen!.sessions, [2], 'the second request was handed ahead')
+      return replies
+    }
+    await Promise.all([replies.first, replies.second])
+  }
 }
 
 describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ruby-rack)') }, () => {
