@@ -294,7 +294,8 @@ export class Group {
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
       signal?.addEventListener('abort', () => {
         if (waiter.cancelled) return
-        if (sticky !== undefined) { waiter.cancelled = true; this.#stickyWaiting-- } else this.queue.cancel(waiter)
+        // A sticky waiter is moved to the queue when its process goes away (#serveStickyWaiters): it leaves from where it is.
+        if (sticky !== undefined && sticky.stickyWaiters.includes(waiter)) { waiter.cancelled = true; this.#stickyWaiting-- } else this.queue.cancel(waiter)
         reject(signal.reason)
       }, { once: true })
       this.#maybeSpawn()
