@@ -8,17 +8,43 @@ import { startFerry } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { waitFor } from '../../helpers/procs.js'
-import { missing, rubyWith } from '../../helpers/languages.js'
+import { missing, pythonWith, rubyWith } from '../../helpers/languages.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 
 const ruby = rubyWith('rack')
+const python = pythonWith()
+
+/** Apps that note each request they begin (its query string) and list them at /ran; /<ms> sleeps that long. */
+const WSGI_NOTING = `import time
+ran = []
+def application(environ, start_response):
+    if environ['PATH_INFO'] == '/ran':
+        body = ','.join(ran).encode()
+    else:
+        ran.append(environ['QUERY_STRING'])
+        time.sleep(int(environ['PATH_INFO'][1:]) / 1000)
+        body = b'ok'
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
+    return [body]
+`
+const RACK_NOTING = `RAN = []
+run(lambda do |env|
+  next [200, { 'content-type' => 'text/plain' }, [RAN.join(',')]] if env['PATH_INFO'] == '/ran'
+
+  RAN << env['QUERY_STRING']
+  sleep(Integer(env['PATH_INFO'][1..]) / 1000.0)
+  [200, { 'content-type' => 'text/plain' }, ['ok']]
+end)
+`
 
 interface PoolView { pids: number[], sessions: number[], queued: number }
 
-async function startLab (t: TestContext, args: string[]): Promise<{ url: string, pool: () => Promise<PoolView> }> {
+async function startLab (t: TestContext, args: string[], dir = fixtureApp('rack-lab'), interpreter = ['--ruby', ruby!]): Promise<{ url: string, pool: () => Promise<PoolView> }> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('rack-lab'), ['--ruby', ruby!, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startFerry(t, dir, [...interpreter, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return {
     url: f.url,
@@ -138,3 +164,20 @@ describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ru
     assert.notEqual(Number(r.split('\r\n\r\n')[1]), pid)
   })
 })
+
+for (const [language, interpreter, file, code] of [['Python', python, 'passenger_wsgi.py', WSGI_NOTING], ['Ruby', ruby, 'config.ru', RACK_NOTING]] as const) {
+  test(`${language}: a request handed ahead whose client left before the app got to it is not run (nor holds the process)`, { skip: missing(interpreter, language) }, async (t: TestContext) => {
+    const dir = tmpDir(t)
+    writeFileSync(join(dir, file), code)
+    const lab = await startLab(t, ['--max-pool-size', '1'], dir, [`--${language.toLowerCase()}`, interpreter!])
+    await get(`${lab.url}/1?warm`)
+    const { first, second, behind } = await oneBehindAnother(lab, '/600?first', '/2000?left')
+    await sleep(100)
+    behind.destroy()
+    await second
+    assert.match(await first, /^HTTP\/1\.1 200 /)
+    // The process is free once the first is answered: the next request is not held behind one nobody waits for.
+    assert.equal((await get(`${lab.url}/1?next`)).body, 'ok')
+    assert.equal((await get(`${lab.url}/ran`)).body, 'warm,first,next')
+  })
+}
