@@ -462,7 +462,7 @@ export class Group {
    */
   #handAhead (): AppProcess | undefined {
     if (this.#o.handAhead !== true || this.#o.loader.concurrency !== 1 || this.spawning > 0 || this.#mayGrow()) return undefined
-    return pickHandAhead(this.processes, this.#o.now())
+    return pickHandAhead(this.processes, this.#o.now(), this.#o.maxRequests ?? 0)
   }
 
   #wantsProcess (): boolean {

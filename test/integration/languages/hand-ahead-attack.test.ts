@@ -141,6 +141,16 @@ describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ru
     assert.equal((JSON.parse(r.split('\r\n\r\n')[1]!) as { bytes: number }).bytes, 30_000)
   })
 
+  test('--max-requests 1: a request is never handed ahead to a process whose current request is its last', async (t: TestContext) => {
+    const lab = await startLab(t, ['--max-pool-size', '1', '--max-requests', '1'])
+    await get(`${lab.url}/slow?ms=1`)
+    await waitFor(async () => { const v = await lab.pool(); return v.pids.length === 1 && v.sessions[0] === 0 }, 10_000, 'the replacement')
+    const [a, b] = await Promise.all([connection(lab.url), connection(lab.url)])
+    const [first, second] = await Promise.all([a.send('/slow?ms=500'), b.send('/pid')])
+    const firstPid = (JSON.parse(first.split('\r\n\r\n')[1]!) as { pid: number }).pid
+    assert.notEqual(Number(second.split('\r\n\r\n')[1]), firstPid, 'each process serves one request')
+  })
+
   test('--max-request-time counts a handed-ahead request from when it begins, not while it waits behind another', async (t: TestContext) => {
     const lab = await startLab(t, ['--max-pool-size', '1', '--max-request-time', '2'])
     await get(`${lab.url}/slow?ms=1`)
