@@ -102,25 +102,23 @@ describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ru
   test('a client leaving its handed-ahead request does not make a slow request look young: the next one waits in the queue', async (t: TestContext) => {
     const lab = await startLab(t, ['--max-pool-size', '1'])
     await get(`${lab.url}/slow?ms=1`)
-    for (let round = 0; round < 3; round++) {
-      const { first, second, behind } = await oneBehindAnother(lab, '/slow?ms=1500', '/slow?ms=1')
-      await sleep(100)
-      // Its client leaves, and the next request comes as it does (before or after the core sees it go: either way).
-      // The long request has run for more than the hand-ahead limit by then: the next one waits in the core's queue.
-      behind.destroy()
-      const next = get(`${lab.url}/slow?ms=1`)
-      await second
-      await waitFor(async () => { const v = await lab.pool(); return v.sessions[0]! + v.queued === 2 }, 5000, 'the next request to be in')
-      assert.deepEqual(await lab.pool().then(v => ({ sessions: v.sessions, queued: v.queued })), { sessions: [1], queued: 1 }, `round ${round}`)
-      await Promise.all([first, next])
-    }
+    const { first, second, behind } = await oneBehindAnother(lab, '/slow?ms=1500', '/slow?ms=1')
+    await sleep(100)
+    // Its client leaves, and the next request comes as it does (before or after the core sees it go: either way).
+    // The long request has run for more than the hand-ahead limit by then: the next one waits in the core's queue.
+    behind.destroy()
+    const next = get(`${lab.url}/slow?ms=1`)
+    await second
+    await waitFor(async () => { const v = await lab.pool(); return v.sessions[0]! + v.queued === 2 }, 5000, 'the next request to be in')
+    assert.deepEqual(await lab.pool().then(v => ({ sessions: v.sessions, queued: v.queued })), { sessions: [1], queued: 1 })
+    await Promise.all([first, next])
   })
 
   test('a process killed (-9) before it got to a request handed ahead to it: that request is served by another process', async (t: TestContext) => {
     const lab = await startLab(t, ['--max-pool-size', '1'])
     await get(`${lab.url}/slow?ms=1`)
     const [pid] = (await lab.pool()).pids
-    const { first, second } = await oneBehindAnother(lab, '/slow?ms=3000', '/pid')
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=1500', '/pid')
     process.kill(pid!, 'SIGKILL')
     await first
     // The app never began it (it executes one request at a time, and the one before had not ended): safe to send again.
@@ -133,7 +131,7 @@ describe('hand-ahead attacks', { skip: missing(ruby, 'ruby with the rack gem (ru
     const lab = await startLab(t, ['--max-pool-size', '1'])
     await get(`${lab.url}/slow?ms=1`)
     const [pid] = (await lab.pool()).pids
-    const { first, second } = await oneBehindAnother(lab, '/slow?ms=3000', '/count', Buffer.alloc(30_000, 'u'))
+    const { first, second } = await oneBehindAnother(lab, '/slow?ms=1500', '/count', Buffer.alloc(30_000, 'u'))
     process.kill(pid!, 'SIGKILL')
     await first
     const r = await second
@@ -188,6 +186,8 @@ for (const [language, interpreter, file, code] of [['Python', python, 'passenger
     assert.match(await first, /^HTTP\/1\.1 200 /)
     // The process is free once the first is answered: the next request is not held behind one nobody waits for.
     assert.equal((await get(`${lab.url}/1?next`)).body, 'ok')
-    assert.equal((await get(`${lab.url}/ran`)).body, 'warm,first,next')
+    // (What ran before the last `first` is earlier tries of the pair, when the machine was too slow for hand-ahead.)
+    const ran = (await get(`${lab.url}/ran`)).body.split(',')
+    assert.deepEqual(ran.slice(ran.lastIndexOf('first')), ['first', 'next'])
   })
 }
