@@ -32,6 +32,12 @@ export class AppProcess {
   /** Requests completed by this process. */
   processed = 0
   /**
+   * Requests its loader is done with or goes on to finish by itself: answered, or left by their client (the app runs
+   * such a one to its end). Not those cut short by the process's death or --max-request-time. A request handed ahead
+   * to a one-at-a-time process has not begun while this has not moved since (see hand-ahead.ts).
+   */
+  finished = 0
+  /**
    * Connections the app took over (an Upgrade it answered with 101, such as a WebSocket). They may stay open for
    * hours, so they hold no request slot; they only keep a retired process alive (see Group, tunnel drain).
    */

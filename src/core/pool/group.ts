@@ -2,7 +2,7 @@
 // decision, exits. The policies it applies live beside it: back-off.ts, rolling-restart.ts (restarts and graceful
 // replacement), recycling.ts, out-of-band.ts, idle-reaper.ts, tunnel-drain.ts. Knows nothing of HTTP; gets its
 // loader, clock and timers from whoever builds it.
-import { FerryError } from '../errors.js'
+import { FerryError, isFerryError } from '../errors.js'
 import type { AppSpec, Loader, ExitInfo, ProcessStats } from '../spawn/loader.js'
 import { AppProcess } from './app-process.js'
 import { pickLeastBusy, pickProcess, stickyTarget } from './balancer.js'
@@ -294,7 +294,8 @@ export class Group {
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
       signal?.addEventListener('abort', () => {
         if (waiter.cancelled) return
-        if (sticky !== undefined) { waiter.cancelled = true; this.#stickyWaiting-- } else this.queue.cancel(waiter)
+        // A sticky waiter is moved to the queue when its process goes away (#serveStickyWaiters): it leaves from where it is.
+        if (sticky !== undefined && sticky.stickyWaiters.includes(waiter)) { waiter.cancelled = true; this.#stickyWaiting-- } else this.queue.cancel(waiter)
         reject(signal.reason)
       }, { once: true })
       this.#maybeSpawn()
@@ -303,12 +304,16 @@ export class Group {
 
   /**
    * Ends one request's use of a process. `oobRequested`: the app asked for out-of-band work (X-Ferry-OOB-Work).
-   * Recycling decisions are made here, between requests, so they never cut one short.
+   * `failure`: why the core ended it before a complete answer, if it did. Recycling decisions are made here, between
+   * requests, so they never cut one short.
    */
-  release (p: AppProcess, oobRequested = false): void {
+  release (p: AppProcess, oobRequested = false, failure?: unknown): void {
     p.sessions--
     p.processed++
-    p.lastUsed = this.#o.now()
+    if (failure === undefined || (isFerryError(failure) && failure.code === 'E_CLIENT_GONE')) p.finished++
+    // lastUsed is the start of the request the process executes while it has one (hand-ahead.ts goes by it): one the
+    // core cut short may still be executing (its client left), or be one handed ahead that had not begun.
+    if (failure === undefined || p.sessions === 0) p.lastUsed = this.#o.now()
     if (p.state === 'ready') {
       if (reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
       else if (wantsOob(p.processed, this.#o.oobEvery ?? 0, oobRequested)) this.#oob.want(p)
@@ -392,6 +397,9 @@ export class Group {
     // Retiring a process killWhenIdle stops it with SIGKILL once its requests end (see #stopProcess).
     if (p.live) this.#retire(p)
     else if (p.sessions === 0) p.kill()
+    // A loader that executes one request at a time and is stuck in one will never begin those handed ahead to it
+    // (hand-ahead.ts): killed now, so that they go to another process (the proxy sends them on) instead of waiting.
+    if (reason === 'stuck' && p.sessions > 1 && this.#o.loader.concurrency === 1) p.kill()
     this.#maybeSpawn()
   }
 
@@ -454,7 +462,7 @@ export class Group {
    */
   #handAhead (): AppProcess | undefined {
     if (this.#o.handAhead !== true || this.#o.loader.concurrency !== 1 || this.spawning > 0 || this.#mayGrow()) return undefined
-    return pickHandAhead(this.processes, this.#o.now())
+    return pickHandAhead(this.processes, this.#o.now(), this.#o.maxRequests ?? 0)
   }
 
   #wantsProcess (): boolean {

@@ -17,18 +17,22 @@ export interface HandAheadCandidate {
   readonly concurrency: number
   /** When the process checked out or finished its last request: the start of the one it executes, when it has one. */
   readonly lastUsed: number
+  /** Requests it has completed. */
+  readonly processed: number
 }
 
 /**
  * The process to hand the next request to, or undefined (it waits in the core's queue). Among processes that
  * execute exactly one request that began less than HAND_AHEAD_LIMIT_MS ago, the one whose request began first: the
- * likeliest to finish first.
+ * likeliest to finish first. Not one whose request is its last under --max-requests (`maxRequests`, 0 = none): it is
+ * replaced after it, and a request handed ahead would be one more than the limit allows.
  */
-export function pickHandAhead<T extends HandAheadCandidate> (candidates: readonly T[], now: number): T | undefined {
+export function pickHandAhead<T extends HandAheadCandidate> (candidates: readonly T[], now: number, maxRequests = 0): T | undefined {
   let best: T | undefined
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!
     if (c.state !== 'ready' || c.concurrency !== 1 || c.sessions !== 1) continue
+    if (maxRequests > 0 && c.processed + 1 >= maxRequests) continue
     if (now - c.lastUsed >= HAND_AHEAD_LIMIT_MS) continue
     if (best === undefined || c.lastUsed < best.lastUsed) best = c
   }

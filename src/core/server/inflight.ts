@@ -24,6 +24,11 @@ export interface InflightEntry {
   exchange: Abortable | undefined
   /** Times it was given to another process because the one it was sent to could not be reached. */
   retries: number
+  /**
+   * Handed ahead to a process busy with another request (hand-ahead.ts): that process's `finished` count when it was;
+   * -1 otherwise. While the count has not moved, the app has not begun it.
+   */
+  behind: number
   /** A request body still arriving, for --request-body-timeout; undefined otherwise (and on the lean front). */
   body: BodyWatch | undefined
   /** Its body, read whole before a process was checked out (an app that takes one request at a time). */
@@ -97,7 +102,7 @@ export class Inflight {
     const socket = req.socket
     const entry: InflightEntry = {
       id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
-      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, body: undefined, spooled: undefined, cacheFill: undefined, prev: undefined, next: this.#head
+      process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, behind: -1, body: undefined, spooled: undefined, cacheFill: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry
     this.#head = entry

@@ -180,12 +180,16 @@ class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, C
     if (this.#done) return
     if (this.#fromApp === 0 && !this.#res.destroyed) {
       const upstream = this.#upstream
-      // The process could not be reached at all: nothing reached the app, whatever the method, so another may serve it.
+      // The process could not be reached at all, or it was handed this request ahead (hand-ahead.ts) and its connection
+      // closed before the request in front of it ended (the process died or stopped): the app never began it, whatever
+      // the method, so another may serve it.
       const retry = this.#ctx.retryElsewhere
-      if (!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error) && retry !== undefined && this.#entry !== undefined) {
+      const entry = this.#entry
+      const notBegun = entry !== undefined && entry.behind >= 0 && entry.behind === this.#p.finished
+      if (((!upstream.connected && !this.#maybeDelivered && isUnreachable(upstream.error)) || notBegun) && retry !== undefined && entry !== undefined) {
         this.#done = true
         upstream.lend(undefined)
-        retry(this.#entry, this.#p, this.#recorder, this.#req, this.#res)
+        retry(entry, this.#p, this.#recorder, this.#req, this.#res)
         return
       }
       // A reused connection the app closed just as we sent on it: nothing was received, so sending again is safe for

@@ -556,3 +556,12 @@ test('pool text verbose: the Command line shows the process title, not the comma
   assert.ok(text.includes('    Command : Ferry NodeApp: /srv/apps/hello\n'))
   assert.ok(!text.includes('preload.cjs'))
 })
+
+test('busyness stays within Passenger\'s int when a one-at-a-time process holds a request handed ahead (2 sessions, concurrency 1)', () => {
+  const s = singleGroup()
+  const group = s.pool.groups[0]!
+  const p = { ...group.processes[0]!, sessions: 2, concurrency: 1 }
+  const snap: StatusSnapshot = { ...s, pool: { ...s.pool, groups: [{ ...group, processes: [p] }] } }
+  const g = child(child(child(parseXml(renderPoolXml(snap, { now: NOW })), 'supergroups'), 'supergroup'), 'group')
+  assert.equal(child(child(child(g, 'processes'), 'process'), 'busyness').text, '2147483647')
+})

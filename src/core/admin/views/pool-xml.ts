@@ -70,10 +70,13 @@ const passengerAppType = (t: string): string => PASSENGER_APP_TYPE[t] ?? ''
 /** The title Ferry's Node loader gives app processes (followed by `: <app root>`), as Passenger's process_title. */
 const PROCESS_TITLES: Readonly<Record<string, string>> = { node: 'Ferry NodeApp' }
 
-/** Passenger's scale for a busy process: its sessions, scaled so bounded-concurrency processes rank after unlimited ones. */
+/**
+ * Passenger's scale for a busy process: its sessions, scaled so bounded-concurrency processes rank after unlimited ones.
+ * At most INT_MAX, Passenger's own bound: a one-at-a-time process holding a request handed ahead has 2 sessions.
+ */
 const INT_MAX = 2147483647
 const busyness = (sessions: number, concurrency: number): number =>
-  concurrency <= 0 ? sessions : Math.floor(sessions * INT_MAX / concurrency)
+  concurrency <= 0 ? sessions : Math.min(INT_MAX, Math.floor(sessions * INT_MAX / concurrency))
 
 export function renderPoolXml (s: StatusSnapshot, opts: PoolXmlOptions): string {
   const pool = s.pool

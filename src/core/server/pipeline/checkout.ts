@@ -20,6 +20,10 @@ import type { PipelineState } from './state.js'
 /** How many other processes a request may be given to when the one it was sent to cannot be reached. */
 const MAX_UNREACHABLE_RETRIES = 3
 
+// Made once: they only tell the group why a request ended (nothing is answered with them).
+const CLIENT_GONE = new FerryError('E_CLIENT_GONE', 'the client went away before its request was sent')
+const NOT_REACHED = new FerryError('E_APP_RESPONSE', 'the app process did not get the request')
+
 /** Where a checked-out process takes the request (one object per kind, so nothing is made per request). */
 export interface Handover {
   dispatch (st: PipelineState, req: RequestHead, res: ResponseSink, entry: InflightEntry, route: AppRoute,
@@ -50,7 +54,7 @@ export function toProcess (st: PipelineState, req: RequestHead, res: ResponseSin
   res.once('close', onClose)
   group.acquire(queued, stickyId).then(q => {
     res.off('close', onClose)
-    if (res.destroyed) { group.release(q); return }
+    if (res.destroyed) { group.release(q, false, CLIENT_GONE); return }
     to.dispatch(st, req, res, entry, route, q, cached, stickyId)
   }, (err: unknown) => {
     res.off('close', onClose)
@@ -91,6 +95,8 @@ function readBodyFirst (st: PipelineState, req: IncomingMessage, res: ResponseSi
 export const PROXY: Handover = {
   dispatch (st, req, res, entry, route, p, recorder, stickyId) {
     entry.process = p
+    // Handed ahead (hand-ahead.ts): sent to a one-at-a-time process behind the request it executes.
+    entry.behind = p.sessions > 1 && route.group.oneAtATime ? p.finished : -1
     // A process of the app's version before a restart (still serving while a rolling restart replaces it, or
     // finishing what it had): its answer goes to its client, but is not stored over the deploy's purge.
     if (recorder !== undefined && p.groupUuid !== route.group.uuid) recorder.fromOldVersion()
@@ -123,7 +129,7 @@ function contextFor (st: PipelineState, route: AppRoute): ProxyContext {
       highWatermark: st.o.highWatermark,
       buffers: st.stats.responseBuffers,
       onDone: (p, failure, oobRequested) => {
-        group.release(p, oobRequested)
+        group.release(p, oobRequested, failure)
         if (failure !== undefined && p.state === 'dead') upstreams.discard(p)
       },
       onFailedBeforeResponse: (req, res, err) => {
@@ -133,9 +139,9 @@ function contextFor (st: PipelineState, route: AppRoute): ProxyContext {
       prefix: route.baseUri === '/' ? undefined : route.baseUri,
       trustsPeer: st.o.trustsPeer,
       retryElsewhere: (entry, p, recorder, req, res) => {
-        // The process refused the connection: it leaves rotation now rather than when its exit is noticed, and the
-        // request (none of which reached it) goes to another process, a few times at most.
-        group.release(p)
+        // The process refused the connection, or died before it began this request handed ahead to it: it leaves
+        // rotation now rather than when its exit is noticed, and the request goes to another process, a few times at most.
+        group.release(p, false, NOT_REACHED)
         group.abandon(p, 'unreachable')
         upstreams.discard(p)
         if (res.destroyed) return

@@ -3,6 +3,7 @@
 import type { Logger } from '../../log/logger.js'
 import { FerryError } from '../../errors.js'
 import type { Inflight, InflightEntry } from '../inflight.js'
+import type { AppProcess } from '../../pool/app-process.js'
 
 /** How often requests are compared with --max-request-time and --request-body-timeout. */
 export const SWEEP_MS = 250
@@ -17,7 +18,7 @@ export function timeOutStuckRequests (inflight: Inflight, logger: Logger, bodyTi
     if (e.body !== undefined) timeOutIdleBody(e, now, bodyTimeoutMs, logger)
     const p = e.process
     const limitMs = e.route?.maxRequestTimeMs ?? 0
-    if (limitMs === 0 || p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - e.dispatchedAt < limitMs) continue
+    if (limitMs === 0 || p === undefined || e.exchange === undefined || e.dispatchedAt === 0 || now - inAppSince(e, p, now) < limitMs) continue
     const group = e.route!.group
     logger.error(`${e.req.method ?? ''} ${e.req.url ?? ''}: no response from app process ${p.pid} of ${group.name} ` +
       `within ${limitMs / 1000} s (--max-request-time); answering 504 and replacing the process`)
@@ -25,6 +26,16 @@ export function timeOutStuckRequests (inflight: Inflight, logger: Logger, bodyTi
     e.exchange.abort(new FerryError('E_REQUEST_TIMEOUT', `the app did not answer within ${limitMs / 1000} s`))
     e.exchange = undefined
   }
+}
+
+/**
+ * When a request began in its app: when it was sent, or, for one handed ahead to a process busy with another
+ * (hand-ahead.ts), when that one finished (lastUsed then marks the start of what the process executes). While the one
+ * in front runs, it has not begun: `now`. A process stuck on that one is killed, and this request goes elsewhere.
+ */
+function inAppSince (e: InflightEntry, p: AppProcess, now: number): number {
+  if (e.behind < 0) return e.dispatchedAt
+  return p.finished === e.behind ? now : Math.max(e.dispatchedAt, p.lastUsed)
 }
 
 /**

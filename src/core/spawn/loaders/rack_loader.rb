@@ -152,6 +152,16 @@ module FerryRack
       end
     end
 
+    # The core closed the connection after what was read of it: seen as end-of-file past the request, so only when
+    # nothing of its body is left unread (a peek cannot look beyond that).
+    def closed_past?(body_unread)
+      return false if body_unread || !@buffer.empty?
+
+      @socket.recv_nonblock(1, Socket::MSG_PEEK, exception: false) == ''
+    rescue SystemCallError, IOError
+      true
+    end
+
     def read_some(limit)
       # Nothing read ahead: straight from the socket, with no copy (a large upload is many of these).
       return recv([limit, READ_SIZE].min) if @buffer.empty?
@@ -448,6 +458,10 @@ module FerryRack
       return false if head.nil?
 
       env, input = build_env(head)
+      # The core gave up on this request before the app began it (its client left while it waited here, handed ahead
+      # behind another): nobody would read the answer, and running it would hold the process from the next one.
+      return false if @conn.closed_past?(@body_unread)
+
       begin
         respond(env)
         @keep_alive && input.drain
@@ -527,6 +541,7 @@ module FerryRack
       input = Input.new(BodyStream.new(@conn, length, chunked, continue))
       env['rack.input'] = input
       @head_request = method == 'HEAD'
+      @body_unread = chunked || length > @conn.buffer.bytesize
       [env, input]
     end
 

@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import re
+import select
 import selectors
 import signal
 import socket
@@ -21,6 +22,8 @@ from importlib import util as importlib_util
 from urllib.parse import unquote_to_bytes
 
 READ_SIZE = 65536
+# The core closed its end (POLLRDHUP: even with unread bytes before the end, such as a request's body).
+CLOSED_EVENTS = select.POLLHUP | select.POLLERR | getattr(select, 'POLLRDHUP', 0)
 MAX_HEAD_BYTES = 65536
 # Unread request body the loader reads and drops to keep a connection; past this it closes the connection instead.
 MAX_DRAIN_BYTES = 1 << 20
@@ -261,6 +264,12 @@ class Connection:
         self.buffer += data
         return bool(data)
 
+    def closed_by_core(self):
+        """The core closed the connection: it gave up on the request it sent on it."""
+        poller = select.poll()
+        poller.register(self.sock, CLOSED_EVENTS)
+        return bool(poller.poll(0))
+
     def recv(self):
         data = self.sock.recv(READ_SIZE)
         if not data:
@@ -466,6 +475,10 @@ class Exchange:
             environ, body = self.environ(head)
         except ValueError:
             self.conn.sock.sendall(b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+            return False
+        # The core gave up on this request before the app began it (its client left while it waited here, handed ahead
+        # behind another): nobody would read the answer, and running it would hold the process from the next one.
+        if self.conn.closed_by_core():
             return False
         try:
             self.respond(environ)
