@@ -269,8 +269,11 @@ export class Group {
   /** The live process a sticky cookie names, if any. */
   stickyProcess (stickyId: string): AppProcess | undefined { return stickyTarget(this.processes, stickyId) }
 
-  /** Checks out a process, waiting in the queue (and spawning) when none is free. */
-  acquire (signal?: QueueCancel, stickyId?: string): Promise<AppProcess> {
+  /**
+   * Checks out a process, waiting in the queue (and spawning) when none is free. `mayWaitAtProcess`: the request may be
+   * handed ahead to a busy one-at-a-time process (hand-ahead.ts); the caller says so only for one safe to send again.
+   */
+  acquire (signal?: QueueCancel, stickyId?: string, mayWaitAtProcess = false): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
     if (this.#halted !== undefined) return Promise.reject(this.#halted)
@@ -282,15 +285,15 @@ export class Group {
       this.#o.events.emit('queueFull', this)
       return Promise.reject(new FerryError('E_QUEUE_FULL', `request queue full (max ${this.#o.maxQueue}) for ${this.name}`))
     }
-    const ahead = stickyId === undefined && this.queue.length === 0 ? this.#handAhead() : undefined
+    const ahead = mayWaitAtProcess && stickyId === undefined && this.queue.length === 0 ? this.#handAhead() : undefined
     if (ahead !== undefined) { ahead.sessions++; return Promise.resolve(ahead) }
     const named = stickyId === undefined ? undefined : this.stickyProcess(stickyId)
-    return this.#enqueue(signal, named)
+    return this.#enqueue(signal, named, mayWaitAtProcess)
   }
 
-  #enqueue (signal: QueueCancel | undefined, sticky: AppProcess | undefined): Promise<AppProcess> {
+  #enqueue (signal: QueueCancel | undefined, sticky: AppProcess | undefined, mayWaitAtProcess: boolean): Promise<AppProcess> {
     return new Promise<AppProcess>((resolve, reject) => {
-      const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false }
+      const waiter: Waiter<AppProcess> = { enqueuedAt: this.lastActivity = this.#o.now(), resolve, reject, cancelled: false, mayWaitAtProcess }
       if (sticky !== undefined) { sticky.stickyWaiters.push(waiter); this.#stickyWaiting++ } else this.queue.push(waiter)
       signal?.addEventListener('abort', () => {
         if (waiter.cancelled) return
@@ -444,7 +447,8 @@ export class Group {
   #drain (): void {
     while (this.queue.length > 0) {
       const free = pickLeastBusy(this.processes)
-      const p = free ?? this.#handAhead()
+      // The head of the queue only: one that must not wait at a process keeps those behind it in the queue (FIFO).
+      const p = free ?? (this.queue.peek()?.mayWaitAtProcess === true ? this.#handAhead() : undefined)
       if (p === undefined) return
       const w = this.queue.shift()
       if (w === undefined) return

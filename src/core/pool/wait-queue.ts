@@ -6,6 +6,8 @@ export interface Waiter<T> {
   resolve (value: T): void
   reject (err: unknown): void
   cancelled: boolean
+  /** May be handed ahead to a busy process (pool/hand-ahead.ts) rather than wait here for a free one. */
+  readonly mayWaitAtProcess?: boolean
 }
 
 export class WaitQueue<T> {
@@ -24,6 +26,15 @@ export class WaitQueue<T> {
     if (waiter.cancelled) return
     waiter.cancelled = true
     this.#live--
+  }
+
+  /** The next live waiter, left in the queue; undefined when none. */
+  peek (): Waiter<T> | undefined {
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const w = this.#items[i]
+      if (w !== undefined && !w.cancelled) return w
+    }
+    return undefined
   }
 
   /** The next live waiter, or undefined. */

@@ -76,7 +76,8 @@ function framingOf (req: RequestHead, hasBody: boolean): string {
 const CHUNKED = 'Transfer-Encoding: chunked\r\n'
 
 /** Methods a request may be sent again for after a kept-alive connection closed with nothing received (RFC 9110 §9.2.1: safe). */
-const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+/** Methods a request may be sent again with when its app may not have acted on it (RFC 9110 §9.2.2's idempotent ones that carry no body here). */
+export const RETRYABLE: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 class Exchange implements ParserEvents, UpstreamUser, Abortable, BudgetWaiter, ClientWatcher {
   readonly #req: RequestHead

@@ -32,11 +32,11 @@ test('hand-ahead: at full size, one request waits at each busy process, the rest
   await tick(20)
   const [a, b] = [g.checkout()!, g.checkout()!]
   assert.notEqual(a, b)
-  const ahead = await Promise.all([g.acquire(), g.acquire()])
+  const ahead = await Promise.all([g.acquire(undefined, undefined, true), g.acquire(undefined, undefined, true)])
   assert.deepEqual(new Set(ahead), new Set([a, b]), 'one handed ahead to each')
   assert.deepEqual([a.sessions, b.sessions], [2, 2])
   const order: string[] = []
-  const third = g.acquire(new QueueLeave()).then(p => { order.push('third'); return p })
+  const third = g.acquire(new QueueLeave(), undefined, true).then(p => { order.push('third'); return p })
   assert.equal(g.queue.length, 1)
   g.release(a)
   const p = await third
@@ -56,10 +56,31 @@ test('without --hand-ahead, while the group can still grow, or for a Node app at
   await tick(20)
   for (const g of [off, grows, node]) {
     const p = g.checkout()!
-    const waiting = g.acquire()
+    const waiting = g.acquire(undefined, undefined, true)
     assert.equal(g.queue.length, 1)
     assert.equal(p.sessions, 1)
     g.release(p)
     g.release(await waiting)
   }
+})
+
+test('hand-ahead: a request the caller does not let wait at a process (a POST, a body) stays in the queue, and so do those behind it', { timeout: 5000 }, async t => {
+  const pool = poolWith(oneAtATimeLoader(), 1)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 1, maxInstances: 1, concurrency: 1, handAhead: true })
+  await tick(20)
+  const a = g.checkout()!
+  const order: string[] = []
+  const post = g.acquire(new QueueLeave(), undefined, false).then(p => { order.push('post'); return p })
+  const get = g.acquire(new QueueLeave(), undefined, true).then(p => { order.push('get'); return p })
+  await tick(5)
+  assert.equal(a.sessions, 1, 'nothing was handed ahead')
+  assert.equal(g.queue.length, 2)
+  g.release(a)
+  assert.equal(await post, a, 'the POST went to the process once it was free')
+  // The GET behind it may now wait at that process (the one in front, the POST, has just begun).
+  assert.equal(await get, a)
+  assert.deepEqual(order, ['post', 'get'])
+  g.release(a)
+  g.release(a)
 })

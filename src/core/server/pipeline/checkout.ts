@@ -10,7 +10,7 @@ import { FerryError, isFerryError } from '../../errors.js'
 import type { RequestHead, ResponseSink } from '../exchange-types.js'
 import { hasRequestBody } from '../headers.js'
 import type { InflightEntry } from '../inflight.js'
-import { proxyRequest, type ProxyContext } from '../proxy.js'
+import { proxyRequest, RETRYABLE, type ProxyContext } from '../proxy.js'
 import { RequestSpool } from '../request-spool.js'
 import { stickyIdOf, type AppRoute } from '../router.js'
 import type { Recorder } from '../turbocache.js'
@@ -52,7 +52,11 @@ export function toProcess (st: PipelineState, req: RequestHead, res: ResponseSin
   const queued = new QueueLeave()
   const onClose = (): void => queued.leave(new FerryError('E_CLIENT_GONE', 'the client went away while its request was queued'))
   res.once('close', onClose)
-  group.acquire(queued, stickyId).then(q => {
+  // Hand-ahead (pool/hand-ahead.ts) only for what may safely be sent again: when the process it waits at dies, the
+  // core cannot always tell whether the app had begun it (its loader may have finished the request in front of it
+  // while the core still reads that answer), so a request that could change something waits in the queue instead.
+  const mayWaitAtProcess = to === PROXY && entry.spooled === undefined && RETRYABLE.has(req.method ?? 'GET') && !hasRequestBody(req.headers)
+  group.acquire(queued, stickyId, mayWaitAtProcess).then(q => {
     res.off('close', onClose)
     if (res.destroyed) { group.release(q, false, CLIENT_GONE); return }
     to.dispatch(st, req, res, entry, route, q, cached, stickyId)
