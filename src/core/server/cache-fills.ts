@@ -106,6 +106,17 @@ export class Fills {
   inFlight (key: string): Fill | undefined { return this.#byKey.get(key) }
 
   /**
+   * Whether the last answer for `key` could not be stored, less than UNCOLLAPSED_MS ago: a miss for it then goes to
+   * the app unrecorded (Varnish's hit-for-pass), since recording an answer that will be refused again costs every
+   * request of an uncacheable page. The mark ends by itself: the first miss after it is recorded, and leads.
+   */
+  passes (key: string, now: number): boolean {
+    if (this.#uncollapsed.size === 0) return false
+    const until = this.#uncollapsed.get(key)
+    return until !== undefined && until > now
+  }
+
+  /**
    * A fill for a new leader's miss, or undefined when misses for `key` are not collapsed (see UNCOLLAPSED_MS), unless
    * `always` (a background revalidation: its fill is what keeps it one per key).
    */

@@ -76,3 +76,21 @@ test('waiters are released after FOLLOW_TIMEOUT_MS (from the first one) when the
   assert.deepEqual(seen, [false, false], 'the leader settling later changes nothing')
   assert.notEqual(fills.lead('k'), undefined, 'and the key is not marked uncacheable')
 })
+
+test('passes: a key whose answer could not be stored goes unrecorded until UNCOLLAPSED_MS has passed (hit-for-pass)', () => {
+  let now = 1_000
+  const fills = new Fills(() => now)
+  assert.equal(fills.passes('k', now), false, 'nothing known: recorded')
+  fills.lead('k')!.settle(false, true)
+  assert.equal(fills.passes('k', now), true)
+  assert.equal(fills.passes('other', now), false)
+  now += UNCOLLAPSED_MS - 1
+  assert.equal(fills.passes('k', now), true)
+  now += 1
+  assert.equal(fills.passes('k', now), false, 'the mark ends by itself')
+  const stored = new Fills(() => now)
+  stored.lead('s')!.settle(true)
+  assert.equal(stored.passes('s', now), false, 'a stored answer sets no mark')
+  stored.lead('f')!.settle(false)
+  assert.equal(stored.passes('f', now), false, 'nor does a failure (an error, a client gone)')
+})
