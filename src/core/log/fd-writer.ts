@@ -17,8 +17,11 @@ export class FdWriter {
   #writing = false
   #droppedLines = 0
   #droppedBytes = 0
-  /** Runs once the queue is empty and nothing is being written (reopen waits for it to close the old descriptor). */
-  #idle: Array<() => void> = []
+  /**
+   * Switches waiting for the write in flight to end (reopen then closes the old descriptor). Only for that write: what
+   * is queued meanwhile goes to the new descriptor, so a line logged after a reopen is never written to the old file.
+   */
+  #afterWrite: Array<() => void> = []
 
   constructor (fd: number, o: { maxQueuedBytes?: number, droppedLine: (lines: number, bytes: number) => string }) {
     this.#fd = fd
@@ -47,7 +50,7 @@ export class FdWriter {
     const old = this.#fd
     const done = (): void => { this.#fd = fd; retire(old); if (this.#queue.length > 0 && !this.#writing) this.#writeNext() }
     if (!this.#writing) done()
-    else this.#idle.push(done)
+    else this.#afterWrite.push(done)
   }
 
   /** Writes everything queued now, blocking; for the process's last moments. */
@@ -70,13 +73,15 @@ export class FdWriter {
   }
 
   #writeNext (): void {
-    this.#noteDropped()
-    if (this.#queue.length === 0) {
-      const idle = this.#idle
-      this.#idle = []
-      for (const fn of idle) fn()
-      return
+    if (this.#afterWrite.length > 0) {
+      const switches = this.#afterWrite
+      this.#afterWrite = []
+      for (const fn of switches) fn()
+      // A switch starts the next write itself when lines are queued.
+      if (this.#writing) return
     }
+    this.#noteDropped()
+    if (this.#queue.length === 0) return
     const buf = Buffer.from(this.#queue.join(''))
     this.#queue = []
     this.#queuedBytes = 0

@@ -202,4 +202,4 @@ for (const [language, interpreter, file, code] of [['Python', python, 'passenger
 
 // Found, not fixed (each needs more than a small change):
 test.todo('a request handed ahead behind one that turns out slow (young when handed, then runs for seconds) is taken back and given to a process that frees first (today it waits behind the slow one: only requests with nothing of them read by the loader could be taken back)')
-test.todo('an Upgrade request handed ahead to a process killed before it got to it goes to another process (the upgrade handover does not record hand-ahead: it gets 502)')
+test.todo('an Upgrade request is never handed ahead (pipeline/checkout.ts lets only proxied GET/HEAD/OPTIONS/TRACE without a body wait at a process): shown by no test yet, for want of a Python or Ruby fixture that answers an Upgrade')

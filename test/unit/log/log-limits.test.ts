@@ -66,7 +66,11 @@ test('FdWriter: writes in the background, drops past its bound and says so, and 
   // The first write starts at once (the queue empties into it); the next ones queue up to 100 bytes.
   const accepted = Array.from({ length: 30 }, (_, i) => w.write(`line ${String(i).padStart(2, '0')}\n`))
   assert.ok(accepted.includes(false), 'past the bound, write() refuses at once rather than wait')
-  const until = async (pred: () => boolean): Promise<void> => { while (!pred()) await delay(5) }
+  // Bounded, so that a writer that never gets there fails the test instead of hanging the suite.
+  const until = async (pred: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 10_000
+    while (!pred()) { assert.ok(Date.now() < deadline, 'the writer never got there'); await delay(5) }
+  }
   await until(() => readFileSync(first, 'utf8').includes('dropped'))
   const text = readFileSync(first, 'utf8')
   const kept = text.split('\n').filter(l => l.startsWith('line ')).length
@@ -82,4 +86,25 @@ test('FdWriter: writes in the background, drops past its bound and says so, and 
   w.write('queued at exit\n')
   w.flushSync()
   assert.match(readFileSync(second, 'utf8'), /queued at exit\n/)
+})
+
+test('FdWriter: a line written after a switch goes to the new file even while a write to the old one is in flight', async t => {
+  const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { FdWriter } = await import('../../../src/core/log/fd-writer.js')
+  const dir = mkdtempSync(join(tmpdir(), 'fy-log-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const [first, second] = [join(dir, 'a.log'), join(dir, 'b.log')]
+  const w = new FdWriter(openSync(first, 'a'), { droppedLine: () => '' })
+  w.write('before\n') // in flight from here on: the write callback cannot have run yet
+  let retired = false
+  w.switchTo(openSync(second, 'a'), old => { closeSync(old); retired = true })
+  w.write('after\n')
+  const deadline = Date.now() + 10_000
+  while (!(retired && readFileSync(second, 'utf8') === 'after\n')) {
+    assert.ok(Date.now() < deadline, `a.log ${JSON.stringify(readFileSync(first, 'utf8'))}, b.log ${JSON.stringify(readFileSync(second, 'utf8'))}`)
+    await delay(5)
+  }
+  assert.equal(readFileSync(first, 'utf8'), 'before\n')
 })
