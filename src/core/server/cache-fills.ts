@@ -110,10 +110,10 @@ export class Fills {
    * the app unrecorded (Varnish's hit-for-pass), since recording an answer that will be refused again costs every
    * request of an uncacheable page. The mark ends by itself: the first miss after it is recorded, and leads.
    */
-  passes (key: string, now: number): boolean {
+  passes (key: string): boolean {
     if (this.#uncollapsed.size === 0) return false
     const until = this.#uncollapsed.get(key)
-    return until !== undefined && until > now
+    return until !== undefined && until > this.#now()
   }
 
   /**
@@ -122,11 +122,8 @@ export class Fills {
    */
   lead (key: string, always = false): Fill | undefined {
     if (!always && this.#uncollapsed.size > 0) {
-      const until = this.#uncollapsed.get(key)
-      if (until !== undefined) {
-        if (until > this.#now()) return undefined
-        this.#uncollapsed.delete(key)
-      }
+      if (this.passes(key)) return undefined
+      this.#uncollapsed.delete(key) // an ended mark, if any
     }
     const fill = new Fill(this, key)
     this.#byKey.set(key, fill)

@@ -130,7 +130,7 @@ export class Turbocache {
     // The key's last answer was not storable, moments ago: no recorder (see Fills.passes). Only for a lookup's miss
     // (a refresh is always recorded). What a refused answer also does, ending the entries under its key, was done by
     // the refusal that set the mark; one stored since came from an answer that allowed it, and keeps its own freshness.
-    if (inFlight === undefined && this.#fills.passes(key, this.#now())) return undefined
+    if (inFlight === undefined && this.#fills.passes(key)) return undefined
     // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
     // would be taken for uncacheable (its misses uncollapsed for a while).
     const leads = inFlight === undefined && !asksConditionally(req.headers)

@@ -80,17 +80,17 @@ test('waiters are released after FOLLOW_TIMEOUT_MS (from the first one) when the
 test('passes: a key whose answer could not be stored goes unrecorded until UNCOLLAPSED_MS has passed (hit-for-pass)', () => {
   let now = 1_000
   const fills = new Fills(() => now)
-  assert.equal(fills.passes('k', now), false, 'nothing known: recorded')
+  assert.equal(fills.passes('k'), false, 'nothing known: recorded')
   fills.lead('k')!.settle(false, true)
-  assert.equal(fills.passes('k', now), true)
-  assert.equal(fills.passes('other', now), false)
+  assert.equal(fills.passes('k'), true)
+  assert.equal(fills.passes('other'), false)
   now += UNCOLLAPSED_MS - 1
-  assert.equal(fills.passes('k', now), true)
+  assert.equal(fills.passes('k'), true)
   now += 1
-  assert.equal(fills.passes('k', now), false, 'the mark ends by itself')
+  assert.equal(fills.passes('k'), false, 'the mark ends by itself')
   const stored = new Fills(() => now)
   stored.lead('s')!.settle(true)
-  assert.equal(stored.passes('s', now), false, 'a stored answer sets no mark')
+  assert.equal(stored.passes('s'), false, 'a stored answer sets no mark')
   stored.lead('f')!.settle(false)
-  assert.equal(stored.passes('f', now), false, 'nor does a failure (an error, a client gone)')
+  assert.equal(stored.passes('f'), false, 'nor does a failure (an error, a client gone)')
 })
