@@ -276,6 +276,14 @@ export class Group {
   acquire (signal?: QueueCancel, stickyId?: string, mayWaitAtProcess = false): Promise<AppProcess> {
     const p = this.checkout(stickyId)
     if (p !== undefined) return Promise.resolve(p)
+    return this.waitForProcess(signal, stickyId, mayWaitAtProcess)
+  }
+
+  /**
+   * What acquire() does once checkout() found no process free, for a caller that has just tried checkout() itself
+   * (the request pipeline): the balancer is not asked again for the same answer.
+   */
+  waitForProcess (signal?: QueueCancel, stickyId?: string, mayWaitAtProcess = false): Promise<AppProcess> {
     if (this.#halted !== undefined) return Promise.reject(this.#halted)
     const b = this.#backoff
     const crashLooping = b.lastError !== undefined && this.capacity === 0 && b.until > this.#o.now()

@@ -56,7 +56,8 @@ export function toProcess (st: PipelineState, req: RequestHead, res: ResponseSin
   // core cannot always tell whether the app had begun it (its loader may have finished the request in front of it
   // while the core still reads that answer), so a request that could change something waits in the queue instead.
   const mayWaitAtProcess = to === PROXY && entry.spooled === undefined && RETRYABLE.has(req.method ?? 'GET') && !hasRequestBody(req.headers)
-  group.acquire(queued, stickyId, mayWaitAtProcess).then(q => {
+  // checkout() just found none free: straight to the queue (or a process to wait at), not the balancer again.
+  group.waitForProcess(queued, stickyId, mayWaitAtProcess).then(q => {
     res.off('close', onClose)
     if (res.destroyed) { group.release(q, false, CLIENT_GONE); return }
     to.dispatch(st, req, res, entry, route, q, cached, stickyId)
