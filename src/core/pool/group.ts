@@ -329,6 +329,21 @@ export class Group {
       if (reachedMaxRequests(p.processed, this.#o.maxRequests ?? 0)) this.#roll.replace(p, 'max-requests')
       else if (wantsOob(p.processed, this.#o.oobEvery ?? 0, oobRequested)) this.#oob.want(p)
     }
+    this.#afterRelease(p)
+  }
+
+  /**
+   * Gives back a process checked out for a request that was never sent to it (its client left first): nothing is
+   * counted as processed or finished, so hand-ahead's `finished` still tells whether a request waiting there began.
+   */
+  giveBack (p: AppProcess): void {
+    p.sessions--
+    if (p.sessions === 0) p.lastUsed = this.#o.now()
+    this.#afterRelease(p)
+  }
+
+  /** What a process that has one request less does next: its out-of-band work or stop, then waiting requests. */
+  #afterRelease (p: AppProcess): void {
     if (p.sessions === 0) {
       if (p.state === 'oob') void this.#oob.run(p)
       else if (p.state === 'stopping') this.#stopOrDrain(p)

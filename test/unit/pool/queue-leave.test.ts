@@ -84,3 +84,17 @@ test('hand-ahead: a request the caller does not let wait at a process (a POST, a
   g.release(a)
   g.release(a)
 })
+
+test('a process given back for a request never sent to it counts nothing as processed or finished', async t => {
+  const pool = poolWith(oneAtATimeLoader(), 1)
+  t.after(() => pool.stop())
+  const g = pool.addGroup(app, { ...settings, minInstances: 1, maxInstances: 1, concurrency: 1, handAhead: true })
+  await tick(20)
+  const p = g.checkout()!
+  const [processed, finished] = [p.processed, p.finished]
+  g.giveBack(p)
+  assert.equal(p.sessions, 0)
+  assert.deepEqual([p.processed, p.finished], [processed, finished], 'its client left before the request was sent')
+  assert.equal(g.checkout(), p, 'free again')
+  g.release(p)
+})

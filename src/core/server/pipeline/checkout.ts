@@ -21,7 +21,6 @@ import type { PipelineState } from './state.js'
 const MAX_UNREACHABLE_RETRIES = 3
 
 // Made once: they only tell the group why a request ended (nothing is answered with them).
-const CLIENT_GONE = new FerryError('E_CLIENT_GONE', 'the client went away before its request was sent')
 const NOT_REACHED = new FerryError('E_APP_RESPONSE', 'the app process did not get the request')
 
 /** Where a checked-out process takes the request (one object per kind, so nothing is made per request). */
@@ -59,7 +58,7 @@ export function toProcess (st: PipelineState, req: RequestHead, res: ResponseSin
   // checkout() just found none free: straight to the queue (or a process to wait at), not the balancer again.
   group.waitForProcess(queued, stickyId, mayWaitAtProcess).then(q => {
     res.off('close', onClose)
-    if (res.destroyed) { group.release(q, false, CLIENT_GONE); return }
+    if (res.destroyed) { group.giveBack(q); return }
     to.dispatch(st, req, res, entry, route, q, cached, stickyId)
   }, (err: unknown) => {
     res.off('close', onClose)
