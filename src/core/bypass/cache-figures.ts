@@ -2,19 +2,14 @@
 // report its figures with their batched request counters. Added up here into the shape the core's store has, so
 // /server.json, `ferry status --show server` and the metrics render them as they render the core's cache: counters
 // only grow (a process that exits keeps its share), entries and bytes are those of the processes alive now.
-import type { CacheCounters, RefusalReason } from '../cache/types.js'
+import type { CacheCounters } from '../cache/types.js'
+import { emptyCounters, REFUSAL_REASONS as REASONS } from '../cache/memory-store.js'
 import type { InProcessCacheFigures } from './in-process.js'
+
+export { emptyCounters }
 
 type Plain = Exclude<keyof CacheCounters, 'refusals'>
 const PLAIN: readonly Plain[] = ['fetches', 'hits', 'stores', 'store_successes', 'evictions', 'collapsed', 'revalidations', 'revalidated', 'stale_served']
-const REASONS: readonly RefusalReason[] = [
-  'method', 'request-no-store', 'authorization', 'status', 'private', 'no-store', 'no-cache', 'no-freshness', 'vary', 'set-cookie', 'too-large'
-]
-
-export function emptyCounters (): CacheCounters {
-  const refusals = Object.fromEntries(REASONS.map(r => [r, 0])) as Record<RefusalReason, number>
-  return { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, collapsed: 0, revalidations: 0, revalidated: 0, stale_served: 0, refusals }
-}
 
 export class BypassedCacheFigures {
   readonly counters: CacheCounters = emptyCounters()

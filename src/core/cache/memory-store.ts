@@ -55,10 +55,18 @@ interface Varied {
   readonly keys: Set<string>
 }
 
-const REASONS: readonly RefusalReason[] = [
+/** Every reason a response is not stored, as the counters list them. */
+export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'method', 'request-no-store', 'authorization', 'status', 'private', 'no-store', 'no-cache',
   'no-freshness', 'vary', 'set-cookie', 'too-large'
 ]
+
+/** Counters at zero, as a new store starts with them. */
+export function emptyCounters (): CacheCounters {
+  const refusals = {} as Record<RefusalReason, number>
+  for (const r of REFUSAL_REASONS) refusals[r] = 0
+  return { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, collapsed: 0, revalidations: 0, revalidated: 0, stale_served: 0, refusals }
+}
 
 function positiveInteger (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
@@ -112,9 +120,7 @@ export class MemoryStore implements CacheStore {
     }
     if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('MemoryStore: now must be a function')
     this.now = o.now ?? Date.now
-    const refusals = {} as Record<RefusalReason, number>
-    for (const r of REASONS) refusals[r] = 0
-    this.counters = { fetches: 0, hits: 0, stores: 0, store_successes: 0, evictions: 0, collapsed: 0, revalidations: 0, revalidated: 0, stale_served: 0, refusals }
+    this.counters = emptyCounters()
   }
 
   /** Total bytes accounted to stored entries. */

@@ -10,7 +10,7 @@ import { commandLine, startChild, toSpawnedProcess, type Child } from './child.j
 import { awaitReady } from './ready.js'
 import { appEnv } from './app-env.js'
 import { seconds, spawnFailure, throwIfCancelled } from './failure.js'
-import { askOobWork } from './app-channel.js'
+import { askOobWork, isMessage, LOAD_MESSAGE } from './app-channel.js'
 import type { InProcessOptions } from '../bypass/in-process.js'
 import { toCacheFigures } from '../bypass/cache-figures.js'
 import type { PurgeTarget } from '../admin/purge-target.js'
@@ -63,7 +63,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     `${seconds(app.startTimeoutMs)}; make it listen, or raise --start-timeout if it needs longer (see its output in the log)`
   await awaitReady({ child, app, signal, waitReady: until => readyMessage(proc, until), timeout: { reason: 'never-listened', message } })
   proc.on('message', (m: unknown) => {
-    if (isMessage(m, 'ferry:load') && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
+    if (isMessage(m, LOAD_MESSAGE) && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
     else if (isMessage(m, 'ferry:oob-wanted')) hooks?.onOobWanted?.(child.pid)
   })
@@ -177,8 +177,4 @@ function toStats (m: Record<string, unknown>): ProcessStats | undefined {
     sumMs: n(m.sumMs),
     cache: toCacheFigures(m.cache)
   }
-}
-
-function isMessage (m: unknown, type: string): m is Record<string, unknown> {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type
 }
