@@ -20,6 +20,13 @@ export async function httpGet (target: UpstreamTarget, path = '/'): Promise<Answ
   }
 }
 
+/** A pipelining-1 client on the target's Unix socket, closed after the test (for tests that send more than one GET). */
+export function clientFor (t: { after: (fn: () => Promise<void>) => void }, target: UpstreamTarget): Client {
+  const client = new Client('http://localhost', { socketPath: target.kind === 'unix' ? target.socketPath : '', pipelining: 1 })
+  t.after(() => client.close())
+  return client
+}
+
 /** True while the pid is a running process; a zombie nobody has reaped yet counts as dead. */
 export function isAlive (pid: number): boolean {
   try {

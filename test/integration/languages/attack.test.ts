@@ -8,7 +8,7 @@ import { request } from 'undici'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { tmpDir } from '../../helpers/tmp.js'
-import { logged, startFerry } from '../../helpers/ferry.js'
+import { logged, startFerry, type RunningFerry } from '../../helpers/ferry.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { missing, pythonWith, rubyWith } from '../../helpers/languages.js'
@@ -62,12 +62,17 @@ def application(environ, start_response):
     return [str(os.getpid()).encode()]
 `
 
+/** Ferry serving CHANNEL_WRITER, and the pid of the process that first answers. */
+async function startChannelWriter (t: TestContext): Promise<{ f: RunningFerry, before: number }> {
+  const dir = tmpDir(t)
+  writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
+  const f = await startFerry(t, dir, ['--python', python!])
+  return { f, before: Number((await get(`${f.url}/`)).body) }
+}
+
 describe('attacks from a Python app on the core', { skip: missing(python, 'python3') }, () => {
   test('a line that is not JSON on the channel kills that app process, not the core (every app of the instance)', async (t: TestContext) => {
-    const dir = tmpDir(t)
-    writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
-    const f = await startFerry(t, dir, ['--python', python!])
-    const before = Number((await get(`${f.url}/`)).body)
+    const { f, before } = await startChannelWriter(t)
     await get(`${f.url}/?kind=garbage`).catch(() => undefined)
     await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
     const after = Number((await get(`${f.url}/`)).body)
@@ -77,10 +82,7 @@ describe('attacks from a Python app on the core', { skip: missing(python, 'pytho
   })
 
   test('a channel line that never ends (9.4 MiB) kills that app process instead of growing the core', async (t: TestContext) => {
-    const dir = tmpDir(t)
-    writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
-    const f = await startFerry(t, dir, ['--python', python!])
-    const before = Number((await get(`${f.url}/`)).body)
+    const { f, before } = await startChannelWriter(t)
     await get(`${f.url}/?kind=endless`).catch(() => undefined)
     await logged(f, /wrote a message longer than/, 'the kill of the process')
     await waitFor(async () => Number((await get(`${f.url}/`)).body) !== before, 5000, 'a new process to serve')

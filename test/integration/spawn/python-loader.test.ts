@@ -4,13 +4,12 @@ import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, test, type TestContext } from 'node:test'
-import { Client } from 'undici'
 import { createPythonLoader } from '../../../src/core/spawn/language-loader.js'
 import { detectApp } from '../../../src/core/spawn/detect.js'
-import type { AppSpec, UpstreamTarget } from '../../../src/core/spawn/loader.js'
+import type { AppSpec } from '../../../src/core/spawn/loader.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { loaderContract, spawnFor } from '../../contracts/loader.js'
-import { eventually, httpGet, isAlive } from '../../contracts/helpers.js'
+import { clientFor, eventually, httpGet, isAlive } from '../../contracts/helpers.js'
 import { missing, pythonWith } from '../../helpers/languages.js'
 
 const python = pythonWith()
@@ -26,12 +25,6 @@ if (skip === false) {
     crashing: pythonApp(t, 'wsgi-crashing'),
     ignoresSigterm: pythonApp(t, 'wsgi-ignores-sigterm')
   }))
-}
-
-function clientFor (t: TestContext, target: UpstreamTarget): Client {
-  const client = new Client('http://localhost', { socketPath: target.kind === 'unix' ? target.socketPath : '', pipelining: 1 })
-  t.after(() => client.close())
-  return client
 }
 
 describe('python loader (WSGI)', { skip }, () => {

@@ -4,13 +4,12 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, test, type TestContext } from 'node:test'
-import { Client } from 'undici'
 import { createRubyLoader } from '../../../src/core/spawn/language-loader.js'
 import { detectApp } from '../../../src/core/spawn/detect.js'
-import type { AppSpec, UpstreamTarget } from '../../../src/core/spawn/loader.js'
+import type { AppSpec } from '../../../src/core/spawn/loader.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { loaderContract, spawnFor } from '../../contracts/loader.js'
-import { eventually, httpGet, isAlive } from '../../contracts/helpers.js'
+import { clientFor, eventually, httpGet, isAlive } from '../../contracts/helpers.js'
 import { missing, rubyWith } from '../../helpers/languages.js'
 
 const ruby = rubyWith('rack')
@@ -26,12 +25,6 @@ if (skip === false) {
     crashing: rubyApp(t, 'rack-crashing'),
     ignoresSigterm: rubyApp(t, 'rack-ignores-sigterm')
   }))
-}
-
-function clientFor (t: TestContext, target: UpstreamTarget): Client {
-  const client = new Client('http://localhost', { socketPath: target.kind === 'unix' ? target.socketPath : '', pipelining: 1 })
-  t.after(() => client.close())
-  return client
 }
 
 describe('ruby loader (Rack)', { skip }, () => {

@@ -4,6 +4,10 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { OutputBudget } from '../../../src/core/log/output-budget.js'
 import { RepeatSummary } from '../../../src/core/log/repeats.js'
 import { createLogger } from '../../../src/core/log/logger.js'
+import { FdWriter } from '../../../src/core/log/fd-writer.js'
+import { closeSync, openSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpDir } from '../../helpers/tmp.js'
 
 test('OutputBudget: a burst at once, then the rate; what is over it is counted once', () => {
   let now = 1_000_000
@@ -54,12 +58,7 @@ test('the logger summarises repeated errors and warnings by their key, never not
 })
 
 test('FdWriter: writes in the background, drops past its bound and says so, and follows a switch to a new file', async t => {
-  const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const { FdWriter } = await import('../../../src/core/log/fd-writer.js')
-  const dir = mkdtempSync(join(tmpdir(), 'fy-log-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tmpDir(t, 'fy-log-')
   const first = join(dir, 'a.log')
   const second = join(dir, 'b.log')
   const w = new FdWriter(openSync(first, 'a'), { maxQueuedBytes: 100, droppedLine: (lines, bytes) => `dropped ${lines}/${bytes}\n` })
@@ -89,12 +88,7 @@ test('FdWriter: writes in the background, drops past its bound and says so, and 
 })
 
 test('FdWriter: a line written after a switch goes to the new file even while a write to the old one is in flight', async t => {
-  const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const { FdWriter } = await import('../../../src/core/log/fd-writer.js')
-  const dir = mkdtempSync(join(tmpdir(), 'fy-log-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tmpDir(t, 'fy-log-')
   const [first, second] = [join(dir, 'a.log'), join(dir, 'b.log')]
   const w = new FdWriter(openSync(first, 'a'), { droppedLine: () => '' })
   w.write('before\n') // in flight from here on: the write callback cannot have run yet

@@ -11,13 +11,17 @@ const refusedWith = (code: string) => (err: FerryError): boolean => {
   return true
 }
 
-test('shutting down: queued and later requests get E_SHUTTING_DOWN (503)', async () => {
-  const loader = scriptedLoader([])
-  const pool = poolWith(loader, 1)
+/** A group of one process, busy, with one request queued behind it. */
+async function oneBusyOneQueued () {
+  const pool = poolWith(scriptedLoader([]), 1)
   const g = pool.addGroup(app, { ...settings, concurrency: 1 })
   await tick()
   const busy = g.checkout()!
-  const queued = g.acquire()
+  return { pool, g, busy, queued: g.acquire() }
+}
+
+test('shutting down: queued and later requests get E_SHUTTING_DOWN (503)', async () => {
+  const { pool, g, busy, queued } = await oneBusyOneQueued()
   const stopping = pool.stop(0)
   await assert.rejects(queued, refusedWith('E_SHUTTING_DOWN'))
   await assert.rejects(g.acquire(), refusedWith('E_SHUTTING_DOWN'))
@@ -27,12 +31,7 @@ test('shutting down: queued and later requests get E_SHUTTING_DOWN (503)', async
 })
 
 test('app removed: queued and later requests get E_APP_REMOVED (503), naming the app', async () => {
-  const loader = scriptedLoader([])
-  const pool = poolWith(loader, 1)
-  const g = pool.addGroup(app, { ...settings, concurrency: 1 })
-  await tick()
-  const busy = g.checkout()!
-  const queued = g.acquire()
+  const { pool, g, busy, queued } = await oneBusyOneQueued()
   const removing = pool.removeGroup(g.name)
   await assert.rejects(queued, refusedWith('E_APP_REMOVED'))
   await assert.rejects(g.acquire(), (err: FerryError) => err.code === 'E_APP_REMOVED' && /\/app was removed/.test(err.message))
