@@ -2,7 +2,7 @@
 // so naming the files keeps `npm test` the same on every supported Node.
 //   node scripts/run-tests.mjs [unit|integration|cli ...]   (npm test, npm run test:unit / test:integration / test:cli)
 // FERRY_TEST_TIMES=FILE also writes the slowest files and tests there (scripts/slowest-reporter.mjs).
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 
@@ -27,8 +27,13 @@ function walk (dir) {
   for (const name of entries) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) walk(path)
-    else if (name.endsWith('.test.js')) files.push(path)
+    else if (name.endsWith('.test.js') && hasSource(path)) files.push(path)
   }
+}
+// tsc never deletes what it built before: a test file moved to another tier (or removed) leaves its old .js behind in
+// dist, which would run twice (or run a test that no longer exists). Only files with a .ts source today run.
+function hasSource (compiled) {
+  return existsSync(compiled.slice('dist'.length + 1).replace(/\.js$/, '.ts'))
 }
 for (const tier of tiers) walk(join('dist', 'test', tier))
 if (files.length === 0) {
