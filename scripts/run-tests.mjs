@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process'
 // is not one long file running alone while the other slot has nothing left. Measured with FERRY_TEST_TIMES; the
 // order only matters for the wall time, never for the result.
 const SLOWEST_FIRST = [
-  'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'integration/apps/fly',
-  'cli/conventions', 'cli/actions', 'integration/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
-  'integration/cache/stale-attacks', 'integration/languages/attack', 'integration/spawn/identity',
-  'integration/front/lean-front', 'integration/lifecycle/sticky-scaling', 'integration/front/attack-13',
+  'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'cli/apps/fly',
+  'cli/conventions', 'cli/actions', 'cli/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
+  'integration/cache/stale-attacks', 'cli/languages/attack', 'cli/spawn/identity',
+  'cli/front/lean-front', 'integration/lifecycle/sticky-scaling', 'cli/front/attack-13',
   'cli/attack-14', 'cli/memory-stats', 'integration/spawn/ruby-loader'
 ]
 // Then the other slow tiers, and the many short unit files last, where they fill the gaps.
