@@ -17,6 +17,12 @@ import { InstanceEntry, preflight, runCore, StartupTracker, type StartEvent } fr
 
 export interface InProcessCore {
   readonly url: string
+  /**
+   * The process the core runs in: this test's own. Its children are the app processes the core started, as a core
+   * process's are; what only the core's own process can show (its memory, its scheduling, that it was not
+   * restarted) needs startFerry().
+   */
+  readonly corePid: number
   /** The core's log so far (what `ferry start` would print of it, without the watchdog's lines and the banner). */
   output (): string
   /** Stops the core gracefully (drains, stops the app processes); resolves its exit code once it has. */
@@ -27,11 +33,12 @@ export interface InProcessCore {
 export interface CoreEnv { readonly FERRY_INSTANCE_REGISTRY_DIR?: string }
 
 /**
- * Like startFerry(t, appDir, args, env): `ferry start APP_DIR --port 0 --address 127.0.0.1 ...args`, in this process.
+ * Like startFerry(t, appDir, args, env): `ferry start APP_DIR --port 0 --address 127.0.0.1 ...args`, in this process;
+ * appDir undefined is `ferry start --config FILE ...` (the apps the file lists).
  * Given a registry (--instance-registry-dir or FERRY_INSTANCE_REGISTRY_DIR), the instance is registered there as the
  * watchdog registers it, with its admin API; without one, it has none.
  */
-export async function startCore (t: TestContext, appDir: string, args: readonly string[] = [], env: CoreEnv = {}): Promise<InProcessCore> {
+export async function startCore (t: TestContext, appDir: string | undefined, args: readonly string[] = [], env: CoreEnv = {}): Promise<InProcessCore> {
   const argv = ['--port', '0', '--address', '127.0.0.1', ...args]
   const parsed = await Parser.parse(argv, { flags: flagsFor('start'), args: { APP_DIR: Args.string() }, strict: true })
   const flags = rawFlagValues(parsed.flags as Record<string, unknown>, 'start')
@@ -90,5 +97,5 @@ export async function startCore (t: TestContext, appDir: string, args: readonly 
   await Promise.race([ready, done, deadline])
   clearTimeout(timer)
   if (!isReady || url === undefined) throw new Error(`Ferry core did not start within 30 s:\n${out}`)
-  return { url, output: () => out, stop }
+  return { url, corePid: process.pid, output: () => out, stop }
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { runFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 
@@ -19,7 +19,7 @@ test('a 20 MB flood of app output and a crash loop: the log stays small, says wh
     'app-output-burst': 256,
     apps: [{ root: fixtureApp('chatty') }, { root: fixtureApp('crashing'), base_uri: '/crash' }]
   }))
-  const f = await runFerry(t, ['start', '--config', config, '--port', '0', '--address', '127.0.0.1', '--log-file', log, '--instance-registry-dir', dir])
+  const f = await startCore(t, undefined, ['--config', config, '--log-file', log, '--instance-registry-dir', dir])
   const flood = get(`${f.url}/flood?mb=20`)
   // Other requests while the output pours in: answered (generous bound; on main the log's synchronous writes
   // stalled the core for seconds), each crash-loop failure among them.

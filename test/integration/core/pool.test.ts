@@ -1,14 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, readyCount, logged } from '../../helpers/ferry.js'
+import { readyCount, logged } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
 
 const slow = async (url: string, ms: number): Promise<number> => (await getJson<{ pid: number }>(`${url}/slow?ms=${ms}`)).pid
 
 test('least busy: concurrent requests spread evenly over the processes', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const pids = await Promise.all(Array.from({ length: 6 }, () => slow(f.url, 600)))
   const counts = new Map<number, number>()
@@ -17,7 +18,7 @@ test('least busy: concurrent requests spread evenly over the processes', async t
 })
 
 test('a full queue answers 503 with an explanation; the rest are served', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '1', '--max-request-queue-size', '2'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '1', '--max-request-queue-size', '2'])
   const results = await Promise.all(Array.from({ length: 5 }, () => get(`${f.url}/slow?ms=400`)))
   const statuses = results.map(r => r.status).sort()
   assert.deepEqual(statuses, [200, 200, 200, 503, 503])
@@ -29,7 +30,7 @@ test('a full queue answers 503 with an explanation; the rest are served', async 
 })
 
 test('concurrency 1: the pool spawns more processes under load, then idles back to min-instances', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '3', '--pool-idle-time', '1'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--concurrency', '1', '--max-pool-size', '3', '--pool-idle-time', '1'])
   await waitFor(() => childPids(f.corePid).length === 1, 15_000, 'the first process')
   const pids = new Set(await Promise.all(Array.from({ length: 6 }, () => slow(f.url, 700))))
   assert.ok(pids.size >= 2, `load was served by ${pids.size} process(es)`)
@@ -38,7 +39,7 @@ test('concurrency 1: the pool spawns more processes under load, then idles back 
 })
 
 test('SIGKILL of an app process mid-request: 502 for that request only, and the pool recovers', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const victim = (await getJson<{ pid: number }>(`${f.url}/pid`)).pid // ties go to the oldest process
   const doomed = get(`${f.url}/slow?ms=3000`) // to the victim (oldest, idle)
@@ -56,7 +57,7 @@ test('SIGKILL of an app process mid-request: 502 for that request only, and the 
 })
 
 test('kill -9 of an app process under load fails at most the requests it had in flight', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const [victim] = childPids(f.corePid)
   const CLIENTS = 4
@@ -82,7 +83,7 @@ test('kill -9 of an app process under load fails at most the requests it had in 
 })
 
 test('a process whose socket is gone leaves rotation at once; requests go to another and none fails', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--min-instances', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two ready app processes')
   const gone = (await getJson<{ pid: number }>(`${f.url}/close-server`)).pid
   // server.close() also closes the process's idle keep-alive connections: a request racing that close on one of

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { Client } from 'undici'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startCore as startFerry } from '../../helpers/core.js'
+import { startCore } from '../../helpers/core.js'
 import { get, getJson, rawExchange } from '../../helpers/http.js'
 
 test('serves an unmodified Node app and forwards the request faithfully', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const echo = await getJson<{ method: string, url: string, headers: Record<string, string> }>(`${f.url}/echo?q=1&r=%20`)
   assert.equal(echo.method, 'GET')
   assert.equal(echo.url, '/echo?q=1&r=%20')
@@ -26,7 +26,7 @@ test('serves an unmodified Node app and forwards the request faithfully', async 
 })
 
 test('response headers: Set-Cookie lists kept, hop-by-hop headers removed', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const r = await get(`${f.url}/headers`)
   assert.equal(r.status, 200)
   assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2'])
@@ -35,7 +35,7 @@ test('response headers: Set-Cookie lists kept, hop-by-hop headers removed', asyn
 })
 
 test('keep-alive: several requests share one client connection; chunked bodies stream', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const client = new Client(f.url, { pipelining: 1 })
   t.after(() => client.close())
   let connects = 0
@@ -61,7 +61,7 @@ test('keep-alive: several requests share one client connection; chunked bodies s
 })
 
 test('WebSocket-style Upgrade requests are passed through', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const { hostname, port } = new URL(f.url)
   const s = connect(Number(port), hostname)
   t.after(() => s.destroy())
@@ -81,7 +81,7 @@ test('WebSocket-style Upgrade requests are passed through', async t => {
 })
 
 test('malformed requests get 400 or 431 and everyone else is still served', async t => {
-  const f = await startFerry(t, fixtureApp('proxy-lab'))
+  const f = await startCore(t, fixtureApp('proxy-lab'))
   const twoOnOne = await rawExchange(f.url, ['GET /pid HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /?a b HTTP/1.1\r\nHost: x\r\n\r\n'])
   assert.match(twoOnOne, /^HTTP\/1\.1 200 /)
   assert.match(twoOnOne, /HTTP\/1\.1 400 Bad Request/)
@@ -94,7 +94,7 @@ test('malformed requests get 400 or 431 and everyone else is still served', asyn
 })
 
 test('static files under public/ are served by the core; traversal falls through to the app', async t => {
-  const f = await startFerry(t, fixtureApp('static-site'))
+  const f = await startCore(t, fixtureApp('static-site'))
   const r = await get(`${f.url}/hello.txt`)
   assert.equal(r.status, 200)
   assert.equal(r.body, 'static hello\n')
@@ -116,7 +116,7 @@ test('--socket: serves on a Unix socket instead of TCP', async t => {
   const { Client } = await import('undici')
   const dir = tmpDir(t)
   const socketPath = `${dir}/ferry.sock`
-  const f = await startFerry(t, fixtureApp('proxy-lab'), ['--socket', socketPath])
+  const f = await startCore(t, fixtureApp('proxy-lab'), ['--socket', socketPath])
   assert.equal(f.url, `unix:${socketPath}`)
   const client = new Client('http://localhost', { socketPath })
   t.after(() => client.close())
@@ -127,7 +127,7 @@ test('--socket: serves on a Unix socket instead of TCP', async t => {
 })
 
 test('--envvar and --environment reach the app', async t => {
-  const f = await startFerry(t, fixtureApp('hello'), ['--environment', 'staging', '--envvar', 'FERRY_GREETING=hi there'])
+  const f = await startCore(t, fixtureApp('hello'), ['--environment', 'staging', '--envvar', 'FERRY_GREETING=hi there'])
   const env = await getJson<Record<string, string>>(`${f.url}/env`)
   assert.equal(env.NODE_ENV, 'staging')
   assert.equal(env.FERRY_GREETING, 'hi there')

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { waitFor } from '../../helpers/procs.js'
@@ -44,7 +44,7 @@ interface PoolView { pids: number[], sessions: number[], queued: number }
 
 async function startLab (t: TestContext, args: string[], dir = fixtureApp('rack-lab'), interpreter = ['--ruby', ruby!]): Promise<{ url: string, pool: () => Promise<PoolView> }> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, dir, [...interpreter, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, dir, [...interpreter, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return {
     url: f.url,

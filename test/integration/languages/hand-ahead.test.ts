@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { getJson } from '../../helpers/http.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
 import { waitFor } from '../../helpers/procs.js'
@@ -18,7 +18,7 @@ interface PoolView { sessions: number[], queued: number }
 
 async function startLab (t: TestContext, args: string[]): Promise<{ url: string, pool: () => Promise<PoolView> }> {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('rack-lab'), ['--ruby', ruby!, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
+  const f = await startCore(t, fixtureApp('rack-lab'), ['--ruby', ruby!, ...args], { FERRY_INSTANCE_REGISTRY_DIR: registry })
   const call = adminClient(t, instanceDirIn(registry))
   return {
     url: f.url,

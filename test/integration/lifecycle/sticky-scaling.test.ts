@@ -2,7 +2,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, readyCount } from '../../helpers/ferry.js'
+import { readyCount } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { childPids, isAlive, waitFor } from '../../helpers/procs.js'
 import { startLoad } from '../../helpers/load.js'
@@ -19,7 +20,7 @@ function routeCookie (setCookie: string | string[] | undefined): string {
 
 test('sticky sessions: a client comes back to its process; a cookie for a gone process picks another', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--sticky-sessions', '--min-instances', '2', '--instance-registry-dir', registry])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--sticky-sessions', '--min-instances', '2', '--instance-registry-dir', registry])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const first = await get(`${f.url}/slow?ms=200`)
   const cookie = routeCookie(first.headers['set-cookie'])
@@ -44,7 +45,7 @@ test('sticky sessions: a client comes back to its process; a cookie for a gone p
 
 // Whether growing raises throughput is a rate, which a busy machine moves: `node dist/bench/growth.js` measures it.
 test('growth under CPU-bound load: the group grows to the pool size, all of it serves, then it shrinks back', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--max-pool-size', '3', '--pool-idle-time', '2'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--max-pool-size', '3', '--pool-idle-time', '2'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   const load = startLoad(`${f.url}/cpu?ms=20`, 6)
   await waitFor(() => childPids(f.corePid).length === 3, 20_000, 'the group to grow to the pool size')
@@ -59,7 +60,7 @@ test('growth under CPU-bound load: the group grows to the pool size, all of it s
 })
 
 test('growth is off with --saturation-elu 0: a Node app stays at one process under the same load', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--max-pool-size', '3', '--saturation-elu', '0'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--max-pool-size', '3', '--saturation-elu', '0'])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the first process')
   const load = startLoad(`${f.url}/cpu?ms=20`, 6)
   await sleep(3000)
@@ -70,7 +71,7 @@ test('growth is off with --saturation-elu 0: a Node app stays at one process und
 })
 
 test('a full pool queues rather than refuses, up to the queue limit; then 503', async t => {
-  const f = await startFerry(t, fixtureApp('lifecycle-lab'), ['--concurrency', '1', '--max-pool-size', '2', '--min-instances', '2', '--max-request-queue-size', '3'])
+  const f = await startCore(t, fixtureApp('lifecycle-lab'), ['--concurrency', '1', '--max-pool-size', '2', '--min-instances', '2', '--max-request-queue-size', '3'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const replies = await Promise.all(Array.from({ length: 7 }, () => get(`${f.url}/slow?ms=600`)))
   const statuses = replies.map(r => r.status).sort()

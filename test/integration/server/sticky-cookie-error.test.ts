@@ -4,11 +4,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, logged } from '../../helpers/ferry.js'
+import { logged } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 
 test('a sticky cookie name no header may hold: 500 and E_STICKY_COOKIE_INVALID on both fronts, never the app blamed', async t => {
-  const f = await startFerry(t, fixtureApp('hello'), ['--sticky-sessions', '--sticky-sessions-cookie-name', 'a\x01b',
+  const f = await startCore(t, fixtureApp('hello'), ['--sticky-sessions', '--sticky-sessions-cookie-name', 'a\x01b',
     '--instance-registry-dir', tmpDir(t)])
   const lean = await get(`${f.url}/`)
   const parsed = await get(`${f.url}/`, { method: 'POST', body: 'x' })
