@@ -39,12 +39,25 @@ export interface CoreEnv { readonly FERRY_INSTANCE_REGISTRY_DIR?: string }
  * watchdog registers it, with its admin API; without one, it has none.
  */
 export async function startCore (t: TestContext, appDir: string | undefined, args: readonly string[] = [], env: CoreEnv = {}): Promise<InProcessCore> {
-  const argv = ['--port', '0', '--address', '127.0.0.1', ...args]
-  const parsed = await Parser.parse(argv, { flags: flagsFor('start'), args: { APP_DIR: Args.string() }, strict: true })
-  const flags = rawFlagValues(parsed.flags as Record<string, unknown>, 'start')
+  return await runInProcess(t, 'start', appDir, ['--port', '0', '--address', '127.0.0.1', ...args], env)
+}
+
+/**
+ * Like startFly(t, socketFile, args, env): `ferry fly --socket-file PATH ...args` (flying mode: the apps of --config,
+ * or those a trusted front server names), in this process; `url` is `unix:PATH`.
+ */
+export async function flyCore (t: TestContext, socketFile: string, args: readonly string[] = [], env: CoreEnv = {}): Promise<InProcessCore> {
+  return await runInProcess(t, 'fly', undefined, ['--socket-file', socketFile, ...args], env)
+}
+
+async function runInProcess (t: TestContext, command: 'start' | 'fly', appDir: string | undefined, argv: readonly string[], env: CoreEnv): Promise<InProcessCore> {
+  // `ferry fly` takes no APP_DIR: a stray argument is refused there as the command refuses it.
+  const args: Record<string, ReturnType<typeof Args.string>> = command === 'start' ? { APP_DIR: Args.string() } : {}
+  const parsed = await Parser.parse([...argv], { flags: flagsFor(command), args, strict: true })
+  const flags = rawFlagValues(parsed.flags as Record<string, unknown>, command)
   const configFile = typeof flags.config === 'string' ? resolve(flags.config) : undefined
   const loaded = loadServeConfig({ flags, env: { ...process.env, ...env }, appDir, configFile })
-  checkBypass({ instance: loaded.instance.options, apps: loaded.apps, command: 'start' })
+  checkBypass({ instance: loaded.instance.options, apps: loaded.apps, command })
   const { options, sources } = loaded.instance
   // As the watchdog does for each core: a private directory for the app sockets, which the core removes on stop.
   const socketDir = mkdtempSync(join(tmpdir(), 'ferry-'))
@@ -53,7 +66,9 @@ export async function startCore (t: TestContext, appDir: string | undefined, arg
   let out = ''
   const sink = { write: (line: string) => { out += line; return true } }
   const registered = flags['instance-registry-dir'] !== undefined || env.FERRY_INSTANCE_REGISTRY_DIR !== undefined
-  const entry = registered ? new InstanceEntry(options.instanceRegistryDir, createLogger(sink, 'notice', 'watchdog ')) : undefined
+  // Listed as the watchdog lists it: a flying instance (ferry fly) or a standalone one.
+  const mode = command === 'fly' ? 'flying' : 'standalone'
+  const entry = registered ? new InstanceEntry(options.instanceRegistryDir, createLogger(sink, 'notice', 'watchdog '), mode) : undefined
   const config = { ...preflight({ appDir, configFile, flags, options, sources }, loaded.apps), socketDir, instanceDir: entry?.dir }
 
   let url: string | undefined

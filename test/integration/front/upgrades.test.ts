@@ -7,8 +7,8 @@ import { connect, type Socket } from 'node:net'
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { readyCount, startFerry, startFly } from '../../helpers/ferry.js'
-import { startCore } from '../../helpers/core.js'
+import { readyCount } from '../../helpers/ferry.js'
+import { flyCore, startCore } from '../../helpers/core.js'
 import { get, getJson } from '../../helpers/http.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
@@ -114,7 +114,7 @@ test('an upgrade named by a trusted front server reaches that app without the X-
   const app = join(dir, 'app')
   cpSync(APP, app, { recursive: true })
   const socket = join(dir, 'ferry.sock')
-  await startFly(t, socket, ['--trust-front-headers', '--trust-proxy', 'unix'])
+  await flyCore(t, socket, ['--trust-front-headers', '--trust-proxy', 'unix'])
   const { c, seen } = await openTunnel(t, socket, '/ws', `X-Ferry-App-Root: ${app}\r\nX-Ferry-App-Env: development\r\nX-Forwarded-Proto: https\r\n`)
   assert.deepEqual(Object.keys(seen.headers).filter(h => h.startsWith('x-ferry-')), [])
   assert.equal(seen.headers['x-forwarded-proto'], 'https', 'kept from a trusted peer, as for any request')
@@ -156,7 +156,7 @@ test('an upgrade waits in the queue when no process is free, and a tunnel then h
 
 test('an upgrade whose client leaves while it is queued leaves the queue: it never reaches the app', async t => {
   const registry = tmpDir(t)
-  const f = await startFerry(t, APP, ['--max-pool-size', '1', '--concurrency', '1', '--instance-registry-dir', registry])
+  const f = await startCore(t, APP, ['--max-pool-size', '1', '--concurrency', '1', '--instance-registry-dir', registry])
   const call = adminClient(t, instanceDirIn(registry))
   await getJson(`${f.url}/open`)
   const busy = get(`${f.url}/slow?ms=1000`)
