@@ -1,4 +1,5 @@
-// Attacks on the Python/Ruby loaders from the app's side: what an app's code can make the core do.
+// Attacks on the Python/Ruby loaders from the app's side: what an app's code can make the core do. Those whose
+// proof is that the core's own process lives on are in test/cli/languages/attack-core.test.ts.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -8,7 +9,8 @@ import { request } from 'undici'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { tmpDir } from '../../helpers/tmp.js'
-import { logged, startFerry, type RunningFerry } from '../../helpers/ferry.js'
+import { logged } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
 import { waitFor } from '../../helpers/procs.js'
 import { missing, pythonWith, rubyWith } from '../../helpers/languages.js'
@@ -44,74 +46,11 @@ async function assertNoInjection (url: string): Promise<void> {
   assert.equal(r.status, 500)
 }
 
-/** A WSGI app whose /write?kind= writes on fd 3 (the loader's channel to the core) what an attacker would. */
-const CHANNEL_WRITER = `import os, select
-def application(environ, start_response):
-    kind = environ.get('QUERY_STRING', '')
-    if kind == 'kind=garbage':
-        os.write(3, b'not json\\n')
-    elif kind == 'kind=endless':
-        left = 150 * 65536
-        while left > 0:
-            select.select([], [3], [])
-            try:
-                left -= os.write(3, b'x' * min(left, 65536))
-            except BlockingIOError:
-                pass
-    start_response('200 OK', [('Content-Type', 'text/plain')])
-    return [str(os.getpid()).encode()]
-`
-
-/** Ferry serving CHANNEL_WRITER, and the pid of the process that first answers. */
-async function startChannelWriter (t: TestContext): Promise<{ f: RunningFerry, before: number }> {
-  const dir = tmpDir(t)
-  writeFileSync(join(dir, 'passenger_wsgi.py'), CHANNEL_WRITER)
-  const f = await startFerry(t, dir, ['--python', python!])
-  return { f, before: Number((await get(`${f.url}/`)).body) }
-}
-
-describe('attacks from a Python app on the core', { skip: missing(python, 'python3') }, () => {
-  test('a line that is not JSON on the channel kills that app process, not the core (every app of the instance)', async (t: TestContext) => {
-    const { f, before } = await startChannelWriter(t)
-    await get(`${f.url}/?kind=garbage`).catch(() => undefined)
-    await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
-    const after = Number((await get(`${f.url}/`)).body)
-    assert.notEqual(after, before, 'a new process serves')
-    assert.doesNotMatch(f.output(), /crashed|SyntaxError/)
-    process.kill(f.corePid, 0) // the same core still runs
-  })
-
-  test('a channel line that never ends (9.4 MiB) kills that app process instead of growing the core', async (t: TestContext) => {
-    const { f, before } = await startChannelWriter(t)
-    await get(`${f.url}/?kind=endless`).catch(() => undefined)
-    await logged(f, /wrote a message longer than/, 'the kill of the process')
-    await waitFor(async () => Number((await get(`${f.url}/`)).body) !== before, 5000, 'a new process to serve')
-    process.kill(f.corePid, 0)
-  })
-})
-
-test('a Node app writing a non-JSON line on fd 3 (its IPC channel) is killed; the core goes on', async (t: TestContext) => {
-  const dir = tmpDir(t)
-  writeFileSync(join(dir, 'app.js'), `const { writeSync } = require('node:fs')
-require('node:http').createServer((req, res) => {
-  if (req.url === '/garbage') writeSync(3, 'not json\\n')
-  res.end(String(process.pid))
-}).listen(3000)
-`)
-  const f = await startFerry(t, dir)
-  const before = Number((await get(`${f.url}/`)).body)
-  await get(`${f.url}/garbage`).catch(() => undefined)
-  await logged(f, /wrote a message that is not JSON/, 'the kill of the process')
-  assert.notEqual(Number((await get(`${f.url}/`)).body), before)
-  assert.doesNotMatch(f.output(), /crashed|SyntaxError/)
-  process.kill(f.corePid, 0)
-})
-
 describe('response heads from the loaders', () => {
   test('a WSGI header value or status with CR/LF (from user input) is a 500, not a header of the client\'s choice', { skip: missing(python, 'python3') }, async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_REDIRECT)
-    const f = await startFerry(t, dir, ['--python', python!])
+    const f = await startCore(t, dir, ['--python', python!])
     await assertNoInjection(`${f.url}/go?${INJECTED}`)
     await assertNoInjection(`${f.url}/status?${INJECTED}`)
     const fine = await get(`${f.url}/go?${encodeURIComponent('/home')}`)
@@ -123,7 +62,7 @@ describe('response heads from the loaders', () => {
   test('a Rack header value with CR (string or array) is a 500, not a header of the client\'s choice', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'config.ru'), RACK_REDIRECT)
-    const f = await startFerry(t, dir, ['--ruby', ruby!])
+    const f = await startCore(t, dir, ['--ruby', ruby!])
     await assertNoInjection(`${f.url}/array?${INJECTED}`)
     const split = await get(`${f.url}/go?${INJECTED}`)
     assert.equal(split.headers['set-cookie'], undefined)
@@ -145,7 +84,7 @@ describe('slow clients and the one-request-at-a-time loaders', { skip: missing(p
   test('an upload trickled at 1 byte/s does not hold the only process of a Python app from everyone else', async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'passenger_wsgi.py'), BODY_COUNTER)
-    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    const f = await startCore(t, dir, ['--python', python!, '--max-pool-size', '1'])
     assert.equal((await get(`${f.url}/`)).body, '0')
     const u = new URL(f.url)
     const slow = connect(Number(u.port), u.hostname)
@@ -166,7 +105,7 @@ describe('slow clients and the one-request-at-a-time loaders', { skip: missing(p
   test('a chunked upload reaches a Python app whole, with a Content-Length; a body that stops arriving still gets 408', async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'passenger_wsgi.py'), BODY_DIGEST)
-    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1', '--request-body-timeout', '1'])
+    const f = await startCore(t, dir, ['--python', python!, '--max-pool-size', '1', '--request-body-timeout', '1'])
     // One body kept in memory, one past it (stored in a file until it is whole).
     for (const size of [1000, 300_000]) {
       const body = randomBytes(size)
@@ -236,7 +175,7 @@ describe('a response body of another length than the app\'s Content-Length', () 
   test('WSGI', { skip: missing(python, 'python3') }, async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'passenger_wsgi.py'), WSGI_WRONG_LENGTH)
-    const f = await startFerry(t, dir, ['--python', python!, '--max-pool-size', '1'])
+    const f = await startCore(t, dir, ['--python', python!, '--max-pool-size', '1'])
     await assertLengthKept(f.url)
     await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
   })
@@ -244,7 +183,7 @@ describe('a response body of another length than the app\'s Content-Length', () 
   test('Rack', { skip: missing(ruby, 'ruby with rack') }, async (t: TestContext) => {
     const dir = tmpDir(t)
     writeFileSync(join(dir, 'config.ru'), RACK_WRONG_LENGTH)
-    const f = await startFerry(t, dir, ['--ruby', ruby!, '--max-pool-size', '1'])
+    const f = await startCore(t, dir, ['--ruby', ruby!, '--max-pool-size', '1'])
     await assertLengthKept(f.url)
     await logged(f, /sent 10 bytes of body but a Content-Length of 100/, 'the warning for the app')
   })

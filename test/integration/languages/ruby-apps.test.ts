@@ -1,31 +1,26 @@
-// Ruby (Rack) apps served by a real Ferry: Sinatra, 50 MB bodies both ways, load-time errors, growth under load,
-// and status / memory-stats listing the processes.
+// Ruby (Rack) apps served by a real Ferry core: Sinatra, load-time errors. The lab app (50 MB bodies both ways,
+// growth under load, status / memory-stats listing the processes) is in test/cli/languages/ruby-lab.test.ts.
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
-import { checkLabApp } from '../../helpers/lab-app.js'
 import { missing, rubyWith } from '../../helpers/languages.js'
 
 const ruby = rubyWith('rack')
 const sinatraRuby = rubyWith('rack', 'sinatra/base')
 
 describe('Ruby apps under Ferry', { skip: missing(ruby, 'ruby with the rack gem (ruby-rack)') }, () => {
-  test('50 MB upload and download stream through a Rack app unbuffered; out-of-band work on request; growth under load, listed by status and memory-stats', async (t: TestContext) => {
-    await checkLabApp(t, { fixture: 'rack-lab', interpreterArgs: ['--ruby', ruby!], maxRssMb: 45, titleKind: 'RubyApp' })
-  })
-
   test('a load-time exception is a spawn error with the backtrace in development', async (t: TestContext) => {
     // Production's plain page is the same for every kind of app (see the Node and Python tests).
-    const dev = await startFerry(t, fixtureApp('rack-crashing'), ['--ruby', ruby!, '--environment', 'development'])
+    const dev = await startCore(t, fixtureApp('rack-crashing'), ['--ruby', ruby!, '--environment', 'development'])
     const page = await get(`${dev.url}/`)
     assert.equal(page.status, 500)
     assert.match(page.body, /missing DATABASE_URL \(RuntimeError\)/)
   })
 
   test('a Sinatra app: forms, and a 500 that leaves it serving', { skip: missing(sinatraRuby, 'ruby-sinatra') }, async (t: TestContext) => {
-    const f = await startFerry(t, fixtureApp('sinatra-hello'), ['--ruby', sinatraRuby!])
+    const f = await startCore(t, fixtureApp('sinatra-hello'), ['--ruby', sinatraRuby!])
     assert.match((await get(`${f.url}/`)).body, /^hello from sinatra \d+\n$/)
     const form = await get(`${f.url}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=ferry' })
     assert.equal(form.body, 'name=ferry')
