@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process'
 const SLOWEST_FIRST = [
   'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'cli/apps/fly',
   'cli/conventions', 'cli/actions', 'cli/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
-  'integration/cache/stale-attacks', 'cli/languages/attack', 'cli/spawn/identity',
+  'integration/cache/stale-attacks', 'integration/languages/attack', 'cli/spawn/identity',
   'cli/front/lean-front', 'integration/lifecycle/sticky-scaling', 'cli/front/attack-13',
   'cli/attack-14', 'cli/memory-stats', 'integration/spawn/ruby-loader'
 ]
