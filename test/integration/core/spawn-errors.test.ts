@@ -1,19 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixtureApp } from '../../helpers/tmp.js'
-import { startFerry, logged } from '../../helpers/ferry.js'
+import { logged } from '../../helpers/ferry.js'
 import { startCore } from '../../helpers/core.js'
 import { get } from '../../helpers/http.js'
-
-test('spawn error in development: 500 page with the app output and the command', async t => {
-  const f = await startFerry(t, fixtureApp('crashing'), ['--environment', 'development'])
-  const r = await get(`${f.url}/`)
-  assert.equal(r.status, 500)
-  assert.match(r.body, /boom at startup/)
-  assert.match(r.body, /Command/)
-  await logged(f, /boom at startup/, 'the output is logged too')
-  await logged(f, /The app failed to start/, 'the banner warns') // the CLI's banner: this test keeps startFerry
-})
 
 test('spawn error in production: a plain 500 page that leaks nothing', async t => {
   const f = await startCore(t, fixtureApp('crashing'))
