@@ -2,8 +2,9 @@
 // resolution, loaders, app processes, front server, sockets), without starting the CLI, a watchdog and a core
 // process for every test. For what only the CLI and the watchdog do (banner, pid file, the core's own process,
 // restarts and signals, the kept or shared listening socket, --bypass), tests keep startFerry() from ferry.ts, which
-// runs `bin/run.js` as a user would. A core that fails to start here may leave its listeners open in the test's
-// process: tests of start-up errors belong to startFerry too.
+// runs `bin/run.js` as a user would, and live in test/cli/ (test/unit/test-tiers.test.ts keeps bin/run.js out of
+// test/integration). A core that fails to start here may leave its listeners open in the test's process: tests of
+// start-up errors belong to startFerry too.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
