@@ -10,11 +10,10 @@ import { spawnSync } from 'node:child_process'
 // is not one long file running alone while the other slot has nothing left. Measured with FERRY_TEST_TIMES; the
 // order only matters for the wall time, never for the result.
 const SLOWEST_FIRST = [
-  'cli/status', 'cli/cache-purge', 'cli/start-errors', 'cli/daemon', 'cli/daemon-handoff', 'cli/apps/fly',
-  'cli/conventions', 'cli/actions', 'cli/core/lifecycle', 'integration/core/pool', 'cli/instance-selection',
-  'integration/cache/stale-attacks', 'integration/languages/attack', 'cli/spawn/identity',
-  'cli/front/lean-front', 'integration/lifecycle/sticky-scaling', 'cli/front/attack-13',
-  'cli/attack-14', 'cli/memory-stats', 'integration/spawn/ruby-loader'
+  'cli/cache-purge', 'cli/conventions', 'cli/bypass/bypass-attacks', 'cli/actions', 'cli/apps/fly', 'cli/attack-14',
+  'cli/daemon', 'cli/core/lifecycle', 'cli/daemon-handoff', 'cli/status', 'integration/cache/stale-attacks',
+  'cli/bypass/bypass-oob', 'cli/front/lean-front', 'cli/bypass/bypass-serving', 'cli/instance-selection',
+  'cli/spawn/identity', 'cli/bypass/bypass', 'cli/core/core-restart', 'cli/front/attack-13', 'cli/start-errors'
 ]
 // Then the other slow tiers, and the many short unit files last, where they fill the gaps.
 const TIER_ORDER = ['cli', 'integration', 'unit']
