@@ -148,6 +148,10 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
     if (bypassed) {
       // The front server never listens: the core is not on the request path of a bypassed app.
       const socket = await openSharedSocket(o, config.keptListener === true)
+      if (socket.turnedAway > 0) {
+        logger.warn(`${socket.turnedAway} client${socket.turnedAway === 1 ? '' : 's'} connected while the listening socket was being handed ` +
+          'to the watchdog and got a reset (the core never serves them in bypass mode); later clients wait for the app\'s processes')
+      }
       shared.handle = socket.handle
       shared.target = socket.target
       url = socket.url

@@ -1,0 +1,56 @@
+// `ferry start` never waits forever. The hang seen once: `ferry start --bypass` while clients kept connecting (another
+// instance had just stopped on that port). The core binds with a server it then closes; a client accepted by that
+// server in between was held by nobody and server.close() waited for it, so the core never reported `listening`:
+// no log line, no app process, no registry entry, later clients queued in the backlog, the CLI never returned.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, createServer, type Socket } from 'node:net'
+import { runFerry } from '../helpers/ferry.js'
+import { fixtureApp } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/procs.js'
+
+/** A port nobody listens on now: the clients must be knocking before Ferry binds it, as after another instance stopped. */
+async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+    s.once('error', reject)
+  })
+}
+
+/** Opens a connection every few ms, each sending one request and waiting for the answer with no timeout of its own. */
+function knockEvery (port: number, ms: number): { stop: () => void, open: () => number, answered: () => number } {
+  const open = new Set<Socket>()
+  let answered = 0
+  const timer = setInterval(() => {
+    const s = connect(port, '127.0.0.1')
+    s.on('connect', () => {
+      open.add(s)
+      s.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+    })
+    s.once('data', () => { answered++ })
+    s.on('error', () => {})
+    s.on('close', () => open.delete(s))
+  }, ms)
+  return {
+    stop: () => clearInterval(timer),
+    open: () => open.size,
+    answered: () => answered
+  }
+}
+
+test('--bypass start while clients keep connecting: it finishes, and no client is left held', async t => {
+  const port = await freePort()
+  const clients = knockEvery(port, 3)
+  t.after(() => clients.stop())
+  // The hook widens the window between binding and handing the socket over (on main the natural window suffices).
+  const ferry = await runFerry(t, ['start', fixtureApp('hello'), '--bypass', '--disable-turbocaching', '--port', String(port),
+    '--address', '127.0.0.1'], { FERRY_TEST_HANDOFF_DELAY_MS: '300' })
+  clients.stop()
+  // Clients accepted in the window were reset (and the log says so); every other one is answered by the app.
+  await waitFor(() => clients.open() === 0, 15_000, `every client to be answered or closed (${clients.open()} still open)`)
+  assert.ok(clients.answered() > 0, 'the app answered the clients queued during start-up')
+  assert.match(ferry.output(), /clients? connected while the listening socket was being handed to the watchdog and got a reset/)
+})
