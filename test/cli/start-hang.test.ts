@@ -2,12 +2,17 @@
 // instance had just stopped on that port). The core binds with a server it then closes; a client accepted by that
 // server in between was held by nobody and server.close() waited for it, so the core never reported `listening`:
 // no log line, no app process, no registry entry, later clients queued in the backlog, the CLI never returned.
+// And whatever the cause, every start-up step has a bound (--start-timeout): a core whose watchdog never answers
+// 'want-listener' fails with E_CORE_START_TIMEOUT (exit 1) instead of hanging.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, createServer, type Socket } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { runFerry } from '../helpers/ferry.js'
-import { fixtureApp } from '../helpers/tmp.js'
-import { waitFor } from '../helpers/procs.js'
+import { runCli } from '../helpers/cli.js'
+import { fixtureApp, tmpDir } from '../helpers/tmp.js'
+import { isAlive, waitFor } from '../helpers/procs.js'
 
 /** A port nobody listens on now: the clients must be knocking before Ferry binds it, as after another instance stopped. */
 async function freePort (): Promise<number> {
@@ -53,4 +58,32 @@ test('--bypass start while clients keep connecting: it finishes, and no client i
   await waitFor(() => clients.open() === 0, 15_000, `every client to be answered or closed (${clients.open()} still open)`)
   assert.ok(clients.answered() > 0, 'the app answered the clients queued during start-up')
   assert.match(ferry.output(), /clients? connected while the listening socket was being handed to the watchdog and got a reset/)
+})
+
+test('a watchdog that never answers want-listener: start fails with E_CORE_START_TIMEOUT, foreground and daemon', async t => {
+  const dir = tmpDir(t)
+  const base = ['start', fixtureApp('hello'), '--bypass', '--port', '0', '--address', '127.0.0.1', '--start-timeout', '1',
+    '--instance-registry-dir', dir]
+  const env = { FERRY_TEST_IGNORE_WANT_LISTENER: '1' }
+  for (const extra of [[], ['-d', '--pid-file', join(dir, 'ferry.pid'), '--log-file', join(dir, 'ferry.log')]]) {
+    const r = await runCli([...base, ...extra], { env, timeoutMs: 20_000 })
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.match(r.stderr, /^ferry: the Ferry core gave up starting: taking the listening socket back from the watchdog \(want-listener\) did not finish within 1 s \(--start-timeout\).*\[E_CORE_START_TIMEOUT\]$/m)
+    // The core logged it too, and it is gone (the watchdog exited with the CLI's answer).
+    const log = extra.length === 0 ? r.stderr : readFileSync(join(dir, 'ferry.log'), 'utf8')
+    const core = /ERROR\s+core (\d+)\] the Ferry core gave up starting/.exec(log)
+    assert.ok(core !== null, log)
+    await waitFor(() => !isAlive(Number(core[1])), 5_000, 'the core to exit')
+  }
+})
+
+test('a core stuck where none of its own steps waits: the watchdog kills it after --start-timeout plus 5 s, start fails', async t => {
+  const dir = tmpDir(t)
+  // The hook's pause lies between two bounded steps, so only the watchdog's own bound can end it.
+  const r = await runCli(['start', fixtureApp('hello'), '--bypass', '--port', '0', '--address', '127.0.0.1', '--start-timeout', '1',
+    '--instance-registry-dir', dir], { env: { FERRY_TEST_HANDOFF_DELAY_MS: '60000' }, timeoutMs: 30_000 })
+  assert.equal(r.code, 1, r.stdout + r.stderr)
+  assert.match(r.stderr, /^ferry: the Ferry core \(pid (\d+)\) did not listen within 6 s \(--start-timeout plus 5 s to load\); killed it.*\[E_CORE_START_TIMEOUT\]$/m)
+  const core = Number(/the Ferry core \(pid (\d+)\)/.exec(r.stderr)![1])
+  await waitFor(() => !isAlive(core), 5_000, 'the core to be gone')
 })

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { UpstreamTarget } from '../spawn/loader.js'
 import { listenFront } from './listen.js'
 import { isListenerMessage } from '../watchdog/kept-listener.js'
+import type { StartDeadline } from './start-deadline.js'
 
 export interface SharedSocket {
   readonly url: string
@@ -34,22 +35,23 @@ interface TcpHandle { getsockname?: (out: Record<string, unknown>) => number }
 const HANDOFF_DELAY_MS = Number(process.env.FERRY_TEST_HANDOFF_DELAY_MS ?? 0)
 
 /** Binds (or, after a core restart, takes back from the watchdog) the socket, and returns a handle nobody polls here. */
-export async function openSharedSocket (o: { readonly port: number, readonly address: string }, kept: boolean): Promise<SharedSocket> {
-  if (kept) return describe(await askWatchdog(), 0)
+export async function openSharedSocket (o: { readonly port: number, readonly address: string }, kept: boolean,
+  deadline: StartDeadline): Promise<SharedSocket> {
+  if (kept) return describe(await deadline.step('taking the listening socket from the watchdog (want-listener)', askWatchdog()), 0)
   const server: Server = createServer()
   let turnedAway = 0
   server.on('connection', socket => { turnedAway++; socket.resetAndDestroy() })
-  await listenFront(server as unknown as HttpServer, { port: o.port, address: o.address })
+  await deadline.step('binding the listening socket', listenFront(server as unknown as HttpServer, { port: o.port, address: o.address }))
   if (HANDOFF_DELAY_MS > 0) await sleep(HANDOFF_DELAY_MS)
   const handle = (server as unknown as { _handle: object })._handle
   // The watchdog's copy first: once the send callback says it left, the kernel holds the socket for the watchdog and
   // the polled copy can go (close() shuts the descriptor at once; its callback would wait for connections).
-  await new Promise<void>((resolve, reject) => {
+  await deadline.step('handing the listening socket to the watchdog', new Promise<void>((resolve, reject) => {
     if (process.send === undefined) { reject(new Error('--bypass needs the watchdog to hold the listening socket')); return }
     process.send({ type: 'listener' }, handle as never, { keepOpen: true }, err => { if (err == null) resolve(); else reject(err) })
-  })
+  }))
   server.close()
-  const held = await askWatchdog()
+  const held = await deadline.step('taking the listening socket back from the watchdog (want-listener)', askWatchdog())
   return describe(held, turnedAway)
 }
 
