@@ -54,6 +54,7 @@ export const ERRORS = {
   E_NOT_RUNNING: { exitCode: EXIT.notRunning, summary: 'no running instance was found' },
   E_STOP_TIMEOUT: { exitCode: EXIT.failed, summary: 'the instance did not stop in time' },
   E_CORE_START_FAILED: { exitCode: EXIT.failed, summary: 'the core process did not start' },
+  E_CORE_START_TIMEOUT: { exitCode: EXIT.failed, summary: 'a step of the core\'s start-up (binding, the socket hand-off with the watchdog, the admin API) did not finish within --start-timeout' },
   E_SPAWN_EXITED: { exitCode: EXIT.failed, httpStatus: 500, summary: 'an app process exited while starting' },
   E_SPAWN_TIMEOUT: { exitCode: EXIT.failed, httpStatus: 500, summary: 'an app process did not become ready in time' },
   E_SPAWN_FAILED: { exitCode: EXIT.failed, httpStatus: 500, summary: 'an app process could not be started' },

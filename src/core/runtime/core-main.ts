@@ -28,6 +28,7 @@ import { createBypassLoader } from '../spawn/bypass-loader.js'
 import { bypassedCacheFigures, inProcessOptions } from '../bypass/serving.js'
 import type { UpstreamTarget } from '../spawn/loader.js'
 import { openSharedSocket } from './shared-listener.js'
+import { StartDeadline } from './start-deadline.js'
 
 const DRAIN_GRACE_MS = 30_000
 const APP_STOP_GRACE_MS = 5_000
@@ -84,6 +85,8 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
   const socketDir = config.socketDir
   if (socketDir === undefined) throw new Error('the core runs only under its watchdog, which gives it its socket directory')
   const cleanupDir = (): void => rmSync(socketDir, { recursive: true, force: true })
+  // Every wait below until `listening` is bounded by one budget (start-deadline.ts): start-up fails, never hangs.
+  const deadline = new StartDeadline(o.startTimeout * 1000)
   try {
     const inputs: ServeInputs = { flags: config.flags, env: process.env, appDir: config.appDir, configFile: config.configFile }
     const serve = loadServeConfig(inputs)
@@ -129,32 +132,36 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
     const reload = (why: string): ReloadSummary => reloadApps(why, inputs, apps, logger, serve.instance.options, bypassed)
     const stop = handleShutdown(front, pool, apps, logger, cleanupDir, reload, () => { stopping = true }, host)
     if (config.instanceDir !== undefined) {
-      const admin = await startAdminApi(config, {
+      const admin = await deadline.step('starting the admin API', startAdminApi(config, {
         pool, stats: front.stats, inflight: front.inflight, cacheStore: cacheFigures,
         shutdown: () => stop('shutdown requested through the admin API'),
         reopenLogs: () => reopenLogs(logFile, logger),
         reload: () => reload('reload requested through the admin API'),
         baseUriOf: root => router.byRoot(root)?.baseUri,
         purgeCache: target => apps.purgeCache(target)
-      }, logger)
+      }, logger))
       front.server.once('close', () => { for (const a of admin) void a.close() })
     }
     if (metrics !== undefined) {
-      const m = await metrics.listen(logger)
+      const m = await deadline.step('starting the metrics listener', metrics.listen(logger))
       front.server.once('close', () => { void m.close() })
       logger.notice(`metrics on ${m.url}/metrics, health checks on ${m.url}/healthz and ${m.url}/readyz`)
     }
     let url: string
     if (bypassed) {
       // The front server never listens: the core is not on the request path of a bypassed app.
-      const socket = await openSharedSocket(o, config.keptListener === true)
+      const socket = await openSharedSocket(o, config.keptListener === true, deadline)
+      if (socket.turnedAway > 0) {
+        logger.warn(`${socket.turnedAway} client${socket.turnedAway === 1 ? '' : 's'} connected while the listening socket was being handed ` +
+          'to the watchdog and got a reset (the core never serves them in bypass mode); later clients wait for the app\'s processes')
+      }
       shared.handle = socket.handle
       shared.target = socket.target
       url = socket.url
     } else {
       url = config.keptListener === true
-        ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile)
-        : await listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup })
+        ? await listenOnKeptSocket(front.server, o.socket ?? o.socketFile, deadline)
+        : await deadline.step('binding the listening socket', listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup }))
       if (config.keptListener !== true) handOverListener(front.server)
     }
     pool.startGroups()

@@ -7,6 +7,7 @@ import { boundHttpUrl } from '../bound-url.js'
 import { FerryError } from '../errors.js'
 import { groupIdByName } from '../spawn/identity.js'
 import { isListenerMessage, LISTENER } from '../watchdog/kept-listener.js'
+import type { StartDeadline } from './start-deadline.js'
 
 interface ListenOptions {
   readonly port: number
@@ -40,9 +41,12 @@ export function handOverListener (server: Server): void {
   process.send(LISTENER, handle as never, { keepOpen: true }, () => {})
 }
 
-/** Core: listens on the socket the watchdog kept (asked for over IPC, so it cannot arrive before we listen for it). */
-export async function listenOnKeptSocket (server: Server, socketPath: string | undefined): Promise<string> {
-  const handle = await new Promise<object>((resolve, reject) => {
+/**
+ * Core: listens on the socket the watchdog kept (asked for over IPC, so it cannot arrive before we listen for it).
+ * Both waits count against the start-up deadline: a watchdog that never answers must not hold the core forever.
+ */
+export async function listenOnKeptSocket (server: Server, socketPath: string | undefined, deadline: StartDeadline): Promise<string> {
+  const handle = await deadline.step('taking the listening socket from the watchdog (want-listener)', new Promise<object>((resolve, reject) => {
     const onMessage = (m: unknown, h: unknown): void => {
       if (!isListenerMessage(m) || h === undefined || h === null) return
       process.off('message', onMessage)
@@ -50,12 +54,16 @@ export async function listenOnKeptSocket (server: Server, socketPath: string | u
     }
     process.on('message', onMessage)
     if (process.send === undefined) { reject(new Error('no watchdog to take the listening socket from')); return }
-    process.send({ type: 'want-listener' }, undefined, {}, () => {})
-  })
-  await new Promise<void>((resolve, reject) => {
+    process.send({ type: 'want-listener' }, undefined, {}, err => {
+      if (err == null) return
+      process.off('message', onMessage)
+      reject(err)
+    })
+  }))
+  await deadline.step('listening on the kept socket', new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(handle as never, () => { server.off('error', reject); resolve() })
-  })
+  }))
   if (socketPath !== undefined) return `unix:${socketPath}`
   return boundHttpUrl(server)
 }

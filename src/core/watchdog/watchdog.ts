@@ -17,6 +17,15 @@ const CORE_MAIN = fileURLToPath(new URL('../runtime/core-main.js', import.meta.u
 const STOP_GRACE_MS = 45_000
 const RESTART_WINDOW_MS = 60_000
 const MAX_RESTARTS_IN_WINDOW = 5
+/**
+ * A core must report `listening` within --start-timeout plus this, or it is killed (and the start fails, or, after a
+ * crash, it counts as one more). The core bounds each of its own start-up steps by --start-timeout and says which one
+ * ran out (runtime/start-deadline.ts); this margin (its modules load before its own clock starts) lets that clearer
+ * message arrive first, so this bound only catches a core stuck where no step of its own is waiting.
+ */
+const CORE_LOAD_ALLOWANCE_MS = 5_000
+/** Test hook (never set outside tests): the watchdog ignores the core's 'want-listener', as if the request were lost. */
+const IGNORE_WANT_LISTENER = process.env.FERRY_TEST_IGNORE_WANT_LISTENER === '1'
 
 export interface WatchdogOptions {
   readonly config: CoreConfig
@@ -58,6 +67,16 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify({ ...config, socketDir, keptListener: listener !== undefined }) }
       })
       const child = core
+      const startBoundMs = config.options.startTimeout * 1000 + CORE_LOAD_ALLOWANCE_MS
+      const startTimer = setTimeout(() => {
+        if (stopping) return
+        const message = `the Ferry core (pid ${child.pid ?? '?'}) did not listen within ${startBoundMs / 1000} s ` +
+          `(--start-timeout plus ${CORE_LOAD_ALLOWANCE_MS / 1000} s to load); killed it; see the log above for its last step`
+        o.logger.error(message)
+        if (!everListened) o.onEvent({ type: 'error', code: 'E_CORE_START_TIMEOUT', message })
+        killGroup(child.pid)
+      }, startBoundMs)
+      startTimer.unref()
       const stopWatching = watchHeartbeat(child, config.options.coreHeartbeatTimeout * 1000, silentMs => {
         if (stopping) return
         o.logger.error(`Ferry core (pid ${child.pid ?? '?'}) sent no heartbeat for ${Math.round(silentMs / 1000)} s ` +
@@ -67,10 +86,15 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
       child.on('message', (m, handle) => {
         if (isHeartbeat(m)) return
         if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; keptOne = true; return }
-        if (isListenerRequest(m)) { if (listener !== undefined) sendListener(child, listener); return }
+        if (isListenerRequest(m)) {
+          if (listener !== undefined && !IGNORE_WANT_LISTENER) sendListener(child, listener)
+          else if (listener === undefined) o.logger.warn('the core asked for the listening socket, but this watchdog holds none')
+          return
+        }
         if (hasType(m, 'stopping')) { letGoOfListener(); return }
         if (hasType(m, 'reopen-logs')) { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
+        if (m.type === 'listening' || m.type === 'error') clearTimeout(startTimer)
         o.onEvent(m)
         if (m.type === 'listening') {
           everListened = true
@@ -82,6 +106,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         }
       })
       child.once('exit', (code, signal) => {
+        clearTimeout(startTimer)
         stopWatching()
         // Its app processes end through their lifelines (spawn/child.ts); their sockets' directory goes now.
         rmSync(socketDir, { recursive: true, force: true })
