@@ -26,18 +26,21 @@ export class Recycler {
 
   /** One proxied request ended; `oobRequested`: its answer asked for out-of-band work (X-Ferry-OOB-Work). */
   afterRequest (p: AppProcess, oobRequested: boolean): void {
-    this.#between(p, wantsOob(p.processed, this.#h.oobEvery(), oobRequested))
+    if (p.state !== 'ready' || this.#replaced(p)) return
+    if (wantsOob(p.processed, this.#h.oobEvery(), oobRequested)) this.#h.wantOob(p)
   }
 
   /** A process that accepts its clients itself reported a batch of counts, from `before` requests to p.processed. */
   afterBatch (p: AppProcess, before: number): void {
-    this.#between(p, batchWantsOob(before, p.processed, this.#h.oobEvery()))
+    if (p.state !== 'ready' || this.#replaced(p)) return
+    if (batchWantsOob(before, p.processed, this.#h.oobEvery())) this.#h.wantOob(p)
   }
 
-  #between (p: AppProcess, oobDue: boolean): void {
-    if (p.state !== 'ready') return
-    if (reachedMaxRequests(p.processed, this.#h.maxRequests())) this.#h.replace(p, 'max-requests')
-    else if (oobDue) this.#h.wantOob(p)
+  /** Replaces `p` when it has served --max-requests; then it does no out-of-band work. */
+  #replaced (p: AppProcess): boolean {
+    if (!reachedMaxRequests(p.processed, this.#h.maxRequests())) return false
+    this.#h.replace(p, 'max-requests')
+    return true
   }
 }
 
