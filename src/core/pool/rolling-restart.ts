@@ -1,7 +1,7 @@
 // Rolling restarts and graceful replacement: old processes are replaced one at a time, a new one spawned and ready
 // before an old one stops, so the app keeps serving. When the pool has no room for one more, one old process is
 // retired ahead (the app briefly has one fewer) and its replacement spawned once it is gone. If a new process fails
-// to start, the old ones stay.
+// to start, the old ones stay. A blocking restart (restart()) retires them all at once instead.
 import type { AppProcess } from './app-process.js'
 import type { RecycleReason } from './event-map.js'
 
