@@ -41,12 +41,43 @@ export class Backoff {
 
   constructor (timers: Timers) { this.#timers = timers }
 
-  /** One more failed start; `afresh`: a process proved the app good since, so the count starts again first. */
-  record (err: FerryError, now: number, afresh: boolean): void {
-    if (afresh) this.failures = 0
+  /**
+   * One more failed start. When one of the `live` processes has had a good run, the app proved good since the last
+   * failure: the count starts again first.
+   */
+  record (err: FerryError, now: number, live: readonly Run[]): void {
+    if (live.some(p => hadGoodRun(p, now))) this.failures = 0
     this.failures++
     this.lastError = err
     this.until = now + backoffDelay(this.failures)
+  }
+
+  /**
+   * A process exited (`unexpected`: it was not asked to). Returns true when that counts as a failed start: an
+   * unexpected death soon after starting. A good run, or a death after a long life, starts the count again.
+   */
+  exited (p: Run, now: number, unexpected: boolean): boolean {
+    if (hadGoodRun(p, now)) this.failures = 0
+    if (!unexpected) return false
+    if (diedEarly(p, now)) return true
+    this.failures = 0
+    return false
+  }
+
+  /**
+   * The error a request gets at once, rather than wait in the queue, while the app crash-loops: no process runs or
+   * starts (`capacity` 0), and the back-off after the last failed start is not over.
+   */
+  refusal (capacity: number, now: number): FerryError | undefined {
+    return this.lastError !== undefined && capacity === 0 && this.until > now ? this.lastError : undefined
+  }
+
+  /** Whether a start now must wait for the back-off; if so, `fn` is called once it is over. */
+  defers (now: number, fn: () => void): boolean {
+    const wait = this.until - now
+    if (wait <= 0) return false
+    this.retryAfter(wait, fn)
+    return true
   }
 
   /** Calls `fn` after `waitMs`, unless a retry is already planned: a group has one, whoever asked first. */

@@ -1,5 +1,6 @@
 // Idle reaping (--pool-idle-time): processes that served nothing for the idle time stop, down to --min-instances.
-// Pure; the group runs it on a timer and stops what it returns.
+// idleToStop is pure; IdleReaper runs it on the group's timers and hands back what to stop.
+import type { TimerHandle, Timers } from './timers.js'
 
 /** What the reaper needs to know of a process. */
 export interface Reapable {
@@ -25,4 +26,40 @@ export function idleToStop<T extends Reapable> (processes: readonly T[], live: n
     live--
   }
   return stop
+}
+
+export interface IdleReaperHost<T extends Reapable> {
+  readonly processes: readonly T[]
+  liveCount (): number
+  minInstances (): number
+  now (): number
+  /** Stops an idle process. */
+  stop (p: T): void
+}
+
+export class IdleReaper<T extends Reapable> {
+  readonly #timers: Timers
+  readonly #host: IdleReaperHost<T>
+  #timer: TimerHandle | undefined
+
+  constructor (timers: Timers, host: IdleReaperHost<T>) {
+    this.#timers = timers
+    this.#host = host
+  }
+
+  /** (Re)starts looking for idle processes; `idleTimeMs` 0: never. */
+  start (idleTimeMs: number): void {
+    this.stop()
+    if (idleTimeMs > 0) this.#timer = this.#timers.setInterval(() => this.#reap(idleTimeMs), reapEvery(idleTimeMs))
+  }
+
+  stop (): void {
+    this.#timers.clear(this.#timer)
+    this.#timer = undefined
+  }
+
+  #reap (idleTimeMs: number): void {
+    const h = this.#host
+    for (const p of idleToStop(h.processes, h.liveCount(), h.minInstances(), idleTimeMs, h.now())) h.stop(p)
+  }
 }

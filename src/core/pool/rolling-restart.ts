@@ -1,7 +1,7 @@
 // Rolling restarts and graceful replacement: old processes are replaced one at a time, a new one spawned and ready
 // before an old one stops, so the app keeps serving. When the pool has no room for one more, one old process is
 // retired ahead (the app briefly has one fewer) and its replacement spawned once it is gone. If a new process fails
-// to start, the old ones stay.
+// to start, the old ones stay. A blocking restart (restart()) retires them all at once instead.
 import type { AppProcess } from './app-process.js'
 import type { RecycleReason } from './event-map.js'
 
@@ -9,10 +9,8 @@ export interface RollingHost {
   readonly processes: readonly AppProcess[]
   halted (): boolean
   spawning (): number
-  /** ms left of the back-off; > 0: wait. */
-  backoffLeft (): number
-  /** Calls `fn` once the back-off is over (the group's one retry timer). */
-  retryAfter (waitMs: number, fn: () => void): void
+  /** Whether the back-off defers a start now; if so, `fn` is called once it is over (the group's one retry timer). */
+  backoffDefers (fn: () => void): boolean
   mayGrow (): boolean
   spawnOne (): void
   retire (p: AppProcess): void
@@ -36,14 +34,16 @@ export class RollingRestart {
 
   includes (p: AppProcess): boolean { return this.#toReplace.includes(p) }
 
-  /** Replaces these processes, one at a time. */
-  begin (old: AppProcess[]): void {
-    this.#toReplace = old
-    this.rollOn()
+  /**
+   * Replaces the `old` processes. Blocking: all stop taking requests at once (they finish what they serve) and new
+   * ones are spawned; requests wait meanwhile. Rolling: one at a time, as described above.
+   */
+  restart (method: 'blocking' | 'rolling', old: AppProcess[]): void {
+    this.#toReplace = method === 'rolling' ? old : []
+    if (method === 'rolling') { this.rollOn(); return }
+    for (const p of old) this.#h.retire(p)
+    this.#h.maybeSpawn()
   }
-
-  /** A blocking restart retired every old process at once: none is left to replace. */
-  forget (): void { this.#toReplace = [] }
 
   /** A replacement failed to start: the old processes stay and serve. */
   failed (): void {
@@ -78,11 +78,7 @@ export class RollingRestart {
     const h = this.#h
     this.#toReplace = this.#toReplace.filter(p => p.live)
     if (h.halted() || (this.#toReplace.length === 0 && this.#retiredAhead === 0) || h.spawning() > 0) return
-    const wait = h.backoffLeft()
-    if (wait > 0) {
-      h.retryAfter(wait, () => { this.rollOn(); h.maybeSpawn() })
-      return
-    }
+    if (h.backoffDefers(() => { this.rollOn(); h.maybeSpawn() })) return
     if (h.mayGrow()) { this.#spawning = true; h.spawnOne(); return }
     // No room for one more: retire one first (the app briefly has one process fewer) and spawn once it is gone.
     if (this.#retiredAhead > 0 || this.#toReplace.length === 0) return
