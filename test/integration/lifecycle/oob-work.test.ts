@@ -35,7 +35,7 @@ test('out-of-band work under load: one process out at a time, no request meets i
   const registry = tmpDir(t)
   const f = await startCore(t, fixtureApp('lifecycle-lab'), [
     '--min-instances', '2', '--instance-registry-dir', registry,
-    '--envvar', 'OOB_WORK_MS=300', '--envvar', `OOB_LOG_DIR=${logDir}`
+    '--envvar', 'OOB_WORK_MS=600', '--envvar', `OOB_LOG_DIR=${logDir}`
   ])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
   const call = adminClient(t, instanceDirIn(registry))
@@ -60,7 +60,8 @@ test('out-of-band work under load: one process out at a time, no request meets i
   for (let i = 1; i < spans.length; i++) {
     assert.ok(spans[i]![0] >= spans[i - 1]![1], `work overlapped: ${JSON.stringify(spans[i - 1])} and ${JSON.stringify(spans[i])}`)
   }
-  // The other process kept serving while one worked: replies arrived during every span.
+  // The other process kept serving while one worked: replies arrived during every span. (The spans are long enough
+  // that a busy machine's stall of a few hundred ms does not empty one.)
   for (const [start, end] of spans) {
     const during = result.replies.filter(r => r.at > start + 50 && r.at < end - 50).length
     assert.ok(during > 0, `no replies during work ${start}-${end}`)
