@@ -115,6 +115,8 @@ export interface RawResponseOwner {
   closing (): boolean
   /** The response is complete (sent, or abandoned with its connection). */
   responseDone (res: RawResponse): void
+  /** Sends a hit's whole answer (its wire form) its own way; without it, the answer is written to the socket. */
+  sendHit?: (wire: Buffer) => void
 }
 
 export class RawResponse implements ResponseSink {
@@ -166,8 +168,11 @@ export class RawResponse implements ResponseSink {
     if (wire === undefined) { this.endPrepared(hit.status, hit.statusText, hit.lines, `Age: ${age}\r\n`, hit.body); return }
     this.headersSent = true
     this.statusCode = hit.status
-    holdUntilTurnEnds(this.#socket)
-    this.#socket.write(wire)
+    if (this.#owner.sendHit !== undefined) this.#owner.sendHit(wire)
+    else {
+      holdUntilTurnEnds(this.#socket)
+      this.#socket.write(wire)
+    }
     this.#close()
   }
 
