@@ -38,6 +38,21 @@ function sweepIdle (): void {
   for (const c of open) c.idleTick()
 }
 
+/**
+ * Hits' answers wait for the end of the event-loop turn, as every other response does (turn-end-writes.ts says
+ * why): these connections hold one. Past this many bytes held by one connection (pipelined hits), they leave at once.
+ */
+let holding: LeanConnection[] = []
+let flushScheduled = false
+const MAX_HELD_HIT_BYTES = 64 * 1024
+
+function flushHolding (): void {
+  flushScheduled = false
+  const list = holding
+  holding = []
+  for (let i = 0; i < list.length; i++) list[i]!.flushHits()
+}
+
 export interface LeanHandlers {
   /** Starts answering; false when this request is not for the lean front (nothing has been done with it). */
   readonly serve: (req: LeanRequest, res: RawResponse) => boolean
@@ -64,6 +79,8 @@ export class LeanConnection implements RawResponseOwner {
   #waitingForDrain = false
   /** A raw write (raw-io.ts) the kernel has not taken all of yet: the next request waits for it, as for 'drain'. */
   #rawWriting = false
+  /** Hits' answers held until the end of the turn (sendHit). */
+  #held: Buffer | undefined
   #clientEnded = false
   #gone = false
   /** Sweep ticks since bytes last came, a response ended or held output moved. */
@@ -94,7 +111,13 @@ export class LeanConnection implements RawResponseOwner {
   }
 
   /** Closes the connection now if no response is in progress (graceful stop); else after it. */
-  closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#socket.end() }
+  closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#end() }
+
+  /** Ends the connection after what was answered, held hits included. */
+  #end (): void {
+    this.flushHits()
+    this.#socket.end()
+  }
 
   destroy (): void { this.#socket.destroy() }
 
@@ -121,7 +144,7 @@ export class LeanConnection implements RawResponseOwner {
   // off) and nginx do.
   readonly #onEnd = (): void => {
     this.#clientEnded = true
-    if (this.#current === undefined) this.#socket.end()
+    if (this.#current === undefined) this.#end()
     else this.#socket.destroy()
   }
 
@@ -129,6 +152,7 @@ export class LeanConnection implements RawResponseOwner {
     untrack(this)
     this.#gone = true
     this.#buffered = undefined
+    this.#held = undefined
     const res = this.#current
     this.#current = undefined
     res?.abandon()
@@ -141,7 +165,7 @@ export class LeanConnection implements RawResponseOwner {
     this.#current = undefined
     this.#idleTicks = 0
     if (this.#gone) return
-    if (!res.shouldKeepAlive || this.closing()) { this.#socket.end(); this.#buffered = undefined; return }
+    if (!res.shouldKeepAlive || this.closing()) { this.#end(); this.#buffered = undefined; return }
     if (this.#waitingForDrain || this.#rawWriting) return
     if (this.#socket.isPaused()) this.#socket.resume()
     if (this.#buffered !== undefined && !this.#looping) this.#next()
@@ -161,12 +185,32 @@ export class LeanConnection implements RawResponseOwner {
    * (raw-io.ts), else through socket.write, held until the end of the turn like every other response.
    */
   sendHit (wire: Buffer): void {
-    const sent = writeRaw(this.#socket, wire, this.#onRawWritten)
-    if (sent === 'pending') this.#rawWriting = true
-    else if (sent === 'no') {
-      holdUntilTurnEnds(this.#socket)
-      this.#socket.write(wire)
+    const held = this.#held
+    if (held !== undefined) {
+      this.#held = Buffer.concat([held, wire])
+      if (this.#held.length > MAX_HELD_HIT_BYTES) this.flushHits()
+      return
     }
+    const s = this.#socket
+    if (rawIo.writes && !this.#rawWriting && s.writableLength === 0) {
+      this.#held = wire
+      holding.push(this)
+      if (!flushScheduled) { flushScheduled = true; setImmediate(flushHolding) }
+      return
+    }
+    holdUntilTurnEnds(s)
+    s.write(wire)
+  }
+
+  /** Writes the hits' answers held for the end of the turn, now. */
+  flushHits (): void {
+    const held = this.#held
+    if (held === undefined) return
+    this.#held = undefined
+    if (this.#gone) return
+    const sent = writeRaw(this.#socket, held, this.#onRawWritten)
+    if (sent === 'pending') this.#rawWriting = true
+    else if (sent === 'no') this.#socket.write(held)
   }
 
   readonly #onRawWritten = (status: number): void => {
@@ -218,6 +262,7 @@ export class LeanConnection implements RawResponseOwner {
   }
 
   #handOff (): void {
+    this.flushHits()
     const socket = this.#socket
     socket.off('data', this.#onData)
     socket.off('end', this.#onEnd)

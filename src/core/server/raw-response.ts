@@ -117,6 +117,8 @@ export interface RawResponseOwner {
   responseDone (res: RawResponse): void
   /** Sends a hit's whole answer (its wire form) its own way; without it, the answer is written to the socket. */
   sendHit?: (wire: Buffer) => void
+  /** Called before anything else is written to the socket: what sendHit holds must leave first. */
+  flushHits?: () => void
 }
 
 export class RawResponse implements ResponseSink {
@@ -203,7 +205,7 @@ export class RawResponse implements ResponseSink {
 
   write (chunk: Buffer): boolean {
     if (this.#closed) return false
-    holdUntilTurnEnds(this.#socket)
+    this.#hold()
     if (this.#bodyless || chunk.length === 0) { this.#flushHead(); return true }
     if (!this.#chunked) return this.#head === undefined ? this.#socket.write(chunk) : this.#writeWithHead(chunk)
     const s = this.#socket
@@ -217,7 +219,7 @@ export class RawResponse implements ResponseSink {
   end (chunk?: Buffer | string): this {
     if (this.#closed) return this
     if (!this.headersSent) this.writeHead(200, [])
-    holdUntilTurnEnds(this.#socket)
+    this.#hold()
     const body = this.#bodyless || chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const s = this.#socket
     if (this.#chunked) {
@@ -261,6 +263,11 @@ export class RawResponse implements ResponseSink {
     const i = event === 'close' && list !== undefined ? list.indexOf(listener) : -1
     if (i >= 0) list!.splice(i, 1)
     return this
+  }
+
+  #hold (): void {
+    this.#owner.flushHits?.()
+    holdUntilTurnEnds(this.#socket)
   }
 
   #writeChunk (chunk: Buffer): boolean {
