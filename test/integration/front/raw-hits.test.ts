@@ -181,3 +181,18 @@ test('with FERRY_RAW_IO=off the stream path answers the same: hits, pipelined, H
   assert.equal(serial(a[1]!), serial(miss!))
   assert.equal(serial(a[4]!), serial(miss!))
 })
+
+test('a client that sends its last request and closes its side at once still gets the answer, then the close', async t => {
+  const f = await startCore(t, fixtureApp('cache-lab'))
+  const c = await client(t, f.url)
+  c.s.write(req('/public'))
+  const [miss] = await c.answers(['GET'])
+  const closed = once(c.s, 'close')
+  c.s.end(req('/public') + req('/public'))
+  const [, a, b] = await c.answers(['GET', 'GET', 'GET'])
+  assert.equal(serial(a!), serial(miss!))
+  assert.equal(serial(b!), serial(miss!))
+  // Closed because the client's end was read (raw reads still see it), not by the idle sweep 5 s later.
+  const timer = new Promise(resolve => setTimeout(resolve, 2000, 'timeout'))
+  assert.notEqual(await Promise.race([closed, timer]), 'timeout', 'the core closed its side after the answers')
+})
