@@ -193,6 +193,6 @@ test('a client that sends its last request and closes its side at once still get
   assert.equal(serial(a!), serial(miss!))
   assert.equal(serial(b!), serial(miss!))
   // Closed because the client's end was read (raw reads still see it), not by the idle sweep 5 s later.
-  const timer = new Promise(resolve => setTimeout(resolve, 2000, 'timeout'))
+  const timer = new Promise(resolve => setTimeout(resolve, 2000, 'timeout').unref())
   assert.notEqual(await Promise.race([closed, timer]), 'timeout', 'the core closed its side after the answers')
 })
