@@ -3,6 +3,7 @@
 // a turbocache hit, so this is what lets a hit be cheaper than the app itself answering. At the first request it does
 // not take (a body, an upgrade, a static file, a partial or unusual head), the connection, with every byte not yet
 // answered, is handed to node's server for the rest of its life, between two requests, never during one.
+// Where this Node allows it, its reads and its hits' writes go below net.Socket's streams (raw-io.ts).
 import type { Socket } from 'node:net'
 import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead, type LeanHead } from './lean-request.js'
 import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-response.js'
