@@ -2,61 +2,14 @@
 // counters of the raw paths are this test's to read. The first test fails if this Node stops allowing them (the
 // fallback would still answer, more slowly, and nothing else would tell); the others drive what such a path must
 // still get right, over real connections: pipelining, split heads, slow and departing clients, misses in between.
-import { test, type TestContext } from 'node:test'
+// The stream fallback (FERRY_RAW_IO=off, read at start-up) needs a core process of its own: test/cli/front/.
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { startCore } from '../../helpers/core.js'
-import { startFerry } from '../../helpers/ferry.js'
 import { fixtureApp } from '../../helpers/tmp.js'
 import { rawIo } from '../../../src/core/server/raw-io.js'
-
-interface Answer { status: number, headers: Record<string, string>, body: string }
-
-/** A raw client: what it received so far, read as HTTP/1.1 answers to `methods` (HEAD and 304 have no body). */
-async function client (t: TestContext, url: string): Promise<{ s: Socket, answers: (methods: string[]) => Promise<Answer[]> }> {
-  const { hostname, port } = new URL(url)
-  const s = connect(Number(port), hostname)
-  s.setNoDelay(true)
-  t.after(() => s.destroy())
-  await once(s, 'connect')
-  let text = ''
-  s.setEncoding('latin1')
-  s.on('data', (d: string) => { text += d })
-  s.on('error', () => {})
-  const answers = async (methods: string[]): Promise<Answer[]> => {
-    const deadline = Date.now() + 10_000
-    for (;;) {
-      const parsed = parse(text, methods)
-      if (parsed !== undefined) return parsed
-      if (Date.now() > deadline || s.destroyed) throw new Error(`never received ${methods.length} answers; got:\n${text}`)
-      await new Promise(resolve => setTimeout(resolve, 10))
-    }
-  }
-  return { s, answers }
-}
-
-/** The answers in `text`, once all of them have fully arrived. */
-function parse (text: string, methods: string[]): Answer[] | undefined {
-  const out: Answer[] = []
-  let at = 0
-  for (const method of methods) {
-    const end = text.indexOf('\r\n\r\n', at)
-    if (end < 0) return undefined
-    const [statusLine, ...lines] = text.slice(at, end).split('\r\n')
-    const headers: Record<string, string> = {}
-    for (const l of lines) { const i = l.indexOf(':'); headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim() }
-    const status = Number(statusLine!.split(' ')[1])
-    const length = method === 'HEAD' || status === 304 ? 0 : Number(headers['content-length'])
-    if (text.length < end + 4 + length) return undefined
-    out.push({ status, headers, body: text.slice(end + 4, end + 4 + length) })
-    at = end + 4 + length
-  }
-  return out
-}
-
-const serial = (a: Answer): string => /serial=(\d+)/.exec(a.body)?.[1] ?? `none in ${a.status}`
-const req = (path: string, more = ''): string => `GET ${path} HTTP/1.1\r\nHost: a\r\n${more}\r\n`
+import { rawClient as client, req, serial } from '../../helpers/raw-answers.js'
 
 test('on this Node, hits are read into the shared buffer and written straight to the socket\'s handle', async t => {
   assert.ok(rawIo.reads, 'net.Socket\'s user-buffer reads are found (kBuffer, kBufferCb, kBufferGen)')
@@ -168,18 +121,6 @@ test('a connection handed to node\'s server after raw reads (a POST with a body)
   assert.deepEqual(a.map(x => x.status), [200, 200, 200, 200])
   assert.equal(serial(a[1]!), serial(miss!), 'a hit before the POST')
   assert.notEqual(serial(a[3]!), serial(miss!), 'the POST invalidated /public')
-})
-
-test('with FERRY_RAW_IO=off the stream path answers the same: hits, pipelined, HEAD and 304', async t => {
-  const f = await startFerry(t, fixtureApp('cache-lab'), [], { FERRY_RAW_IO: 'off' })
-  const c = await client(t, f.url)
-  c.s.write(req('/public?etag'))
-  const [miss] = await c.answers(['GET'])
-  c.s.write(req('/public?etag') + `HEAD /public?etag HTTP/1.1\r\nHost: a\r\n\r\n` + req('/public?etag', 'If-None-Match: "v1"\r\n') + req('/public?etag'))
-  const a = await c.answers(['GET', 'GET', 'HEAD', 'GET', 'GET'])
-  assert.deepEqual(a.map(x => x.status), [200, 200, 200, 304, 200])
-  assert.equal(serial(a[1]!), serial(miss!))
-  assert.equal(serial(a[4]!), serial(miss!))
 })
 
 test('a client that sends its last request and closes its side at once still gets the answer, then the close', async t => {
