@@ -19,10 +19,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Linux reports utime and stime in clock ticks of 1/100 s (USER_HZ). */
 const TICK_US = 10_000
 
-function cpuTicks (pid: number): number {
+/** utime and stime, in clock ticks: user time is what the core's own code costs, kernel time its reads and writes. */
+function cpuTicks (pid: number): { user: number, sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return Number(fields[11]) + Number(fields[12])
+  return { user: Number(fields[11]), sys: Number(fields[12]) }
 }
 
 function corePid (t: Target): number {
@@ -56,8 +57,11 @@ async function main (): Promise<void> {
         const pid = corePid(t)
         const before = cpuTicks(pid)
         const r = await tool.run(t.url + path, connections, seconds)
-        const us = (cpuTicks(pid) - before) * TICK_US / Math.max(1, r.totalRequests)
-        console.log(`  round ${round}  ${name.padEnd(10)}  ${us.toFixed(1).padStart(5)} µs/request  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms`)
+        const after = cpuTicks(pid)
+        const per = (ticks: number): number => ticks * TICK_US / Math.max(1, r.totalRequests)
+        const user = per(after.user - before.user)
+        const sys = per(after.sys - before.sys)
+        console.log(`  round ${round}  ${name.padEnd(10)}  ${(user + sys).toFixed(1).padStart(5)} µs/request (user ${user.toFixed(1)}, kernel ${sys.toFixed(1)})  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms`)
       }
     }
   } finally {

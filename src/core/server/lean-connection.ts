@@ -3,9 +3,12 @@
 // a turbocache hit, so this is what lets a hit be cheaper than the app itself answering. At the first request it does
 // not take (a body, an upgrade, a static file, a partial or unusual head), the connection, with every byte not yet
 // answered, is handed to node's server for the rest of its life, between two requests, never during one.
+// Where this Node allows it, its reads and its hits' writes go below net.Socket's streams (raw-io.ts).
 import type { Socket } from 'node:net'
-import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead } from './lean-request.js'
+import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead, type LeanHead } from './lean-request.js'
 import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-response.js'
+import { rawIo, rawUnsent, readAsStream, readRaw, writeRaw } from './raw-io.js'
+import { holdUntilTurnEnds } from './turn-end-writes.js'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
 /** Pipelined bytes buffered while a response is in progress before the client is paused. */
@@ -36,6 +39,21 @@ function sweepIdle (): void {
   for (const c of open) c.idleTick()
 }
 
+/**
+ * Hits' answers wait for the end of the event-loop turn, as every other response does (turn-end-writes.ts says
+ * why): these connections hold one. Past this many bytes held by one connection (pipelined hits), they leave at once.
+ */
+let holding: LeanConnection[] = []
+let flushScheduled = false
+const MAX_HELD_HIT_BYTES = 64 * 1024
+
+function flushHolding (): void {
+  flushScheduled = false
+  const list = holding
+  holding = []
+  for (let i = 0; i < list.length; i++) list[i]!.flushHits()
+}
+
 export interface LeanHandlers {
   /** Starts answering; false when this request is not for the lean front (nothing has been done with it). */
   readonly serve: (req: LeanRequest, res: RawResponse) => boolean
@@ -49,9 +67,21 @@ export class LeanConnection implements RawResponseOwner {
   readonly #socket: Socket
   readonly #h: LeanHandlers
   #buffered: Buffer | undefined
+  /** #buffered is (a view of) the shared read buffer: copied before the read returns if it is kept. */
+  #bufferedShared = false
+  /**
+   * The last head read and what it parsed to: a client asking again with the same head (a keep-alive connection's
+   * next request, often) is not parsed again. LeanHeads are frozen, so one can serve any number of requests.
+   */
+  #lastText = ''
+  #lastHead: LeanHead | undefined
   #current: RawResponse | undefined
   #looping = false
   #waitingForDrain = false
+  /** A raw write (raw-io.ts) the kernel has not taken all of yet: the next request waits for it, as for 'drain'. */
+  #rawWriting = false
+  /** Hits' answers held until the end of the turn (sendHit). */
+  #held: Buffer | undefined
   #clientEnded = false
   #gone = false
   /** Sweep ticks since bytes last came, a response ended or held output moved. */
@@ -63,7 +93,7 @@ export class LeanConnection implements RawResponseOwner {
     this.#socket = socket
     this.#h = handlers
     socket.setNoDelay(true)
-    socket.on('data', this.#onData)
+    if (!readRaw(socket, this.#onRawRead)) socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
     socket.on('close', this.#onClose)
     socket.on('error', noop)
@@ -74,7 +104,7 @@ export class LeanConnection implements RawResponseOwner {
   idleTick (): void {
     // A response in progress (a long poll, a slow app) is not idleness; a client that reads slowly neither, but one
     // that reads nothing of what waits for it is, as with node's socket timeout.
-    const unsent = this.#socket.writableLength
+    const unsent = this.#socket.writableLength + (this.#rawWriting ? rawUnsent(this.#socket) : 0)
     const moved = unsent < this.#unsent
     this.#unsent = unsent
     if (this.#current !== undefined || moved) { this.#idleTicks = 0; return }
@@ -82,9 +112,26 @@ export class LeanConnection implements RawResponseOwner {
   }
 
   /** Closes the connection now if no response is in progress (graceful stop); else after it. */
-  closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#socket.end() }
+  closeIfIdle (): void { if (this.#current === undefined && !this.#gone) this.#end() }
+
+  /** Ends the connection after what was answered, held hits included. */
+  #end (): void {
+    this.flushHits()
+    this.#socket.end()
+  }
 
   destroy (): void { this.#socket.destroy() }
+
+  /** A read into the shared buffer (raw-io.ts): answered in place; what must wait is copied out before returning. */
+  readonly #onRawRead = (n: number, buf: Buffer): void => {
+    rawIo.readsTaken++
+    const shared = this.#buffered === undefined
+    this.#bufferedShared = shared
+    // Joined to bytes kept from before, the read is copied by the concatenation.
+    this.#onData(buf.subarray(0, n))
+    if (this.#bufferedShared && this.#buffered !== undefined) this.#buffered = Buffer.from(this.#buffered)
+    this.#bufferedShared = false
+  }
 
   readonly #onData = (chunk: Buffer): void => {
     this.#idleTicks = 0
@@ -98,7 +145,7 @@ export class LeanConnection implements RawResponseOwner {
   // off) and nginx do.
   readonly #onEnd = (): void => {
     this.#clientEnded = true
-    if (this.#current === undefined) this.#socket.end()
+    if (this.#current === undefined) this.#end()
     else this.#socket.destroy()
   }
 
@@ -106,6 +153,7 @@ export class LeanConnection implements RawResponseOwner {
     untrack(this)
     this.#gone = true
     this.#buffered = undefined
+    this.#held = undefined
     const res = this.#current
     this.#current = undefined
     res?.abandon()
@@ -118,8 +166,8 @@ export class LeanConnection implements RawResponseOwner {
     this.#current = undefined
     this.#idleTicks = 0
     if (this.#gone) return
-    if (!res.shouldKeepAlive || this.closing()) { this.#socket.end(); this.#buffered = undefined; return }
-    if (this.#waitingForDrain) return
+    if (!res.shouldKeepAlive || this.closing()) { this.#end(); this.#buffered = undefined; return }
+    if (this.#waitingForDrain || this.#rawWriting) return
     if (this.#socket.isPaused()) this.#socket.resume()
     if (this.#buffered !== undefined && !this.#looping) this.#next()
   }
@@ -133,9 +181,48 @@ export class LeanConnection implements RawResponseOwner {
     this.#socket.once('drain', this.#onDrain)
   }
 
+  /**
+   * A hit's whole answer, kept alive: straight to the socket's handle when nothing else waits to be written
+   * (raw-io.ts), else through socket.write, held until the end of the turn like every other response.
+   */
+  sendHit (wire: Buffer): void {
+    const held = this.#held
+    if (held !== undefined) {
+      this.#held = Buffer.concat([held, wire])
+      if (this.#held.length > MAX_HELD_HIT_BYTES) this.flushHits()
+      return
+    }
+    const s = this.#socket
+    if (rawIo.writes && !this.#rawWriting && s.writableLength === 0) {
+      this.#held = wire
+      holding.push(this)
+      if (!flushScheduled) { flushScheduled = true; setImmediate(flushHolding) }
+      return
+    }
+    holdUntilTurnEnds(s)
+    s.write(wire)
+  }
+
+  /** Writes the hits' answers held for the end of the turn, now. */
+  flushHits (): void {
+    const held = this.#held
+    if (held === undefined) return
+    this.#held = undefined
+    if (this.#gone) return
+    const sent = writeRaw(this.#socket, held, this.#onRawWritten)
+    if (sent === 'pending') this.#rawWriting = true
+    else if (sent === 'no') this.#socket.write(held)
+  }
+
+  readonly #onRawWritten = (status: number): void => {
+    this.#rawWriting = false
+    if (status < 0) { this.#socket.destroy(); return }
+    this.#onDrain()
+  }
+
   readonly #onDrain = (): void => {
     this.#waitingForDrain = false
-    if (this.#gone) return
+    if (this.#gone || this.#rawWriting) return
     this.#socket.resume()
     if (this.#current === undefined && !this.#looping) this.#next()
   }
@@ -145,10 +232,11 @@ export class LeanConnection implements RawResponseOwner {
     this.#looping = true
     try {
       while (this.#current === undefined && this.#buffered !== undefined && !this.#gone) {
+        if (this.#rawWriting) { this.#socket.pause(); return }
         if (this.#socket.writableNeedDrain) { this.#waitForDrain(); return }
         const buf = this.#buffered
         const end = buf.indexOf(HEAD_END)
-        const head = end < 0 || end > MAX_LEAN_HEAD_BYTES ? undefined : parseLeanHead(buf.toString('latin1', 0, end))
+        const head = end < 0 || end > MAX_LEAN_HEAD_BYTES ? undefined : this.#parse(buf.toString('latin1', 0, end))
         if (head === undefined) { this.#handOff(); return }
         const req = new LeanRequest(head, this.#socket)
         const res = new RawResponse(this.#socket, this, head.method, head.keepAlive, head.http10)
@@ -166,7 +254,16 @@ export class LeanConnection implements RawResponseOwner {
     }
   }
 
+  #parse (text: string): LeanHead | undefined {
+    if (text === this.#lastText) return this.#lastHead
+    const head = parseLeanHead(text)
+    this.#lastText = text
+    this.#lastHead = head
+    return head
+  }
+
   #handOff (): void {
+    this.flushHits()
     const socket = this.#socket
     socket.off('data', this.#onData)
     socket.off('end', this.#onEnd)
@@ -177,7 +274,9 @@ export class LeanConnection implements RawResponseOwner {
     this.#gone = true
     const rest = this.#buffered
     this.#buffered = undefined
-    if (rest !== undefined) socket.unshift(rest)
+    readAsStream(socket)
+    if (rest !== undefined) socket.unshift(this.#bufferedShared ? Buffer.from(rest) : rest)
+    this.#bufferedShared = false
     this.#h.handOff(socket)
   }
 }

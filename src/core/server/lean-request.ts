@@ -68,7 +68,8 @@ export function parseLeanHead (head: string): LeanHead | undefined {
   // node answers an HTTP/1.1 request without Host with 400, and the node path one with a Host Ferry refuses: let them.
   const host = headers.host
   if (host === undefined ? !http10 : !VALID_HOST.test(host)) return undefined
-  return { method: m[1] as 'GET' | 'HEAD', url: m[2]!, headers, rawHeaders, keepAlive, http10 }
+  // Frozen: the lean front gives one parsed head to every request that repeats it (lean-connection.ts).
+  return Object.freeze({ method: m[1] as 'GET' | 'HEAD', url: m[2]!, headers: Object.freeze(headers), rawHeaders: Object.freeze(rawHeaders) as string[], keepAlive, http10 })
 }
 
 /** A request the lean front parsed: the RequestHead the pipeline reads, on its connection's socket. */

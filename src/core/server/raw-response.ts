@@ -115,6 +115,10 @@ export interface RawResponseOwner {
   closing (): boolean
   /** The response is complete (sent, or abandoned with its connection). */
   responseDone (res: RawResponse): void
+  /** Sends a hit's whole answer (its wire form) its own way; without it, the answer is written to the socket. */
+  sendHit?: (wire: Buffer) => void
+  /** Called before anything else is written to the socket: what sendHit holds must leave first. */
+  flushHits?: () => void
 }
 
 export class RawResponse implements ResponseSink {
@@ -166,8 +170,11 @@ export class RawResponse implements ResponseSink {
     if (wire === undefined) { this.endPrepared(hit.status, hit.statusText, hit.lines, `Age: ${age}\r\n`, hit.body); return }
     this.headersSent = true
     this.statusCode = hit.status
-    holdUntilTurnEnds(this.#socket)
-    this.#socket.write(wire)
+    if (this.#owner.sendHit !== undefined) this.#owner.sendHit(wire)
+    else {
+      holdUntilTurnEnds(this.#socket)
+      this.#socket.write(wire)
+    }
     this.#close()
   }
 
@@ -198,7 +205,7 @@ export class RawResponse implements ResponseSink {
 
   write (chunk: Buffer): boolean {
     if (this.#closed) return false
-    holdUntilTurnEnds(this.#socket)
+    this.#hold()
     if (this.#bodyless || chunk.length === 0) { this.#flushHead(); return true }
     if (!this.#chunked) return this.#head === undefined ? this.#socket.write(chunk) : this.#writeWithHead(chunk)
     const s = this.#socket
@@ -212,7 +219,7 @@ export class RawResponse implements ResponseSink {
   end (chunk?: Buffer | string): this {
     if (this.#closed) return this
     if (!this.headersSent) this.writeHead(200, [])
-    holdUntilTurnEnds(this.#socket)
+    this.#hold()
     const body = this.#bodyless || chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const s = this.#socket
     if (this.#chunked) {
@@ -256,6 +263,11 @@ export class RawResponse implements ResponseSink {
     const i = event === 'close' && list !== undefined ? list.indexOf(listener) : -1
     if (i >= 0) list!.splice(i, 1)
     return this
+  }
+
+  #hold (): void {
+    this.#owner.flushHits?.()
+    holdUntilTurnEnds(this.#socket)
   }
 
   #writeChunk (chunk: Buffer): boolean {

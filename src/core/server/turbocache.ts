@@ -68,6 +68,14 @@ export function varyHeaders (req: RequestHead): RequestHeaders {
   return out
 }
 
+interface RequestKeys {
+  readonly scheme: Scheme
+  readonly target: string | undefined
+  readonly url: string
+  readonly key: string
+  readonly vary: RequestHeaders
+}
+
 export class Turbocache {
   readonly store: MemoryStore
   readonly #varyByCookie: string | undefined
@@ -78,6 +86,8 @@ export class Turbocache {
   readonly #fills: Fills
   /** Background revalidations in flight. */
   #background = 0
+  /** What #keys made of each frozen head, while the head lives. */
+  readonly #kept = new WeakMap<object, RequestKeys>()
 
   constructor (o: TurbocacheOptions) {
     this.#now = o.now ?? Date.now
@@ -94,6 +104,22 @@ export class Turbocache {
   }
 
   /**
+   * The request's keys and Vary fields. A head the lean front parsed is frozen and given to every request that
+   * repeats it, so what is made of it is kept with it: a repeated hit builds (and hashes) no key string.
+   */
+  #keys (req: RequestHead, scheme: Scheme): RequestKeys {
+    const h = req.headers
+    const frozen = Object.isFrozen(h)
+    const kept = frozen ? this.#kept.get(h) : undefined
+    if (kept !== undefined && kept.scheme === scheme && kept.target === req.url) return kept
+    const url = this.#urlKey(req, scheme)
+    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(h.cookie, this.#varyByCookie))
+    const keys: RequestKeys = { scheme, target: req.url, url, key, vary: varyHeaders(req) }
+    if (frozen) this.#kept.set(h, keys)
+    return keys
+  }
+
+  /**
    * Answers from memory (true), or returns what the caller sends the app: a recorder for a miss that may be stored,
    * a Revalidation for a stale entry (a conditional request for this client, or a background one after the stale
    * entry was served), the Fill of a miss for the same key already at the app (the caller waits on it with follow();
@@ -104,13 +130,12 @@ export class Turbocache {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
-    const url = this.#urlKey(req, scheme)
-    const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(req.headers.cookie, this.#varyByCookie))
+    const { url, key, vary } = this.#keys(req, scheme)
     if (mode === 'lookup') {
       // A request that waited for another's miss and comes back (collapse false) was counted the first time.
       if (collapse) this.store.counters.fetches++
       const now = this.#now()
-      const found = this.store.lookup(key, varyHeaders(req), now)
+      const found = this.store.lookup(key, vary, now)
       if (found !== undefined) {
         if (found.state === 'fresh') {
           this.store.counters.hits++
