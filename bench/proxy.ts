@@ -3,7 +3,8 @@
 // mode behind nginx (nginx → ferry fly), all on 127.0.0.1.
 // The shared machine is noisy, so targets are measured in interleaved rounds and each reports its median.
 //
-// Also Ferry --bypass against PM2's cluster mode (pm2 installed by the bench into a scratch directory), 2 processes each.
+// Also Ferry --bypass against PM2's cluster mode (pm2 installed by the bench into a scratch directory), 2 processes each;
+// PM2 runs in a session of its own, as Ferry's app processes do (lib/pm2.ts says why that matters on Linux).
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_WARMUP (s, 2),
 // BENCH_TARGETS=bypass,pm2,nginx,nginx+fly,passenger (only these optional targets, and no status/turbocache parts),

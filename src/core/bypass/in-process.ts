@@ -28,9 +28,15 @@ export interface InProcessCacheFigures {
   readonly counters: CacheCounters
 }
 
+/** Hands a request to the app's handler. */
+export type ToApp = (req: IncomingMessage, res: ServerResponse) => void
+
 export interface InProcessServing {
-  /** Answers the request here (a static file, a hit), or calls `next` (the app's handler), now or after a wait. */
-  serve (req: IncomingMessage, res: ServerResponse, next: () => void): void
+  /**
+   * Answers the request here (a static file, a hit), or calls `next(req, res)` (the app's handler), now or after a
+   * wait. `next` is one function for every request, so the caller makes no closure per request.
+   */
+  serve (req: IncomingMessage, res: ServerResponse, next: ToApp): void
   /** An operator's purge; returns how many entries this process dropped. */
   purge (target: PurgeTarget): number
   /** Undefined when the turbocache is off. */
@@ -45,7 +51,7 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
   const store = cache?.store
 
   /** Through the cache: a hit, a wait for the same miss already at the app, or the app with its answer recorded. */
-  const throughCache = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: () => void, collapse: boolean): void => {
+  const throughCache = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: ToApp, collapse: boolean): void => {
     // Bypass has no trusted proxy in front that Ferry knows of: the scheme is the connection's, always http here.
     const cached = c.handle(req, res, 'http', collapse)
     if (cached === true) return
@@ -66,7 +72,7 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
     toApp(c, req, res, next, cached)
   }
 
-  const toApp = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: () => void, recorder: Recorder | undefined): void => {
+  const toApp = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: ToApp, recorder: Recorder | undefined): void => {
     const method = req.method ?? 'GET'
     const unsafe = method !== 'GET' && method !== 'HEAD'
     if (recorder !== undefined || unsafe) {
@@ -85,17 +91,17 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
         }
       })
     }
-    next()
+    next(req, res)
   }
 
   return {
     serve (req, res, next) {
       if (staticFiles !== undefined && staticFiles.tryServe(req, res)) return
-      if (cache === undefined) { next(); return }
+      if (cache === undefined) { next(req, res); return }
       // Nothing Ferry trusts sits in front to have checked these (in proxy mode the core drops a client's own), and
       // the key is the connection's scheme and Host: an answer built from another origin is neither read nor stored.
       // A write still goes through the cache, for what it invalidates.
-      if ((req.method === 'GET' || req.method === 'HEAD') && namesAnotherOrigin(req.headers)) { next(); return }
+      if ((req.method === 'GET' || req.method === 'HEAD') && mayNameAnotherOrigin(req.rawHeaders) && namesAnotherOrigin(req.headers)) { next(req, res); return }
       throughCache(cache, req, res, next, true)
     },
     purge (target) {
@@ -116,6 +122,19 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
 
 /** Ways a request says another scheme, host, port or path prefix than its own, which apps build links from. */
 const SCHEME_CLAIMS = ['x-forwarded-ssl', 'x-forwarded-scheme', 'front-end-https', 'x-url-scheme'] as const
+
+/**
+ * Whether the request has a field whose name starts with X or F, the first letter of every claim namesAnotherOrigin
+ * looks for: one character of each name, where namesAnotherOrigin probes the parsed headers for ten names. Most
+ * requests have none (a browser's, a load tester's), and are decided here.
+ */
+export function mayNameAnotherOrigin (rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const first = rawHeaders[i]!.charCodeAt(0) | 0x20 // lower case, for a letter
+    if (first === 0x78 || first === 0x66) return true // x, f
+  }
+  return false
+}
 
 /**
  * Whether the request claims another origin than the key's (http and its Host): Forwarded, X-Forwarded-Host other

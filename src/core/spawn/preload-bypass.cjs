@@ -228,12 +228,14 @@ function countRequests (server, state) {
   const serving = state.serving
   if (serving === undefined) server.prependListener('request', onRequest)
   else {
-    // Static files and cache hits are answered before the app's handler runs, and counted like its answers.
+    // Static files and cache hits are answered before the app's handler runs, and counted like its answers. The
+    // handler is reached through one function made here, not a closure made for each request.
     const emit = server.emit
+    const toApp = (req, res) => { emit.call(server, 'request', req, res) }
     server.emit = function ferryEmit (event, req, res) {
       if (event !== 'request' || res[kStart] !== undefined) return emit.apply(this, arguments)
       onRequest(req, res)
-      serving.serve(req, res, () => emit.call(this, event, req, res))
+      serving.serve(req, res, toApp)
       return true
     }
     c.serving = serving
@@ -244,9 +246,11 @@ function countRequests (server, state) {
   const expectEvents = name => name === 'checkContinue' || name === 'checkExpectation'
   const hookExpect = () => {
     const emit = server.emit
+    const toContinue = (req, res) => { emit.call(server, 'checkContinue', req, res) }
+    const toExpectation = (req, res) => { emit.call(server, 'checkExpectation', req, res) }
     server.emit = function ferryEmitExpect (event, req, res) {
       if (!expectEvents(event) || !onRequest(req, res) || serving === undefined) return emit.apply(this, arguments)
-      serving.serve(req, res, () => emit.call(this, event, req, res))
+      serving.serve(req, res, event === 'checkContinue' ? toContinue : toExpectation)
       return true
     }
   }
