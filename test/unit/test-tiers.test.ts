@@ -56,6 +56,14 @@ function cliHelpers (): Set<string> {
   return found
 }
 
+/**
+ * Whether a file's text names the CLI's entry point itself: as one path ('bin/run.js'), as the parts a path join takes
+ * ('bin', 'run.js'), or as ferry.ts's export.
+ */
+function namesCliEntry (text: string): boolean {
+  return /bin\/run\.js|['"`]run\.js['"`]|\bferryBin\b/.test(text)
+}
+
 function startsCli (i: Import, cli: ReadonlySet<string>): boolean {
   if (cli.has(i.helper)) return true
   if (i.helper !== 'ferry.ts') return false
@@ -69,12 +77,20 @@ test('the helper scan knows which helpers run the CLI (so that the check below c
   assert.ok(!cli.has('core.ts') && !cli.has('http.ts'), `helpers that start no CLI: ${[...cli].join(', ')}`)
 })
 
+test('the entry-point scan sees bin/run.js however a test spells the path (so that the check below can fail)', () => {
+  for (const text of ["spawn(process.execPath, ['bin/run.js'])", "spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'start'])",
+    'const bin = resolve(root, "bin", "run.js")', 'spawn(process.execPath, [ferryBin])']) {
+    assert.ok(namesCliEntry(text), text)
+  }
+  assert.ok(!namesCliEntry("import { startCore } from '../../helpers/core.js'"))
+})
+
 test('no integration test starts the CLI (bin/run.js): those that need it live in test/cli/', () => {
   const cli = cliHelpers()
   const offenders: string[] = []
   for (const file of sources(join(repoRoot, 'test', 'integration'))) {
     const where = relative(repoRoot, file)
-    if (/bin\/run\.js|\bferryBin\b/.test(readFileSync(file, 'utf8'))) offenders.push(`${where} names bin/run.js`)
+    if (namesCliEntry(readFileSync(file, 'utf8'))) offenders.push(`${where} names bin/run.js`)
     for (const i of helperImports(file)) {
       if (!startsCli(i, cli)) continue
       const what = i.names === 'all' ? 'all of' : `${i.names.filter(n => cli.has(i.helper) || CLI_STARTERS.has(n)).join(', ')} from`

@@ -1,7 +1,7 @@
 // How much of one app's output the log takes: a token bucket of bytes (--app-output-rate per second, up to
 // --app-output-burst at once). Lines over the budget are dropped and counted, so an app printing without pause costs
 // the log a bounded number of bytes per second, and whoever reads the log learns what is missing.
-import type { OutputLimit } from '../pool/group.js'
+import type { OutputLimit } from '../pool/group-options.js'
 
 export interface Dropped { readonly lines: number, readonly bytes: number, readonly sinceMs: number }
 

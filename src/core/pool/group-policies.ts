@@ -44,11 +44,9 @@ export interface GroupPolicies<G> {
   readonly oob: OutOfBand
   readonly retirement: Retirement
   readonly handAhead: HandAhead
-  readonly reaper: IdleReaper<AppProcess>
-  readonly memory: MemoryWatch
   readonly recycler: Recycler
   readonly reports: ProcessReports<G>
-  /** (Re)starts the timed policies with the options as they are now: idle reaping, memory checks. */
+  /** (Re)starts the timed policies (idle reaping, memory checks: only these reach them) with the options as they are now. */
   startTimers (): void
   /** The group halted: none of its timers runs again (the back-off's retry included). */
   stopTimers (): void
@@ -136,5 +134,5 @@ export function wirePolicies<G> (core: GroupCore<G>): GroupPolicies<G> {
     memory.start(memoryLimitKb ?? 0, measureMemoryKb, memoryCheckMs ?? 5_000)
   }
   const stopTimers = (): void => { reaper.stop(); memory.stop(); backoff.cancelRetry() }
-  return { backoff, sticky, roll, oob, retirement, handAhead, reaper, memory, recycler, reports, startTimers, stopTimers }
+  return { backoff, sticky, roll, oob, retirement, handAhead, recycler, reports, startTimers, stopTimers }
 }

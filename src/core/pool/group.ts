@@ -18,9 +18,6 @@ import { RestartRequests } from './restart-requests.js'
 import { describeExit } from './describe-exit.js'
 
 export type GroupOptions = GroupOptionsOf<Group>
-export type { OutputLimit }
-/** Kept here for the log's subscriber, which has always imported it from the group. */
-export { describeExit }
 
 export class Group {
   readonly name: string

@@ -1,7 +1,7 @@
 // Turns pool events into log lines. The pool publishes; only this file decides what is worth saying.
 import type { Logger } from '../log/logger.js'
 import type { PoolEvents } from '../pool/events.js'
-import { describeExit } from '../pool/group.js'
+import { describeExit } from '../pool/describe-exit.js'
 import { isSpawnError } from '../spawn/spawn-error.js'
 import type { Group } from '../pool/group.js'
 import { OutputBudget } from '../log/output-budget.js'

@@ -13,7 +13,7 @@ export function isHeartbeat (m: unknown): boolean {
 }
 
 /** A core that starts slowly (a loaded machine, a cold disk) is not hung: the first beat may take this long. */
-const FIRST_BEAT_ALLOWANCE_MS = 30_000
+export const FIRST_BEAT_ALLOWANCE_MS = 30_000
 
 /** How often the core beats: a few beats per timeout, so one late beat is never taken for a hang. */
 function beatIntervalMs (timeoutMs: number): number {

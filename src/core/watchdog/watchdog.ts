@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type { Logger } from '../log/logger.js'
 import { hasType, isStartEvent, type CoreConfig, type StartEvent } from './messages.js'
 import { InstanceEntry } from './instance.js'
-import { isHeartbeat, watchHeartbeat } from './heartbeat.js'
+import { FIRST_BEAT_ALLOWANCE_MS, isHeartbeat, watchHeartbeat } from './heartbeat.js'
 import { isListenerMessage, isListenerRequest, sendListener, type RawListener } from './kept-listener.js'
 
 const CORE_MAIN = fileURLToPath(new URL('../runtime/core-main.js', import.meta.url))
@@ -18,12 +18,14 @@ const STOP_GRACE_MS = 45_000
 const RESTART_WINDOW_MS = 60_000
 const MAX_RESTARTS_IN_WINDOW = 5
 /**
- * A core must report `listening` within --start-timeout plus this, or it is killed (and the start fails, or, after a
- * crash, it counts as one more). The core bounds each of its own start-up steps by --start-timeout and says which one
- * ran out (runtime/start-deadline.ts); this margin (its modules load before its own clock starts) lets that clearer
- * message arrive first, so this bound only catches a core stuck where no step of its own is waiting.
+ * A core must report `listening` within --start-timeout plus this margin, counted from its first heartbeat (sent as
+ * its own start-up clock starts, runtime/start-deadline.ts), or it is killed (and the start fails, or, after a crash,
+ * it counts as one more). The core bounds each of its own steps by --start-timeout and says which one ran out; the
+ * margin lets that clearer message arrive first, so this bound only catches a core stuck where no step of its own is
+ * waiting. Loading its modules is not counted: on a busy machine that alone can take longer than a short
+ * --start-timeout, and a core that never loads is the heartbeat's to catch (FIRST_BEAT_ALLOWANCE_MS).
  */
-const CORE_LOAD_ALLOWANCE_MS = 5_000
+const CORE_START_MARGIN_MS = 5_000
 /** Test hook (never set outside tests): the watchdog ignores the core's 'want-listener', as if the request were lost. */
 const IGNORE_WANT_LISTENER = process.env.FERRY_TEST_IGNORE_WANT_LISTENER === '1'
 
@@ -67,16 +69,23 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         env: { ...process.env, FERRY_CORE_CONFIG: JSON.stringify({ ...config, socketDir, keptListener: listener !== undefined }) }
       })
       const child = core
-      const startBoundMs = config.options.startTimeout * 1000 + CORE_LOAD_ALLOWANCE_MS
-      const startTimer = setTimeout(() => {
+      const startTimeoutMs = config.options.startTimeout * 1000
+      const onStartTimeout = (plusMs: number, from: string): void => {
         if (stopping) return
-        const message = `the Ferry core (pid ${child.pid ?? '?'}) did not listen within ${startBoundMs / 1000} s ` +
-          `(--start-timeout plus ${CORE_LOAD_ALLOWANCE_MS / 1000} s to load); killed it; see the log above for its last step`
+        const message = `the Ferry core (pid ${child.pid ?? '?'}) did not listen within ${(startTimeoutMs + plusMs) / 1000} s of ${from} ` +
+          `(--start-timeout plus ${plusMs / 1000} s); killed it; see the log above for its last step`
         o.logger.error(message)
         if (!everListened) o.onEvent({ type: 'error', code: 'E_CORE_START_TIMEOUT', message })
         killGroup(child.pid)
-      }, startBoundMs)
+      }
+      // Until its first beat the core is loading: bounded from the fork with the heartbeat's first-beat allowance
+      // (or only by this, when heartbeats are off), then re-armed from the beat.
+      const loadPlusMs = FIRST_BEAT_ALLOWANCE_MS + CORE_START_MARGIN_MS
+      let startTimer = setTimeout(() => onStartTimeout(loadPlusMs, 'its fork'), startTimeoutMs + loadPlusMs)
       startTimer.unref()
+      let beaten = false
+      /** It reported `listening` or its own start-up error: no bound applies any more. */
+      let settled = false
       const stopWatching = watchHeartbeat(child, config.options.coreHeartbeatTimeout * 1000, silentMs => {
         if (stopping) return
         o.logger.error(`Ferry core (pid ${child.pid ?? '?'}) sent no heartbeat for ${Math.round(silentMs / 1000)} s ` +
@@ -84,7 +93,15 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         killGroup(child.pid)
       })
       child.on('message', (m, handle) => {
-        if (isHeartbeat(m)) return
+        if (isHeartbeat(m)) {
+          if (beaten) return
+          beaten = true
+          if (settled) return
+          clearTimeout(startTimer)
+          startTimer = setTimeout(() => onStartTimeout(CORE_START_MARGIN_MS, 'its start'), startTimeoutMs + CORE_START_MARGIN_MS)
+          startTimer.unref()
+          return
+        }
         if (isListenerMessage(m) && handle !== undefined) { listener ??= handle as unknown as RawListener; keptOne = true; return }
         if (isListenerRequest(m)) {
           if (listener !== undefined && !IGNORE_WANT_LISTENER) sendListener(child, listener)
@@ -94,7 +111,7 @@ export function runWatchdog (o: WatchdogOptions): Promise<number> {
         if (hasType(m, 'stopping')) { letGoOfListener(); return }
         if (hasType(m, 'reopen-logs')) { o.reopenLogs?.(); return }
         if (!isStartEvent(m)) return
-        if (m.type === 'listening' || m.type === 'error') clearTimeout(startTimer)
+        if (m.type === 'listening' || m.type === 'error') { settled = true; clearTimeout(startTimer) }
         o.onEvent(m)
         if (m.type === 'listening') {
           everListened = true

@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, createServer, type Socket } from 'node:net'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runFerry } from '../../helpers/ferry.js'
 import { runCli } from '../../helpers/cli.js'
@@ -82,7 +82,21 @@ test('a core stuck where none of its own steps waits: the watchdog kills it afte
   const r = await runCli(['start', fixtureApp('hello'), '--bypass', '--port', '0', '--address', '127.0.0.1', '--start-timeout', '1',
     '--instance-registry-dir', dir], { env: { FERRY_TEST_HANDOFF_DELAY_MS: '60000' }, timeoutMs: 30_000 })
   assert.equal(r.code, 1, r.stdout + r.stderr)
-  assert.match(r.stderr, /^ferry: the Ferry core \(pid (\d+)\) did not listen within 6 s \(--start-timeout plus 5 s to load\); killed it.*\[E_CORE_START_TIMEOUT\]$/m)
+  assert.match(r.stderr, /^ferry: the Ferry core \(pid (\d+)\) did not listen within 6 s of its start \(--start-timeout plus 5 s\); killed it.*\[E_CORE_START_TIMEOUT\]$/m)
   const core = Number(/the Ferry core \(pid (\d+)\)/.exec(r.stderr)![1])
   await waitFor(() => !isAlive(core), 5_000, 'the core to be gone')
+})
+
+test('a core slow to load on a busy machine is not killed: the watchdog bound counts from its first beat', async t => {
+  const dir = tmpDir(t)
+  // Stands for a machine so busy that loading the core's modules takes 7 s: a preload that blocks only the core.
+  const slow = join(dir, 'slow-core.cjs')
+  writeFileSync(slow, "if ((process.argv[1] ?? '').endsWith('core-main.js')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 7000)\n")
+  const r = await runCli(['start', fixtureApp('hello'), '-d', '--port', '0', '--address', '127.0.0.1', '--start-timeout', '1',
+    '--instance-registry-dir', dir, '--pid-file', join(dir, 'ferry.pid'), '--log-file', join(dir, 'ferry.log')],
+  { env: { NODE_OPTIONS: `--require ${slow}` }, timeoutMs: 30_000 })
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  const pid = Number(readFileSync(join(dir, 'ferry.pid'), 'utf8'))
+  process.kill(pid, 'SIGTERM')
+  await waitFor(() => !isAlive(pid), 15_000, 'the daemon to stop')
 })
