@@ -83,6 +83,8 @@ export class LeanConnection implements RawResponseOwner {
   /** Hits' answers held until the end of the turn (sendHit). */
   #held: Buffer | undefined
   #clientEnded = false
+  /** This side ended: bytes the client still sends (a half-open client) are requests no one would receive. */
+  #ended = false
   #gone = false
   /** Sweep ticks since bytes last came, a response ended or held output moved. */
   #idleTicks = 0
@@ -117,6 +119,8 @@ export class LeanConnection implements RawResponseOwner {
   /** Ends the connection after what was answered, held hits included. */
   #end (): void {
     this.flushHits()
+    this.#ended = true
+    this.#buffered = undefined
     this.#socket.end()
   }
 
@@ -134,6 +138,8 @@ export class LeanConnection implements RawResponseOwner {
   }
 
   readonly #onData = (chunk: Buffer): void => {
+    // After a Connection: close (or a graceful stop's) answer, like node's server: nothing more is read as a request.
+    if (this.#ended) return
     this.#idleTicks = 0
     this.#buffered = this.#buffered === undefined ? chunk : Buffer.concat([this.#buffered, chunk])
     if (this.#current === undefined) this.#next()
