@@ -82,6 +82,12 @@ export class LeanConnection implements RawResponseOwner {
   #rawWriting = false
   /** Hits' answers held until the end of the turn (sendHit). */
   #held: Buffer | undefined
+  /**
+   * Hits held after the first, joined once when they leave: joined one by one, a client pipelining small hits made
+   * the core copy what it held again for each (up to 64 KiB per hit).
+   */
+  #heldMore: Buffer[] | undefined
+  #heldBytes = 0
   #clientEnded = false
   /** This side ended: bytes the client still sends (a half-open client) are requests no one would receive. */
   #ended = false
@@ -160,6 +166,7 @@ export class LeanConnection implements RawResponseOwner {
     this.#gone = true
     this.#buffered = undefined
     this.#held = undefined
+    this.#heldMore = undefined
     const res = this.#current
     this.#current = undefined
     res?.abandon()
@@ -194,13 +201,15 @@ export class LeanConnection implements RawResponseOwner {
   sendHit (wire: Buffer): void {
     const held = this.#held
     if (held !== undefined) {
-      this.#held = Buffer.concat([held, wire])
-      if (this.#held.length > MAX_HELD_HIT_BYTES) this.flushHits()
+      ;(this.#heldMore ??= []).push(wire)
+      this.#heldBytes += wire.length
+      if (this.#heldBytes > MAX_HELD_HIT_BYTES) this.flushHits()
       return
     }
     const s = this.#socket
     if (rawIo.writes && !this.#rawWriting && s.writableLength === 0) {
       this.#held = wire
+      this.#heldBytes = wire.length
       holding.push(this)
       if (!flushScheduled) { flushScheduled = true; setImmediate(flushHolding) }
       return
@@ -211,10 +220,16 @@ export class LeanConnection implements RawResponseOwner {
 
   /** Writes the hits' answers held for the end of the turn, now. */
   flushHits (): void {
-    const held = this.#held
+    let held = this.#held
     if (held === undefined) return
     this.#held = undefined
+    const more = this.#heldMore
+    this.#heldMore = undefined
     if (this.#gone) return
+    if (more !== undefined) {
+      more.unshift(held)
+      held = Buffer.concat(more, this.#heldBytes)
+    }
     const sent = writeRaw(this.#socket, held, this.#onRawWritten)
     if (sent === 'pending') this.#rawWriting = true
     else if (sent === 'no') this.#socket.write(held)
