@@ -4,18 +4,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { fixtureApp, tmpDir } from '../helpers/tmp.js'
-import { get } from '../helpers/http.js'
+import { get, freePort } from '../helpers/http.js'
 import { isAlive, waitFor } from '../helpers/procs.js'
-
-async function freePort (): Promise<number> {
-  const { createServer } = await import('node:net')
-  return await new Promise(resolve => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 test('--daemonize: the banner, then the instance runs on its own until `ferry stop NAME`', async t => {
   const registry = tmpDir(t)

@@ -5,10 +5,10 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { runCli } from './cli.js'
 import { fixtureApp } from './tmp.js'
 import { childPids, isAlive, waitFor } from './procs.js'
+import { freePort } from './http.js'
 
 export interface CycleShape {
   /** Label for reports, e.g. "1 process" or "3 apps". */
@@ -25,16 +25,6 @@ export const SHAPES: readonly CycleShape[] = [
   { label: '4 processes', minInstances: 4, apps: 0 },
   { label: '3 apps x 1 process', minInstances: 1, apps: 3 }
 ]
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-    s.once('error', reject)
-  })
-}
 
 function status (port: number, host: string): Promise<number | undefined> {
   return new Promise(resolve => {

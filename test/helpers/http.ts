@@ -1,5 +1,5 @@
 import { request } from 'undici'
-import { connect } from 'node:net'
+import { connect, createServer } from 'node:net'
 
 export interface Reply { status: number, headers: Record<string, string | string[] | undefined>, body: string }
 
@@ -35,5 +35,19 @@ export function rawExchange (url: string, payload: string | readonly string[], e
     s.on('close', () => resolve(out))
     s.on('connect', () => s.write(parts.shift()!))
     setTimeout(() => s.destroy(), endAfterMs).unref()
+  })
+}
+
+/**
+ * A loopback port nobody listens on now, for the few tests whose peer must know the port before Ferry binds it
+ * (clients knocking first, a config file naming it): everything else listens on port 0.
+ */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+    s.once('error', reject)
   })
 }

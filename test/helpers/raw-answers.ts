@@ -6,8 +6,22 @@ import { once } from 'node:events'
 
 export interface Answer { status: number, headers: Record<string, string>, body: string }
 
-/** A raw client: what it received so far, read as HTTP/1.1 answers to `methods` (HEAD and 304 have no body). */
-export async function rawClient (t: TestContext, url: string): Promise<{ s: Socket, answers: (methods: string[]) => Promise<Answer[]> }> {
+export interface RawClient {
+  readonly s: Socket
+  /** Everything received so far. */
+  readonly text: () => string
+  /** Waits until what was received matches `re` (a reset or `ms` passing first throws, with what came). */
+  readonly waitFor: (re: RegExp, ms?: number) => Promise<void>
+  /** Settles when the connection has closed (a reset shows as a close and missing text). */
+  readonly closed: Promise<unknown>
+  readonly answers: (methods: string[]) => Promise<Answer[]>
+}
+
+/**
+ * A raw client, destroyed when the test ends: what it received so far, and that read as HTTP/1.1 answers to
+ * `methods` (HEAD and 304 have no body).
+ */
+export async function rawClient (t: TestContext, url: string): Promise<RawClient> {
   const { hostname, port } = new URL(url)
   const s = connect(Number(port), hostname)
   s.setNoDelay(true)
@@ -16,17 +30,25 @@ export async function rawClient (t: TestContext, url: string): Promise<{ s: Sock
   let text = ''
   s.setEncoding('latin1')
   s.on('data', (d: string) => { text += d })
+  // An unhandled 'error' would fail whichever test runs then.
   s.on('error', () => {})
-  const answers = async (methods: string[]): Promise<Answer[]> => {
-    const deadline = Date.now() + 10_000
+  const closed = new Promise(resolve => s.once('close', resolve))
+  const until = async <T>(got: () => T | undefined, ms: number, what: string): Promise<T> => {
+    const deadline = Date.now() + ms
     for (;;) {
-      const parsed = parseAnswers(text, methods)
-      if (parsed !== undefined) return parsed
-      if (Date.now() > deadline || s.destroyed) throw new Error(`never received ${methods.length} answers; got:\n${text}`)
+      const out = got()
+      if (out !== undefined) return out
+      if (Date.now() > deadline || s.destroyed) throw new Error(`never received ${what}; got:\n${text}`)
       await new Promise(resolve => setTimeout(resolve, 10))
     }
   }
-  return { s, answers }
+  return {
+    s,
+    text: () => text,
+    waitFor: async (re, ms = 10_000) => { await until(() => re.test(text) ? true : undefined, ms, String(re)) },
+    closed,
+    answers: async methods => await until(() => parseAnswers(text, methods), 10_000, `${methods.length} answers`)
+  }
 }
 
 /** The answers in `text`, once all of them have fully arrived. */

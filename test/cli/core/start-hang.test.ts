@@ -6,24 +6,14 @@
 // 'want-listener' fails with E_CORE_START_TIMEOUT (exit 1) instead of hanging.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, createServer, type Socket } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runFerry } from '../../helpers/ferry.js'
 import { runCli } from '../../helpers/cli.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
-
-/** A port nobody listens on now: the clients must be knocking before Ferry binds it, as after another instance stopped. */
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-    s.once('error', reject)
-  })
-}
+import { freePort } from '../../helpers/http.js'
 
 /** Opens a connection every few ms, each sending one request and waiting for the answer with no timeout of its own. */
 function knockEvery (port: number, ms: number): { stop: () => void, open: () => number, answered: () => number } {

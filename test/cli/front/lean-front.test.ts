@@ -1,38 +1,15 @@
 // The lean front answers plain GETs and HEADs itself and hands a connection to node's HTTP server at the first
 // request it does not take. These tests drive one raw connection across that boundary in every way it can be
 // crossed, and check what only the lean front could get wrong: order, framing, timeouts and stopping.
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
-import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startFerry } from '../../helpers/ferry.js'
 import { startCore } from '../../helpers/core.js'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { peakRss } from '../../helpers/procs.js'
-
-/** A raw client, destroyed when the test ends: everything received so far, and a wait for some text to appear. */
-async function client (t: TestContext, url: string): Promise<{ s: Socket, text: () => string, waitFor: (re: RegExp, ms?: number) => Promise<void>, closed: Promise<unknown> }> {
-  const { hostname, port } = new URL(url)
-  const s = connect(Number(port), hostname)
-  t.after(() => s.destroy())
-  await once(s, 'connect')
-  let text = ''
-  s.setEncoding('latin1')
-  s.on('data', (d: string) => { text += d })
-  // A reset shows as a closed connection and missing text; an unhandled 'error' would fail whichever test runs then.
-  s.on('error', () => {})
-  const closed = new Promise(resolve => s.once('close', resolve))
-  const waitFor = async (re: RegExp, ms = 10_000): Promise<void> => {
-    const deadline = Date.now() + ms
-    while (!re.test(text)) {
-      if (Date.now() > deadline || s.destroyed) throw new Error(`never received ${String(re)}; got:\n${text}`)
-      await new Promise(resolve => setTimeout(resolve, 10))
-    }
-  }
-  return { s, text: () => text, waitFor, closed }
-}
+import { rawClient as client } from '../../helpers/raw-answers.js'
 
 const statusLines = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map(m => m[1]!)
 

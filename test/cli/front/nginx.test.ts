@@ -6,7 +6,6 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
@@ -14,18 +13,10 @@ import { startFly } from '../../helpers/ferry.js'
 import { isAlive, waitFor } from '../../helpers/procs.js'
 import { runCli } from '../../helpers/cli.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
+import { freePort } from '../../helpers/http.js'
 
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find(p => existsSync(p))
 const asRoot = process.getuid?.() === 0
-
-async function freePort (): Promise<number> {
-  return await new Promise(resolve => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** The configuration the docs ship (docs/nginx.md), with test paths: one server for every host, one naming an app. */
 function nginxConf (dir: string, port: number, socket: string, namedRoot: string): string {
