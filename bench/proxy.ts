@@ -138,9 +138,11 @@ async function main (): Promise<void> {
       skipped,
       ferryVsDirect: ferry?.ratioVsDirect ?? null,
       goal: { ferryVsDirectAtLeast: FERRY_TARGET_RATIO, met: (ferry?.ratioVsDirect ?? 0) >= FERRY_TARGET_RATIO },
-      bypassVsPm2: bypassVsPm2(rows) ?? null
+      bypassVsPm2: bypassVsPm2(rows) ?? null,
+      autogroups: autogroups()
     })
     console.log(`\nload average now: ${loadavg().map(l => l.toFixed(2)).join(' ')}`)
+    console.log(`scheduler autogroups (kernel.sched_autogroup_enabled): ${autogroups()}`)
     console.log(`Results written to ${RESULTS_FILE}`)
   } finally {
     await stopAll()
@@ -166,3 +168,16 @@ process.once('beforeExit', () => {
     .then(async () => { if (!wasInterrupted()) await (await import('./cache-conformance.js')).runConformanceBench() })
     .catch((err: unknown) => { console.error(`\ncache conformance bench not run: ${String(err)}`) })
 })
+
+/**
+ * Whether Linux shares CPU between sessions before processes. Ferry's app processes each have a session of their own
+ * and PM2's workers share one, so with autogroups on, bypass against PM2 also measures how the scheduler splits CPU
+ * between sessions under other load; with them off (`sysctl kernel.sched_autogroup_enabled=0` for the run) it does not.
+ */
+function autogroups (): string {
+  try {
+    return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1' ? 'on' : 'off'
+  } catch {
+    return 'unknown'
+  }
+}
