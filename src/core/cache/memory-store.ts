@@ -153,6 +153,14 @@ export class MemoryStore implements CacheStore {
     return now < entry.expiresAt && !entry.noCache ? slot.fresh : slot.stale
   }
 
+  /**
+   * Whether `key` holds Vary variants, whose lookup reads the request's fields: a caller makes them only then. One
+   * size check while no stored response has Vary.
+   */
+  varies (key: string): boolean {
+    return this.#varied.size > 0 && this.#varied.has(key)
+  }
+
   get (key: string): CachedResponse | undefined {
     const found = this.lookup(key, NO_HEADERS, this.now())
     return found?.state === 'fresh' ? found.entry : undefined

@@ -103,26 +103,27 @@ export class Fills {
   constructor (now: () => number) { this.#now = now }
 
   /** The leader's fill in flight for `key`, if any. */
-  inFlight (key: string): Fill | undefined { return this.#byKey.get(key) }
+  inFlight (key: string): Fill | undefined { return this.#byKey.size === 0 ? undefined : this.#byKey.get(key) }
 
   /**
    * Whether the last answer for `key` could not be stored, less than UNCOLLAPSED_MS ago: a miss for it then goes to
    * the app unrecorded (Varnish's hit-for-pass), since recording an answer that will be refused again costs every
    * request of an uncacheable page. The mark ends by itself: the first miss after it is recorded, and leads.
+   * `now`: the caller's reading of this cache's clock, when it has one (one reading per request).
    */
-  passes (key: string): boolean {
+  passes (key: string, now?: number): boolean {
     if (this.#uncollapsed.size === 0) return false
     const until = this.#uncollapsed.get(key)
-    return until !== undefined && until > this.#now()
+    return until !== undefined && until > (now ?? this.#now())
   }
 
   /**
    * A fill for a new leader's miss, or undefined when misses for `key` are not collapsed (see UNCOLLAPSED_MS), unless
    * `always` (a background revalidation: its fill is what keeps it one per key).
    */
-  lead (key: string, always = false): Fill | undefined {
+  lead (key: string, always = false, now?: number): Fill | undefined {
     if (!always && this.#uncollapsed.size > 0) {
-      if (this.passes(key)) return undefined
+      if (this.passes(key, now)) return undefined
       this.#uncollapsed.delete(key) // an ended mark, if any
     }
     const fill = new Fill(this, key)

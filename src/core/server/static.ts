@@ -56,8 +56,7 @@ export function createStaticFiles (publicDir: string, options: StaticFilesOption
   }), onError)
   const lookup = (method: string | undefined, path: string | undefined): string | undefined => {
     if (method !== 'GET' && method !== 'HEAD') return undefined
-    const urlPath = normalizeRequestPath(path)
-    return urlPath === undefined ? undefined : state.index.files.get(urlPath)
+    return indexedFile(state.index.files, path)
   }
   return {
     tryServe: (req, res, path = req.url) => {
@@ -115,6 +114,23 @@ export function normalizeRequestPath (url: string | undefined): string | undefin
   }
   if (path.includes('\0') || path.includes('\\') || path.includes('/.')) return undefined
   return posix.normalize(path) === path ? path : undefined
+}
+
+/**
+ * The indexed file a request target names (normalizeRequestPath's path, looked up in `files`), the cheapest test
+ * first: most requests name no file, and a target without '%' is its own path, so one Map lookup of it (no decoding,
+ * no normalising) decides them; only a target the index holds, or one with '%', pays for the canonical checks.
+ */
+export function indexedFile (files: ReadonlyMap<string, string>, url: string | undefined): string | undefined {
+  if (url === undefined || files.size === 0 || url[0] !== '/') return undefined
+  const query = url.indexOf('?')
+  const raw = query === -1 ? url : url.slice(0, query)
+  if (raw.includes('%')) {
+    const path = normalizeRequestPath(url)
+    return path === undefined ? undefined : files.get(path)
+  }
+  const rel = files.get(raw)
+  return rel !== undefined && normalizeRequestPath(raw) === raw ? rel : undefined
 }
 
 // Run `reindex` ~100 ms after the first change under root, one walk at a time. Returns the function that stops.

@@ -73,8 +73,12 @@ interface RequestKeys {
   readonly target: string | undefined
   readonly url: string
   readonly key: string
-  readonly vary: RequestHeaders
+  /** The request's Vary fields (see varyHeaders), made on the first lookup that needs them: most keys have no Vary. */
+  vary: RequestHeaders | undefined
 }
+
+/** What a lookup is given for a key whose entries have no Vary: the store reads no field of it. */
+const NO_VARY: RequestHeaders = Object.freeze({})
 
 export class Turbocache {
   readonly store: MemoryStore
@@ -114,7 +118,7 @@ export class Turbocache {
     if (kept !== undefined && kept.scheme === scheme && kept.target === req.url) return kept
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(h.cookie, this.#varyByCookie))
-    const keys: RequestKeys = { scheme, target: req.url, url, key, vary: varyHeaders(req) }
+    const keys: RequestKeys = { scheme, target: req.url, url, key, vary: undefined }
     if (frozen) this.#kept.set(h, keys)
     return keys
   }
@@ -130,11 +134,16 @@ export class Turbocache {
     const method = req.method ?? 'GET'
     const mode = requestMode(method, req.headers)
     if (mode === 'bypass') return undefined
-    const { url, key, vary } = this.#keys(req, scheme)
+    const keys = this.#keys(req, scheme)
+    const { url, key } = keys
+    // The clock is read once per lookup: the pass mark and a new fill's lead are decided at the same instant.
+    let now: number | undefined
     if (mode === 'lookup') {
       // A request that waited for another's miss and comes back (collapse false) was counted the first time.
       if (collapse) this.store.counters.fetches++
-      const now = this.#now()
+      now = this.#now()
+      // The Vary fields are made only for a key that has variants: varyHeaders walks every field of the request.
+      const vary = this.store.varies(key) ? (keys.vary ??= varyHeaders(req)) : NO_VARY
       const found = this.store.lookup(key, vary, now)
       if (found !== undefined) {
         if (found.state === 'fresh') {
@@ -145,6 +154,10 @@ export class Turbocache {
         // Stale (or no-cache): served as it is only with the response's permission; else asked about again.
         return this.#stale(req, res, key, url, found.entry, now, collapse)
       }
+      // Nothing stored and the key's last answer was refused moments ago (the common uncacheable page): to the app
+      // unrecorded, decided here, as below, unless a fill is in flight (a background revalidation's), which below
+      // decides about.
+      if (this.#fills.passes(key, now) && this.#fills.inFlight(key) === undefined) return undefined
     }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
     // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
@@ -155,11 +168,11 @@ export class Turbocache {
     // The key's last answer was not storable, moments ago: no recorder (see Fills.passes). Only for a lookup's miss
     // (a refresh is always recorded). What a refused answer also does, ending the entries under its key, was done by
     // the refusal that set the mark; one stored since came from an answer that allowed it, and keeps its own freshness.
-    if (inFlight === undefined && this.#fills.passes(key)) return undefined
+    if (inFlight === undefined && this.#fills.passes(key, now)) return undefined
     // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
     // would be taken for uncacheable (its misses uncollapsed for a while).
     const leads = inFlight === undefined && !asksConditionally(req.headers)
-    return new Recorder(this, req, key, url, undefined, leads ? this.#fills.lead(key) : undefined)
+    return new Recorder(this, req, key, url, undefined, leads ? this.#fills.lead(key, false, now) : undefined)
   }
 
   /**
