@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import type { HeaderLines, KeptHit, OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { readClock } from './read-clock.js'
 import { FerryError } from '../errors.js'
 
 /** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
@@ -29,7 +30,7 @@ let dateText = ''
 let dateAt = 0
 /** The Date header, formatted at most once a second. */
 function httpDate (): string {
-  const now = Date.now()
+  const now = readClock()
   if (now - dateAt >= 1000) { dateAt = now - (now % 1000); dateText = new Date(dateAt).toUTCString() }
   return dateText
 }
