@@ -135,7 +135,8 @@ export class RawResponse implements ResponseSink {
   #chunked = false
   /** Ended, abandoned or destroyed: nothing more is written. */
   #closed = false
-  #onClose: Array<() => void> | undefined
+  /** One listener (begin()'s, nearly always) or, past one, a list. */
+  #onClose: (() => void) | Array<() => void> | undefined
 
   constructor (socket: Socket, owner: RawResponseOwner, method: string, keepAlive: boolean, http10: boolean) {
     this.#socket = socket
@@ -255,14 +256,21 @@ export class RawResponse implements ResponseSink {
 
   once (event: 'close' | 'drain', listener: () => void): this {
     if (event === 'drain') this.#socket.once('drain', listener)
-    else if (!this.#closed) (this.#onClose ??= []).push(listener)
+    else if (!this.#closed) {
+      const had = this.#onClose
+      this.#onClose = had === undefined ? listener : Array.isArray(had) ? (had.push(listener), had) : [had, listener]
+    }
     return this
   }
 
   off (event: 'close', listener: () => void): this {
-    const list = this.#onClose
-    const i = event === 'close' && list !== undefined ? list.indexOf(listener) : -1
-    if (i >= 0) list!.splice(i, 1)
+    const had = this.#onClose
+    if (event !== 'close' || had === undefined) return this
+    if (had === listener) this.#onClose = undefined
+    else if (Array.isArray(had)) {
+      const i = had.indexOf(listener)
+      if (i >= 0) had.splice(i, 1)
+    }
     return this
   }
 
@@ -307,7 +315,8 @@ export class RawResponse implements ResponseSink {
     this.#closed = true
     const listeners = this.#onClose
     this.#onClose = undefined
-    if (listeners !== undefined) for (const l of listeners) l()
+    if (typeof listeners === 'function') listeners()
+    else if (listeners !== undefined) for (const l of listeners) l()
     this.#owner.responseDone(this)
   }
 }
