@@ -83,6 +83,12 @@ export interface RequestSnapshot {
   readonly last_received_at: number
 }
 
+/** A net.Socket's handle counters (what its bytesRead and bytesWritten getters read), where there is one. */
+type CountedSocket = RequestHead['socket'] & {
+  readonly writableLength?: number
+  readonly _handle?: { readonly bytesRead: number, readonly bytesWritten: number } | null
+}
+
 export class Inflight {
   /** The newest entry; each links to the one before it. */
   #head: InflightEntry | undefined
@@ -99,9 +105,17 @@ export class Inflight {
   }
 
   add (req: RequestHead, res: ResponseSink, now: number): InflightEntry {
-    const socket = req.socket
+    const socket = req.socket as CountedSocket
+    // What net.Socket's getters say, from its handle's counters when nothing waits in its stream (a hit's usual
+    // case): bytesWritten's getter copies the stream's write buffer to add it up, on every request.
+    const handle = socket.writableLength === 0 ? socket._handle : undefined
     const entry: InflightEntry = {
-      id: this.#nextId++, req, res, startedAt: now, bytesRead0: socket.bytesRead ?? 0, bytesWritten0: socket.bytesWritten ?? 0,
+      id: this.#nextId++,
+      req,
+      res,
+      startedAt: now,
+      bytesRead0: handle != null ? handle.bytesRead : socket.bytesRead ?? 0,
+      bytesWritten0: handle != null ? handle.bytesWritten : socket.bytesWritten ?? 0,
       process: undefined, route: undefined, dispatchedAt: 0, exchange: undefined, retries: 0, behind: -1, body: undefined, spooled: undefined, cacheFill: undefined, prev: undefined, next: this.#head
     }
     if (this.#head !== undefined) this.#head.prev = entry

@@ -9,6 +9,7 @@ import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead, type LeanHead } from '
 import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-response.js'
 import { rawIo, rawUnsent, readAsStream, readRaw, writeRaw } from './raw-io.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { endReadBatch, startReadBatch } from './read-clock.js'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
 /** Pipelined bytes buffered while a response is in progress before the client is paused. */
@@ -148,8 +149,13 @@ export class LeanConnection implements RawResponseOwner {
     if (this.#ended) return
     this.#idleTicks = 0
     this.#buffered = this.#buffered === undefined ? chunk : Buffer.concat([this.#buffered, chunk])
-    if (this.#current === undefined) this.#next()
-    else if (this.#buffered.length > MAX_BUFFERED) this.#socket.pause()
+    if (this.#current !== undefined) {
+      if (this.#buffered.length > MAX_BUFFERED) this.#socket.pause()
+      return
+    }
+    // The requests read here are begun (and hits answered) now, at one clock reading (read-clock.ts).
+    const batch = startReadBatch()
+    try { this.#next() } finally { if (batch) endReadBatch() }
   }
 
   // A client that closes its side while its request is in progress has gone: the request is dropped (the queue

@@ -17,15 +17,16 @@ export class RateMeter {
     this.#minute = Math.floor(now() / MINUTE)
   }
 
-  mark (n = 1): void {
-    this.#advance()
+  /** `now`: the caller's clock reading, when it has one (the meter's own clock otherwise). */
+  mark (n = 1, now = this.#now()): void {
+    this.#advance(now)
     this.#seconds[this.#second % 60]! += n
     this.#minutes[this.#minute % 60]! += n
   }
 
   /** Events per minute over the last minute and over the last hour. */
   rates (): { perMinute1m: number, perMinute1h: number } {
-    this.#advance()
+    this.#advance(this.#now())
     let s = 0
     let m = 0
     for (let i = 0; i < 60; i++) { s += this.#seconds[i]!; m += this.#minutes[i]! }
@@ -33,9 +34,10 @@ export class RateMeter {
   }
 
   /** Clears the buckets the clock has moved past since the last call. */
-  #advance (): void {
-    const now = this.#now()
+  #advance (now: number): void {
     const second = Math.floor(now / SECOND)
+    // Within the same second (most calls, on the request path) nothing has been moved past.
+    if (second <= this.#second) return
     for (let s = this.#second + 1; s <= second && s <= this.#second + 60; s++) this.#seconds[s % 60] = 0
     this.#second = second
     const minute = Math.floor(now / MINUTE)

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import type { HeaderLines, KeptHit, OutgoingHeaders, ResponseSink } from './exchange-types.js'
 import { HEADER_NAME, INVALID_VALUE_CHAR } from './headers.js'
 import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { readClock } from './read-clock.js'
 import { FerryError } from '../errors.js'
 
 /** Idle time between requests before a client connection is closed (node's keepAliveTimeout, and the lean front's). */
@@ -29,7 +30,7 @@ let dateText = ''
 let dateAt = 0
 /** The Date header, formatted at most once a second. */
 function httpDate (): string {
-  const now = Date.now()
+  const now = readClock()
   if (now - dateAt >= 1000) { dateAt = now - (now % 1000); dateText = new Date(dateAt).toUTCString() }
   return dateText
 }
@@ -134,7 +135,8 @@ export class RawResponse implements ResponseSink {
   #chunked = false
   /** Ended, abandoned or destroyed: nothing more is written. */
   #closed = false
-  #onClose: Array<() => void> | undefined
+  /** One listener (begin()'s, nearly always) or, past one, a list. */
+  #onClose: (() => void) | Array<() => void> | undefined
 
   constructor (socket: Socket, owner: RawResponseOwner, method: string, keepAlive: boolean, http10: boolean) {
     this.#socket = socket
@@ -254,14 +256,21 @@ export class RawResponse implements ResponseSink {
 
   once (event: 'close' | 'drain', listener: () => void): this {
     if (event === 'drain') this.#socket.once('drain', listener)
-    else if (!this.#closed) (this.#onClose ??= []).push(listener)
+    else if (!this.#closed) {
+      const had = this.#onClose
+      this.#onClose = had === undefined ? listener : Array.isArray(had) ? (had.push(listener), had) : [had, listener]
+    }
     return this
   }
 
   off (event: 'close', listener: () => void): this {
-    const list = this.#onClose
-    const i = event === 'close' && list !== undefined ? list.indexOf(listener) : -1
-    if (i >= 0) list!.splice(i, 1)
+    const had = this.#onClose
+    if (event !== 'close' || had === undefined) return this
+    if (had === listener) this.#onClose = undefined
+    else if (Array.isArray(had)) {
+      const i = had.indexOf(listener)
+      if (i >= 0) had.splice(i, 1)
+    }
     return this
   }
 
@@ -306,7 +315,8 @@ export class RawResponse implements ResponseSink {
     this.#closed = true
     const listeners = this.#onClose
     this.#onClose = undefined
-    if (listeners !== undefined) for (const l of listeners) l()
+    if (typeof listeners === 'function') listeners()
+    else if (listeners !== undefined) for (const l of listeners) l()
     this.#owner.responseDone(this)
   }
 }

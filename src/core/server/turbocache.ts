@@ -16,6 +16,7 @@ import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/r
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 import { connectionTokens } from './headers.js'
+import { readClock } from './read-clock.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
 export const MAX_BACKGROUND_REVALIDATIONS = 64
@@ -94,7 +95,8 @@ export class Turbocache {
   readonly #kept = new WeakMap<object, RequestKeys>()
 
   constructor (o: TurbocacheOptions) {
-    this.#now = o.now ?? Date.now
+    // Date.now(), read once per batch of requests the lean front reads together (read-clock.ts).
+    this.#now = o.now ?? readClock
     this.store = o.store ?? new MemoryStore({ maxBytes: o.maxBytes, now: this.#now })
     this.#varyByCookie = o.varyByCookie
     // JSON-quoted, so no root (even one with a newline in it) can run into the LF-separated key that follows.

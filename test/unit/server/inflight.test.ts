@@ -1,5 +1,7 @@
 // The in-flight list: linking and unlinking in any order, double deletes, deleting while iterating, snapshot order.
 import { test } from 'node:test'
+import { createServer, connect, type Socket } from 'node:net'
+import { once } from 'node:events'
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Inflight } from '../../../src/core/server/inflight.js'
@@ -39,4 +41,30 @@ test('snapshot lists requests oldest first, queued until a process is set', () =
   for (const [p, t] of [['/first', 100], ['/second', 200]] as const) { const { req, res } = fakeRequest(p); list.add(req, res, t) }
   const snap = list.snapshot(300)
   assert.deepEqual(snap.map(r => [r.path, r.age_ms, r.state]), [['/first', 200, 'queued'], ['/second', 100, 'queued']])
+})
+
+test('a request on a real connection starts from the counts net.Socket gives, with or without bytes waiting to go', async t => {
+  const listener = createServer()
+  listener.listen(0, '127.0.0.1')
+  await once(listener, 'listening')
+  const client = connect((listener.address() as { port: number }).port, '127.0.0.1')
+  const [server] = await once(listener, 'connection') as [Socket]
+  t.after(() => { client.destroy(); server.destroy(); listener.close() })
+  client.write('GET / HTTP/1.1\r\n\r\n')
+  await once(server, 'data')
+  server.write('written')
+  await new Promise<void>(resolve => setImmediate(resolve))
+  const list = new Inflight()
+  const req = (socket: unknown): IncomingMessage => ({ socket, method: 'GET', url: '/', headers: {} }) as unknown as IncomingMessage
+  const idle = list.add(req(server), { headersSent: false } as unknown as ServerResponse, 0)
+  assert.equal(server.writableLength, 0)
+  assert.deepEqual([idle.bytesRead0, idle.bytesWritten0], [server.bytesRead, server.bytesWritten])
+  assert.deepEqual([idle.bytesRead0, idle.bytesWritten0], [18, 7])
+  // Corked: bytes wait in the stream, which net.Socket's bytesWritten counts as written.
+  server.cork()
+  server.write('waiting')
+  const busy = list.add(req(server), { headersSent: false } as unknown as ServerResponse, 0)
+  assert.equal(busy.bytesWritten0, server.bytesWritten)
+  assert.equal(busy.bytesWritten0, 14)
+  server.uncork()
 })

@@ -144,3 +144,24 @@ test('kept hit buffers are bounded: past 64 entries the oldest gives its up; lar
   assert.equal(hits[64]!.wire(1), firsts[64])
   assert.equal(new PreparedHit(200, '', renderHeaderLines(['Date', 'Tue, 01 Jan 2030 00:00:00 GMT']), Buffer.alloc(64 * 1024)).wire(1), undefined)
 })
+
+test('close listeners: one, several, and ones taken off, each told once in the order given', async t => {
+  const p = await pair(t)
+  const calls: string[] = []
+  const listener = (name: string) => () => { calls.push(name) }
+  const only = new RawResponse(p.server, owner(p), 'GET', true, false)
+  only.once('close', listener('only'))
+  const gone = listener('gone')
+  const several = new RawResponse(p.server, owner(p), 'GET', true, false)
+  several.once('close', listener('a'))
+  several.once('close', gone)
+  several.once('close', listener('b'))
+  several.off('close', gone)
+  several.off('close', listener('never added'))
+  const none = new RawResponse(p.server, owner(p), 'GET', true, false)
+  const lone = listener('lone, taken off')
+  none.once('close', lone)
+  none.off('close', lone)
+  for (const r of [only, several, none]) { r.abandon(); r.abandon() }
+  assert.deepEqual(calls, ['only', 'a', 'b'])
+})

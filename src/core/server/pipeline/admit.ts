@@ -6,18 +6,21 @@ import type { InflightEntry } from '../inflight.js'
 import { checkRequest } from '../request-checks.js'
 import { answerPlain } from '../error-pages.js'
 import type { PipelineState } from './state.js'
+import { readClock } from '../read-clock.js'
 
 /** Counts the request and links it into the in-flight list until its response closes. */
 export function begin (st: PipelineState, req: RequestHead, res: ResponseSink): InflightEntry {
   const stats = st.stats
   stats.requestsBegun++
-  stats.requestRate.mark()
+  // One clock reading per batch of requests read together (read-clock.ts), for its start and the request rate.
+  const now = readClock()
+  stats.requestRate.mark(1, now)
   stats.activeRequests++
-  const entry = st.inflight.add(req, res, Date.now())
+  const entry = st.inflight.add(req, res, now)
   res.once('close', () => {
     stats.activeRequests--
     st.inflight.delete(entry)
-    st.o.requestTally?.record(entry.route?.root, res.headersSent ? res.statusCode : 0, Date.now() - entry.startedAt)
+    st.o.requestTally?.record(entry.route?.root, res.headersSent ? res.statusCode : 0, readClock() - entry.startedAt)
     if (entry.cacheFill !== undefined) entry.cacheFill.abandon()
   })
   if (st.draining) res.shouldKeepAlive = false
