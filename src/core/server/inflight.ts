@@ -89,6 +89,18 @@ type CountedSocket = RequestHead['socket'] & {
   readonly _handle?: { readonly bytesRead: number, readonly bytesWritten: number } | null
 }
 
+/**
+ * The bytes of `req`'s head as sent (request line, field lines, blank line), rebuilt from what was parsed: exact for
+ * the usual `Name: value` spelling (node and the lean front keep both as latin1, a byte a character). Made only for
+ * a snapshot, never on the request path.
+ */
+function headBytes (req: RequestHead): number {
+  let n = (req.method ?? '').length + (req.url ?? '').length + `  HTTP/${req.httpVersion ?? '1.1'}\r\n\r\n`.length
+  const raw = req.rawHeaders ?? []
+  for (let i = 0; i + 1 < raw.length; i += 2) n += raw[i]!.length + raw[i + 1]!.length + 4 // ': ' and CRLF
+  return n
+}
+
 export class Inflight {
   /** The newest entry; each links to the one before it. */
   #head: InflightEntry | undefined
@@ -162,8 +174,10 @@ export class Inflight {
         pid: e.process?.pid ?? null,
         state: e.process === undefined ? 'queued' : e.res.headersSent ? 'sending response' : 'in app',
         age_ms: now - e.startedAt,
-        // Counted on the connection since the request began, so a request's head is included.
-        bytes_in: Math.max(0, (socket.bytesRead ?? 0) - e.bytesRead0),
+        // Counted on the connection since the request began, plus its head: both fronts begin a request once its
+        // head has been read, so the connection's count at the start has it already (and any body bytes that came in
+        // the same read as the head: those are not counted).
+        bytes_in: Math.max(0, (socket.bytesRead ?? 0) - e.bytesRead0) + headBytes(e.req),
         bytes_out: Math.max(0, (socket.bytesWritten ?? 0) - e.bytesWritten0),
         connection_number: conn?.number ?? null,
         connected_at: conn?.at ?? null,
