@@ -135,6 +135,7 @@ test('a request\'s byte counts after hits and raw writes on its connection: its 
   client.setEncoding('latin1').on('data', d => { answer += String(d) })
   client.write(head(hitPath))
   await waitFor(async () => answer.includes('serial='), 5000, 'the hit')
+  const hitLength = answer.length
   client.write(postHead)
   const listed = async (): Promise<R | undefined> =>
     (JSON.parse((await call('/requests.json')).body) as { requests: R[] }).requests.find(r => r.path.startsWith('/bc-post'))
@@ -142,6 +143,9 @@ test('a request\'s byte counts after hits and raw writes on its connection: its 
   assert.equal((await listed())?.bytes_in, postHead.length, 'bytes in: its head')
   client.write('hello')
   await waitFor(async () => (await listed())?.bytes_in === postHead.length + 5, 5000, 'bytes in: its head and body')
+  // Its answer has begun (the app holds its end back): bytes out are what the client has of it, no hit's bytes.
+  await waitFor(async () => answer.includes('done'), 5000, 'the answer begun')
+  assert.equal((await listed())?.bytes_out, answer.length - hitLength, 'bytes out: what the client has of its answer')
   const posting = once(client, 'close')
   await posting
   assert.match(answer, /done/)
