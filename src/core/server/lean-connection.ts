@@ -8,7 +8,7 @@ import type { Socket } from 'node:net'
 import { LeanRequest, MAX_LEAN_HEAD_BYTES, parseLeanHead, type LeanHead } from './lean-request.js'
 import { KEEP_ALIVE_MS, RawResponse, type RawResponseOwner } from './raw-response.js'
 import { rawIo, rawUnsent, readAsStream, readRaw, writeRaw } from './raw-io.js'
-import { holdUntilTurnEnds } from './turn-end-writes.js'
+import { flushHitsAtTurnEnd, holdUntilTurnEnds } from './turn-end-writes.js'
 import { endReadBatch, startReadBatch } from './read-clock.js'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
@@ -40,20 +40,8 @@ function sweepIdle (): void {
   for (const c of open) c.idleTick()
 }
 
-/**
- * Hits' answers wait for the end of the event-loop turn, as every other response does (turn-end-writes.ts says
- * why): these connections hold one. Past this many bytes held by one connection (pipelined hits), they leave at once.
- */
-let holding: LeanConnection[] = []
-let flushScheduled = false
+/** Past this many bytes of pipelined hits held by one connection for the turn's end, they leave at once. */
 const MAX_HELD_HIT_BYTES = 64 * 1024
-
-function flushHolding (): void {
-  flushScheduled = false
-  const list = holding
-  holding = []
-  for (let i = 0; i < list.length; i++) list[i]!.flushHits()
-}
 
 export interface LeanHandlers {
   /** Starts answering; false when this request is not for the lean front (nothing has been done with it). */
@@ -214,10 +202,10 @@ export class LeanConnection implements RawResponseOwner {
     }
     const s = this.#socket
     if (rawIo.writes && !this.#rawWriting && s.writableLength === 0) {
+      // Held until the end of the turn like every other response (turn-end-writes.ts says why).
       this.#held = wire
       this.#heldBytes = wire.length
-      holding.push(this)
-      if (!flushScheduled) { flushScheduled = true; setImmediate(flushHolding) }
+      flushHitsAtTurnEnd(this)
       return
     }
     holdUntilTurnEnds(s)

@@ -138,39 +138,33 @@ export class Turbocache {
     if (mode === 'bypass') return undefined
     const keys = this.#keys(req, scheme)
     const { url, key } = keys
-    // The clock is read once per lookup: the pass mark and a new fill's lead are decided at the same instant.
-    let now: number | undefined
-    if (mode === 'lookup') {
-      // A request that waited for another's miss and comes back (collapse false) was counted the first time.
-      if (collapse) this.store.counters.fetches++
-      now = this.#now()
-      // The Vary fields are made only for a key that has variants: varyHeaders walks every field of the request.
-      const vary = this.store.varies(key) ? (keys.vary ??= varyHeaders(req)) : NO_VARY
-      const found = this.store.lookup(key, vary, now)
-      if (found !== undefined) {
-        if (found.state === 'fresh') {
-          this.store.counters.hits++
-          serve(req, res, found.entry, now)
-          return true
-        }
-        // Stale (or no-cache): served as it is only with the response's permission; else asked about again.
-        return this.#stale(req, res, key, url, found.entry, now, collapse)
-      }
-      // Nothing stored and the key's last answer was refused moments ago (the common uncacheable page): to the app
-      // unrecorded, decided here, as below, unless a fill is in flight (a background revalidation's), which below
-      // decides about.
-      if (this.#fills.passes(key, now) && this.#fills.inFlight(key) === undefined) return undefined
-    }
     // A miss also keeps the URL's key, for invalidating every cookie variant of it later. Only a lookup's miss is
     // collapsed: a refresh (request no-cache) must reach the app, and a HEAD only waits for a GET (it stores nothing).
     if (mode !== 'lookup') return method === 'GET' ? new Recorder(this, req, key, url, undefined, undefined) : undefined
+    // A request that waited for another's miss and comes back (collapse false) was counted the first time.
+    if (collapse) this.store.counters.fetches++
+    // The clock is read once per lookup: freshness, the pass mark and a new fill's lead are decided at one instant.
+    const now = this.#now()
+    // The Vary fields are made only for a key that has variants: varyHeaders walks every field of the request.
+    const vary = this.store.varies(key) ? (keys.vary ??= varyHeaders(req)) : NO_VARY
+    const found = this.store.lookup(key, vary, now)
+    if (found !== undefined) {
+      if (found.state === 'fresh') {
+        this.store.counters.hits++
+        serve(req, res, found.entry, now)
+        return true
+      }
+      // Stale (or no-cache): served as it is only with the response's permission; else asked about again.
+      return this.#stale(req, res, key, url, found.entry, now, collapse)
+    }
     const inFlight = this.#fills.inFlight(key)
+    // The key's last answer was not storable, moments ago (the common uncacheable page): to the app, unrecorded (see
+    // Fills.passes). Only for a lookup's miss (a refresh is always recorded). What a refused answer also does, ending
+    // the entries under its key, was done by the refusal that set the mark; one stored since came from an answer that
+    // allowed it, and keeps its own freshness. A fill in flight (a background revalidation's) is followed below.
+    if (inFlight === undefined && this.#fills.passes(key, now)) return undefined
     if (collapse && inFlight !== undefined && inFlight.hasRoom) return inFlight
     if (method !== 'GET') return undefined
-    // The key's last answer was not storable, moments ago: no recorder (see Fills.passes). Only for a lookup's miss
-    // (a refresh is always recorded). What a refused answer also does, ending the entries under its key, was done by
-    // the refusal that set the mark; one stored since came from an answer that allowed it, and keeps its own freshness.
-    if (inFlight === undefined && this.#fills.passes(key, now)) return undefined
     // A request with its own Range or validators leads no one: its 206 or 304 could serve none of them, and the key
     // would be taken for uncacheable (its misses uncollapsed for a while).
     const leads = inFlight === undefined && !asksConditionally(req.headers)

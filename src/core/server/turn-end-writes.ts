@@ -11,8 +11,13 @@ import type { Socket } from 'node:net'
  */
 const MAX_HELD = 64
 
+/** What else waits for the turn's end: lean connections holding hits they write below the socket's stream. */
+export interface TurnEndFlush { flushHits (): void }
+
 let held: Socket[] = []
 let spare: Socket[] = []
+let heldFlushes: TurnEndFlush[] = []
+let spareFlushes: TurnEndFlush[] = []
 let flushScheduled = false
 
 function flushAtTurnEnd (): void {
@@ -25,15 +30,31 @@ function flush (): void {
   const sockets = held
   held = spare
   spare = sockets
+  const flushes = heldFlushes
+  heldFlushes = spareFlushes
+  spareFlushes = flushes
   for (let i = 0; i < sockets.length; i++) sockets[i]!.uncork()
   sockets.length = 0
+  for (let i = 0; i < flushes.length; i++) flushes[i]!.flushHits()
+  flushes.length = 0
+}
+
+function scheduleFlush (): void {
+  if (!flushScheduled) { flushScheduled = true; setImmediate(flushAtTurnEnd) }
 }
 
 /** Holds what is written to `socket` until the end of this turn of the event loop (order and backpressure kept). */
 export function holdUntilTurnEnds (socket: Socket): void {
   if (socket.writableCorked > 0) return
-  if (held.length >= MAX_HELD) flush()
+  if (held.length + heldFlushes.length >= MAX_HELD) flush()
   socket.cork()
   held.push(socket)
-  if (!flushScheduled) { flushScheduled = true; setImmediate(flushAtTurnEnd) }
+  scheduleFlush()
+}
+
+/** Calls `f.flushHits()` at the end of this turn, with the held sockets (one wait, one limit for both). */
+export function flushHitsAtTurnEnd (f: TurnEndFlush): void {
+  if (held.length + heldFlushes.length >= MAX_HELD) flush()
+  heldFlushes.push(f)
+  scheduleFlush()
 }
