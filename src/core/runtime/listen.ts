@@ -42,24 +42,33 @@ export function handOverListener (server: Server): void {
 }
 
 /**
- * Core: listens on the socket the watchdog kept (asked for over IPC, so it cannot arrive before we listen for it).
- * Both waits count against the start-up deadline: a watchdog that never answers must not hold the core forever.
+ * Core: the listening socket the watchdog keeps, asked for over IPC (listened for before asking, so the answer cannot
+ * come first). `noWatchdog`: what to say when this process has no watchdog to ask.
  */
-export async function listenOnKeptSocket (server: Server, socketPath: string | undefined, deadline: StartDeadline): Promise<string> {
-  const handle = await deadline.step('taking the listening socket from the watchdog (want-listener)', new Promise<object>((resolve, reject) => {
+export function takeKeptListener (noWatchdog: string): Promise<object> {
+  return new Promise((resolve, reject) => {
     const onMessage = (m: unknown, h: unknown): void => {
       if (!isListenerMessage(m) || h === undefined || h === null) return
       process.off('message', onMessage)
       resolve(h)
     }
+    if (process.send === undefined) { reject(new Error(noWatchdog)); return }
     process.on('message', onMessage)
-    if (process.send === undefined) { reject(new Error('no watchdog to take the listening socket from')); return }
     process.send({ type: 'want-listener' }, undefined, {}, err => {
       if (err == null) return
       process.off('message', onMessage)
       reject(err)
     })
-  }))
+  })
+}
+
+/**
+ * Core: listens on the socket the watchdog kept. Both waits count against the start-up deadline: a watchdog that never
+ * answers must not hold the core forever.
+ */
+export async function listenOnKeptSocket (server: Server, socketPath: string | undefined, deadline: StartDeadline): Promise<string> {
+  const handle = await deadline.step('taking the listening socket from the watchdog (want-listener)',
+    takeKeptListener('no watchdog to take the listening socket from'))
   await deadline.step('listening on the kept socket', new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(handle as never, () => { server.off('error', reject); resolve() })

@@ -14,9 +14,10 @@ import { createServer, type Server } from 'node:net'
 import type { Server as HttpServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { UpstreamTarget } from '../spawn/loader.js'
-import { listenFront } from './listen.js'
-import { isListenerMessage } from '../watchdog/kept-listener.js'
+import { listenFront, takeKeptListener } from './listen.js'
 import type { StartDeadline } from './start-deadline.js'
+
+const NEEDS_WATCHDOG = '--bypass needs the watchdog to hold the listening socket'
 
 export interface SharedSocket {
   readonly url: string
@@ -37,7 +38,7 @@ const HANDOFF_DELAY_MS = Number(process.env.FERRY_TEST_HANDOFF_DELAY_MS ?? 0)
 /** Binds (or, after a core restart, takes back from the watchdog) the socket, and returns a handle nobody polls here. */
 export async function openSharedSocket (o: { readonly port: number, readonly address: string }, kept: boolean,
   deadline: StartDeadline): Promise<SharedSocket> {
-  if (kept) return describe(await deadline.step('taking the listening socket from the watchdog (want-listener)', askWatchdog()), 0)
+  if (kept) return describe(await deadline.step('taking the listening socket from the watchdog (want-listener)', takeKeptListener(NEEDS_WATCHDOG)), 0)
   const server: Server = createServer()
   let turnedAway = 0
   server.on('connection', socket => { turnedAway++; socket.resetAndDestroy() })
@@ -47,29 +48,12 @@ export async function openSharedSocket (o: { readonly port: number, readonly add
   // The watchdog's copy first: once the send callback says it left, the kernel holds the socket for the watchdog and
   // the polled copy can go (close() shuts the descriptor at once; its callback would wait for connections).
   await deadline.step('handing the listening socket to the watchdog', new Promise<void>((resolve, reject) => {
-    if (process.send === undefined) { reject(new Error('--bypass needs the watchdog to hold the listening socket')); return }
+    if (process.send === undefined) { reject(new Error(NEEDS_WATCHDOG)); return }
     process.send({ type: 'listener' }, handle as never, { keepOpen: true }, err => { if (err == null) resolve(); else reject(err) })
   }))
   server.close()
-  const held = await deadline.step('taking the listening socket back from the watchdog (want-listener)', askWatchdog())
+  const held = await deadline.step('taking the listening socket back from the watchdog (want-listener)', takeKeptListener(NEEDS_WATCHDOG))
   return describe(held, turnedAway)
-}
-
-function askWatchdog (): Promise<object> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown, h: unknown): void => {
-      if (!isListenerMessage(m) || h === undefined || h === null) return
-      process.off('message', onMessage)
-      resolve(h)
-    }
-    if (process.send === undefined) { reject(new Error('--bypass needs the watchdog to hold the listening socket')); return }
-    process.on('message', onMessage)
-    process.send({ type: 'want-listener' }, undefined, {}, err => {
-      if (err == null) return
-      process.off('message', onMessage)
-      reject(err)
-    })
-  })
 }
 
 function describe (handle: object, turnedAway: number): SharedSocket {
