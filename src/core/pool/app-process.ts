@@ -106,6 +106,11 @@ export class AppProcess {
     return this.#spawned.purgeCache?.(target) ?? Promise.resolve(0)
   }
 
+  /** Has a process that accepts its clients itself close `count` keep-alive connections (connection-balance.ts). */
+  shedConnections (count: number): void {
+    this.#spawned.shedConnections?.(count)
+  }
+
   /** Stops taking requests, then stops the process. Idempotent. */
   stop (graceMs?: number): ReturnType<SpawnedProcess['stop']> {
     if (this.live) this.state = 'stopping'

@@ -126,7 +126,9 @@ export function wirePolicies<G> (core: GroupCore<G>): GroupPolicies<G> {
     used: core.used,
     recycler,
     wantOob: p => oob.want(p),
-    maybeSpawn: core.maybeSpawn
+    maybeSpawn: core.maybeSpawn,
+    timers,
+    now
   })
   const startTimers = (): void => {
     const { idleTimeMs, memoryLimitKb, measureMemoryKb, memoryCheckMs } = o()

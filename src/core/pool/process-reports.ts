@@ -1,6 +1,7 @@
 // What a process reports about itself through its loader's hooks (SpawnHooks): its app's output (passed on as an
 // event), its event loop's load (a saturated one may make the group grow, growth.ts), and, from a process that
-// accepts its clients itself (--bypass), its request counters in batches and its app's wish for out-of-band work.
+// accepts its clients itself (--bypass), its request counters in batches, its app's wish for out-of-band work, and
+// how many connections it holds (one over its share of the group's is told to shed some: connection-balance.ts).
 // The core never sees such a process's requests, so its counters stand for the checkouts: views, recycling
 // (--max-requests, idle shrink) and out-of-band work every N requests treat it as they treat a proxied one.
 import type { EventEmitter } from 'node:events'
@@ -9,6 +10,8 @@ import type { AppProcess } from './app-process.js'
 import type { GroupEventMap } from './event-map.js'
 import { saturated } from './growth.js'
 import type { Recycler } from './recycling.js'
+import { ConnectionBalance } from './connection-balance.js'
+import type { Timers } from './timers.js'
 
 export interface ReportsHost<G> {
   readonly group: G
@@ -21,20 +24,25 @@ export interface ReportsHost<G> {
   readonly recycler: Recycler
   wantOob (p: AppProcess): void
   maybeSpawn (): void
+  readonly timers: Timers
+  now (): number
 }
 
 export class ProcessReports<G> {
   readonly #h: ReportsHost<G>
   /** Given to the loader with every spawn. */
   readonly hooks: SpawnHooks
+  readonly #balance: ConnectionBalance
 
   constructor (host: ReportsHost<G>) {
     this.#h = host
+    this.#balance = new ConnectionBalance(host)
     this.hooks = {
       onOutput: (pid, stream, line) => host.events().emit('output', host.group, pid, stream, line),
       onLoad: (pid, elu) => this.load(pid, elu),
       onStats: (pid, stats) => this.stats(pid, stats),
-      onOobWanted: pid => this.oobWanted(pid)
+      onOobWanted: pid => this.oobWanted(pid),
+      onConnections: (pid, open) => this.connections(pid, open)
     }
   }
 
@@ -59,6 +67,13 @@ export class ProcessReports<G> {
     p.bytesOut = s.bytesOut
     h.events().emit('processStats', h.group, p, s)
     h.recycler.afterBatch(p, before)
+    this.#balance.weighSoon()
+  }
+
+  /** A process that accepts its clients itself holds `open` connections now: one over its share sheds some. */
+  connections (pid: number, open: number): void {
+    const p = this.#h.processes.find(x => x.pid === pid)
+    if (p !== undefined) this.#balance.report(p, open)
   }
 
   /** A process that accepts its clients itself passed on its app's X-Ferry-OOB-Work. */

@@ -2,6 +2,7 @@
 // themselves. Each one is started like a Node app (preload-bypass.cjs instead of preload.cjs), handed the listening
 // handle over its IPC channel, and ready once its server listens on it. Its request counters come back in batches.
 // Stopping one drains it first: it stops accepting, finishes its requests, says so, and only then gets SIGTERM.
+// It also reports how many connections it holds, and sheds some when told (connection balance).
 import type { ChildProcess } from 'node:child_process'
 import { on, once } from 'node:events'
 import { fileURLToPath } from 'node:url'
@@ -66,6 +67,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     if (isMessage(m, LOAD_MESSAGE) && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
     else if (isMessage(m, 'ferry:oob-wanted')) hooks?.onOobWanted?.(child.pid)
+    else if (isMessage(m, 'ferry:connections')) { const open = count(m.open); if (open !== undefined) hooks?.onConnections?.(child.pid, open) }
   })
   const spawned = toSpawnedProcess(child, listener.target(), 0)
   return Object.freeze({
@@ -73,7 +75,8 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     acceptsItself: true,
     stop: drainThenStop(child),
     oobWork: (timeoutMs: number) => oobWork(proc, listener, timeoutMs),
-    purgeCache: (target: PurgeTarget) => purgeIn(proc, target)
+    purgeCache: (target: PurgeTarget) => purgeIn(proc, target),
+    shedConnections: (n: number) => { if (proc.connected) proc.send({ type: 'ferry:shed', count: n }, () => {}) }
   })
 }
 
@@ -161,6 +164,9 @@ async function readyMessage (proc: ChildProcess, signal: AbortSignal): Promise<v
     if (isMessage(m, 'ferry:ready') && m.bypass === true) return
   }
 }
+
+/** A count the process reported (a whole number, not negative), or undefined: the app runs code of its own there. */
+const count = (v: unknown): number | undefined => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined
 
 /** The preload's report, checked field by field: the app runs code of its own in that process. */
 function toStats (m: Record<string, unknown>): ProcessStats | undefined {

@@ -79,6 +79,12 @@ export interface SpawnedProcess {
   readonly acceptsItself?: boolean
   /** Drops what `target` names from the process's own turbocache (--bypass); resolves with how many entries. */
   purgeCache? (target: PurgeTarget): Promise<number>
+  /**
+   * Asks a process that accepts its clients itself to close `count` of its keep-alive connections, each after the
+   * answer to its next request (Connection: close), so their clients reconnect, to another process if one is waiting
+   * in accept (--bypass, connection-balance.ts).
+   */
+  shedConnections? (count: number): void
 }
 
 /** Request counters a process that accepts its clients itself reports in batches (see preload-bypass.cjs). */
@@ -107,6 +113,8 @@ export interface SpawnHooks {
   onStats? (pid: number, stats: ProcessStats): void
   /** A process that accepts its clients itself was asked by its app for out-of-band work (X-Ferry-OOB-Work). */
   onOobWanted? (pid: number): void
+  /** A process that accepts its clients itself holds `open` connections now (reported when it changes, coalesced). */
+  onConnections? (pid: number, open: number): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'

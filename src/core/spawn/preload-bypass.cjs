@@ -44,7 +44,8 @@ function install () {
   delete process.env.FERRY_BYPASS
   process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())
   // held: idle keep-alive connections not read during out-of-band work.
-  const state = { server: undefined, handle: undefined, draining: false, oob: false, held: [] }
+  // shed: connections still to close after their next answer, as the core asked (connection balance, below).
+  const state = { server: undefined, handle: undefined, draining: false, oob: false, held: [], shed: 0, shedLapse: undefined }
   const originalListen = http.Server.prototype.listen
   http.Server.prototype.listen = function ferryListen (...args) {
     // Only the first listen() is the app's front door; later ones (a second server, a metrics port) are the app's own.
@@ -83,6 +84,8 @@ function install () {
       purge(state, message)
     } else if (message.type === 'ferry:oob-work') {
       pauseForOobWork(state, message)
+    } else if (message.type === 'ferry:shed') {
+      shedConnections(state, message)
     } else {
       onCoreMessage(message)
     }
@@ -97,6 +100,7 @@ function onListening (server, state) {
   reportLoad()
   setInterval(() => sendStats(counters, false), STATS_REPORT_MS).unref()
   state.counters = counters
+  reportConnections(server, counters)
 }
 
 /**
@@ -223,6 +227,7 @@ function countRequests (server, state) {
     res.on('close', onClose)
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
+    if (state.shed > 0) shedOne(state, res)
     return true
   }
   const serving = state.serving
@@ -346,4 +351,62 @@ function closeQuietConnections (sockets, quiet) {
     if (!idle) { quiet.set(s, { read: s.bytesRead, polls: 0 }); continue }
     if (++seen.polls >= polls) { quiet.delete(s); s.destroy() }
   }
+}
+
+// ---- Connection balance -------------------------------------------------------------------------------------------
+// The kernel gives each new connection to whichever process accepts first, and a keep-alive connection stays, so one
+// process can hold most of a burst. This process says how many connections it holds; the core weighs the group and
+// tells one over its share to shed the excess (src/core/pool/connection-balance.ts). Nothing here runs per request
+// but the `state.shed > 0` test in onRequest.
+
+/** Open-connection counts go to the core at most this often, and only when the count changed since the last one. */
+const CONNECTIONS_REPORT_MS = 25
+/**
+ * An order to shed lapses after this long: connections that stayed idle meanwhile are not closed later for an
+ * imbalance long gone (the core orders again if it is still there).
+ */
+const SHED_LAPSE_MS = 1000
+
+/**
+ * Reports the open-connection count soon after it changes: one message for a whole burst of connects or closes. The
+ * first report, as it starts listening, tells the core a process with none has joined.
+ */
+function reportConnections (server, counters) {
+  let sent = -1
+  let timer
+  const send = () => {
+    timer = undefined
+    const open = counters.sockets.size
+    if (open === sent || !process.connected) return
+    sent = open
+    process.send({ type: 'ferry:connections', open }, () => {})
+  }
+  const changed = () => {
+    if (timer === undefined) timer = setTimeout(send, CONNECTIONS_REPORT_MS).unref()
+  }
+  server.on('connection', socket => {
+    changed()
+    socket.once('close', changed)
+  })
+  changed()
+}
+
+/**
+ * The core's order: the next `count` answers on keep-alive connections close them (Connection: close), so their
+ * clients reconnect, likely to a less busy process. Never more than the connections held; a new order replaces the
+ * last one. Not while draining or out for out-of-band work: every answer closes its connection then anyway.
+ */
+function shedConnections (state, message) {
+  const count = message.count
+  if (typeof count !== 'number' || !(count > 0) || state.draining || state.oob || state.counters === undefined) return
+  state.shed = Math.min(Math.floor(count), state.counters.sockets.size)
+  clearTimeout(state.shedLapse)
+  state.shedLapse = setTimeout(() => { state.shed = 0 }, SHED_LAPSE_MS).unref()
+}
+
+/** On the request path while an order stands: this answer closes its connection (unless it does already). */
+function shedOne (state, res) {
+  if (!res.shouldKeepAlive) return
+  res.shouldKeepAlive = false
+  state.shed--
 }
