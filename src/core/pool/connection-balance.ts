@@ -19,9 +19,10 @@ export const BALANCE_DELAY_MS = 10
 export const SHED_COOLDOWN_MS = 50
 /**
  * An order that left the excess as it was (the others could not take the connections: busy, or about to stop) doubles
- * the process's cool-down, up to this: a process is not made to drop its clients over and over for nothing.
+ * the process's cool-down, up to this: a process is not made to drop its clients over and over for nothing. One that
+ * brought it down sets it back to SHED_COOLDOWN_MS.
  */
-export const SHED_MAX_COOLDOWN_MS = 2_000
+export const SHED_MAX_COOLDOWN_MS = 1_000
 
 /** ceil(total / n): what each of n processes holds when the connections are dealt evenly. */
 export function fairShare (total: number, n: number): number {
@@ -115,14 +116,16 @@ export class ConnectionBalance {
       const held = this.#held.get(p)
       if (held === undefined) continue
       const excess = excessConnections(held.open, total, accepting.length)
-      const due = held.orderedAt + held.cooldownMs
+      // Its last order moved some: the others take clients again, so the next round may come soon.
+      const worked = excess < held.ordered
+      const due = held.orderedAt + (worked ? SHED_COOLDOWN_MS : held.cooldownMs)
       if (excess === 0) {
         // Balanced once its last order has had its time: a later imbalance starts with the short cool-down.
         if (now >= due) { held.orderedAt = 0; held.cooldownMs = SHED_COOLDOWN_MS }
         continue
       }
       if (now < due) { next = Math.min(next, due - now); continue }
-      if (held.orderedAt !== 0 && excess >= held.ordered) held.cooldownMs = Math.min(held.cooldownMs * 2, SHED_MAX_COOLDOWN_MS)
+      held.cooldownMs = held.orderedAt === 0 || worked ? SHED_COOLDOWN_MS : Math.min(held.cooldownMs * 2, SHED_MAX_COOLDOWN_MS)
       held.orderedAt = now
       held.ordered = excess
       p.shedConnections(excess)

@@ -1,0 +1,107 @@
+// --bypass connection balance with real processes: a burst of keep-alive connections that all landed on one process
+// (the other was busy and accepted none) spreads over both once the busy one is free, without a request failing or
+// a client getting another's answer; a group of one process never tells its clients to reconnect.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { Client } from 'undici'
+import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
+import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
+import { waitFor } from '../../helpers/procs.js'
+import { get } from '../../helpers/http.js'
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const CLIENTS = 40
+
+async function bypassInstance (t: TestContext, processes: number): Promise<RunningFerry> {
+  const f = await startFerry(t, fixtureApp('bypass-balance-lab'), ['--bypass', '--min-instances', String(processes),
+    '--max-pool-size', String(processes), '--instance-registry-dir', tmpDir(t)])
+  await waitFor(() => readyCount(f) === processes, 15_000, `${processes} process(es)`)
+  return f
+}
+
+/**
+ * CLIENTS keep-alive clients, each on one connection at a time, sending requests in a loop: which process answered
+ * each last, how often each connected (a `Connection: close` answer makes it connect again), and what went wrong.
+ */
+function startClients (url: string): { answeredBy: number[], connects: number[], failures: string[], first: Promise<void>, stop: () => Promise<void> } {
+  const answeredBy = new Array<number>(CLIENTS).fill(0)
+  const connects = new Array<number>(CLIENTS).fill(0)
+  const failures: string[] = []
+  let running = true
+  const clients = Array.from({ length: CLIENTS }, (_, i) => {
+    const c = new Client(url, { pipelining: 1 })
+    c.on('connect', () => { connects[i]!++ })
+    return c
+  })
+  const firsts: Array<Promise<void>> = []
+  const loops = clients.map(async (c, i) => {
+    let markFirst!: () => void
+    firsts.push(new Promise(resolve => { markFirst = resolve }))
+    for (let seq = 0; running; seq++) {
+      const id = `${i}-${seq}`
+      try {
+        const r = await c.request({ method: 'GET', path: `/?id=${id}` })
+        const body = JSON.parse(await r.body.text()) as { pid: number, id: string }
+        if (r.statusCode !== 200 || body.id !== id) failures.push(`client ${id}: ${r.statusCode} ${JSON.stringify(body)}`)
+        answeredBy[i] = body.pid
+      } catch (err) {
+        failures.push(`client ${id}: ${String(err)}`)
+        await sleep(10)
+      }
+      if (seq === 0) markFirst()
+    }
+  })
+  let stopped: Promise<void> | undefined
+  return {
+    answeredBy,
+    connects,
+    failures,
+    first: Promise.all(firsts).then(() => {}),
+    stop: async () => {
+      running = false
+      stopped ??= Promise.all(loops).then(async () => { await Promise.all(clients.map(async c => await c.close())) })
+      await stopped
+    }
+  }
+}
+
+const holding = (answeredBy: readonly number[], pid: number): number => answeredBy.filter(p => p === pid).length
+
+test('bypass balance: a burst that all landed on one process is spread over both, no request failing', async t => {
+  const f = await bypassInstance(t, 2)
+  // One process busy for a while accepts nothing: the other takes every connection of the burst.
+  const burn = get(`${f.url}/burn?ms=1500&id=burn`)
+  await sleep(300)
+  const clients = startClients(f.url)
+  t.after(() => clients.stop())
+  await clients.first
+  const busy = (JSON.parse((await burn).body) as { pid: number }).pid
+  const other = clients.answeredBy.find(p => p !== busy)!
+  assert.ok(holding(clients.answeredBy, other) >= CLIENTS - 5, `the burst landed on ${other} (${clients.answeredBy.join(' ')})`)
+
+  // Once the busy one is free again, the one holding them sheds its excess and they reconnect, to it.
+  const spread = (): string => `${busy}: ${holding(clients.answeredBy, busy)}, ${other}: ${holding(clients.answeredBy, other)}`
+  const freed = Date.now()
+  await waitFor(() => holding(clients.answeredBy, busy) >= CLIENTS / 2 - 5 && holding(clients.answeredBy, other) >= CLIENTS / 2 - 5,
+    20_000, 'the connections to spread').catch((err: Error) => { throw new Error(`${err.message} (${spread()})`) })
+  t.diagnostic(`spread (${spread()}) ${Date.now() - freed} ms after the busy process was free`)
+  await clients.stop()
+  assert.deepEqual(clients.failures, [], 'no request failed, every client got its own answer')
+  const reconnects = clients.connects.reduce((a, b) => a + b, 0) - CLIENTS
+  assert.ok(reconnects >= CLIENTS / 2 - 5, `clients were moved by reconnecting (${reconnects})`)
+  // Bounded: while the busy one could take none, the other was told again less and less often.
+  assert.ok(reconnects <= CLIENTS * 10, `${reconnects} reconnects`)
+  t.diagnostic(`${reconnects} reconnects`)
+})
+
+test('bypass balance: a group of one process never sheds its connections', async t => {
+  const f = await bypassInstance(t, 1)
+  const clients = startClients(f.url)
+  t.after(() => clients.stop())
+  await clients.first
+  await sleep(1_500)
+  await clients.stop()
+  assert.deepEqual(clients.failures, [])
+  assert.equal(new Set(clients.answeredBy).size, 1)
+  assert.deepEqual(clients.connects, new Array<number>(CLIENTS).fill(1), 'each client kept its one connection')
+})
