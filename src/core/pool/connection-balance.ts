@@ -56,9 +56,12 @@ export interface BalanceHost {
 interface Held {
   /** Open connections, as last reported. */
   open: number
-  /** When it was last told to shed (0 = not since it was last seen balanced), what, and how long it waits now. */
+  /**
+   * When it was last told to shed (0 = not since it was last seen balanced), what the other processes held then,
+   * and how long it waits now.
+   */
   orderedAt: number
-  ordered: number
+  othersThen: number
   cooldownMs: number
 }
 
@@ -73,7 +76,7 @@ export class ConnectionBalance {
   /** A process reported how many connections it holds: the group is weighed again shortly. */
   report (p: AppProcess, open: number): void {
     const held = this.#held.get(p)
-    if (held === undefined) this.#held.set(p, { open, orderedAt: 0, ordered: 0, cooldownMs: SHED_COOLDOWN_MS })
+    if (held === undefined) this.#held.set(p, { open, orderedAt: 0, othersThen: 0, cooldownMs: SHED_COOLDOWN_MS })
     else held.open = open
     this.#weighIn(BALANCE_DELAY_MS)
   }
@@ -116,8 +119,10 @@ export class ConnectionBalance {
       const held = this.#held.get(p)
       if (held === undefined) continue
       const excess = excessConnections(held.open, total, accepting.length)
-      // Its last order moved some: the others take clients again, so the next round may come soon.
-      const worked = excess < held.ordered
+      // Its last order moved some: the others took clients, so the next round may come soon. (Its own count says
+      // nothing: it dips between the closes and the reconnects, wherever these land.)
+      const others = total - held.open
+      const worked = held.orderedAt !== 0 && others > held.othersThen
       const due = held.orderedAt + (worked ? SHED_COOLDOWN_MS : held.cooldownMs)
       if (excess === 0) {
         // Balanced once its last order has had its time: a later imbalance starts with the short cool-down.
@@ -127,7 +132,7 @@ export class ConnectionBalance {
       if (now < due) { next = Math.min(next, due - now); continue }
       held.cooldownMs = held.orderedAt === 0 || worked ? SHED_COOLDOWN_MS : Math.min(held.cooldownMs * 2, SHED_MAX_COOLDOWN_MS)
       held.orderedAt = now
-      held.ordered = excess
+      held.othersThen = others
       p.shedConnections(excess)
       next = Math.min(next, held.cooldownMs)
     }
