@@ -369,14 +369,17 @@ const SHED_LAPSE_MS = 1000
 
 /**
  * Reports the open-connection count soon after it changes: one message for a whole burst of connects or closes. The
- * first report, as it starts listening, tells the core a process with none has joined.
+ * first report, as it starts listening, tells the core a process with none has joined. Connections the app took
+ * over (an Upgrade, such as a WebSocket) are not counted: no answer can close them, so they cannot be shed, and a
+ * process holding many would otherwise be told to shed its HTTP clients for as long as they stay.
  */
 function reportConnections (server, counters) {
   let sent = -1
   let timer
+  let upgraded = 0
   const send = () => {
     timer = undefined
-    const open = counters.sockets.size
+    const open = counters.sockets.size - upgraded
     if (open === sent || !process.connected) return
     sent = open
     process.send({ type: 'ferry:connections', open }, () => {})
@@ -388,6 +391,20 @@ function reportConnections (server, counters) {
     changed()
     socket.once('close', changed)
   })
+  const onUpgrade = (req, socket) => {
+    upgraded++
+    changed()
+    socket.once('close', () => { upgraded-- })
+  }
+  // Only once the app listens for 'upgrade': without a listener node refuses upgrades, and one of ours would change that.
+  if (server.listenerCount('upgrade') > 0) server.prependListener('upgrade', onUpgrade)
+  else {
+    server.on('newListener', function watchUpgrade (name) {
+      if (name !== 'upgrade') return
+      server.off('newListener', watchUpgrade)
+      server.prependListener('upgrade', onUpgrade)
+    })
+  }
   changed()
 }
 

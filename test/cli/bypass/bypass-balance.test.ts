@@ -1,9 +1,11 @@
 // --bypass connection balance with real processes: a burst of keep-alive connections that all landed on one process
 // (the other was busy and accepted none) spreads over both once the busy one is free, without a request failing or
-// a client getting another's answer; a group of one process never tells its clients to reconnect.
+// a client getting another's answer; connections the app took over (WebSockets) are not weighed; a group of one
+// process never tells its clients to reconnect.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { Client } from 'undici'
+import { connect, type Socket } from 'node:net'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
@@ -23,12 +25,12 @@ async function bypassInstance (t: TestContext, processes: number): Promise<Runni
  * CLIENTS keep-alive clients, each on one connection at a time, sending requests in a loop: which process answered
  * each last, how often each connected (a `Connection: close` answer makes it connect again), and what went wrong.
  */
-function startClients (url: string): { answeredBy: number[], connects: number[], failures: string[], first: Promise<void>, stop: () => Promise<void> } {
-  const answeredBy = new Array<number>(CLIENTS).fill(0)
-  const connects = new Array<number>(CLIENTS).fill(0)
+function startClients (url: string, n = CLIENTS): { answeredBy: number[], connects: number[], failures: string[], first: Promise<void>, stop: () => Promise<void> } {
+  const answeredBy = new Array<number>(n).fill(0)
+  const connects = new Array<number>(n).fill(0)
   const failures: string[] = []
   let running = true
-  const clients = Array.from({ length: CLIENTS }, (_, i) => {
+  const clients = Array.from({ length: n }, (_, i) => {
     const c = new Client(url, { pipelining: 1 })
     c.on('connect', () => { connects[i]!++ })
     return c
@@ -92,6 +94,46 @@ test('bypass balance: a burst that all landed on one process is spread over both
   // Bounded: while the busy one could take none, the other was told again less and less often.
   assert.ok(reconnects <= CLIENTS * 10, `${reconnects} reconnects`)
   t.diagnostic(`${reconnects} reconnects`)
+})
+
+/** Opens an Upgrade the app takes over and holds; resolves with it and the pid of the process that took it. */
+function upgraded (url: string): Promise<{ socket: Socket, pid: number }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: lab\r\n\r\n'))
+    let head = ''
+    socket.setEncoding('latin1')
+    socket.on('error', reject)
+    socket.on('data', function onData (d: string) {
+      head += d
+      const pid = /\r\nX-Pid: (\d+)\r\n/i.exec(head)?.[1]
+      if (!head.includes('\r\n\r\n')) return
+      socket.off('data', onData)
+      if (pid === undefined) reject(new Error(`not upgraded: ${head}`))
+      else resolve({ socket, pid: Number(pid) })
+    })
+  })
+}
+
+test('bypass balance: taken-over connections (WebSockets) are not weighed: HTTP clients stay spread', async t => {
+  const f = await bypassInstance(t, 2)
+  // Twenty held upgrades on one process, taken while the other was busy.
+  const burn = get(`${f.url}/burn?ms=1000&id=burn`)
+  await sleep(300)
+  const held = await Promise.all(Array.from({ length: 20 }, async () => await upgraded(f.url)))
+  t.after(() => { for (const h of held) h.socket.destroy() })
+  const busy = (JSON.parse((await burn).body) as { pid: number }).pid
+  assert.ok(held.every(h => h.pid !== busy), 'the upgrades all went to the process that was free')
+  // Counted as connections, they would make it shed every HTTP client it takes, until the other held them all.
+  const clients = startClients(f.url, 10)
+  t.after(() => clients.stop())
+  await clients.first
+  const both = (): boolean => holding(clients.answeredBy, busy) >= 3 && holding(clients.answeredBy, held[0]!.pid) >= 3
+  await waitFor(both, 10_000, 'the HTTP clients to be on both processes').catch((err: Error) => { throw new Error(`${err.message}: ${clients.answeredBy.join(' ')}`) })
+  await sleep(1_500)
+  assert.ok(both(), `still on both: ${clients.answeredBy.join(' ')}`)
+  await clients.stop()
+  assert.deepEqual(clients.failures, [])
 })
 
 test('bypass balance: a group of one process never sheds its connections', async t => {
