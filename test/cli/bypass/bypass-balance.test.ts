@@ -4,12 +4,11 @@
 // process never tells its clients to reconnect.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { Client } from 'undici'
+import { Client, request } from 'undici'
 import { connect, type Socket } from 'node:net'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
-import { get } from '../../helpers/http.js'
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 const CLIENTS = 40
@@ -67,17 +66,22 @@ function startClients (url: string, n = CLIENTS): { answeredBy: number[], connec
   }
 }
 
+/** Keeps one process's event loop busy for `ms`; resolves once it has begun, with the pid it will answer. */
+async function busyFor (url: string, ms: number): Promise<{ pid: Promise<number> }> {
+  const r = await request(`${url}/burn?ms=${ms}&id=burn`)
+  return { pid: r.body.json().then(b => (b as { pid: number }).pid) }
+}
+
 const holding = (answeredBy: readonly number[], pid: number): number => answeredBy.filter(p => p === pid).length
 
 test('bypass balance: a burst that all landed on one process is spread over both, no request failing', async t => {
   const f = await bypassInstance(t, 2)
   // One process busy for a while accepts nothing: the other takes every connection of the burst.
-  const burn = get(`${f.url}/burn?ms=1500&id=burn`)
-  await sleep(300)
+  const burn = await busyFor(f.url, 1_500)
   const clients = startClients(f.url)
   t.after(() => clients.stop())
   await clients.first
-  const busy = (JSON.parse((await burn).body) as { pid: number }).pid
+  const busy = await burn.pid
   const other = clients.answeredBy.find(p => p !== busy)!
   assert.ok(holding(clients.answeredBy, other) >= CLIENTS - 5, `the burst landed on ${other} (${clients.answeredBy.join(' ')})`)
 
@@ -118,11 +122,10 @@ function upgraded (url: string): Promise<{ socket: Socket, pid: number }> {
 test('bypass balance: taken-over connections (WebSockets) are not weighed: HTTP clients stay spread', async t => {
   const f = await bypassInstance(t, 2)
   // Twenty held upgrades on one process, taken while the other was busy.
-  const burn = get(`${f.url}/burn?ms=1000&id=burn`)
-  await sleep(300)
+  const burn = await busyFor(f.url, 1_000)
   const held = await Promise.all(Array.from({ length: 20 }, async () => await upgraded(f.url)))
   t.after(() => { for (const h of held) h.socket.destroy() })
-  const busy = (JSON.parse((await burn).body) as { pid: number }).pid
+  const busy = await burn.pid
   assert.ok(held.every(h => h.pid !== busy), 'the upgrades all went to the process that was free')
   // Counted as connections, they would make it shed every HTTP client it takes, until the other held them all.
   const clients = startClients(f.url, 10)
