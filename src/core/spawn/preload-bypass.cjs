@@ -34,6 +34,8 @@ const BACKLOG = 2048
 /** Upper bounds of the duration buckets in ms: the same as the core's request tally (request-tally.ts). */
 const BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 const kStart = Symbol('ferry.start')
+/** On a socket that has carried a request (and was not taken over since): it counts for connection balance. */
+const kUsed = Symbol('ferry.used')
 /** The app's request for out-of-band work, in the head node rendered for its response. */
 const OOB_HEADER = /\r\nx-ferry-oob-work:[ \t]*true[ \t]*\r\n/i
 
@@ -197,6 +199,9 @@ function countRequests (server, state) {
     buckets: new Array(BOUNDS_MS.length + 1).fill(0),
     sumMs: 0,
     sockets: new Set(),
+    /** Open sockets that have carried a request: those an order to shed can close (connection balance). */
+    used: 0,
+    onUsed: undefined,
     closedBytesIn: 0,
     closedBytesOut: 0,
     sent: -1,
@@ -225,6 +230,8 @@ function countRequests (server, state) {
     c.inFlight++
     res[kStart] = performance.now()
     res.on('close', onClose)
+    const socket = req.socket
+    if (socket != null && socket[kUsed] !== true) { socket[kUsed] = true; c.used++; c.onUsed?.() }
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
     if (state.shed > 0) shedOne(state, res)
@@ -271,6 +278,7 @@ function countRequests (server, state) {
     c.sockets.add(socket)
     socket.once('close', () => {
       c.sockets.delete(socket)
+      if (socket[kUsed] === true) { socket[kUsed] = false; c.used-- }
       c.closedBytesIn += socket.bytesRead
       c.closedBytesOut += socket.bytesWritten
     })
@@ -369,17 +377,17 @@ const SHED_LAPSE_MS = 1000
 
 /**
  * Reports the open-connection count soon after it changes: one message for a whole burst of connects or closes. The
- * first report, as it starts listening, tells the core a process with none has joined. Connections the app took
- * over (an Upgrade, such as a WebSocket) are not counted: no answer can close them, so they cannot be shed, and a
- * process holding many would otherwise be told to shed its HTTP clients for as long as they stay.
+ * first report, as it starts listening, tells the core a process with none has joined. Only connections that have
+ * carried a request count: an order to shed closes a connection with its next answer, so one that never asks (opened
+ * and left idle, by a careless or hostile client) or that the app took over (an Upgrade, such as a WebSocket) cannot
+ * be shed, and a process holding many would be told to shed its active clients until the other process held them all.
  */
 function reportConnections (server, counters) {
   let sent = -1
   let timer
-  let upgraded = 0
   const send = () => {
     timer = undefined
-    const open = counters.sockets.size - upgraded
+    const open = counters.used
     if (open === sent || !process.connected) return
     sent = open
     process.send({ type: 'ferry:connections', open }, () => {})
@@ -387,14 +395,13 @@ function reportConnections (server, counters) {
   const changed = () => {
     if (timer === undefined) timer = setTimeout(send, CONNECTIONS_REPORT_MS).unref()
   }
-  server.on('connection', socket => {
-    changed()
-    socket.once('close', changed)
-  })
+  counters.onUsed = changed
+  server.on('connection', socket => { socket.once('close', changed) })
   const onUpgrade = (req, socket) => {
-    upgraded++
+    if (socket[kUsed] !== true) return
+    socket[kUsed] = false
+    counters.used--
     changed()
-    socket.once('close', () => { upgraded-- })
   }
   // Only once the app listens for 'upgrade': without a listener node refuses upgrades, and one of ours would change that.
   if (server.listenerCount('upgrade') > 0) server.prependListener('upgrade', onUpgrade)
