@@ -83,3 +83,50 @@ test('bypass balance: idle connections parked on one process do not push every a
   assert.ok(on(busy) < 10, `the active clients are not all pushed off the process holding the idle ones (${spread})`)
   assert.ok(reconnects < 40, `active clients are not made to reconnect over and over (${reconnects})`)
 })
+
+/** Connects a raw socket; everything it receives is kept in `got`, and the first error in `error`. */
+async function rawConnection (port: number): Promise<{ socket: Socket, got: () => string, error: () => string | undefined }> {
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  let error: string | undefined
+  socket.on('data', (d: Buffer) => { got += d.toString('latin1') })
+  socket.on('error', err => { error ??= String(err) })
+  await new Promise(resolve => socket.once('connect', resolve))
+  return { socket, got: () => got, error: () => error }
+}
+
+const write = (s: Socket, data: string | Buffer): Promise<void> => new Promise(resolve => s.write(data, () => resolve()))
+
+test('bypass balance: an upload the app answers before reading it is not cut by shedding its connection', async t => {
+  const f = await bypassInstance(t)
+  const port = Number(new URL(f.url).port)
+  // Twenty keep-alive connections on one process (the other busy): it is over its share and told to shed.
+  const burn = await request(`${f.url}/burn?ms=800&id=burn`)
+  const conns = await Promise.all(Array.from({ length: 20 }, async () => await rawConnection(port)))
+  t.after(() => { for (const c of conns) c.socket.destroy() })
+  await Promise.all(conns.map(async (c, i) => {
+    await write(c.socket, `GET /?id=get${i} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    await waitFor(() => c.got().includes(`"get${i}"`), 5_000, `answer get${i}`)
+  }))
+  await burn.body.text()
+  await sleep(100)
+  // Each uploads 4 MB as many clients do: the head and a first part, then the rest, and only then reads the answer.
+  // The app answers at once without reading the body (as a 401 or 413 would): on a keep-alive connection node reads
+  // and drops the rest; a connection closed after that answer resets the upload instead, and the client sees an error.
+  const part = Buffer.alloc(1 << 20, 97)
+  await Promise.all(conns.map(async (c, i) => {
+    await write(c.socket, `POST /?id=up${i} HTTP/1.1\r\nHost: x\r\nContent-Length: ${4 * part.length}\r\n\r\n`)
+    await write(c.socket, part)
+  }))
+  await sleep(300)
+  await Promise.all(conns.map(async c => { for (let k = 0; k < 3 && c.socket.writable; k++) await write(c.socket, part) }))
+  await sleep(300)
+  const closed = conns.filter((c, i) => /Connection: close/i.test(c.got().slice(c.got().indexOf(`"get${i}"`)))).length
+  // A closed connection cannot take the rest of the body: the client's writes fail (a client that sends all of its
+  // body before reading, as many do, reports an error and never sees the answer).
+  const whole = (c: typeof conns[number]): boolean => c.socket.bytesWritten >= 4 * part.length
+  const failed = conns.map((c, i) => whole(c) && c.error() === undefined && c.got().includes(`"up${i}"`) ? ''
+    : `up${i}: ${c.socket.bytesWritten} bytes written, ${c.error() ?? (c.got().includes(`"up${i}"`) ? 'answered' : 'no answer')}`).filter(Boolean)
+  t.diagnostic(`${closed} of 20 uploads answered with Connection: close`)
+  assert.deepEqual(failed, [], 'every upload was written whole and answered')
+})
