@@ -234,7 +234,7 @@ function countRequests (server, state) {
     if (socket != null && socket[kUsed] !== true) { socket[kUsed] = true; c.used++; c.onUsed?.() }
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
-    if (state.shed > 0) shedOne(state, res)
+    if (state.shed > 0) shedOne(state, req, res)
     return true
   }
   const serving = state.serving
@@ -428,9 +428,23 @@ function shedConnections (state, message) {
   state.shedLapse = setTimeout(() => { state.shed = 0 }, SHED_LAPSE_MS).unref()
 }
 
-/** On the request path while an order stands: this answer closes its connection (unless it does already). */
-function shedOne (state, res) {
+/**
+ * On the request path while an order stands: this answer closes its connection (unless it does already). One whose
+ * body is still coming is shed only if the app reads all of it before answering: an app that answers first (a 401, a
+ * 413) would have the connection closed mid-upload, failing a client that sends its whole body before it reads,
+ * where node keeps a keep-alive connection and drops the rest.
+ */
+function shedOne (state, req, res) {
   if (!res.shouldKeepAlive) return
-  res.shouldKeepAlive = false
-  state.shed--
+  if (req.complete || !hasBody(req.headers)) {
+    res.shouldKeepAlive = false
+    state.shed--
+    return
+  }
+  req.once('end', () => {
+    if (state.shed > 0 && res.shouldKeepAlive && !res.headersSent) { res.shouldKeepAlive = false; state.shed-- }
+  })
 }
+
+const hasBody = headers => headers['transfer-encoding'] !== undefined ||
+  (headers['content-length'] !== undefined && headers['content-length'] !== '0')

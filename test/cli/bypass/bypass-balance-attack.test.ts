@@ -97,10 +97,10 @@ async function rawConnection (port: number): Promise<{ socket: Socket, got: () =
 
 const write = (s: Socket, data: string | Buffer): Promise<void> => new Promise(resolve => s.write(data, () => resolve()))
 
-test('bypass balance: an upload the app answers before reading it is not cut by shedding its connection', async t => {
+/** Twenty keep-alive connections on one process (the other busy meanwhile): it is over its share and told to shed. */
+async function twentyOnOne (t: TestContext): Promise<Array<Awaited<ReturnType<typeof rawConnection>>>> {
   const f = await bypassInstance(t)
   const port = Number(new URL(f.url).port)
-  // Twenty keep-alive connections on one process (the other busy): it is over its share and told to shed.
   const burn = await request(`${f.url}/burn?ms=800&id=burn`)
   const conns = await Promise.all(Array.from({ length: 20 }, async () => await rawConnection(port)))
   t.after(() => { for (const c of conns) c.socket.destroy() })
@@ -110,6 +110,14 @@ test('bypass balance: an upload the app answers before reading it is not cut by 
   }))
   await burn.body.text()
   await sleep(100)
+  return conns
+}
+
+/** Whether connection `i`'s answers since its first GET include a `Connection: close`. */
+const closedAfterGet = (c: { got: () => string }, i: number): boolean => /Connection: close/i.test(c.got().slice(c.got().indexOf(`"get${i}"`)))
+
+test('bypass balance: an upload the app answers before reading it is not cut by shedding its connection', async t => {
+  const conns = await twentyOnOne(t)
   // Each uploads 4 MB as many clients do: the head and a first part, then the rest, and only then reads the answer.
   // The app answers at once without reading the body (as a 401 or 413 would): on a keep-alive connection node reads
   // and drops the rest; a connection closed after that answer resets the upload instead, and the client sees an error.
@@ -121,7 +129,7 @@ test('bypass balance: an upload the app answers before reading it is not cut by 
   await sleep(300)
   await Promise.all(conns.map(async c => { for (let k = 0; k < 3 && c.socket.writable; k++) await write(c.socket, part) }))
   await sleep(300)
-  const closed = conns.filter((c, i) => /Connection: close/i.test(c.got().slice(c.got().indexOf(`"get${i}"`)))).length
+  const closed = conns.filter(closedAfterGet).length
   // A closed connection cannot take the rest of the body: the client's writes fail (a client that sends all of its
   // body before reading, as many do, reports an error and never sees the answer).
   const whole = (c: typeof conns[number]): boolean => c.socket.bytesWritten >= 4 * part.length
@@ -129,4 +137,15 @@ test('bypass balance: an upload the app answers before reading it is not cut by 
     : `up${i}: ${c.socket.bytesWritten} bytes written, ${c.error() ?? (c.got().includes(`"up${i}"`) ? 'answered' : 'no answer')}`).filter(Boolean)
   t.diagnostic(`${closed} of 20 uploads answered with Connection: close`)
   assert.deepEqual(failed, [], 'every upload was written whole and answered')
+})
+
+test('bypass balance: a request whose body the app reads before answering is still shed', async t => {
+  const conns = await twentyOnOne(t)
+  await Promise.all(conns.map(async (c, i) => {
+    await write(c.socket, `POST /read?id=post${i} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`)
+    await waitFor(() => c.got().includes(`"post${i}"`), 5_000, `answer post${i}`)
+  }))
+  const closed = conns.filter(closedAfterGet).length
+  t.diagnostic(`${closed} of 20 posts answered with Connection: close`)
+  assert.ok(closed >= 5, `a process over its share sheds clients that post (${closed} of 20 answered with Connection: close)`)
 })
