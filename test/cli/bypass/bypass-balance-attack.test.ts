@@ -3,59 +3,15 @@
 // serves them all.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { Client, request } from 'undici'
+import { request } from 'undici'
 import { connect, type Socket } from 'node:net'
-import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
+import { bypassInstance, startClients } from '../../helpers/bypass-clients.js'
 import { waitFor } from '../../helpers/procs.js'
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-async function bypassInstance (t: TestContext): Promise<RunningFerry> {
-  const f = await startFerry(t, fixtureApp('bypass-balance-lab'), ['--bypass', '--min-instances', '2',
-    '--max-pool-size', '2', '--instance-registry-dir', tmpDir(t)])
-  await waitFor(() => readyCount(f) === 2, 15_000, '2 processes')
-  return f
-}
-
-/** `n` keep-alive clients requesting in a loop: which process answered each last, and how often each connected. */
-function startClients (url: string, n: number): { answeredBy: number[], connects: number[], failures: string[], stop: () => Promise<void> } {
-  const answeredBy = new Array<number>(n).fill(0)
-  const connects = new Array<number>(n).fill(0)
-  const failures: string[] = []
-  let running = true
-  const clients = Array.from({ length: n }, (_, i) => {
-    const c = new Client(url, { pipelining: 1 })
-    c.on('connect', () => { connects[i]!++ })
-    return c
-  })
-  const loops = clients.map(async (c, i) => {
-    for (let seq = 0; running; seq++) {
-      try {
-        const r = await c.request({ method: 'GET', path: `/?id=${i}-${seq}` })
-        answeredBy[i] = (JSON.parse(await r.body.text()) as { pid: number }).pid
-      } catch (err) {
-        failures.push(String(err))
-        await sleep(10)
-      }
-      await sleep(5)
-    }
-  })
-  let stopped: Promise<void> | undefined
-  return {
-    answeredBy,
-    connects,
-    failures,
-    stop: async () => {
-      running = false
-      stopped ??= Promise.all(loops).then(async () => { await Promise.all(clients.map(async c => await c.close())) })
-      await stopped
-    }
-  }
-}
-
 test('bypass balance: idle connections parked on one process do not push every active client to the other', async t => {
-  const f = await bypassInstance(t)
+  const f = await bypassInstance(t, 2)
   // One process busy: the other accepts every idle connection (opened, never used), as a hostile client would park them.
   const burn = await request(`${f.url}/burn?ms=1000&id=burn`)
   const { port } = new URL(f.url)
@@ -67,7 +23,7 @@ test('bypass balance: idle connections parked on one process do not push every a
     idle.push(s)
   }
   const busy = (await burn.body.json() as { pid: number }).pid
-  const clients = startClients(f.url, 10)
+  const clients = startClients(f.url, 10, 5)
   t.after(() => clients.stop())
   const on = (pid: number): number => clients.answeredBy.filter(p => p === pid).length
   await waitFor(() => clients.answeredBy.every(p => p !== 0), 10_000, 'every client answered')
@@ -99,7 +55,7 @@ const write = (s: Socket, data: string | Buffer): Promise<void> => new Promise(r
 
 /** Twenty keep-alive connections on one process (the other busy meanwhile): it is over its share and told to shed. */
 async function twentyOnOne (t: TestContext): Promise<Array<Awaited<ReturnType<typeof rawConnection>>>> {
-  const f = await bypassInstance(t)
+  const f = await bypassInstance(t, 2)
   const port = Number(new URL(f.url).port)
   const burn = await request(`${f.url}/burn?ms=800&id=burn`)
   const conns = await Promise.all(Array.from({ length: 20 }, async () => await rawConnection(port)))

@@ -2,69 +2,15 @@
 // (the other was busy and accepted none) spreads over both once the busy one is free, without a request failing or
 // a client getting another's answer; connections the app took over (WebSockets) are not weighed; a group of one
 // process never tells its clients to reconnect.
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Client, request } from 'undici'
+import { request } from 'undici'
 import { connect, type Socket } from 'node:net'
-import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
+import { bypassInstance, startClients } from '../../helpers/bypass-clients.js'
 import { waitFor } from '../../helpers/procs.js'
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 const CLIENTS = 40
-
-async function bypassInstance (t: TestContext, processes: number): Promise<RunningFerry> {
-  const f = await startFerry(t, fixtureApp('bypass-balance-lab'), ['--bypass', '--min-instances', String(processes),
-    '--max-pool-size', String(processes), '--instance-registry-dir', tmpDir(t)])
-  await waitFor(() => readyCount(f) === processes, 15_000, `${processes} process(es)`)
-  return f
-}
-
-/**
- * CLIENTS keep-alive clients, each on one connection at a time, sending requests in a loop: which process answered
- * each last, how often each connected (a `Connection: close` answer makes it connect again), and what went wrong.
- */
-function startClients (url: string, n = CLIENTS): { answeredBy: number[], connects: number[], failures: string[], first: Promise<void>, stop: () => Promise<void> } {
-  const answeredBy = new Array<number>(n).fill(0)
-  const connects = new Array<number>(n).fill(0)
-  const failures: string[] = []
-  let running = true
-  const clients = Array.from({ length: n }, (_, i) => {
-    const c = new Client(url, { pipelining: 1 })
-    c.on('connect', () => { connects[i]!++ })
-    return c
-  })
-  const firsts: Array<Promise<void>> = []
-  const loops = clients.map(async (c, i) => {
-    let markFirst!: () => void
-    firsts.push(new Promise(resolve => { markFirst = resolve }))
-    for (let seq = 0; running; seq++) {
-      const id = `${i}-${seq}`
-      try {
-        const r = await c.request({ method: 'GET', path: `/?id=${id}` })
-        const body = JSON.parse(await r.body.text()) as { pid: number, id: string }
-        if (r.statusCode !== 200 || body.id !== id) failures.push(`client ${id}: ${r.statusCode} ${JSON.stringify(body)}`)
-        answeredBy[i] = body.pid
-      } catch (err) {
-        failures.push(`client ${id}: ${String(err)}`)
-        await sleep(10)
-      }
-      if (seq === 0) markFirst()
-    }
-  })
-  let stopped: Promise<void> | undefined
-  return {
-    answeredBy,
-    connects,
-    failures,
-    first: Promise.all(firsts).then(() => {}),
-    stop: async () => {
-      running = false
-      stopped ??= Promise.all(loops).then(async () => { await Promise.all(clients.map(async c => await c.close())) })
-      await stopped
-    }
-  }
-}
 
 /** Keeps one process's event loop busy for `ms`; resolves once it has begun, with the pid it will answer. */
 async function busyFor (url: string, ms: number): Promise<{ pid: Promise<number> }> {
@@ -78,7 +24,7 @@ test('bypass balance: a burst that all landed on one process is spread over both
   const f = await bypassInstance(t, 2)
   // One process busy for a while accepts nothing: the other takes every connection of the burst.
   const burn = await busyFor(f.url, 1_500)
-  const clients = startClients(f.url)
+  const clients = startClients(f.url, CLIENTS)
   t.after(() => clients.stop())
   await clients.first
   const busy = await burn.pid
@@ -142,7 +88,7 @@ test('bypass balance: taken-over connections (WebSockets) are not weighed: HTTP 
 
 test('bypass balance: a group of one process never sheds its connections', async t => {
   const f = await bypassInstance(t, 1)
-  const clients = startClients(f.url)
+  const clients = startClients(f.url, CLIENTS)
   t.after(() => clients.stop())
   await clients.first
   await sleep(1_500)
