@@ -73,35 +73,46 @@ async function twentyOnOne (t: TestContext): Promise<Array<Awaited<ReturnType<ty
 const closedAfterGet = (c: { got: () => string }, i: number): boolean => /Connection: close/i.test(c.got().slice(c.got().indexOf(`"get${i}"`)))
 
 test('bypass balance: an upload the app answers before reading it is not cut by shedding its connection', async t => {
-  const conns = await twentyOnOne(t)
+  // A connection whose GET was already answered with Connection: close (the order can arrive while the GETs are still
+  // being answered, on a busy machine) is closed by then, and a client does not send on it again: only the others
+  // upload. They are numbered as before, so a failure names the same connection as the GET that opened it.
+  const all = await twentyOnOne(t)
+  const conns = all.filter(c => !/Connection: close/i.test(c.got()))
+  t.diagnostic(`${all.length - conns.length} of 20 connections were closed with their GET's answer`)
+  assert.ok(conns.length >= 10, `most connections are still open to upload on (${conns.length} of 20)`)
+  const index = (c: typeof conns[number]): number => all.indexOf(c)
   // Each uploads 4 MB as many clients do: the head and a first part, then the rest, and only then reads the answer.
   // The app answers at once without reading the body (as a 401 or 413 would): on a keep-alive connection node reads
   // and drops the rest; a connection closed after that answer resets the upload instead, and the client sees an error.
   const part = Buffer.alloc(1 << 20, 97)
-  await Promise.all(conns.map(async (c, i) => {
+  await Promise.all(conns.map(async c => {
+    const i = index(c)
     await write(c.socket, `POST /?id=up${i} HTTP/1.1\r\nHost: x\r\nContent-Length: ${4 * part.length}\r\n\r\n`)
     await write(c.socket, part)
   }))
   await sleep(300)
   await Promise.all(conns.map(async c => { for (let k = 0; k < 3 && c.socket.writable; k++) await write(c.socket, part) }))
   await sleep(300)
-  const closed = conns.filter(closedAfterGet).length
+  const closed = conns.filter(c => closedAfterGet(c, index(c))).length
   // A closed connection cannot take the rest of the body: the client's writes fail (a client that sends all of its
   // body before reading, as many do, reports an error and never sees the answer).
   const whole = (c: typeof conns[number]): boolean => c.socket.bytesWritten >= 4 * part.length
-  const failed = conns.map((c, i) => whole(c) && c.error() === undefined && c.got().includes(`"up${i}"`) ? ''
-    : `up${i}: ${c.socket.bytesWritten} bytes written, ${c.error() ?? (c.got().includes(`"up${i}"`) ? 'answered' : 'no answer')}`).filter(Boolean)
-  t.diagnostic(`${closed} of 20 uploads answered with Connection: close`)
+  const failed = conns.map(c => { const i = index(c); return whole(c) && c.error() === undefined && c.got().includes(`"up${i}"`) ? ''
+    : `up${i}: ${c.socket.bytesWritten} bytes written, ${c.error() ?? (c.got().includes(`"up${i}"`) ? 'answered' : 'no answer')}` }).filter(Boolean)
+  t.diagnostic(`${closed} of ${conns.length} uploads answered with Connection: close`)
   assert.deepEqual(failed, [], 'every upload was written whole and answered')
 })
 
 test('bypass balance: a request whose body the app reads before answering is still shed', async t => {
   const conns = await twentyOnOne(t)
+  // A connection already closed with its GET's answer (shed early, on a busy machine) counts as shed; no POST on it.
+  const shedEarly = new Set(conns.filter(c => /Connection: close/i.test(c.got())))
   await Promise.all(conns.map(async (c, i) => {
+    if (shedEarly.has(c)) return
     await write(c.socket, `POST /read?id=post${i} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`)
     await waitFor(() => c.got().includes(`"post${i}"`), 5_000, `answer post${i}`)
   }))
-  const closed = conns.filter(closedAfterGet).length
-  t.diagnostic(`${closed} of 20 posts answered with Connection: close`)
+  const closed = shedEarly.size + conns.filter((c, i) => !shedEarly.has(c) && closedAfterGet(c, i)).length
+  t.diagnostic(`${closed} of 20 connections shed (${shedEarly.size} with their GET's answer, the rest with their POST's)`)
   assert.ok(closed >= 5, `a process over its share sheds clients that post (${closed} of 20 answered with Connection: close)`)
 })
