@@ -47,9 +47,9 @@ const fmtResult = (r: LoadResult): string =>
   `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms  errors ${r.errors}  non-2xx ${r.non2xx}`
 
 /**
- * Rounds of [direct, ferry, nginx?, passenger?] (reversed every other round), each measurement after its own warm-up (a target that sat idle
- * while the others ran has cold keep-alive pools and a cooled-down JIT). Interleaving spreads the drift of a
- * shared machine over all targets instead of penalising whichever happened to run during a noisy minute.
+ * Rounds of [direct, ferry, nginx?, passenger?] (reversed every other round), each measurement after its own warm-up
+ * (a target that sat idle while the others ran has cold keep-alive pools and a cooled-down JIT). Interleaving spreads
+ * the drift of a shared machine over all targets instead of penalising whichever happened to run during a noisy minute.
  */
 async function measure (targets: Target[], tool: LoadTool, s: Settings): Promise<Map<string, LoadResult[]>> {
   const results = new Map<string, LoadResult[]>(targets.map(t => [t.name, []]))

@@ -201,7 +201,8 @@ function countRequests (server, state) {
     sockets: new Set(),
     /** Open sockets that have carried a request: those an order to shed can close (connection balance). */
     used: 0,
-    onUsed: undefined,
+    /** Called whenever `used` changes (connection balance reports it). */
+    onUsedChange: undefined,
     closedBytesIn: 0,
     closedBytesOut: 0,
     sent: -1,
@@ -231,7 +232,7 @@ function countRequests (server, state) {
     res[kStart] = performance.now()
     res.on('close', onClose)
     const socket = req.socket
-    if (socket != null && socket[kUsed] !== true) { socket[kUsed] = true; c.used++; c.onUsed?.() }
+    if (socket != null && socket[kUsed] !== true) { socket[kUsed] = true; c.used++; c.onUsedChange?.() }
     // A process that stops accepting tells keep-alive clients to reconnect, which lands them on another process.
     if (state.draining || state.oob) res.shouldKeepAlive = false
     if (state.shed > 0) shedOne(state, req, res)
@@ -278,7 +279,7 @@ function countRequests (server, state) {
     c.sockets.add(socket)
     socket.once('close', () => {
       c.sockets.delete(socket)
-      if (socket[kUsed] === true) { socket[kUsed] = false; c.used-- }
+      if (socket[kUsed] === true) { socket[kUsed] = false; c.used--; c.onUsedChange?.() }
       c.closedBytesIn += socket.bytesRead
       c.closedBytesOut += socket.bytesWritten
     })
@@ -395,8 +396,7 @@ function reportConnections (server, counters) {
   const changed = () => {
     if (timer === undefined) timer = setTimeout(send, CONNECTIONS_REPORT_MS).unref()
   }
-  counters.onUsed = changed
-  server.on('connection', socket => { socket.once('close', changed) })
+  counters.onUsedChange = changed
   const onUpgrade = (req, socket) => {
     if (socket[kUsed] !== true) return
     socket[kUsed] = false
