@@ -2,6 +2,7 @@
 // its configuration in FERRY_CORE_CONFIG; reports progress over IPC; SIGTERM/SIGINT stop it gracefully.
 // runCore() is the composition root without the process around it, so that integration tests can run a real core
 // (real loaders, apps and sockets) in their own process rather than through the CLI and a watchdog.
+import './tick-shape.js'
 import { realpathSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { trustedPeers } from '../config/trust-proxy.js'

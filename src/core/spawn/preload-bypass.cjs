@@ -8,6 +8,7 @@ const http = require('node:http')
 const net = require('node:net')
 const { performance } = require('node:perf_hooks')
 const { reportLoad, onCoreMessage, exitWhenCoreLeaves } = require('./preload.cjs')
+const { keepTickShape } = require('./keep-tick-shape.cjs')
 
 /** How often the counters go to the core (only when they changed): batched, never one message per request. */
 const STATS_REPORT_MS = 1000
@@ -42,6 +43,7 @@ const OOB_HEADER = /\r\nx-ferry-oob-work:[ \t]*true[ \t]*\r\n/i
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
 function install () {
+  keepTickShape()
   // Processes the app forks inherit --require but not this variable: in them this file does nothing.
   delete process.env.FERRY_BYPASS
   process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())

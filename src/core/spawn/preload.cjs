@@ -6,6 +6,7 @@
 const http = require('node:http')
 const fs = require('node:fs')
 const { performance } = require('node:perf_hooks')
+const { keepTickShape } = require('./keep-tick-shape.cjs')
 
 /** Once the core is gone, a server that does not close within this long is not waited for. */
 const EXIT_GRACE_MS = 1000
@@ -17,6 +18,7 @@ const socketPath = process.env.FERRY_SOCKET_PATH
 if (socketPath && typeof process.send === 'function') install(socketPath)
 
 function install (socketPath) {
+  keepTickShape()
   delete process.env.FERRY_SOCKET_PATH
   process.title = 'Ferry NodeApp: ' + (process.env.FERRY_APP_ROOT || process.cwd())
   const state = { server: undefined }
