@@ -241,11 +241,17 @@ function countRequests (server, state) {
     return true
   }
   const serving = state.serving
-  if (serving === undefined) server.prependListener('request', onRequest)
-  else {
+  const emit = server.emit
+  if (serving === undefined) {
+    // In front of the app's handlers rather than a second 'request' listener: with two, node copies the listener
+    // array for every request.
+    server.emit = function ferryEmit (event, req, res) {
+      if (event === 'request') onRequest(req, res)
+      return emit.apply(this, arguments)
+    }
+  } else {
     // Static files and cache hits are answered before the app's handler runs, and counted like its answers. The
     // handler is reached through one function made here, not a closure made for each request.
-    const emit = server.emit
     const toApp = (req, res) => { emit.call(server, 'request', req, res) }
     server.emit = function ferryEmit (event, req, res) {
       if (event !== 'request' || res[kStart] !== undefined) return emit.apply(this, arguments)
