@@ -30,14 +30,16 @@ export function fairShare (total: number, n: number): number {
 }
 
 /**
- * Over its share by this many or fewer, a process is left alone: half the share (at least 1), so a process holds up
- * to 1.5x its share (wrk's 50 connections on 2 processes: up to 37/13). What balance is for is the lopsided burst
- * (47/3, 48/2, 50/0). Holding a group to within one connection cost about a quarter more user CPU per request and
- * 10-15% of the requests/s on a 2-core machine (60-66k against 71-74k req/s in the same runs, p99 no better:
- * docs/bypass.md), for no gain in p99.
+ * Over its share by this many or fewer, a process is left alone: an eighth of the share (at least 1), so wrk's 50
+ * connections on 2 processes may stay up to 28/22. A process holding more keeps its clients' requests queued behind
+ * each other: wrk's p99 was 3.9-22.7 ms in runs left at 15/35 to 20/30, 1.35-4.6 ms in runs held within this slack
+ * (2026-12-01). An earlier slack of half the share was chosen when holding a group to within one connection seemed
+ * to cost 10-15% of the requests/s; that cost was most likely the slow V8 state of keep-tick-shape.cjs
+ * (docs/bypass.md). With it gone, this slack measured 1.00x PM2's requests/s in the bench, p99 2.35 ms against 3.26
+ * ms for the wider one in the run before.
  */
 export function shareSlack (share: number): number {
-  return Math.max(1, Math.floor(share / 2))
+  return Math.max(1, Math.floor(share / 8))
 }
 
 /**

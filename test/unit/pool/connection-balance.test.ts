@@ -7,19 +7,19 @@ import { BALANCE_DELAY_MS, SHED_COOLDOWN_MS, SHED_MAX_COOLDOWN_MS, excessConnect
 import { FakeClock, poolOnClock, settle } from '../../helpers/fake-clock.js'
 import { app, scriptedLoader, settings, type Scripted, type ScriptedLoader } from '../../helpers/scripted-loader.js'
 
-test('balance arithmetic: the fair share is ceil(total/n); the slack is half the share, at least 1', () => {
+test('balance arithmetic: the fair share is ceil(total/n); the slack is an eighth of the share, at least 1', () => {
   assert.equal(fairShare(50, 2), 25)
   assert.equal(fairShare(51, 2), 26)
   assert.equal(fairShare(0, 2), 0)
   assert.equal(fairShare(7, 3), 3)
-  assert.deepEqual([1, 2, 3, 25, 40, 1000].map(shareSlack), [1, 1, 1, 12, 20, 500])
+  assert.deepEqual([1, 2, 3, 25, 40, 1000].map(shareSlack), [1, 1, 1, 3, 5, 125])
 })
 
 test('balance arithmetic: the excess over the share once beyond the slack, never with one process', () => {
   assert.equal(excessConnections(40, 50, 2), 15, 'sheds down to the share, not to the slack')
   assert.equal(excessConnections(50, 50, 2), 25, 'all of a burst on one process: half go')
-  assert.equal(excessConnections(37, 50, 2), 0, 'within the slack')
-  assert.equal(excessConnections(38, 50, 2), 13)
+  assert.equal(excessConnections(28, 50, 2), 0, 'within the slack')
+  assert.equal(excessConnections(29, 50, 2), 4)
   assert.equal(excessConnections(15, 50, 2), 0, 'under its share')
   assert.equal(excessConnections(3, 3, 2), 0, 'a few connections are not worth moving')
   assert.equal(excessConnections(4, 4, 2), 2)
@@ -72,10 +72,10 @@ test('balance: a process over its share is told to shed the excess, again while 
   assert.deepEqual(loader.sheds, [[a.pid, 23]], 'not during its cool-down')
   await clock.advance(SHED_COOLDOWN_MS)
   assert.deepEqual(loader.sheds, [[a.pid, 23], [a.pid, 17]])
-  open(a, 36)
-  open(b, 14)
+  open(a, 28)
+  open(b, 22)
   await clock.advance(10 * SHED_MAX_COOLDOWN_MS)
-  assert.deepEqual(loader.sheds, [[a.pid, 23], [a.pid, 17]], 'within the slack (up to 1.5x the share): left alone')
+  assert.deepEqual(loader.sheds, [[a.pid, 23], [a.pid, 17]], 'within the slack (up to an eighth over the share): left alone')
   // A fresh imbalance later is dealt with at once, with the short cool-down again.
   open(a, 5)
   open(b, 45)
