@@ -26,9 +26,13 @@ async function literalCaches (options: { args?: string[], preload?: string, env?
   return [...out.matchAll(/slot #\d+ DefineKeyedOwnPropertyInLiteral (\w+)/g)].map(m => m[1]!)
 }
 
+/** The bare node's caches after the probe: run once, for the control and for every test's skip decision. */
+let bareRun: Promise<string[]> | undefined
+const bareCaches = (): Promise<string[]> => (bareRun ??= literalCaches())
+
 /** Skips the test when this node's nextTick no longer falls into the megamorphic state (nothing left to prevent). */
 async function skipUnlessNodeShowsIt (t: TestContext): Promise<boolean> {
-  const bare = await literalCaches()
+  const bare = await bareCaches()
   if (bare.length === 0) { t.skip('this node prints no DefineKeyedOwnPropertyInLiteral caches for nextTick'); return false }
   if (!bare.includes('MEGAMORPHIC')) { t.skip(`a GC no longer makes nextTick's caches megamorphic on this node (${bare.join(' ')})`); return false }
   return true
@@ -36,7 +40,7 @@ async function skipUnlessNodeShowsIt (t: TestContext): Promise<boolean> {
 
 test('control: on a bare node, a full GC with the tick queue empty leaves nextTick\'s literal megamorphic', async t => {
   if (!await skipUnlessNodeShowsIt(t)) return
-  const bare = await literalCaches()
+  const bare = await bareCaches()
   assert.ok(bare.length >= 2, `nextTick's literal has a cache per computed key: ${bare.join(' ')}`)
   assert.ok(bare.includes('MEGAMORPHIC'))
 })
