@@ -74,9 +74,22 @@ interface RequestKeys {
   readonly target: string | undefined
   readonly url: string
   readonly key: string
-  /** The request's Vary fields (see varyHeaders), made on the first lookup that needs them: most keys have no Vary. */
+  /**
+   * The request's Vary fields (see varyHeaders), made on the first lookup that needs them: most keys have no Vary.
+   * Kept only with a frozen head's keys (its requests repeat it); keys shared by requests with other heads
+   * (#byTarget) never keep them.
+   */
   vary: RequestHeaders | undefined
+  readonly keepsVary: boolean
+  /** The Host field the key was made from, as received (a shared key is reused only for the same one). */
+  readonly host: string | undefined
 }
+
+/**
+ * How many request targets #byTarget remembers keys for. Past this it starts again empty: a client sending a new
+ * target each time costs what every request cost without it (the key built), plus a map write, and memory stays bounded.
+ */
+export const MAX_KEYS_BY_TARGET = 256
 
 /** What a lookup is given for a key whose entries have no Vary: the store reads no field of it. */
 const NO_VARY: RequestHeaders = Object.freeze({})
@@ -93,6 +106,13 @@ export class Turbocache {
   #background = 0
   /** What #keys made of each frozen head, while the head lives. */
   readonly #kept = new WeakMap<object, RequestKeys>()
+  /**
+   * What #keys made for other heads (node's, in a bypassed process), by request target: their requests for one page
+   * share one key string. Building and hashing a new key for every request, and comparing it character by character
+   * in each map lookup, was most of what an uncacheable page's request cost the cache (perf, 2026-12-01). Only
+   * without --vary-turbocache-by-cookie, whose key depends on each request's cookie.
+   */
+  readonly #byTarget = new Map<string, RequestKeys>()
 
   constructor (o: TurbocacheOptions) {
     // Date.now(), read once per batch of requests the lean front reads together (read-clock.ts).
@@ -116,12 +136,22 @@ export class Turbocache {
   #keys (req: RequestHead, scheme: Scheme): RequestKeys {
     const h = req.headers
     const frozen = Object.isFrozen(h)
-    const kept = frozen ? this.#kept.get(h) : undefined
-    if (kept !== undefined && kept.scheme === scheme && kept.target === req.url) return kept
+    const target = req.url
+    if (frozen) {
+      const kept = this.#kept.get(h)
+      if (kept !== undefined && kept.scheme === scheme && kept.target === target) return kept
+    } else if (this.#varyByCookie === undefined && target !== undefined) {
+      const shared = this.#byTarget.get(target)
+      if (shared !== undefined && shared.scheme === scheme && shared.host === h.host) return shared
+    }
     const url = this.#urlKey(req, scheme)
     const key = this.#varyByCookie === undefined ? url : withCookieVariant(url, cookieVariant(h.cookie, this.#varyByCookie))
-    const keys: RequestKeys = { scheme, target: req.url, url, key, vary: undefined }
+    const keys: RequestKeys = { scheme, target, url, key, vary: undefined, keepsVary: frozen, host: h.host }
     if (frozen) this.#kept.set(h, keys)
+    else if (this.#varyByCookie === undefined && target !== undefined) {
+      if (this.#byTarget.size >= MAX_KEYS_BY_TARGET) this.#byTarget.clear()
+      this.#byTarget.set(target, keys)
+    }
     return keys
   }
 
@@ -146,7 +176,7 @@ export class Turbocache {
     // The clock is read once per lookup: freshness, the pass mark and a new fill's lead are decided at one instant.
     const now = this.#now()
     // The Vary fields are made only for a key that has variants: varyHeaders walks every field of the request.
-    const vary = this.store.varies(key) ? (keys.vary ??= varyHeaders(req)) : NO_VARY
+    const vary = !this.store.varies(key) ? NO_VARY : keys.keepsVary ? (keys.vary ??= varyHeaders(req)) : varyHeaders(req)
     const found = this.store.lookup(key, vary, now)
     if (found !== undefined) {
       if (found.state === 'fresh') {
