@@ -97,3 +97,26 @@ test('bypass: a process retired while out for out-of-band work still finishes th
   assert.equal(r.status, 200, 'the request in flight was answered')
   assert.equal((await get(`${f.url}/`)).status, 200, 'and the new process serves')
 })
+
+test('bypass: the app asks for out-of-band work whichever way it sets the field, and only with the value true', async t => {
+  const logDir = tmpDir(t)
+  chmodSync(logDir, 0o777)
+  const f = await startFerry(t, fixtureApp('lifecycle-lab'), [
+    '--bypass', '--max-pool-size', '1', '--envvar', 'OOB_WORK_MS=10', '--envvar', `OOB_LOG_DIR=${logDir}`
+  ])
+  await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
+  const works = (): number => workSpans(logDir).length
+  for (const how of ['false', 'upper-case-value', 'in-another-field', 'in-the-body']) {
+    assert.equal((await get(`${f.url}/oob-via?how=${how}`)).status, 200, how)
+  }
+  // Had one of those asked, its work would come before this one's (each ask is sent as its answer ends).
+  assert.equal((await get(`${f.url}/oob-via?how=setHeader`)).status, 200)
+  await waitFor(() => works() >= 1, 5000, 'work for setHeader')
+  await new Promise(resolve => setTimeout(resolve, 300))
+  assert.equal(works(), 1, 'the answers that do not ask asked for none')
+  const asking = ['appendHeader', 'setHeaders', 'setHeader-then-writeHead', 'flat-array', 'nested-array', 'array-value', 'boolean']
+  for (const [i, how] of asking.entries()) {
+    assert.equal((await get(`${f.url}/oob-via?how=${how}`)).status, 200, how)
+    await waitFor(() => works() === i + 2, 5000, `work for ${how}`)
+  }
+})
