@@ -324,7 +324,8 @@ function asksForOobWork (headers) {
     return false
   }
   for (const name in headers) {
-    // node's table keeps [name as given, value] under the lower-case name: the value is its second element.
+    // node's table keeps [name as given, value] under the lower-case name: saysTrue looks at both elements, and the
+    // first, the field's own name, is never `true`.
     if (isOobField(name) && Object.hasOwn(headers, name) && saysTrue(headers[name])) return true
   }
   return false
@@ -334,7 +335,7 @@ function isOobField (name) {
   return typeof name === 'string' && name.length === OOB_FIELD.length && name.toLowerCase() === OOB_FIELD
 }
 
-/** A value node would render as a line `true` (any case, blanks around it); an array renders one line per element. */
+/** A value node would render as a line `true` (blanks around it allowed); an array renders one line per element. */
 function saysTrue (value) {
   if (Array.isArray(value)) return value.some(saysTrue)
   return value != null && TRUE_VALUE.test(String(value))
