@@ -40,8 +40,11 @@ const kUsed = Symbol('ferry.used')
 /** Set on a response whose head asks for out-of-band work (X-Ferry-OOB-Work: true). */
 const kAsksOob = Symbol('ferry.asksOob')
 const OOB_FIELD = 'x-ferry-oob-work'
-/** The value as the core reads it from a proxied answer: `true`, blanks around it allowed (case counts). */
-const TRUE_VALUE = /^[ \t]*true[ \t]*$/
+/**
+ * The field's line in a rendered head, with the value the core reads from a proxied answer: `true`, blanks around it
+ * allowed. The name in any case, the value not (`TRUE` does not ask).
+ */
+const OOB_ASK = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:[ \t]*true[ \t]*\r\n/
 
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
@@ -297,48 +300,47 @@ function countRequests (server, state) {
 }
 
 /**
- * Marks each response whose head carries X-Ferry-OOB-Work: true, as node renders it. Every head is rendered by
+ * Marks each response whose head carries X-Ferry-OOB-Work: true, as node rendered it. Every head is rendered by
  * _storeHeader from the fields as the app gave them: node's own table (setHeader, appendHeader, setHeaders: lower-case
- * names, each to [name, value]), or writeHead's object or array when nothing was set before. Looking at those names
- * costs a length comparison per field; searching the rendered head, as before, first copied it flat, about 1% of a
- * bypassed process's time on a small answer (perf, 2026-12-01).
+ * names), or writeHead's object or array when nothing was set before. Only a head that names the field is read, and
+ * only once node has rendered it without error: the value is what node wrote (arrays, joined unique fields, values
+ * made of objects), as the core reads it from a proxied answer. Searching every rendered head, as before, first
+ * copied it flat: about 1% of a bypassed process's time on a small answer (perf, 2026-12-01).
  */
 function watchForOobAsks () {
   const proto = http.ServerResponse.prototype
   const storeHeader = proto._storeHeader
   if (typeof storeHeader !== 'function') return
   proto._storeHeader = function ferryStoreHeader (firstLine, headers) {
-    if (headers != null && typeof headers === 'object' && asksForOobWork(headers)) this[kAsksOob] = true
-    return storeHeader.call(this, firstLine, headers)
+    const result = storeHeader.call(this, firstLine, headers)
+    if (headers != null && typeof headers === 'object' && namesOobField(headers)) {
+      const head = this._header
+      if (typeof head === 'string' && OOB_ASK.test(head)) this[kAsksOob] = true
+    }
+    return result
   }
 }
 
-/** Whether a field list, in any form _storeHeader takes, has X-Ferry-OOB-Work with the value true. */
-function asksForOobWork (headers) {
+/** Whether a field list, in any form _storeHeader takes, names X-Ferry-OOB-Work (walked as node walks it). */
+function namesOobField (headers) {
   if (Array.isArray(headers)) {
     if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const entry of headers) if (Array.isArray(entry) && isOobField(entry[0]) && saysTrue(entry[1])) return true
+      // node reads entry[0] and entry[1] of every entry once the first is an array: later ones may be array-likes.
+      for (let i = 0; i < headers.length; i++) {
+        const entry = headers[i]
+        if (entry != null && isOobField(entry[0])) return true
+      }
       return false
     }
-    for (let i = 0; i + 1 < headers.length; i += 2) if (isOobField(headers[i]) && saysTrue(headers[i + 1])) return true
+    for (let i = 0; i < headers.length; i += 2) if (isOobField(headers[i])) return true
     return false
   }
-  for (const name in headers) {
-    // node's table keeps [name as given, value] under the lower-case name: saysTrue looks at both elements, and the
-    // first, the field's own name, is never `true`.
-    if (isOobField(name) && Object.hasOwn(headers, name) && saysTrue(headers[name])) return true
-  }
+  for (const name in headers) if (isOobField(name)) return true
   return false
 }
 
 function isOobField (name) {
   return typeof name === 'string' && name.length === OOB_FIELD.length && name.toLowerCase() === OOB_FIELD
-}
-
-/** A value node would render as a line `true` (blanks around it allowed); an array renders one line per element. */
-function saysTrue (value) {
-  if (Array.isArray(value)) return value.some(saysTrue)
-  return value != null && TRUE_VALUE.test(String(value))
 }
 
 /** Sends the counters when they changed (or when `force`): totals for the process, deltas for the histogram. */
