@@ -10,6 +10,7 @@ import { Revalidation, Turbocache, type Recorder } from '../server/turbocache.js
 import { Fill } from '../server/cache-fills.js'
 import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
 import type { CacheCounters } from '../cache/types.js'
+import type { RequestHead } from '../server/exchange-types.js'
 import { captureResponse } from './capture.js'
 
 /** What the core tells a bypassed process to serve itself (sent with the listening handle). */
@@ -80,11 +81,11 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
         onHead: (status, statusText, headers) => {
           recorder?.onHead(status, statusText, headers)
           // A write's answer invalidates as soon as its status is known, as in the core's proxy.
-          if (unsafe) c.invalidate(req, status, headers)
+          if (unsafe) c.invalidate(originFormHead(req) ?? req, status, headers)
         },
         onBody: chunk => recorder?.onBody(chunk),
         onEnd: (finished, headed) => {
-          if (unsafe && !headed) c.invalidateUnanswered(req)
+          if (unsafe && !headed) c.invalidateUnanswered(originFormHead(req) ?? req)
           if (recorder === undefined) return
           if (finished && headed) recorder.onComplete()
           else recorder.abandon()
@@ -101,7 +102,9 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
       // Nothing Ferry trusts sits in front to have checked these (in proxy mode the core drops a client's own), and
       // the key is the connection's scheme and Host: an answer built from another origin is neither read nor stored.
       // A write still goes through the cache, for what it invalidates.
-      if ((req.method === 'GET' || req.method === 'HEAD') && mayNameAnotherOrigin(req.rawHeaders) && namesAnotherOrigin(req.headers)) { next(req, res); return }
+      // An absolute-form target (`GET http://host/page`) names its own origin too: its answer is neither read nor
+      // stored (the core's proxy rewrites such a target; here the app sees it as sent).
+      if ((req.method === 'GET' || req.method === 'HEAD') && (!isOriginForm(req.url) || (mayNameAnotherOrigin(req.rawHeaders) && namesAnotherOrigin(req.headers)))) { next(req, res); return }
       throughCache(cache, req, res, next, true)
     },
     purge (target) {
@@ -118,6 +121,28 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
       cache = undefined
     }
   }
+}
+
+/** Whether a request target is in origin form (`/path?query`), as nearly every client sends it. */
+function isOriginForm (url: string | undefined): boolean {
+  return url !== undefined && url.charCodeAt(0) === 0x2f // '/'
+}
+
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i
+
+/**
+ * For a write sent with an absolute-form target (`PUT http://host/page`), the head it invalidates under: the target's
+ * authority as Host and its path and query as the target, the key a `GET /page` to that host is stored under
+ * (RFC 9112 §3.2.2: the target's authority is the request's). Undefined for an origin-form target.
+ */
+export function originFormHead (req: RequestHead): RequestHead | undefined {
+  if (isOriginForm(req.url)) return undefined
+  const m = ABSOLUTE_FORM.exec(req.url ?? '')
+  if (m === null) return undefined
+  const host = m[1]!
+  const rest = m[2]!
+  const url = rest === '' ? '/' : rest.startsWith('?') ? '/' + rest : rest
+  return { method: req.method, url, headers: { host }, rawHeaders: ['Host', host], socket: req.socket }
 }
 
 /** Ways a request says another scheme, host, port or path prefix than its own, which apps build links from. */

@@ -184,3 +184,26 @@ test('bypass: tmp/always_restart.txt, which cannot work without requests passing
   await logged(f, /always_restart\.txt.*--bypass|--bypass.*always_restart\.txt/, 'the warning about always_restart.txt')
   assert.equal((JSON.parse((await get(`${f.url}/page`)).body) as { pid: number }).pid, before)
 })
+
+test('bypass: a write sent with an absolute-form target drops the stored answer for that URL; such a GET is never cached', async t => {
+  const f = await bypassed(t)
+  const host = new URL(f.url).host
+  const calls = async (): Promise<number> => (JSON.parse((await get(`${f.url}/calls`)).body) as { calls: number }).calls
+  const page = async (): Promise<void> => { assert.equal((await get(`${f.url}/page`)).status, 200) }
+  await page()
+  let before = await calls()
+  await page()
+  assert.equal(await calls(), before + 1, 'stored: a hit')
+  // The same resource, named the way a client talking to a proxy names it.
+  const posted = await rawExchange(f.url, `POST http://${host}/page HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  assert.match(posted, /^HTTP\/1\.1 200 /)
+  before = await calls()
+  await page()
+  assert.equal(await calls(), before + 2, 'the write dropped it: the next GET reached the app')
+  // An absolute-form GET whose authority is not its Host: its answer is built for a request no one else makes.
+  const asked = async (): Promise<string> => rawExchange(f.url, `GET http://evil.example/page HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+  await asked()
+  before = await calls()
+  assert.match(await asked(), /^HTTP\/1\.1 200 /)
+  assert.equal(await calls(), before + 2, 'never answered from the cache')
+})
