@@ -40,13 +40,19 @@ export interface InProcessServing {
   serve (req: IncomingMessage, res: ServerResponse, next: ToApp): void
   /** An operator's purge; returns how many entries this process dropped. */
   purge (target: PurgeTarget): number
+  /** What a write answered by another process of the app invalidated there (its URL keys); returns how many entries. */
+  dropUrlKeys (urlKeys: readonly string[]): number
   /** Undefined when the turbocache is off. */
   figures (): InProcessCacheFigures | undefined
   /** The process is retired (a restart replaces it): its entries are dropped and no more are served or stored. */
   retire (): void
 }
 
-export function createInProcessServing (o: InProcessOptions, onError: (err: Error) => void): InProcessServing {
+/**
+ * `onInvalidated`: a write answered here invalidated these URL keys; the other processes of the app hold caches of
+ * their own, so the preload has the core pass the keys on to them (dropUrlKeys).
+ */
+export function createInProcessServing (o: InProcessOptions, onError: (err: Error) => void, onInvalidated?: (urlKeys: string[]) => void): InProcessServing {
   const staticFiles: StaticFiles | undefined = o.staticFiles ? createStaticFiles(join(o.root, 'public'), { onError }) : undefined
   let cache = o.turbocache === undefined ? undefined : new Turbocache({ maxBytes: o.turbocache.maxBytes, varyByCookie: o.turbocache.varyByCookie })
   const store = cache?.store
@@ -73,6 +79,8 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
     toApp(c, req, res, next, cached)
   }
 
+  const told = (urlKeys: string[]): void => { if (urlKeys.length > 0) onInvalidated?.(urlKeys) }
+
   const toApp = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: ToApp, recorder: Recorder | undefined): void => {
     const method = req.method ?? 'GET'
     const unsafe = method !== 'GET' && method !== 'HEAD'
@@ -81,11 +89,11 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
         onHead: (status, statusText, headers) => {
           recorder?.onHead(status, statusText, headers)
           // A write's answer invalidates as soon as its status is known, as in the core's proxy.
-          if (unsafe) c.invalidate(originFormHead(req) ?? req, status, headers)
+          if (unsafe) told(c.invalidate(originFormHead(req) ?? req, status, headers))
         },
         onBody: chunk => recorder?.onBody(chunk),
         onEnd: (finished, headed) => {
-          if (unsafe && !headed) c.invalidateUnanswered(originFormHead(req) ?? req)
+          if (unsafe && !headed) told(c.invalidateUnanswered(originFormHead(req) ?? req))
           if (recorder === undefined) return
           if (finished && headed) recorder.onComplete()
           else recorder.abandon()
@@ -111,6 +119,9 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
       if (cache === undefined) return 0
       if ('url' in target) return cache.purgeUrl(purgeKeyParts(target.url))
       return cache.purge()
+    },
+    dropUrlKeys (urlKeys) {
+      return cache === undefined ? 0 : cache.dropUrlKeys(urlKeys)
     },
     figures () {
       if (store === undefined) return undefined

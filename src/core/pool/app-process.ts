@@ -106,6 +106,11 @@ export class AppProcess {
     return this.#spawned.purgeCache?.(target) ?? Promise.resolve(0)
   }
 
+  /** Drops from the process's own turbocache what a write answered by another process of the group invalidated. */
+  dropCacheKeys (urlKeys: readonly string[]): void {
+    this.#spawned.dropCacheKeys?.(urlKeys)
+  }
+
   /** Has a process that accepts its clients itself close `count` keep-alive connections (connection-balance.ts). */
   shedConnections (count: number): void {
     this.#spawned.shedConnections?.(count)

@@ -42,7 +42,8 @@ export class ProcessReports<G> {
       onLoad: (pid, elu) => this.load(pid, elu),
       onStats: (pid, stats) => this.stats(pid, stats),
       onOobWanted: pid => this.oobWanted(pid),
-      onConnections: (pid, open) => this.connections(pid, open)
+      onConnections: (pid, open) => this.connections(pid, open),
+      onCacheInvalidated: (pid, keys) => this.cacheInvalidated(pid, keys)
     }
   }
 
@@ -68,6 +69,15 @@ export class ProcessReports<G> {
     h.events().emit('processStats', h.group, p, s)
     h.recycler.afterBatch(p, before)
     this.#balance.weighSoon()
+  }
+
+  /**
+   * A write answered by one process invalidated these URL keys in its own turbocache: the group's other processes,
+   * each with a cache of its own, drop them too, so none keeps serving what the write changed.
+   */
+  cacheInvalidated (pid: number, urlKeys: readonly string[]): void {
+    // A starting process may already serve (it accepts before the core hears it is ready): it is told as well.
+    for (const p of this.#h.processes) if (p.pid !== pid && p.state !== 'dead') p.dropCacheKeys(urlKeys)
   }
 
   /** A process that accepts its clients itself holds `open` connections now: one over its share sheds some. */

@@ -255,18 +255,33 @@ export class Turbocache {
     })
   }
 
-  /** After a successful unsafe request: drop what it may have changed. */
-  invalidate (req: RequestHead, status: number, appHeaders: readonly string[]): void {
+  /**
+   * After a successful unsafe request: drop what it may have changed. Returns the URL keys it dropped under (every
+   * cookie variant of each), for caches elsewhere that hold the same app's answers (dropUrlKeys).
+   */
+  invalidate (req: RequestHead, status: number, appHeaders: readonly string[]): string[] {
     const method = req.method ?? 'GET'
-    if (method === 'GET' || method === 'HEAD') return
+    if (method === 'GET' || method === 'HEAD') return []
     const headers = headerObject(appHeaders)
+    const dropped: string[] = []
     for (const scheme of SCHEMES) {
-      for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', headers, scheme)) this.store.deleteUrl(this.#ns + urlKey)
+      for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', headers, scheme)) {
+        this.store.deleteUrl(this.#ns + urlKey)
+        dropped.push(this.#ns + urlKey)
+      }
     }
+    return dropped
   }
 
   /** After an unsafe request whose answer never came (see invalidate): taken as a success, for its own URL. */
-  invalidateUnanswered (req: RequestHead): void { this.invalidate(req, 200, NO_HEADERS) }
+  invalidateUnanswered (req: RequestHead): string[] { return this.invalidate(req, 200, NO_HEADERS) }
+
+  /** Drops what another cache's invalidate() dropped (its return value); returns how many entries. */
+  dropUrlKeys (urlKeys: readonly string[]): number {
+    let n = 0
+    for (const key of urlKeys) if (key.startsWith(this.#ns)) n += this.store.deleteUrl(key)
+    return n
+  }
 
   /** Drops this app's entries: after a restart (a deploy, usually) its old responses must not outlive it. */
   purge (): number { return this.store.deleteWithPrefix(this.#ns) }

@@ -68,6 +68,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
     else if (isMessage(m, 'ferry:oob-wanted')) hooks?.onOobWanted?.(child.pid)
     else if (isMessage(m, 'ferry:connections')) { const open = count(m.open); if (open !== undefined) hooks?.onConnections?.(child.pid, open) }
+    else if (isMessage(m, 'ferry:cache-invalidated')) { const keys = urlKeys(m.keys); if (keys !== undefined) hooks?.onCacheInvalidated?.(child.pid, keys) }
   })
   const spawned = toSpawnedProcess(child, listener.target(), 0)
   return Object.freeze({
@@ -76,8 +77,23 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     stop: drainThenStop(child),
     oobWork: (timeoutMs: number) => oobWork(proc, listener, timeoutMs),
     purgeCache: (target: PurgeTarget) => purgeIn(proc, target),
-    shedConnections: (n: number) => { if (proc.connected) proc.send({ type: 'ferry:shed', count: n }, () => {}) }
+    shedConnections: (n: number) => { if (proc.connected) proc.send({ type: 'ferry:shed', count: n }, () => {}) },
+    dropCacheKeys: (keys: readonly string[]) => { if (proc.connected) proc.send({ type: 'ferry:cache-invalidate', keys }, () => {}) }
   })
+}
+
+/**
+ * At most this many URL keys in one report: a write invalidates its own URL and those its Location and
+ * Content-Location name, each under both schemes. A report with more, or with a key longer than node lets a request
+ * line and Host be together, is not passed on.
+ */
+const MAX_INVALIDATED_KEYS = 32
+const MAX_URL_KEY_LENGTH = 64 * 1024
+
+function urlKeys (v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_INVALIDATED_KEYS) return undefined
+  for (const k of v) if (typeof k !== 'string' || k.length > MAX_URL_KEY_LENGTH) return undefined
+  return v as string[]
 }
 
 /**

@@ -79,6 +79,8 @@ export interface SpawnedProcess {
   readonly acceptsItself?: boolean
   /** Drops what `target` names from the process's own turbocache (--bypass); resolves with how many entries. */
   purgeCache? (target: PurgeTarget): Promise<number>
+  /** Drops from the process's own turbocache what a write answered by another process invalidated (--bypass). */
+  dropCacheKeys? (urlKeys: readonly string[]): void
   /**
    * Asks a process that accepts its clients itself to close `count` of its keep-alive connections, each after the
    * answer to its next request (Connection: close), so their clients reconnect, to another process if one is waiting
@@ -115,6 +117,8 @@ export interface SpawnHooks {
   onOobWanted? (pid: number): void
   /** A process that accepts its clients itself holds `open` connections now (reported when it changes, coalesced). */
   onConnections? (pid: number, open: number): void
+  /** A write answered by a process that accepts its clients itself invalidated these URL keys in its turbocache. */
+  onCacheInvalidated? (pid: number, urlKeys: readonly string[]): void
 }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'

@@ -93,6 +93,11 @@ function install () {
       drain(state)
     } else if (message.type === 'ferry:cache-purge') {
       purge(state, message)
+    } else if (message.type === 'ferry:cache-invalidate') {
+      // Another process of the app answered a write: what it invalidated in its cache is dropped from this one.
+      if (state.serving !== undefined && Array.isArray(message.keys)) {
+        try { state.serving.dropUrlKeys(message.keys.filter(k => typeof k === 'string')) } catch {}
+      }
     } else if (message.type === 'ferry:oob-work') {
       pauseForOobWork(state, message)
     } else if (message.type === 'ferry:shed') {
@@ -122,8 +127,13 @@ function onListening (server, state) {
 function loadServing (state, serve) {
   const onError = err => process.stderr.write(`Ferry (bypass): ${err && err.message ? err.message : String(err)}\n`)
   return import(serve.module).then(m => {
-    state.serving = m.createInProcessServing(serve.options, onError)
+    state.serving = m.createInProcessServing(serve.options, onError, tellInvalidated)
   }, err => onError(new Error(`static files and the turbocache are off in this process: cannot load ${serve.module}: ${err && err.message}`)))
+}
+
+/** A write answered here invalidated these URL keys: the core passes them on to the app's other processes. */
+function tellInvalidated (keys) {
+  if (process.connected) process.send({ type: 'ferry:cache-invalidated', keys }, () => {})
 }
 
 /** An operator's purge, from the core: what it names is dropped, the count goes back, the figures follow. */

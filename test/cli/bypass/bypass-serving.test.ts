@@ -5,6 +5,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
+import { request as httpRequest } from 'node:http'
 import { once } from 'node:events'
 import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -147,4 +148,42 @@ test('bypass: restart.txt replaces the process, and the new version is served, n
   const now = body(await get(`${f.url}/cached`))
   assert.notEqual(now.pid, old.pid)
   assert.equal(body(await get(`${f.url}/cached`)).serial, now.serial, 'the new version is cached in its turn')
+})
+
+/** One GET on a connection of its own, so that either process may accept it (a kept one stays with its process). */
+function onNewConnection (url: string, method = 'GET'): Promise<Body> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, agent: false }, res => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => { text += d })
+      res.on('end', () => { try { resolve(JSON.parse(text) as Body) } catch (err) { reject(err) } })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+test('bypass: a write answered by one process drops the stored answer from the other processes\' caches too', async t => {
+  const f = await startFerry(t, appCopy(t), ['--bypass', '--min-instances', '2', '--max-pool-size', '2'])
+  await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
+  const url = `${f.url}/cached`
+  // Each process stores its own answer: the same body twice from one process is its cache's.
+  const stored = new Map<number, number>()
+  const seen = new Map<number, number>()
+  await waitFor(async () => {
+    const b = await onNewConnection(url)
+    if (seen.get(b.pid) === b.serial) stored.set(b.pid, b.serial)
+    seen.set(b.pid, b.serial)
+    return stored.size === 2
+  }, 15_000, 'an answer stored by each process')
+  // The write is answered by one of them...
+  const writer = (await onNewConnection(url, 'POST')).pid
+  // ...and neither keeps serving what it stored before it.
+  const fresh = new Set<number>()
+  await waitFor(async () => {
+    const b = await onNewConnection(url)
+    if (b.serial !== stored.get(b.pid)) fresh.add(b.pid)
+    return fresh.size === 2
+  }, 10_000, `a fresh answer from both processes after process ${writer} answered the write (stored: ${JSON.stringify([...stored])})`)
 })

@@ -60,3 +60,22 @@ test('past the targets it remembers, every request still gets its own key', () =
   assert.equal(keyOf(cache, request('/0', { host: 'a.test' })), first)
   assert.notEqual(keyOf(cache, request('/0', { host: 'b.test' })), first)
 })
+
+test('what a write invalidates in one cache can be dropped from another holding the same app\'s answers', () => {
+  const a = new Turbocache({ maxBytes: 1 << 20 })
+  const b = new Turbocache({ maxBytes: 1 << 20 })
+  for (const url of ['/page', '/other']) {
+    const recorder = b.handle(request(url, { host: 'a.test' }), sink, 'http', false)
+    assert.ok(recorder instanceof Recorder)
+    recorder.onHead(200, 'OK', ['Cache-Control', 'max-age=60', 'Content-Length', '2'])
+    recorder.onBody(Buffer.from('hi'))
+    recorder.onComplete()
+  }
+  assert.equal(b.store.size, 2)
+  const post = { ...request('/page', { host: 'a.test' }), method: 'POST' } as RequestHead
+  const keys = a.invalidate(post, 200, [])
+  assert.ok(keys.length >= 1 && keys.every(k => k.endsWith('\n/page')), JSON.stringify(keys))
+  assert.deepEqual(a.invalidate(post, 500, []), [], 'a failed write changes nothing')
+  assert.equal(b.dropUrlKeys(keys), 1)
+  assert.equal(b.store.size, 1, 'only the written URL is dropped')
+})
