@@ -46,6 +46,13 @@ const OOB_FIELD = 'x-ferry-oob-work'
  */
 const OOB_ASK = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:[ \t]*true[ \t]*\r\n/
 
+/** How long the URL keys a write here invalidated are gathered before they go to the core (tellInvalidated). */
+const INVALIDATION_BATCH_MS = 5
+/** The most the core takes in one report (bypass-loader.ts). */
+const MAX_INVALIDATED_KEYS = 32
+const invalidated = new Set()
+let invalidationTimer
+
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
 function install () {
@@ -131,9 +138,25 @@ function loadServing (state, serve) {
   }, err => onError(new Error(`static files and the turbocache are off in this process: cannot load ${serve.module}: ${err && err.message}`)))
 }
 
-/** A write answered here invalidated these URL keys: the core passes them on to the app's other processes. */
+/**
+ * A write answered here invalidated these URL keys: the core passes them on to the app's other processes. Keys are
+ * gathered for INVALIDATION_BATCH_MS and sent together (each once, at most MAX_INVALIDATED_KEYS a message), so a
+ * flood of writes costs the core a few messages a second per process, not one per write.
+ */
 function tellInvalidated (keys) {
-  if (process.connected) process.send({ type: 'ferry:cache-invalidated', keys }, () => {})
+  for (const key of keys) invalidated.add(key)
+  if (invalidated.size >= MAX_INVALIDATED_KEYS) sendInvalidated()
+  else invalidationTimer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
+}
+
+function sendInvalidated () {
+  clearTimeout(invalidationTimer)
+  invalidationTimer = undefined
+  const keys = [...invalidated]
+  invalidated.clear()
+  for (let i = 0; i < keys.length && process.connected; i += MAX_INVALIDATED_KEYS) {
+    process.send({ type: 'ferry:cache-invalidated', keys: keys.slice(i, i + MAX_INVALIDATED_KEYS) }, () => {})
+  }
 }
 
 /** An operator's purge, from the core: what it names is dropped, the count goes back, the figures follow. */
