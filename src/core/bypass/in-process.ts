@@ -139,7 +139,8 @@ function isOriginForm (url: string | undefined): boolean {
   return url !== undefined && url.charCodeAt(0) === 0x2f // '/'
 }
 
-const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i
+/** scheme://[userinfo@]authority then the path and query; userinfo is no part of the Host. */
+const ABSOLUTE_FORM = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]*)([^#]*)/i
 
 /**
  * For a write sent with an absolute-form target (`PUT http://host/page`), the head it invalidates under: the target's

@@ -83,8 +83,8 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
 }
 
 /**
- * At most this many URL keys in one report: a write invalidates its own URL and those its Location and
- * Content-Location name, each under both schemes. A report with more, or with a key longer than node lets a request
+ * At most this many URL keys in one report: a process gathers what its writes invalidated for a few ms and sends
+ * more in several reports (preload-bypass.cjs). A report with more, or with a key longer than node lets a request
  * line and Host be together, is not passed on.
  */
 const MAX_INVALIDATED_KEYS = 32
