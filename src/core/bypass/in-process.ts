@@ -89,11 +89,11 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
         onHead: (status, statusText, headers) => {
           recorder?.onHead(status, statusText, headers)
           // A write's answer invalidates as soon as its status is known, as in the core's proxy.
-          if (unsafe) told(c.invalidate(originFormHead(req) ?? req, status, headers))
+          if (unsafe) for (const head of writtenHeads(req)) told(c.invalidate(head, status, headers))
         },
         onBody: chunk => recorder?.onBody(chunk),
         onEnd: (finished, headed) => {
-          if (unsafe && !headed) told(c.invalidateUnanswered(originFormHead(req) ?? req))
+          if (unsafe && !headed) for (const head of writtenHeads(req)) told(c.invalidateUnanswered(head))
           if (recorder === undefined) return
           if (finished && headed) recorder.onComplete()
           else recorder.abandon()
@@ -155,6 +155,18 @@ export function originFormHead (req: RequestHead): RequestHead | undefined {
   const rest = m[2]!
   const url = rest === '' ? '/' : rest.startsWith('?') ? '/' + rest : rest
   return { method: req.method, url, headers: { host }, rawHeaders: ['Host', host], socket: req.socket }
+}
+
+/**
+ * The heads a write invalidates under. Origin form: its own. Absolute form: the target's authority (what the request
+ * names) and its Host field (what the app reads, and may write under), each with the target's path and query.
+ */
+export function writtenHeads (req: RequestHead): RequestHead[] {
+  const named = originFormHead(req)
+  if (named === undefined) return [req]
+  const host = req.headers.host
+  if (host === undefined || host.toLowerCase() === named.headers.host!.toLowerCase()) return [named]
+  return [named, { ...named, headers: { host }, rawHeaders: ['Host', host] }]
 }
 
 /** Ways a request says another scheme, host, port or path prefix than its own, which apps build links from. */

@@ -2,7 +2,7 @@
 // the key an origin-form GET of the same resource is stored under.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { originFormHead } from '../../../src/core/bypass/in-process.js'
+import { originFormHead, writtenHeads } from '../../../src/core/bypass/in-process.js'
 import type { RequestHead } from '../../../src/core/server/exchange-types.js'
 
 const head = (url: string): RequestHead => ({ method: 'POST', url, headers: { host: 'other.test' }, rawHeaders: ['Host', 'other.test'], socket: {} }) as unknown as RequestHead
@@ -27,4 +27,16 @@ test('the authority (without userinfo) becomes the Host and the path and query t
 
 test('an origin-form target, or one in no form a cache keys, is left as it is', () => {
   for (const url of ['/page', '/', '*', 'a.test:443', 'ftp://a.test/x']) assert.equal(originFormHead(head(url)), undefined, url)
+})
+
+test('a write with an absolute-form target invalidates under the target\'s authority and under its Host field', () => {
+  const hosts = (url: string, host?: string): string[] => {
+    const h = head(url)
+    const req = { ...h, headers: host === undefined ? {} : { host } } as RequestHead
+    return writtenHeads(req).map(w => `${w.headers.host ?? ''} ${w.url ?? ''}`)
+  }
+  assert.deepEqual(hosts('http://a.test/page', 'b.test'), ['a.test /page', 'b.test /page'])
+  assert.deepEqual(hosts('http://a.test/page', 'A.TEST'), ['a.test /page'], 'one key when they agree')
+  assert.deepEqual(hosts('http://a.test/page'), ['a.test /page'])
+  assert.deepEqual(hosts('/page', 'b.test'), ['b.test /page'], 'origin form: the request itself')
 })
