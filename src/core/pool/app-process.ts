@@ -107,8 +107,8 @@ export class AppProcess {
   }
 
   /** Drops from the process's own turbocache what a write answered by another process of the group invalidated. */
-  dropCacheKeys (urlKeys: readonly string[]): void {
-    this.#spawned.dropCacheKeys?.(urlKeys)
+  dropCacheKeys (what: Parameters<NonNullable<SpawnedProcess['dropCacheKeys']>>[0]): void {
+    this.#spawned.dropCacheKeys?.(what)
   }
 
   /** Has a process that accepts its clients itself close `count` keep-alive connections (connection-balance.ts). */

@@ -5,7 +5,7 @@
 // The core never sees such a process's requests, so its counters stand for the checkouts: views, recycling
 // (--max-requests, idle shrink) and out-of-band work every N requests treat it as they treat a proxied one.
 import type { EventEmitter } from 'node:events'
-import type { ProcessStats, SpawnHooks } from '../spawn/loader.js'
+import type { Invalidated, ProcessStats, SpawnHooks } from '../spawn/loader.js'
 import type { AppProcess } from './app-process.js'
 import type { GroupEventMap } from './event-map.js'
 import { saturated } from './growth.js'
@@ -75,9 +75,9 @@ export class ProcessReports<G> {
    * A write answered by one process invalidated these URL keys in its own turbocache: the group's other processes,
    * each with a cache of its own, drop them too, so none keeps serving what the write changed.
    */
-  cacheInvalidated (pid: number, urlKeys: readonly string[]): void {
+  cacheInvalidated (pid: number, what: Invalidated): void {
     // A starting process may already serve (it accepts before the core hears it is ready): it is told as well.
-    for (const p of this.#h.processes) if (p.pid !== pid && p.state !== 'dead') p.dropCacheKeys(urlKeys)
+    for (const p of this.#h.processes) if (p.pid !== pid && p.state !== 'dead') p.dropCacheKeys(what)
   }
 
   /** A process that accepts its clients itself holds `open` connections now: one over its share sheds some. */

@@ -12,6 +12,7 @@ import { awaitReady } from './ready.js'
 import { appEnv } from './app-env.js'
 import { seconds, spawnFailure, throwIfCancelled } from './failure.js'
 import { askOobWork, isMessage, LOAD_MESSAGE } from './app-channel.js'
+import { invalidated, relayTo } from './invalidation-relay.js'
 import type { InProcessOptions } from '../bypass/in-process.js'
 import { toCacheFigures } from '../bypass/cache-figures.js'
 import type { PurgeTarget } from '../admin/purge-target.js'
@@ -68,7 +69,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
     else if (isMessage(m, 'ferry:oob-wanted')) hooks?.onOobWanted?.(child.pid)
     else if (isMessage(m, 'ferry:connections')) { const open = count(m.open); if (open !== undefined) hooks?.onConnections?.(child.pid, open) }
-    else if (isMessage(m, 'ferry:cache-invalidated')) { const keys = urlKeys(m.keys); if (keys !== undefined) hooks?.onCacheInvalidated?.(child.pid, keys) }
+    else if (isMessage(m, 'ferry:cache-invalidated')) { const what = invalidated(m); if (what !== undefined) hooks?.onCacheInvalidated?.(child.pid, what) }
   })
   const spawned = toSpawnedProcess(child, listener.target(), 0)
   return Object.freeze({
@@ -78,23 +79,10 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     oobWork: (timeoutMs: number) => oobWork(proc, listener, timeoutMs),
     purgeCache: (target: PurgeTarget) => purgeIn(proc, target),
     shedConnections: (n: number) => { if (proc.connected) proc.send({ type: 'ferry:shed', count: n }, () => {}) },
-    dropCacheKeys: (keys: readonly string[]) => { if (proc.connected) proc.send({ type: 'ferry:cache-invalidate', keys }, () => {}) }
+    dropCacheKeys: relayTo(proc)
   })
 }
 
-/**
- * At most this many URL keys in one report: a process gathers what its writes invalidated for a few ms and sends
- * more in several reports (preload-bypass.cjs). A report with more, or with a key longer than node lets a request
- * line and Host be together, is not passed on.
- */
-const MAX_INVALIDATED_KEYS = 32
-const MAX_URL_KEY_LENGTH = 64 * 1024
-
-function urlKeys (v: unknown): string[] | undefined {
-  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_INVALIDATED_KEYS) return undefined
-  for (const k of v) if (typeof k !== 'string' || k.length > MAX_URL_KEY_LENGTH) return undefined
-  return v as string[]
-}
 
 /**
  * Out-of-band work: the process stops accepting and does the work once its requests are done (preload-bypass.cjs);

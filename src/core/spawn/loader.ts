@@ -80,7 +80,7 @@ export interface SpawnedProcess {
   /** Drops what `target` names from the process's own turbocache (--bypass); resolves with how many entries. */
   purgeCache? (target: PurgeTarget): Promise<number>
   /** Drops from the process's own turbocache what a write answered by another process invalidated (--bypass). */
-  dropCacheKeys? (urlKeys: readonly string[]): void
+  dropCacheKeys? (what: Invalidated): void
   /**
    * Asks a process that accepts its clients itself to close `count` of its keep-alive connections, each after the
    * answer to its next request (Connection: close), so their clients reconnect, to another process if one is waiting
@@ -118,8 +118,11 @@ export interface SpawnHooks {
   /** A process that accepts its clients itself holds `open` connections now (reported when it changes, coalesced). */
   onConnections? (pid: number, open: number): void
   /** A write answered by a process that accepts its clients itself invalidated these URL keys in its turbocache. */
-  onCacheInvalidated? (pid: number, urlKeys: readonly string[]): void
+  onCacheInvalidated? (pid: number, what: Invalidated): void
 }
+
+/** What writes answered by one process invalidated in its turbocache: these URL keys, or (too many) everything. */
+export type Invalidated = { readonly keys: readonly string[] } | { readonly all: true }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'
 

@@ -40,18 +40,18 @@ const kUsed = Symbol('ferry.used')
 /** Set on a response whose head asks for out-of-band work (X-Ferry-OOB-Work: true). */
 const kAsksOob = Symbol('ferry.asksOob')
 const OOB_FIELD = 'x-ferry-oob-work'
-/**
- * The field's line in a rendered head, with the value the core reads from a proxied answer: `true`, blanks around it
- * allowed. The name in any case, the value not (`TRUE` does not ask).
- */
-const OOB_ASK = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:[ \t]*true[ \t]*\r\n/
+/** The field's lines in a rendered head (the name in any case), each with its value. */
+const OOB_LINES = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:([^\r\n]*)(?=\r\n)/g
+/** The value the core reads from a proxied answer as asking: `true`, blanks around it allowed (`TRUE` does not ask). */
+const TRUE_VALUE = /^[ \t]*true[ \t]*$/
 
 /** How long the URL keys a write here invalidated are gathered before they go to the core (tellInvalidated). */
 const INVALIDATION_BATCH_MS = 5
-/** The most the core takes in one report (bypass-loader.ts). */
+/** The most the core takes in one report, and the longest key (bypass-loader.ts). */
 const MAX_INVALIDATED_KEYS = 32
-const invalidated = new Set()
-let invalidationTimer
+const MAX_INVALIDATED_KEY_LENGTH = 20 * 1024
+/** What is to go to the core: these keys, or `all`; `sending` while the channel has not taken the last message. */
+const relay = { keys: new Set(), all: false, sending: false, timer: undefined }
 
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
@@ -102,9 +102,10 @@ function install () {
       purge(state, message)
     } else if (message.type === 'ferry:cache-invalidate') {
       // Another process of the app answered a write: what it invalidated in its cache is dropped from this one.
-      if (state.serving !== undefined && Array.isArray(message.keys)) {
-        try { state.serving.dropUrlKeys(message.keys.filter(k => typeof k === 'string')) } catch {}
-      }
+      try {
+        if (state.serving === undefined) { /* nothing stored here */ } else if (message.all === true) state.serving.purge({ all: true })
+        else if (Array.isArray(message.keys)) state.serving.dropUrlKeys(message.keys.filter(k => typeof k === 'string'))
+      } catch {}
     } else if (message.type === 'ferry:oob-work') {
       pauseForOobWork(state, message)
     } else if (message.type === 'ferry:shed') {
@@ -140,23 +141,31 @@ function loadServing (state, serve) {
 
 /**
  * A write answered here invalidated these URL keys: the core passes them on to the app's other processes. Keys are
- * gathered for INVALIDATION_BATCH_MS and sent together (each once, at most MAX_INVALIDATED_KEYS a message), so a
- * flood of writes costs the core a few messages a second per process, not one per write.
+ * gathered for INVALIDATION_BATCH_MS and sent together, each once, in one message at a time (the next waits until the
+ * channel took the last), so a flood of writes costs the core a few messages a second per process and nothing piles
+ * up. More keys than one message carries, or a key longer than the core takes, are sent as `all`: the other processes
+ * drop their whole caches, which is always safe.
  */
 function tellInvalidated (keys) {
-  for (const key of keys) invalidated.add(key)
-  if (invalidated.size >= MAX_INVALIDATED_KEYS) sendInvalidated()
-  else invalidationTimer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
+  for (const key of keys) {
+    if (relay.all) break
+    if (typeof key !== 'string' || key.length > MAX_INVALIDATED_KEY_LENGTH || relay.keys.size >= MAX_INVALIDATED_KEYS) relay.all = true
+    else relay.keys.add(key)
+  }
+  relay.timer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
 }
 
 function sendInvalidated () {
-  clearTimeout(invalidationTimer)
-  invalidationTimer = undefined
-  const keys = [...invalidated]
-  invalidated.clear()
-  for (let i = 0; i < keys.length && process.connected; i += MAX_INVALIDATED_KEYS) {
-    process.send({ type: 'ferry:cache-invalidated', keys: keys.slice(i, i + MAX_INVALIDATED_KEYS) }, () => {})
-  }
+  relay.timer = undefined
+  if (relay.sending || !process.connected) return // sent once the message before it is taken (below)
+  const message = relay.all ? { type: 'ferry:cache-invalidated', all: true } : { type: 'ferry:cache-invalidated', keys: [...relay.keys] }
+  relay.all = false
+  relay.keys.clear()
+  relay.sending = true
+  process.send(message, () => {
+    relay.sending = false
+    if (relay.all || relay.keys.size > 0) relay.timer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
+  })
 }
 
 /** An operator's purge, from the core: what it names is dropped, the count goes back, the figures follow. */
@@ -346,10 +355,10 @@ function watchForOobAsks () {
   if (typeof storeHeader !== 'function') return
   proto._storeHeader = function ferryStoreHeader (firstLine, headers) {
     const result = storeHeader.call(this, firstLine, headers)
-    if (headers != null && typeof headers === 'object' && namesOobField(headers)) {
-      const head = this._header
-      if (typeof head === 'string' && OOB_ASK.test(head)) this[kAsksOob] = true
-    }
+    // The head is set by now: nothing here may throw into the app (a getter or a Proxy among its fields may).
+    try {
+      if (headers != null && typeof headers === 'object' && namesOobField(headers) && asksInHead(this._header)) this[kAsksOob] = true
+    } catch {}
     return result
   }
 }
@@ -370,6 +379,14 @@ function namesOobField (headers) {
   }
   for (const name in headers) if (isOobField(name)) return true
   return false
+}
+
+/** As the core reads the field from a proxied answer: of several lines, the last one counts. */
+function asksInHead (head) {
+  if (typeof head !== 'string') return false
+  let last
+  for (const m of head.matchAll(OOB_LINES)) last = m[1]
+  return last !== undefined && TRUE_VALUE.test(last)
 }
 
 function isOobField (name) {

@@ -106,7 +106,7 @@ test('bypass: the app asks for out-of-band work whichever way it sets the field,
   ])
   await waitFor(() => readyCount(f) === 1, 15_000, 'the process')
   const works = (): number => workSpans(logDir).length
-  for (const how of ['false', 'upper-case-value', 'in-another-field', 'in-the-body', 'unique-joined', 'cyclic-array']) {
+  for (const how of ['false', 'upper-case-value', 'in-another-field', 'in-the-body', 'unique-joined', 'cyclic-array', 'true-then-false', 'walked-once']) {
     assert.equal((await get(`${f.url}/oob-via?how=${how}`)).status, 200, how)
   }
   assert.equal((await get(`${f.url}/oob-via?how=refused-head`)).status, 500)
@@ -115,7 +115,7 @@ test('bypass: the app asks for out-of-band work whichever way it sets the field,
   await waitFor(() => works() >= 1, 5000, 'work for setHeader')
   await new Promise(resolve => setTimeout(resolve, 300))
   assert.equal(works(), 1, 'the answers that do not ask asked for none')
-  const asking = ['appendHeader', 'setHeaders', 'setHeader-then-writeHead', 'flat-array', 'nested-array', 'array-like-entry', 'array-value', 'boolean']
+  const asking = ['appendHeader', 'setHeaders', 'setHeader-then-writeHead', 'flat-array', 'nested-array', 'array-like-entry', 'array-value', 'boolean', 'false-then-true']
   for (const [i, how] of asking.entries()) {
     assert.equal((await get(`${f.url}/oob-via?how=${how}`)).status, 200, how)
     await waitFor(() => works() === i + 2, 5000, `work for ${how}`)

@@ -14,7 +14,7 @@ import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
 import { startFerry, readyCount, type RunningFerry } from '../../helpers/ferry.js'
 import { waitFor } from '../../helpers/procs.js'
 import { adminClient, instanceDirIn } from '../../helpers/instance.js'
-import { get, type Reply } from '../../helpers/http.js'
+import { get, rawExchange, type Reply } from '../../helpers/http.js'
 
 const SECRET = 'TOP-SECRET-b7e2a9'
 type Call = ReturnType<typeof adminClient>
@@ -164,26 +164,48 @@ function onNewConnection (url: string, method = 'GET'): Promise<Body> {
   })
 }
 
-test('bypass: a write answered by one process drops the stored answer from the other processes\' caches too', async t => {
+/** Two processes, each with its own stored answer for /cached: pid → the serial it stored. */
+async function storedByBoth (t: TestContext): Promise<{ f: RunningFerry, stored: Map<number, number> }> {
   const f = await startFerry(t, appCopy(t), ['--bypass', '--min-instances', '2', '--max-pool-size', '2'])
   await waitFor(() => readyCount(f) === 2, 15_000, 'two processes')
-  const url = `${f.url}/cached`
-  // Each process stores its own answer: the same body twice from one process is its cache's.
+  // The same body twice from one process is its cache's.
   const stored = new Map<number, number>()
   const seen = new Map<number, number>()
   await waitFor(async () => {
-    const b = await onNewConnection(url)
+    const b = await onNewConnection(`${f.url}/cached`)
     if (seen.get(b.pid) === b.serial) stored.set(b.pid, b.serial)
     seen.set(b.pid, b.serial)
     return stored.size === 2
   }, 15_000, 'an answer stored by each process')
-  // The write is answered by one of them...
-  const writer = (await onNewConnection(url, 'POST')).pid
-  // ...and neither keeps serving what it stored before it.
+  return { f, stored }
+}
+
+/** Waits until neither process answers /cached with what it stored before. */
+async function bothFresh (f: RunningFerry, stored: Map<number, number>, after: string): Promise<void> {
   const fresh = new Set<number>()
   await waitFor(async () => {
-    const b = await onNewConnection(url)
+    const b = await onNewConnection(`${f.url}/cached`)
     if (b.serial !== stored.get(b.pid)) fresh.add(b.pid)
     return fresh.size === 2
-  }, 10_000, `a fresh answer from both processes after process ${writer} answered the write (stored: ${JSON.stringify([...stored])})`)
+  }, 10_000, `a fresh answer from both processes after ${after} (stored: ${JSON.stringify([...stored])})`)
+}
+
+test('bypass: a write answered by one process drops the stored answer from the other processes\' caches too', async t => {
+  const { f, stored } = await storedByBoth(t)
+  const writer = (await onNewConnection(`${f.url}/cached`, 'POST')).pid
+  await bothFresh(f, stored, `process ${writer} answered the write`)
+})
+
+test('bypass: a write whose invalidation is too big to pass on still reaches the other process (as a drop of everything)', async t => {
+  const { f, stored } = await storedByBoth(t)
+  // Two writes on one connection, so one process answers both within one batch: a redirect to a 70 KB URL, whose
+  // key is longer than the core passes on, and a write to /cached.
+  const host = new URL(f.url).host
+  const answers = await rawExchange(f.url, [
+    `POST /long-location?n=70000 HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\n\r\n` +
+    `POST /cached HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
+  ])
+  assert.match(answers, /^HTTP\/1\.1 303 /)
+  assert.match(answers, /HTTP\/1\.1 200 OK/)
+  await bothFresh(f, stored, 'the two writes')
 })
