@@ -35,6 +35,11 @@ export const MAX_VARIANTS = 16
 const VARIANT = '\n~'
 /** Invalidated URL keys and purged prefixes remembered for fills in flight (see invalidatedSince), at most. */
 const MAX_INVALIDATIONS_KEPT = 10_000
+/**
+ * ...and at most this many characters of them together: the URL keys a write invalidates come from its target and
+ * its answer's Location, which a client can make 16 KB long each; 10,000 of those would be 300 MB.
+ */
+const MAX_INVALIDATION_CHARS = 1024 * 1024
 const MAX_PREFIXES_KEPT = 64
 const NO_HEADERS: RequestHeaders = {}
 
@@ -101,6 +106,8 @@ export class MemoryStore implements CacheStore {
   readonly #urlsInvalidated = new Map<string, number>()
   /** Prefixes dropped (an app's entries) → the generation that did it; bounded likewise. */
   readonly #prefixesInvalidated = new Map<string, number>()
+  /** The characters of the keys and prefixes in the two maps above. */
+  #marksChars = 0
   /** Everything older than this generation counts as invalidated (after clear(), or when the maps overflowed). */
   #floor = 0
   /**
@@ -285,20 +292,28 @@ export class MemoryStore implements CacheStore {
 
   #invalidated (marks: Map<string, number>, what: string, most: number): void {
     const at = ++this.#generation
-    if (marks.size >= most) {
+    if (marks.size >= most || this.#marksChars + what.length > MAX_INVALIDATION_CHARS) {
       // Forgetting is safe: every fill that started before now counts as invalidated.
       this.#urlsInvalidated.clear()
       this.#prefixesInvalidated.clear()
+      this.#marksChars = 0
       this.#floor = at
     }
-    marks.delete(what)
+    if (marks.delete(what)) this.#marksChars -= what.length
     marks.set(what, at)
+    this.#marksChars += what.length
+  }
+
+  /** How many invalidations are remembered for fills in flight, and their characters (bounded: see #invalidated). */
+  get invalidationMarks (): { readonly count: number, readonly chars: number } {
+    return { count: this.#urlsInvalidated.size + this.#prefixesInvalidated.size, chars: this.#marksChars }
   }
 
   clear (): void {
     this.#floor = ++this.#generation
     this.#urlsInvalidated.clear()
     this.#prefixesInvalidated.clear()
+    this.#marksChars = 0
     this.#entries.clear()
     this.#byUrl.clear()
     this.#varied.clear()

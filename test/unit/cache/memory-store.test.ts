@@ -206,3 +206,20 @@ test('invalidatedSince: deleteUrl, deleteWithPrefix and clear mark what a fill s
   assert.equal(s.invalidatedSince('x0', g3), true)
   assert.equal(s.invalidatedSince('never', g3), true)
 })
+
+test('invalidatedSince: the marks stay bounded in characters too, as a client makes the URLs long', () => {
+  const s = new MemoryStore()
+  const g0 = s.generation
+  const long = (i: number): string => `http\nhost\n/${i}?${'a'.repeat(16 * 1024)}`
+  for (let i = 0; i < 500; i++) s.deleteUrl(long(i))
+  assert.ok(s.invalidationMarks.chars <= 1024 * 1024, JSON.stringify(s.invalidationMarks))
+  assert.ok(s.invalidationMarks.count < 100, JSON.stringify(s.invalidationMarks))
+  // What was forgotten still counts as invalidated for a fill that started before it (never the other way round).
+  assert.equal(s.invalidatedSince(long(0), g0), true)
+  assert.equal(s.invalidatedSince('http\nhost\n/short', g0), true)
+  const g1 = s.generation
+  s.deleteUrl(long(1))
+  s.deleteUrl(long(1))
+  assert.equal(s.invalidatedSince(long(1), g1), true)
+  assert.equal(s.invalidatedSince(long(2), g1), false, 'a URL not written since')
+})
