@@ -228,6 +228,9 @@ export function invalidations (
   } catch {
     return [...keys]
   }
+  // Other spellings of the target that apps route to the same path (`/p?`, `/p#x`, `/./p`, `/x/../p`, `/%2e/p`): the
+  // entry stored for `GET /p` goes too. Dropping one more key than needed is always safe.
+  keys.add(urlKey({ scheme, host, url: base.pathname + base.search }))
   const h = lowercaseKeys(resHeaders)
   for (const name of ['location', 'content-location']) {
     const raw = h[name]

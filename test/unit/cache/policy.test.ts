@@ -220,6 +220,17 @@ test('invalidations: successful writes drop the URL and same-host Location / Con
   assert.deepEqual(invalidations('DELETE', 200, '/p', 'a', {}, 'https'), [urlKey({ scheme: 'https', host: 'a', url: '/p' })])
 })
 
+test('invalidations: a write to another spelling of a path drops the entry stored under the plain one', () => {
+  const plain = urlKey({ scheme: 'http', host: 'a', url: '/p' })
+  for (const target of ['/p?', '/p#x', '/./p', '/x/../p', '/%2e/p', '/%2E/p']) {
+    const keys = invalidations('POST', 200, target, 'a', {})
+    assert.ok(keys.includes(plain), `${target}: ${JSON.stringify(keys)}`)
+    assert.ok(keys.includes(urlKey({ scheme: 'http', host: 'a', url: target })), `${target}: its own spelling too`)
+  }
+  assert.ok(!invalidations('POST', 200, '/q', 'a', {}).includes(plain), 'another path')
+  assert.deepEqual(invalidations('POST', 200, '/p?', 'a', {}, 'https').sort(), [urlKey({ scheme: 'https', host: 'a', url: '/p' }), urlKey({ scheme: 'https', host: 'a', url: '/p?' })].sort())
+})
+
 test('plainResponseRefusal: whenever it answers, it answers what storeDecision does', () => {
   const flat = (h: Record<string, string>): string[] => Object.entries(h).flat()
   const responses: Array<Record<string, string>> = [
