@@ -9,6 +9,13 @@ export interface Refusal {
   readonly reason: string
 }
 
+/**
+ * On a request whose absolute-form target replaced the Host it was sent with: that Host. The app is told the
+ * target's authority, but one that serves a single site writes the same resource whatever it is told, so a write
+ * invalidates under the Host it was sent with too (Turbocache.invalidate).
+ */
+export const kSentHost = Symbol('ferry.sentHost')
+
 /** An absolute-form target (RFC 9112 §3.2.2): scheme, authority, then the rest (path and query). */
 const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)([^#]*)$/i
 
@@ -30,6 +37,8 @@ export function checkRequest (req: IncomingMessage): Refusal | undefined {
     const authority = m[2]!
     if (authority === '' || authority.includes('@')) return { status: 400, reason: 'the request target has no usable authority' }
     // The target's authority replaces Host, whatever Host said (RFC 9112 §3.2.2).
+    const sent = req.headers.host
+    if (sent !== undefined && sent.toLowerCase() !== authority.toLowerCase()) (req as unknown as Record<symbol, string>)[kSentHost] = sent
     req.headers.host = authority
     const rest = m[3]!
     req.url = rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? '/' + rest : rest

@@ -16,6 +16,7 @@ import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/r
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 import { connectionTokens } from './headers.js'
+import { kSentHost } from './request-checks.js'
 import { readClock } from './read-clock.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
@@ -264,10 +265,15 @@ export class Turbocache {
     if (method === 'GET' || method === 'HEAD') return []
     const headers = headerObject(appHeaders)
     const dropped: string[] = []
+    const host = req.headers.host ?? ''
+    // An absolute-form write also changed what the Host it was sent with names, for an app that serves one site.
+    const sent = (req as unknown as Record<symbol, string | undefined>)[kSentHost]
     for (const scheme of SCHEMES) {
-      for (const urlKey of invalidations(method, status, req.url ?? '/', req.headers.host ?? '', headers, scheme)) {
-        this.store.deleteUrl(this.#ns + urlKey)
-        dropped.push(this.#ns + urlKey)
+      for (const h of sent === undefined ? [host] : [host, sent]) {
+        for (const urlKey of invalidations(method, status, req.url ?? '/', h, headers, scheme)) {
+          this.store.deleteUrl(this.#ns + urlKey)
+          dropped.push(this.#ns + urlKey)
+        }
       }
     }
     return dropped

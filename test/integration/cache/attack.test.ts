@@ -56,6 +56,15 @@ async function rawGetFrom (f: InProcessCore, localAddress: string, target: strin
 test('attacks on one Ferry\'s cache', async t => {
   const f = await attackLab(t)
 
+  await t.test('a write sent in absolute form naming another host drops the entry of the Host it was sent with too', async () => {
+    const p = path('abs-write', ['Cache-Control: max-age=60'])
+    const first = serial(await rawGet(f, p, []))
+    assert.equal(serial(await rawGet(f, p, [])), first, 'stored')
+    const posted = await rawExchange(f.url, `POST http://other.example${p} HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    assert.match(posted, /^HTTP\/1\.1 2/)
+    assert.notEqual(serial(await rawGet(f, p, [])), first, 'an app that serves one site changed it, whatever host it was told')
+  })
+
   await t.test('a Vary-named header the client lists in Connection (so the app never sees it) does not pick the variant', async () => {
     const p = path('lang', ['Cache-Control: max-age=60', 'Vary: Accept-Language'], 'Accept-Language')
     // The attacker's German request reaches the app without its Accept-Language: the app answers its default.
