@@ -63,7 +63,8 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
   proc.send({ type: 'ferry:listen-handle', serve }, handle as never, { keepOpen: true }, () => {})
   const message = `App process for ${app.root} did not call listen() on an HTTP server within ` +
     `${seconds(app.startTimeoutMs)}; make it listen, or raise --start-timeout if it needs longer (see its output in the log)`
-  await awaitReady({ child, app, signal, waitReady: until => readyMessage(proc, until), timeout: { reason: 'never-listened', message } })
+  // Listened to before the process is ready: it accepts clients as soon as it listens, so what it reports from then on
+  // (a write's invalidations above all) must not be lost while the core has yet to hear it is ready.
   proc.on('message', (m: unknown) => {
     if (isMessage(m, LOAD_MESSAGE) && typeof m.elu === 'number') hooks?.onLoad?.(child.pid, m.elu)
     else if (isMessage(m, 'ferry:stats')) { const s = toStats(m); if (s !== undefined) hooks?.onStats?.(child.pid, s) }
@@ -71,6 +72,7 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
     else if (isMessage(m, 'ferry:connections')) { const open = count(m.open); if (open !== undefined) hooks?.onConnections?.(child.pid, open) }
     else if (isMessage(m, 'ferry:cache-invalidated')) { const what = invalidated(m); if (what !== undefined) hooks?.onCacheInvalidated?.(child.pid, what) }
   })
+  await awaitReady({ child, app, signal, waitReady: until => readyMessage(proc, until), timeout: { reason: 'never-listened', message } })
   const spawned = toSpawnedProcess(child, listener.target(), 0)
   return Object.freeze({
     ...spawned,
