@@ -10,7 +10,8 @@ import { Revalidation, Turbocache, type Recorder } from '../server/turbocache.js
 import { Fill } from '../server/cache-fills.js'
 import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
 import type { CacheCounters } from '../cache/types.js'
-import type { RequestHead } from '../server/exchange-types.js'
+import { kSentHost, type RequestHead } from '../server/exchange-types.js'
+import { absoluteForm } from '../server/request-checks.js'
 import { captureResponse } from './capture.js'
 
 /** What the core tells a bypassed process to serve itself (sent with the listening handle). */
@@ -89,11 +90,11 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
         onHead: (status, statusText, headers) => {
           recorder?.onHead(status, statusText, headers)
           // A write's answer invalidates as soon as its status is known, as in the core's proxy.
-          if (unsafe) for (const head of writtenHeads(req)) told(c.invalidate(head, status, headers))
+          if (unsafe) told(c.invalidate(originFormHead(req) ?? req, status, headers))
         },
         onBody: chunk => recorder?.onBody(chunk),
         onEnd: (finished, headed) => {
-          if (unsafe && !headed) for (const head of writtenHeads(req)) told(c.invalidateUnanswered(head))
+          if (unsafe && !headed) told(c.invalidateUnanswered(originFormHead(req) ?? req))
           if (recorder === undefined) return
           if (finished && headed) recorder.onComplete()
           else recorder.abandon()
@@ -139,34 +140,20 @@ function isOriginForm (url: string | undefined): boolean {
   return url !== undefined && url.charCodeAt(0) === 0x2f // '/'
 }
 
-/** scheme://[userinfo@]authority then the path and query; userinfo is no part of the Host. */
-const ABSOLUTE_FORM = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]*)([^#]*)/i
-
 /**
- * For a write sent with an absolute-form target (`PUT http://host/page`), the head it invalidates under: the target's
- * authority as Host and its path and query as the target, the key a `GET /page` to that host is stored under
- * (RFC 9112 §3.2.2: the target's authority is the request's). Undefined for an origin-form target.
+ * For a write sent with an absolute-form target (`PUT http://host/page`), the head it invalidates under, as the core's
+ * proxy makes it (request-checks.ts): the target's authority (userinfo dropped) as Host and its path and query as the
+ * target, the key a `GET /page` to that host is stored under (RFC 9112 §3.2.2), and the Host field it was sent with,
+ * which the app here reads, as kSentHost when it differs. Undefined for an origin-form target.
  */
 export function originFormHead (req: RequestHead): RequestHead | undefined {
   if (isOriginForm(req.url)) return undefined
-  const m = ABSOLUTE_FORM.exec(req.url ?? '')
-  if (m === null) return undefined
-  const host = m[1]!
-  const rest = m[2]!
-  const url = rest === '' ? '/' : rest.startsWith('?') ? '/' + rest : rest
-  return { method: req.method, url, headers: { host }, rawHeaders: ['Host', host], socket: req.socket }
-}
-
-/**
- * The heads a write invalidates under. Origin form: its own. Absolute form: the target's authority (what the request
- * names) and its Host field (what the app reads, and may write under), each with the target's path and query.
- */
-export function writtenHeads (req: RequestHead): RequestHead[] {
-  const named = originFormHead(req)
-  if (named === undefined) return [req]
-  const host = req.headers.host
-  if (host === undefined || host.toLowerCase() === named.headers.host!.toLowerCase()) return [named]
-  return [named, { ...named, headers: { host }, rawHeaders: ['Host', host] }]
+  const abs = absoluteForm(req.url ?? '')
+  if (abs === undefined) return undefined
+  const host = abs.authority.slice(abs.authority.indexOf('@') + 1)
+  const sent = req.headers.host
+  const head: RequestHead = { method: req.method, url: abs.target, headers: { host }, rawHeaders: ['Host', host], socket: req.socket }
+  return sent === undefined || sent.toLowerCase() === host.toLowerCase() ? head : { ...head, [kSentHost]: sent }
 }
 
 /** Ways a request says another scheme, host, port or path prefix than its own, which apps build links from. */

@@ -3,6 +3,13 @@
 // Keeping the path to these few members is what lets both fronts share one pipeline.
 import type { IncomingHttpHeaders } from 'node:http'
 
+/**
+ * On a request whose absolute-form target names another host than the Host it was sent with: that Host. The app is
+ * told (or routes on) one of the two, and one that serves a single site writes the same resource whatever it is
+ * told, so a write invalidates under both (Turbocache.invalidate).
+ */
+export const kSentHost = Symbol('ferry.sentHost')
+
 export interface RequestHead {
   readonly method?: string | undefined
   readonly url?: string | undefined
@@ -13,6 +20,7 @@ export interface RequestHead {
   readonly socket: ClientSocket
   /** `1.1` or `1.0` (node's IncomingMessage has it; so does the lean front's request). */
   readonly httpVersion?: string
+  readonly [kSentHost]?: string | undefined
 }
 
 /** The client's connection, as the request path sees it (a net.Socket on both fronts). */

@@ -3,21 +3,32 @@
 // parsed request; the proxy writes them itself and nothing a client lists in Connection can remove them.
 import type { IncomingMessage } from 'node:http'
 import { VALID_HOST } from './headers.js'
+import { kSentHost } from './exchange-types.js'
 
 export interface Refusal {
   readonly status: 400 | 501 | 505
   readonly reason: string
 }
 
-/**
- * On a request whose absolute-form target replaced the Host it was sent with: that Host. The app is told the
- * target's authority, but one that serves a single site writes the same resource whatever it is told, so a write
- * invalidates under the Host it was sent with too (Turbocache.invalidate).
- */
-export const kSentHost = Symbol('ferry.sentHost')
+/** An absolute-form target (RFC 9112 §3.2.2): scheme, authority, the rest (path and query), then any fragment. */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)(#[^]*)?$/i
 
-/** An absolute-form target (RFC 9112 §3.2.2): scheme, authority, then the rest (path and query). */
-const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]*)([^#]*)$/i
+export interface AbsoluteForm {
+  /** As written: it may hold userinfo (`user@host`), which no Host does. */
+  readonly authority: string
+  /** The path and query in origin form: `/` when the target has none, `/?q` for a query alone. */
+  readonly target: string
+  /** Whether a fragment followed (no client sends one; a proxy refuses it). */
+  readonly fragment: boolean
+}
+
+/** The parts of an absolute-form http(s) target; undefined for a target in any other form. */
+export function absoluteForm (url: string): AbsoluteForm | undefined {
+  const m = ABSOLUTE_FORM.exec(url)
+  if (m === null) return undefined
+  const rest = m[2]!
+  return { authority: m[1]!, target: rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? '/' + rest : rest, fragment: m[3] !== undefined }
+}
 
 /**
  * Checks the request and brings it to the one form the rest of the path reads: an absolute-form target becomes
@@ -32,16 +43,15 @@ export function checkRequest (req: IncomingMessage): Refusal | undefined {
   if (hosts > 1) return { status: 400, reason: 'more than one Host header' }
   const url = req.url ?? '/'
   if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
-    const m = ABSOLUTE_FORM.exec(url)
-    if (m === null) return { status: 400, reason: 'the request target is neither a path nor an absolute http URL' }
-    const authority = m[2]!
+    const abs = absoluteForm(url)
+    if (abs === undefined || abs.fragment) return { status: 400, reason: 'the request target is neither a path nor an absolute http URL' }
+    const authority = abs.authority
     if (authority === '' || authority.includes('@')) return { status: 400, reason: 'the request target has no usable authority' }
     // The target's authority replaces Host, whatever Host said (RFC 9112 §3.2.2).
     const sent = req.headers.host
-    if (sent !== undefined && sent.toLowerCase() !== authority.toLowerCase()) (req as unknown as Record<symbol, string>)[kSentHost] = sent
+    if (sent !== undefined && sent.toLowerCase() !== authority.toLowerCase()) (req as { [kSentHost]?: string })[kSentHost] = sent
     req.headers.host = authority
-    const rest = m[3]!
-    req.url = rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? '/' + rest : rest
+    req.url = abs.target
   }
   const host = req.headers.host
   if (host !== undefined && !VALID_HOST.test(host)) return { status: 400, reason: 'invalid Host header' }

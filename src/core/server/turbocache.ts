@@ -1,7 +1,7 @@
 // The turbocache at the front server: answers fresh entries from memory before any process is checked out, and
 // records cacheable misses as they stream to their client (never delaying them). The rules live in cache/policy.ts;
 // this file only connects them to HTTP messages.
-import type { RequestHead, ResponseSink } from './exchange-types.js'
+import { kSentHost, type RequestHead, type ResponseSink } from './exchange-types.js'
 import { PreparedHit, renderHeaderLines } from './raw-response.js'
 import { cookieVariant, urlKey, withCookieVariant, type Scheme } from '../cache/key.js'
 import type { KeyParts } from '../cache/key.js'
@@ -16,7 +16,6 @@ import { conditionalHeaders, notModifiedMatches, updatedBy304 } from '../cache/r
 import { ERROR_STATUSES, servableOnError, servableWhileRevalidating } from '../cache/stale.js'
 import { DetachedSink, RevalidationSink, detachedSocket, revalidationRequest } from './cache-revalidation.js'
 import { connectionTokens } from './headers.js'
-import { kSentHost } from './request-checks.js'
 import { readClock } from './read-clock.js'
 
 /** Background revalidations (stale-while-revalidate) in flight for one cache, at most; past it, stale is still served. */
@@ -267,7 +266,7 @@ export class Turbocache {
     const dropped: string[] = []
     const host = req.headers.host ?? ''
     // An absolute-form write also changed what the Host it was sent with names, for an app that serves one site.
-    const sent = (req as unknown as Record<symbol, string | undefined>)[kSentHost]
+    const sent = req[kSentHost]
     for (const scheme of SCHEMES) {
       for (const h of sent === undefined ? [host] : [host, sent]) {
         for (const urlKey of invalidations(method, status, req.url ?? '/', h, headers, scheme)) {
