@@ -12,6 +12,7 @@ import { purgeKeyParts, type PurgeTarget } from '../admin/purge-target.js'
 import type { CacheCounters } from '../cache/types.js'
 import { kSentHost, type RequestHead } from '../server/exchange-types.js'
 import { absoluteForm } from '../server/request-checks.js'
+import { invalidationReporter, type Channel } from '../spawn/invalidation-relay.js'
 import { captureResponse } from './capture.js'
 
 /** What the core tells a bypassed process to serve itself (sent with the listening handle). */
@@ -50,10 +51,10 @@ export interface InProcessServing {
 }
 
 /**
- * `onInvalidated`: a write answered here invalidated these URL keys; the other processes of the app hold caches of
- * their own, so the preload has the core pass the keys on to them (dropUrlKeys).
+ * `core`: the process's IPC channel. What a write answered here invalidates is reported on it; the other processes of
+ * the app hold caches of their own, and the core passes the keys on to them (dropUrlKeys).
  */
-export function createInProcessServing (o: InProcessOptions, onError: (err: Error) => void, onInvalidated?: (urlKeys: string[]) => void): InProcessServing {
+export function createInProcessServing (o: InProcessOptions, onError: (err: Error) => void, core?: Channel): InProcessServing {
   const staticFiles: StaticFiles | undefined = o.staticFiles ? createStaticFiles(join(o.root, 'public'), { onError }) : undefined
   let cache = o.turbocache === undefined ? undefined : new Turbocache({ maxBytes: o.turbocache.maxBytes, varyByCookie: o.turbocache.varyByCookie })
   const store = cache?.store
@@ -80,7 +81,8 @@ export function createInProcessServing (o: InProcessOptions, onError: (err: Erro
     toApp(c, req, res, next, cached)
   }
 
-  const told = (urlKeys: string[]): void => { if (urlKeys.length > 0) onInvalidated?.(urlKeys) }
+  const report = core === undefined ? undefined : invalidationReporter(core)
+  const told = (urlKeys: string[]): void => { if (urlKeys.length > 0) report?.(urlKeys) }
 
   const toApp = (c: Turbocache, req: IncomingMessage, res: ServerResponse, next: ToApp, recorder: Recorder | undefined): void => {
     const method = req.method ?? 'GET'

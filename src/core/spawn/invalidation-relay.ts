@@ -1,10 +1,12 @@
 // Invalidations between the processes of an app that accept their clients themselves (--bypass): each keeps a
-// turbocache of its own, so what a write answered by one of them invalidated is reported to the core and passed on
-// to the others (preload-bypass.cjs sends the reports; process-reports.ts picks who gets them). Bounded both ways:
-// a report is checked before it is passed on, and the core never holds more than one message for a process.
-import type { Invalidated } from './loader.js'
+// turbocache of its own, so what a write answered by one of them invalidated is reported to the core
+// (invalidationReporter, in the process) and passed on to the others (relayTo, in the core; process-reports.ts picks
+// who gets them). Bounded both ways: one message at a time on each channel, and a report is checked before it is
+// passed on.
+/** What writes answered by one process invalidated in its turbocache: these URL keys, or (too many) everything. */
+export type Invalidated = { readonly keys: readonly string[] } | { readonly all: true }
 
-/** The part of a child process's IPC channel the relay uses. */
+/** The part of an IPC channel (a child process's in the core, `process` in the app's) the relay uses. */
 export interface Channel {
   readonly connected: boolean
   send (message: unknown, callback: (err: Error | null) => void): boolean
@@ -30,12 +32,47 @@ export function relayTo (proc: Channel): (what: Invalidated) => void {
 }
 
 /**
- * At most this many URL keys in one report, each at most this long: a process gathers what its writes invalidated
- * for a few ms and sends `all` instead of more, or of a longer key (preload-bypass.cjs). A report outside these
- * bounds is not passed on: only a process that does not run Ferry's preload sends one.
+ * At most this many URL keys in one report, each at most this long: a process sends `all` instead of more, or of a
+ * longer key (invalidationReporter). A report outside these bounds is not passed on: only a process that does not run
+ * Ferry's preload sends one.
  */
 const MAX_INVALIDATED_KEYS = 32
 const MAX_URL_KEY_LENGTH = 20 * 1024
+/** How long a process gathers the keys its writes invalidated before it reports them. */
+export const INVALIDATION_BATCH_MS = 5
+
+/**
+ * In an app's process: reports the URL keys its writes invalidated, gathered for `batchMs` and sent together, each
+ * once, one message at a time (the next waits until the channel took the last), so a flood of writes costs the core a
+ * few messages a second per process and nothing piles up. More keys than one report carries, or a key longer than the
+ * core takes, are reported as `all`: the other processes drop their whole caches, which is always safe.
+ */
+export function invalidationReporter (channel: Channel, batchMs = INVALIDATION_BATCH_MS): (urlKeys: readonly string[]) => void {
+  const keys = new Set<string>()
+  let all = false
+  let sending = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = (): void => {
+    timer = undefined
+    if (sending || !channel.connected) return // sent once the message before it is taken (below)
+    const message = all ? { type: 'ferry:cache-invalidated', all: true } : { type: 'ferry:cache-invalidated', keys: [...keys] }
+    all = false
+    keys.clear()
+    sending = true
+    channel.send(message, () => {
+      sending = false
+      if (all || keys.size > 0) timer ??= setTimeout(flush, batchMs)
+    })
+  }
+  return urlKeys => {
+    for (const key of urlKeys) {
+      if (all) break
+      if (key.length > MAX_URL_KEY_LENGTH || keys.size >= MAX_INVALIDATED_KEYS) all = true
+      else keys.add(key)
+    }
+    timer ??= setTimeout(flush, batchMs)
+  }
+}
 
 export function invalidated (m: Record<string, unknown>): Invalidated | undefined {
   if (m.all === true) return { all: true }

@@ -3,6 +3,7 @@
 // Node, generic, Python (WSGI) and Ruby (Rack) loaders implement it.
 
 import type { Identity } from './identity.js'
+import type { Invalidated } from './invalidation-relay.js'
 import type { InProcessCacheFigures } from '../bypass/in-process.js'
 import type { PurgeTarget } from '../admin/purge-target.js'
 
@@ -121,8 +122,7 @@ export interface SpawnHooks {
   onCacheInvalidated? (pid: number, what: Invalidated): void
 }
 
-/** What writes answered by one process invalidated in its turbocache: these URL keys, or (too many) everything. */
-export type Invalidated = { readonly keys: readonly string[] } | { readonly all: true }
+export type { Invalidated }
 
 export type SpawnFailureReason = 'exited' | 'timeout' | 'never-listened' | 'failed'
 

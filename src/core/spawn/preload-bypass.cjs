@@ -45,13 +45,6 @@ const OOB_LINES = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:(
 /** The value the core reads from a proxied answer as asking: `true`, blanks around it allowed (`TRUE` does not ask). */
 const TRUE_VALUE = /^[ \t]*true[ \t]*$/
 
-/** How long the URL keys a write here invalidated are gathered before they go to the core (tellInvalidated). */
-const INVALIDATION_BATCH_MS = 5
-/** The most the core takes in one report, and the longest key (bypass-loader.ts). */
-const MAX_INVALIDATED_KEYS = 32
-const MAX_INVALIDATED_KEY_LENGTH = 20 * 1024
-/** What is to go to the core: these keys, or `all`; `sending` while the channel has not taken the last message. */
-const relay = { keys: new Set(), all: false, sending: false, timer: undefined }
 
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
@@ -135,37 +128,9 @@ function onListening (server, state) {
 function loadServing (state, serve) {
   const onError = err => process.stderr.write(`Ferry (bypass): ${err && err.message ? err.message : String(err)}\n`)
   return import(serve.module).then(m => {
-    state.serving = m.createInProcessServing(serve.options, onError, tellInvalidated)
+    // The IPC channel: what a write answered here invalidates goes to the core, for the app's other processes.
+    state.serving = m.createInProcessServing(serve.options, onError, process)
   }, err => onError(new Error(`static files and the turbocache are off in this process: cannot load ${serve.module}: ${err && err.message}`)))
-}
-
-/**
- * A write answered here invalidated these URL keys: the core passes them on to the app's other processes. Keys are
- * gathered for INVALIDATION_BATCH_MS and sent together, each once, in one message at a time (the next waits until the
- * channel took the last), so a flood of writes costs the core a few messages a second per process and nothing piles
- * up. More keys than one message carries, or a key longer than the core takes, are sent as `all`: the other processes
- * drop their whole caches, which is always safe.
- */
-function tellInvalidated (keys) {
-  for (const key of keys) {
-    if (relay.all) break
-    if (typeof key !== 'string' || key.length > MAX_INVALIDATED_KEY_LENGTH || relay.keys.size >= MAX_INVALIDATED_KEYS) relay.all = true
-    else relay.keys.add(key)
-  }
-  relay.timer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
-}
-
-function sendInvalidated () {
-  relay.timer = undefined
-  if (relay.sending || !process.connected) return // sent once the message before it is taken (below)
-  const message = relay.all ? { type: 'ferry:cache-invalidated', all: true } : { type: 'ferry:cache-invalidated', keys: [...relay.keys] }
-  relay.all = false
-  relay.keys.clear()
-  relay.sending = true
-  process.send(message, () => {
-    relay.sending = false
-    if (relay.all || relay.keys.size > 0) relay.timer ??= setTimeout(sendInvalidated, INVALIDATION_BATCH_MS)
-  })
 }
 
 /** An operator's purge, from the core: what it names is dropped, the count goes back, the figures follow. */
