@@ -308,22 +308,11 @@ function detectOptions (def: AppDefinition, socketDir: string): Parameters<typeo
     socketDir,
     user: o.user,
     group: o.group,
-    scheduling: schedulingOf(def),
+    scheduling: o.appScheduling,
     passEnv: o.passEnv,
     python: o.python,
     ruby: o.ruby
   }
-}
-
-/**
- * SCHED_BATCH keeps app processes from preempting the core on the request path; in bypass mode the core is not on
- * it, and batch only makes the apps lose to everything else on a busy machine (bench, 4 interleaved rounds:
- * 25,500 req/s under batch against 34,800 under normal, p99 49 against 14 ms). So a bypassed app runs under the
- * normal policy unless --app-scheduling was given.
- */
-export function schedulingOf (def: AppDefinition): 'batch' | 'normal' {
-  const o = def.options
-  return o.bypass && (def.sources['app-scheduling'] ?? 'default') === 'default' ? 'normal' : o.appScheduling
 }
 
 function groupSettings (o: FerryOptions): GroupSettings {

@@ -16,7 +16,7 @@ import { Router } from '../server/router.js'
 import { MemoryStore } from '../cache/memory-store.js'
 import { loadServeConfig, type ServeInputs } from '../config/apps.js'
 import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../config/options.js'
-import { AppSet, schedulingOf, type ReloadSummary } from './app-set.js'
+import { AppSet, type ReloadSummary } from './app-set.js'
 import { batchScheduler } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { handOverListener, listenFront, listenOnKeptSocket } from './listen.js'
@@ -166,7 +166,7 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
       if (config.keptListener !== true) handOverListener(front.server)
     }
     pool.startGroups()
-    if (serve.apps.some(a => schedulingOf(a) === 'batch')) {
+    if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
       void batchScheduler().then(chrt => {
         if (chrt === undefined) logger.notice('--app-scheduling batch: chrt(1) cannot set SCHED_BATCH here, so app processes run under the system default policy')
       })

@@ -2,7 +2,10 @@
 // process, but a wake-up (a request arriving from the core) does not preempt the task running on that CPU, which on a
 // busy machine is usually the core itself, mid-way through a batch of I/O. Measured on a 2-vCPU machine where the
 // core, two app processes and the load generator compete: ~20% more requests/s and a quarter lower median latency
-// (README, Performance). Node cannot set a scheduling policy, so the app is started through chrt(1), which sets it
+// (README, Performance). Bypassed processes (--bypass) run under it too: there the process that woke one is a client
+// on the same machine (a load generator, a front server), and under the normal policy each request's wake-up
+// preempted it, so the two took turns a request at a time while the other CPU idled (perf sched, docs/bypass.md).
+// Node cannot set a scheduling policy, so the app is started through chrt(1), which sets it
 // and execs the app: same PID, and every thread the app starts inherits the policy.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'

@@ -1,5 +1,6 @@
 // App processes run under SCHED_BATCH unless --app-scheduling normal says otherwise (see src/core/spawn/scheduling.ts),
-// Node apps and generic ones alike, with every thread they start; the core keeps the system default.
+// Node apps and generic ones alike, proxied or bypassed, with every thread they start; the core keeps the system
+// default.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
@@ -46,4 +47,15 @@ test('--app-scheduling normal leaves app processes on the system default', { ski
   const f = await startCore(t, fixtureApp('proxy-lab'), ['--app-scheduling', 'normal'])
   const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
   assert.deepEqual(new Set(policies(pid)), new Set([SCHED_OTHER]))
+})
+
+test('bypassed app processes run under SCHED_BATCH too, and --app-scheduling normal leaves them on the default', { skip }, async t => {
+  // Under the normal policy each request's wake-up preempted a client on the same machine, so the two took turns a
+  // request at a time (docs/bypass.md): the bypass default is batch like the proxy's, and normal stays available.
+  for (const [args, policy] of [[[], SCHED_BATCH], [['--app-scheduling', 'normal'], SCHED_OTHER]] as const) {
+    const f = await startFerry(t, fixtureApp('bypass-lab'), ['--bypass', ...args])
+    const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
+    assert.deepEqual(new Set(policies(pid)), new Set([policy]), args.join(' ') || 'the default')
+    await f.stop()
+  }
 })
