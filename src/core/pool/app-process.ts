@@ -48,6 +48,14 @@ export class AppProcess {
   bytesOut = 0
   /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
   elu = 0
+  /**
+   * For a process that accepts its clients itself: its counters showed requests answered or in flight during the last
+   * load report interval. Growth asks this rather than `sessions`, which its report samples between requests: a
+   * process busy with synchronous handlers reads 0 in flight whenever the sample is taken.
+   */
+  servedLately = false
+  /** Counters showing requests arrived since its last load report (becomes servedLately then). */
+  servedSinceLoad = false
   /** Out-of-band work was asked for and waits for a free slot (see --max-oob-work-instances). */
   oobWanted = false
   oobRunning = false

@@ -18,14 +18,15 @@ export interface GrowthState {
 /**
  * Whether the group wants one more process: below --min-instances, requests waiting with no spawn in progress, or
  * every ready process saturated: at its concurrency, or (Node processes take unlimited requests, so they are never
- * "full") serving with an event loop busy at least --saturation-elu of the time.
+ * "full") serving with an event loop busy at least --saturation-elu of the time. Serving: requests in flight, or for
+ * a process that accepts its clients itself (--bypass), requests answered since its last load report.
  */
 export function wantsProcess (s: GrowthState): boolean {
   if (s.capacity < s.minInstances) return true
   if (s.queue.length > 0 && s.spawning === 0) return true
   const elu = s.saturationElu
   const ready = s.processes.filter(p => p.state === 'ready')
-  return ready.length > 0 && ready.every(p => p.totallyBusy || (elu > 0 && p.sessions > 0 && p.elu >= elu))
+  return ready.length > 0 && ready.every(p => p.totallyBusy || (elu > 0 && (p.sessions > 0 || p.servedLately) && p.elu >= elu))
 }
 
 /** Whether the group may have one more: under its --max-instances (0 = none) and with room in the pool. */

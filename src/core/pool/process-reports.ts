@@ -52,6 +52,7 @@ export class ProcessReports<G> {
     const p = this.#h.processes.find(x => x.pid === pid)
     if (p === undefined) return
     p.elu = elu
+    if (p.acceptsItself) { p.servedLately = p.servedSinceLoad; p.servedSinceLoad = false }
     if (saturated(elu, this.#h.saturationElu())) this.#h.maybeSpawn()
   }
 
@@ -61,6 +62,7 @@ export class ProcessReports<G> {
     const p = h.processes.find(x => x.pid === pid)
     if (p === undefined) return
     p.sessions = s.inFlight
+    if (s.inFlight > 0 || s.processed > p.processed) p.servedSinceLoad = true
     if (s.processed > p.processed) { p.lastUsed = Math.max(s.lastUsed, p.lastUsed); h.used(p.lastUsed) }
     const before = p.processed
     p.processed = s.processed

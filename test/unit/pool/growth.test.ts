@@ -28,6 +28,15 @@ test('wants one more when every ready process is full, or serving with an event 
   assert.equal(saturated(0.99, 0), false, '0: the rule is off')
 })
 
+test('a bypassed process counts as serving when its counters showed answers since its last load report', () => {
+  // Its requests in flight are sampled between requests: synchronous handlers always read 0 there.
+  const bypassed = (servedLately: boolean, elu = 0.95): AppProcess => ({ ...proc(0, 0, elu), servedLately }) as unknown as AppProcess
+  const s = { ...base, saturationElu: 0.9 }
+  assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(true)] }), true)
+  assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(false)] }), false, 'one busy with no answers: its own work')
+  assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(true, 0.5)] }), false, 'one with room')
+})
+
 test('may grow under --max-instances (0: no limit) while the pool has room', () => {
   assert.equal(mayGrow(2, 3, () => true), true)
   assert.equal(mayGrow(3, 3, () => true), false)
