@@ -20,8 +20,8 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g // eslint-disable-line no-control-regex
 
 export function stripAnsi (s: string): string { return s.replace(ANSI, '') }
 
-export async function startFerry (t: TestContext, appDir: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
-  return await runFerry(t, ['start', appDir, '--port', '0', '--address', '127.0.0.1', ...args], env)
+export async function startFerry (t: TestContext, appDir: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): Promise<RunningFerry> {
+  return await runFerry(t, ['start', appDir, '--port', '0', '--address', '127.0.0.1', ...args], env, launcher)
 }
 
 /** `ferry fly --socket-file PATH ...` in the foreground; `url` is `unix:PATH`. */
@@ -29,9 +29,13 @@ export async function startFly (t: TestContext, socketFile: string, args: readon
   return await runFerry(t, ['fly', '--socket-file', socketFile, ...args], env)
 }
 
-/** Runs any serving command line (start or fly) and resolves once its banner is printed. */
-export async function runFerry (t: TestContext, argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningFerry> {
-  const proc = spawn(process.execPath, [ferryBin, ...argv], {
+/**
+ * Runs any serving command line (start or fly) and resolves once its banner is printed. `launcher`: a command that
+ * execs node with the rest (`chrt --idle 0`, say), so Ferry starts as such a wrapper would start it.
+ */
+export async function runFerry (t: TestContext, argv: readonly string[], env: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): Promise<RunningFerry> {
+  const [file, ...pre] = [...launcher, process.execPath]
+  const proc = spawn(file!, [...pre, ferryBin, ...argv], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -17,7 +17,7 @@ import { MemoryStore } from '../cache/memory-store.js'
 import { loadServeConfig, type ServeInputs } from '../config/apps.js'
 import { OPTIONS, camelCase, type FerryOptions, type OptionSpec } from '../config/options.js'
 import { AppSet, type ReloadSummary } from './app-set.js'
-import { batchScheduler } from '../spawn/scheduling.js'
+import { noteSchedulingFallbacks } from '../spawn/scheduling.js'
 import { subscribeLogger } from './log-events.js'
 import { handOverListener, listenFront, listenOnKeptSocket } from './listen.js'
 import { startBeating } from '../watchdog/heartbeat.js'
@@ -165,12 +165,9 @@ export async function runCore (config: CoreConfig, host: CoreHost): Promise<((wh
         : await deadline.step('binding the listening socket', listenFront(front.server, { port: o.port, address: o.address, socket: o.socket ?? o.socketFile, socketMode: o.socketMode, socketGroup: o.socketGroup }))
       if (config.keptListener !== true) handOverListener(front.server)
     }
+    // A spawn probes chrt(1) as its app's user; the log says where SCHED_BATCH cannot be had.
+    noteSchedulingFallbacks(message => logger.notice(message))
     pool.startGroups()
-    if (serve.apps.some(a => a.options.appScheduling === 'batch')) {
-      void batchScheduler().then(chrt => {
-        if (chrt === undefined) logger.notice('--app-scheduling batch: chrt(1) cannot set SCHED_BATCH here, so app processes run under the system default policy')
-      })
-    }
     const what = serve.apps.length === 1 ? serve.apps[0]!.root : `${serve.apps.length} apps`
     logger.notice(`Ferry core ${bypassed ? 'bound (bypass: the app\'s processes accept)' : 'listening'} on ${url}, serving ${serve.apps.length === 1 ? `${what} (${pool.groups.get(what)?.app.type ?? '?'}, ${serve.apps[0]!.options.environment})` : what}`)
     const minInstances = serve.apps.reduce((n, a) => n + a.options.minInstances, 0)

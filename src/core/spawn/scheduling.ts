@@ -13,22 +13,40 @@ import type { AppSpec } from './loader.js'
 
 const CHRT_PATHS = ['/usr/bin/chrt', '/bin/chrt']
 
-let probe: Promise<string | undefined> | undefined
+/** Probes by user: "" for Ferry's own, "uid:gid" for an app run as another user. */
+const probes = new Map<string, Promise<string | undefined>>()
+let note: (message: string) => void = () => {}
 
-/** The chrt(1) that can start a process under SCHED_BATCH here, or undefined (not Linux, no util-linux, refused). */
-export function batchScheduler (): Promise<string | undefined> {
-  probe ??= new Promise(resolve => {
-    const chrt = process.platform === 'linux' ? CHRT_PATHS.find(p => existsSync(p)) : undefined
-    if (chrt === undefined) { resolve(undefined); return }
-    const child = spawn(chrt, ['--batch', '0', '/bin/sh', '-c', ':'], { stdio: 'ignore' })
-    child.once('error', () => resolve(undefined))
-    child.once('exit', code => resolve(code === 0 ? chrt : undefined))
-  })
+/** Where to say, once per user, that chrt(1) cannot set SCHED_BATCH for it (the core's log). */
+export function noteSchedulingFallbacks (to: (message: string) => void): void { note = to }
+
+/**
+ * The chrt(1) that can start a process under SCHED_BATCH here, as `as` (Ferry's own user when undefined), or
+ * undefined (not Linux, no util-linux, refused). Probed as the user the app runs as: root may leave a policy an
+ * unprivileged user may not (SCHED_IDLE inherited from a systemd unit's CPUSchedulingPolicy=idle, say), and an app
+ * whose chrt fails would never start.
+ */
+export function batchScheduler (as?: { readonly uid: number, readonly gid: number }): Promise<string | undefined> {
+  const key = as === undefined ? '' : `${as.uid}:${as.gid}`
+  let probe = probes.get(key)
+  if (probe === undefined) {
+    probe = new Promise<string | undefined>(resolve => {
+      const chrt = process.platform === 'linux' ? CHRT_PATHS.find(p => existsSync(p)) : undefined
+      if (chrt === undefined) { resolve(undefined); return }
+      const child = spawn(chrt, ['--batch', '0', '/bin/sh', '-c', ':'], { stdio: 'ignore', ...(as === undefined ? {} : { uid: as.uid, gid: as.gid }) })
+      child.once('error', () => resolve(undefined))
+      child.once('exit', code => resolve(code === 0 ? chrt : undefined))
+    }).then(chrt => {
+      if (chrt === undefined) note(`--app-scheduling batch: chrt(1) cannot set SCHED_BATCH ${as === undefined ? 'here' : `for uid ${as.uid}`}, so ${as === undefined ? 'app processes' : 'its app processes'} run under the policy Ferry runs under`)
+      return chrt
+    })
+    probes.set(key, probe)
+  }
   return probe
 }
 
-/** How to start `file args` for this app: through chrt when it asks for batch scheduling and that works here. */
+/** How to start `file args` for this app: through chrt when it asks for batch scheduling and that works for its user. */
 export async function scheduledCommand (app: AppSpec, file: string, args: readonly string[]): Promise<{ file: string, args: readonly string[] }> {
-  const chrt = app.scheduling === 'batch' ? await batchScheduler() : undefined
+  const chrt = app.scheduling === 'batch' ? await batchScheduler(app.identity) : undefined
   return chrt === undefined ? { file, args } : { file: chrt, args: ['--batch', '0', file, ...args] }
 }

@@ -6,15 +6,17 @@ import assert from 'node:assert/strict'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixtureApp, tmpDir } from '../../helpers/tmp.js'
-import { startFerry } from '../../helpers/ferry.js'
+import { startFerry, logged } from '../../helpers/ferry.js'
 import { startCore } from '../../helpers/core.js'
 import { getJson } from '../../helpers/http.js'
+import { waitFor } from '../../helpers/procs.js'
 import { batchScheduler } from '../../../src/core/spawn/scheduling.js'
 
 const skip = await batchScheduler() === undefined ? 'chrt(1) cannot set SCHED_BATCH on this machine (Linux with util-linux needed)' : false
 
 const SCHED_OTHER = 0
 const SCHED_BATCH = 3
+const SCHED_IDLE = 5
 
 /** The scheduling policy of each thread of a process (/proc/PID/task/TID/stat, field 41). */
 function policies (pid: number): number[] {
@@ -58,4 +60,16 @@ test('bypassed app processes run under SCHED_BATCH too, and --app-scheduling nor
     assert.deepEqual(new Set(policies(pid)), new Set([policy]), args.join(' ') || 'the default')
     await f.stop()
   }
+})
+
+const asRoot = process.geteuid?.() === 0
+test('as root under SCHED_IDLE: an app whose user may not leave it starts anyway, under idle, and the log says why', { skip: skip !== false ? skip : asRoot ? false : 'needs root: only root may leave SCHED_IDLE, which is what tells the two users apart' }, async t => {
+  // Root passes a probe of chrt that the app's user (nobody, for this root-owned app) fails: an unprivileged process
+  // may not leave SCHED_IDLE. Probed as root only, every spawn of the app died in chrt and the group backed off forever.
+  const f = await startFerry(t, fixtureApp('bypass-lab'), ['--bypass'], {}, ['/usr/bin/chrt', '--idle', '0'])
+  // Bypassed clients wait in the backlog while no process accepts: a bounded wait fails instead of hanging.
+  await waitFor(() => /app process \d+ of .* is ready/.test(f.output()), 15_000, 'an app process to start')
+  const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
+  assert.deepEqual(new Set(policies(pid)), new Set([SCHED_IDLE]), 'the policy Ferry runs under')
+  await logged(f, /chrt\(1\) cannot set SCHED_BATCH for uid 65534, so its app processes run under the policy Ferry runs under/)
 })
