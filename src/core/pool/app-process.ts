@@ -49,13 +49,15 @@ export class AppProcess {
   /** Event-loop utilization (0..1) over the last report interval, as the process reported it; 0 when it does not. */
   elu = 0
   /**
-   * For a process that accepts its clients itself: its counters showed requests answered or in flight during the last
-   * load report interval. Growth asks this rather than `sessions`, which its report samples between requests: a
-   * process busy with synchronous handlers reads 0 in flight whenever the sample is taken.
+   * For a process that accepts its clients itself: answering requests took at least half of its busy time during the
+   * last load report interval. Growth asks this rather than `sessions`, which its report samples between requests: a
+   * process busy with synchronous handlers reads 0 in flight whenever the sample is taken. An event loop kept busy by
+   * the app's own work, with a few requests answered beside it, is not saturated by requests: more processes would
+   * not help (each would run the same work), and growing for it filled the pool on one request a second.
    */
   servedLately = false
-  /** Counters showing requests arrived since its last load report (becomes servedLately then). */
-  servedSinceLoad = false
+  /** Time its answered requests took, from the counters reported since its last load report. */
+  servedMsSinceLoad = 0
   /** Out-of-band work was asked for and waits for a free slot (see --max-oob-work-instances). */
   oobWanted = false
   oobRunning = false

@@ -19,7 +19,7 @@ export interface GrowthState {
  * Whether the group wants one more process: below --min-instances, requests waiting with no spawn in progress, or
  * every ready process saturated: at its concurrency, or (Node processes take unlimited requests, so they are never
  * "full") serving with an event loop busy at least --saturation-elu of the time. Serving: requests in flight, or for
- * a process that accepts its clients itself (--bypass), requests answered since its last load report.
+ * a process that accepts its clients itself (--bypass), answers that took most of its busy time (servedLately).
  */
 export function wantsProcess (s: GrowthState): boolean {
   if (s.capacity < s.minInstances) return true

@@ -52,7 +52,7 @@ export class ProcessReports<G> {
     const p = this.#h.processes.find(x => x.pid === pid)
     if (p === undefined) return
     p.elu = elu
-    if (p.acceptsItself) { p.servedLately = p.servedSinceLoad; p.servedSinceLoad = false }
+    if (p.acceptsItself) { p.servedLately = servedMostOfBusyTime(p.servedMsSinceLoad, elu); p.servedMsSinceLoad = 0 }
     if (saturated(elu, this.#h.saturationElu())) this.#h.maybeSpawn()
   }
 
@@ -62,7 +62,7 @@ export class ProcessReports<G> {
     const p = h.processes.find(x => x.pid === pid)
     if (p === undefined) return
     p.sessions = s.inFlight
-    if (s.inFlight > 0 || s.processed > p.processed) p.servedSinceLoad = true
+    p.servedMsSinceLoad += s.sumMs
     if (s.processed > p.processed) { p.lastUsed = Math.max(s.lastUsed, p.lastUsed); h.used(p.lastUsed) }
     const before = p.processed
     p.processed = s.processed
@@ -93,4 +93,15 @@ export class ProcessReports<G> {
     const p = this.#h.processes.find(x => x.pid === pid)
     if (p !== undefined && p.state === 'ready') this.#h.wantOob(p)
   }
+}
+
+/** How often a process reports its event-loop utilization (preload.cjs, LOAD_REPORT_MS). */
+const LOAD_REPORT_MS = 1000
+
+/**
+ * Whether answering requests took at least half of a process's busy time over one load report interval (`servedMs`:
+ * the durations of the requests it answered then; `elu`: the share of the interval its event loop was busy).
+ */
+export function servedMostOfBusyTime (servedMs: number, elu: number): boolean {
+  return servedMs > 0 && servedMs >= elu * LOAD_REPORT_MS / 2
 }

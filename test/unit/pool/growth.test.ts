@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AppProcess } from '../../../src/core/pool/app-process.js'
 import { mayGrow, saturated, wantsProcess, type GrowthState } from '../../../src/core/pool/growth.js'
+import { servedMostOfBusyTime } from '../../../src/core/pool/process-reports.js'
 
 const proc = (sessions: number, concurrency: number, elu = 0, state = 'ready'): AppProcess =>
   ({ state, sessions, elu, totallyBusy: concurrency > 0 && sessions >= concurrency }) as unknown as AppProcess
@@ -35,6 +36,13 @@ test('a bypassed process counts as serving when its counters showed answers sinc
   assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(true)] }), true)
   assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(false)] }), false, 'one busy with no answers: its own work')
   assert.equal(wantsProcess({ ...s, processes: [bypassed(true), bypassed(true, 0.5)] }), false, 'one with room')
+})
+
+test('a bypassed process served lately when its answers took at least half of its busy second', () => {
+  assert.equal(servedMostOfBusyTime(900, 0.95), true, 'handlers that burn CPU')
+  assert.equal(servedMostOfBusyTime(475, 0.95), true)
+  assert.equal(servedMostOfBusyTime(2, 0.9), false, 'its own work, and one cheap answer')
+  assert.equal(servedMostOfBusyTime(0, 0), false, 'nothing answered')
 })
 
 test('may grow under --max-instances (0: no limit) while the pool has room', () => {
