@@ -17,7 +17,7 @@ const CHRT_PATHS = ['/usr/bin/chrt', '/bin/chrt']
 const probes = new Map<string, Promise<string | undefined>>()
 let note: (message: string) => void = () => {}
 
-/** Where to say, once per user, that chrt(1) cannot set SCHED_BATCH for it (the core's log). */
+/** Where to say, once per user and group, that chrt(1) cannot set SCHED_BATCH for them (the core's log). */
 export function noteSchedulingFallbacks (to: (message: string) => void): void { note = to }
 
 /**
@@ -37,7 +37,7 @@ export function batchScheduler (as?: { readonly uid: number, readonly gid: numbe
       child.once('error', () => resolve(undefined))
       child.once('exit', code => resolve(code === 0 ? chrt : undefined))
     }).then(chrt => {
-      if (chrt === undefined) note(`--app-scheduling batch: chrt(1) cannot set SCHED_BATCH ${as === undefined ? 'here' : `for uid ${as.uid}`}, so ${as === undefined ? 'app processes' : 'its app processes'} run under the policy Ferry runs under`)
+      if (chrt === undefined) note(`--app-scheduling batch: chrt(1) cannot set SCHED_BATCH ${as === undefined ? 'here' : `for uid ${as.uid} gid ${as.gid}`}, so ${as === undefined ? 'app processes' : 'its app processes'} run under the policy Ferry runs under`)
       return chrt
     })
     probes.set(key, probe)

@@ -71,5 +71,5 @@ test('as root under SCHED_IDLE: an app whose user may not leave it starts anyway
   await waitFor(() => /app process \d+ of .* is ready/.test(f.output()), 15_000, 'an app process to start')
   const { pid } = await getJson<{ pid: number }>(`${f.url}/pid`)
   assert.deepEqual(new Set(policies(pid)), new Set([SCHED_IDLE]), 'the policy Ferry runs under')
-  await logged(f, /chrt\(1\) cannot set SCHED_BATCH for uid 65534, so its app processes run under the policy Ferry runs under/)
+  await logged(f, /chrt\(1\) cannot set SCHED_BATCH for uid 65534 gid 65534, so its app processes run under the policy Ferry runs under/)
 })
