@@ -2,7 +2,7 @@
 // States: ready (taking requests) ⇄ oob (out of rotation for out-of-band work; back to ready when done)
 //   → stopping (no new requests; finishing what it serves) → dead.
 // A process that is spawning has no AppProcess yet: the group counts it as "spawning".
-import type { OobResult, SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
+import type { Invalidated, OobResult, SpawnedProcess, UpstreamTarget } from '../spawn/loader.js'
 import type { Waiter } from './wait-queue.js'
 import { randomId } from './random-id.js'
 
@@ -117,7 +117,7 @@ export class AppProcess {
   }
 
   /** Drops from the process's own turbocache what a write answered by another process of the group invalidated. */
-  dropCacheKeys (what: Parameters<NonNullable<SpawnedProcess['dropCacheKeys']>>[0]): void {
+  dropCacheKeys (what: Invalidated): void {
     this.#spawned.dropCacheKeys?.(what)
   }
 

@@ -38,3 +38,14 @@ export function mayGrow (capacity: number, maxInstances: number, poolHasRoom: ()
 export function saturated (elu: number, threshold: number): boolean {
   return threshold > 0 && elu >= threshold
 }
+
+/** How often a process reports its event-loop utilization (preload.cjs, LOAD_REPORT_MS). */
+const LOAD_REPORT_MS = 1000
+
+/**
+ * Whether answering requests took at least half of a process's busy time over one load report interval (`servedMs`:
+ * the durations of the requests it answered then; `elu`: the share of the interval its event loop was busy).
+ */
+export function servedMostOfBusyTime (servedMs: number, elu: number): boolean {
+  return servedMs > 0 && servedMs >= elu * LOAD_REPORT_MS / 2
+}

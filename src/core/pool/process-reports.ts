@@ -8,7 +8,7 @@ import type { EventEmitter } from 'node:events'
 import type { Invalidated, ProcessStats, SpawnHooks } from '../spawn/loader.js'
 import type { AppProcess } from './app-process.js'
 import type { GroupEventMap } from './event-map.js'
-import { saturated } from './growth.js'
+import { saturated, servedMostOfBusyTime } from './growth.js'
 import type { Recycler } from './recycling.js'
 import { ConnectionBalance } from './connection-balance.js'
 import type { Timers } from './timers.js'
@@ -95,13 +95,3 @@ export class ProcessReports<G> {
   }
 }
 
-/** How often a process reports its event-loop utilization (preload.cjs, LOAD_REPORT_MS). */
-const LOAD_REPORT_MS = 1000
-
-/**
- * Whether answering requests took at least half of a process's busy time over one load report interval (`servedMs`:
- * the durations of the requests it answered then; `elu`: the share of the interval its event loop was busy).
- */
-export function servedMostOfBusyTime (servedMs: number, elu: number): boolean {
-  return servedMs > 0 && servedMs >= elu * LOAD_REPORT_MS / 2
-}

@@ -267,8 +267,9 @@ export class Turbocache {
     const host = req.headers.host ?? ''
     // An absolute-form write also changed what the Host it was sent with names, for an app that serves one site.
     const sent = req[kSentHost]
+    const hosts = sent === undefined ? [host] : [host, sent]
     for (const scheme of SCHEMES) {
-      for (const h of sent === undefined ? [host] : [host, sent]) {
+      for (const h of hosts) {
         for (const urlKey of invalidations(method, status, req.url ?? '/', h, headers, scheme)) {
           this.store.deleteUrl(this.#ns + urlKey)
           dropped.push(this.#ns + urlKey)

@@ -85,7 +85,6 @@ async function spawnBypassed (listener: SharedListener, app: AppSpec, serving: I
   })
 }
 
-
 /**
  * Out-of-band work: the process stops accepting and does the work once its requests are done (preload-bypass.cjs);
  * then it gets the listening socket back (it closed its copy to stop accepting), also when the work timed out.

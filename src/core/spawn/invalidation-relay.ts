@@ -74,6 +74,7 @@ export function invalidationReporter (channel: Channel, batchMs = INVALIDATION_B
   }
 }
 
+/** A process's report, checked: what it invalidated, or undefined for a report outside the bounds above (not passed on). */
 export function invalidated (m: Record<string, unknown>): Invalidated | undefined {
   if (m.all === true) return { all: true }
   const v = m.keys

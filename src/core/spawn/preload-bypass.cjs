@@ -45,7 +45,6 @@ const OOB_LINES = /\r\n[xX]-[fF][eE][rR][rR][yY]-[oO][oO][bB]-[wW][oO][rR][kK]:(
 /** The value the core reads from a proxied answer as asking: `true`, blanks around it allowed (`TRUE` does not ask). */
 const TRUE_VALUE = /^[ \t]*true[ \t]*$/
 
-
 if (process.env.FERRY_BYPASS === '1' && typeof process.send === 'function') install()
 
 function install () {
@@ -95,9 +94,10 @@ function install () {
       purge(state, message)
     } else if (message.type === 'ferry:cache-invalidate') {
       // Another process of the app answered a write: what it invalidated in its cache is dropped from this one.
+      const serving = state.serving
       try {
-        if (state.serving === undefined) { /* nothing stored here */ } else if (message.all === true) state.serving.purge({ all: true })
-        else if (Array.isArray(message.keys)) state.serving.dropUrlKeys(message.keys.filter(k => typeof k === 'string'))
+        if (serving !== undefined && message.all === true) serving.purge({ all: true })
+        else if (serving !== undefined && Array.isArray(message.keys)) serving.dropUrlKeys(message.keys.filter(k => typeof k === 'string'))
       } catch {}
     } else if (message.type === 'ferry:oob-work') {
       pauseForOobWork(state, message)

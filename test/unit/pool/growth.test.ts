@@ -3,8 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AppProcess } from '../../../src/core/pool/app-process.js'
-import { mayGrow, saturated, wantsProcess, type GrowthState } from '../../../src/core/pool/growth.js'
-import { servedMostOfBusyTime } from '../../../src/core/pool/process-reports.js'
+import { mayGrow, saturated, servedMostOfBusyTime, wantsProcess, type GrowthState } from '../../../src/core/pool/growth.js'
 
 const proc = (sessions: number, concurrency: number, elu = 0, state = 'ready'): AppProcess =>
   ({ state, sessions, elu, totallyBusy: concurrency > 0 && sessions >= concurrency }) as unknown as AppProcess
